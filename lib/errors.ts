@@ -1,0 +1,53 @@
+/** One rejected configuration value: where it is, what it was, why it is wrong and how to fix it. */
+export interface ConfigProblem {
+  /** Full config key, e.g. `promotion-pipeline:pipeline.clusters.live.semver`. */
+  readonly key: string;
+  /** The offending value as the user wrote it (rendered with JSON.stringify), or undefined when missing. */
+  readonly value: unknown;
+  /** What is wrong with it. */
+  readonly problem: string;
+  /** What to do instead. */
+  readonly fix: string;
+}
+
+export function renderValue(value: unknown): string {
+  if (value === undefined) return "(not set)";
+  const s = JSON.stringify(value);
+  return s.length > 120 ? `${s.slice(0, 117)}...` : s;
+}
+
+export function formatProblem(p: ConfigProblem): string {
+  return `${p.key} = ${renderValue(p.value)}: ${p.problem} Fix: ${p.fix}`;
+}
+
+/** Thrown before any resource is registered; lists every problem found, not only the first. */
+export class ConfigError extends Error {
+  constructor(public readonly problems: readonly ConfigProblem[]) {
+    super(
+      `invalid configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
+        problems.map((p) => `  - ${formatProblem(p)}`).join("\n"),
+    );
+    this.name = "ConfigError";
+  }
+}
+
+/** Collects problems while a validator walks the input, then throws them together. */
+export class ProblemCollector {
+  private readonly list: ConfigProblem[] = [];
+
+  add(key: string, value: unknown, problem: string, fix: string): void {
+    this.list.push({ key, value, problem, fix });
+  }
+
+  get problems(): readonly ConfigProblem[] {
+    return this.list;
+  }
+
+  get count(): number {
+    return this.list.length;
+  }
+
+  throwIfAny(): void {
+    if (this.list.length > 0) throw new ConfigError(this.list);
+  }
+}
