@@ -1,0 +1,99 @@
+/**
+ * A real OCI registry for tests: Debian's `docker-registry` (distribution 2.8) on 127.0.0.1 with a free
+ * port, storage in a temporary directory, deletion enabled, optionally behind htpasswd (basic) auth.
+ * Install it with `scripts/install-tools.sh`. Stop it with `stop()` (in an `after` hook).
+ */
+import { spawn, execFileSync, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+export interface StartRegistryOptions {
+  /** Require HTTP basic auth with this user (htpasswd, bcrypt; needs `htpasswd` from apache2-utils). */
+  readonly basicAuth?: { readonly user: string; readonly password: string };
+}
+
+export interface TestRegistry {
+  /** `127.0.0.1:<port>`, usable as a registry host. */
+  readonly host: string;
+  stop(): Promise<void>;
+}
+
+const BINARY = process.env.DOCKER_REGISTRY_BIN ?? "/usr/bin/docker-registry";
+
+/** A port that was free a moment ago (the registry binds it right after). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const addr = srv.address();
+      const port = typeof addr === "object" && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startRegistry(opts: StartRegistryOptions = {}): Promise<TestRegistry> {
+  if (!existsSync(BINARY)) {
+    throw new Error(`${BINARY} not found: run scripts/install-tools.sh (Debian package docker-registry)`);
+  }
+  const dir = mkdtempSync(join(tmpdir(), "promotion-registry-"));
+  const port = await freePort();
+  const auth = opts.basicAuth
+    ? (() => {
+        const line = execFileSync("htpasswd", ["-Bbn", opts.basicAuth.user, opts.basicAuth.password], {
+          encoding: "utf8",
+        });
+        writeFileSync(join(dir, "htpasswd"), line.trim() + "\n");
+        return `auth:\n  htpasswd:\n    realm: test-registry\n    path: ${join(dir, "htpasswd")}\n`;
+      })()
+    : "";
+  const config =
+    `version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\n` +
+    `storage:\n  filesystem:\n    rootdirectory: ${join(dir, "data")}\n  delete:\n    enabled: true\n` +
+    `http:\n  addr: 127.0.0.1:${port}\n` +
+    auth;
+  writeFileSync(join(dir, "config.yml"), config);
+  const child: ChildProcess = spawn(BINARY, ["serve", join(dir, "config.yml")], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let stderr = "";
+  child.stderr?.on("data", (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-4000);
+  });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const host = `127.0.0.1:${port}`;
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    if (child.exitCode !== null) {
+      rmSync(dir, { recursive: true, force: true });
+      throw new Error(`docker-registry exited with ${child.exitCode}: ${stderr}`);
+    }
+    try {
+      const res = await fetch(`http://${host}/v2/`);
+      if (res.status === 200 || res.status === 401) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill("SIGKILL");
+      rmSync(dir, { recursive: true, force: true });
+      throw new Error(`docker-registry did not answer on ${host} within 15s: ${stderr}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    host,
+    async stop() {
+      if (child.exitCode === null) {
+        child.kill("SIGTERM");
+        const timer = setTimeout(() => child.kill("SIGKILL"), 3000);
+        await exited;
+        clearTimeout(timer);
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
