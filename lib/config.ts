@@ -176,7 +176,9 @@ export interface RawConfig {
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
-const GO_DURATION = /^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$/;
+/** Patterns of the Flux v1 CRDs (source-controller): interval allows h, timeout does not. */
+const FLUX_INTERVAL = /^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$/;
+const FLUX_TIMEOUT = /^([0-9]+(\.[0-9]+)?(ms|s|m))+$/;
 const REGISTRY_HOST = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]{1,5})?$/;
 const GH_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,37}[A-Za-z0-9])?$/;
 const REPO_NAME = /^[A-Za-z0-9._-]{1,100}$/;
@@ -370,8 +372,8 @@ function parseClusters(c: ProblemCollector, key: string, raw: unknown): ClusterS
       continue;
     }
     const role = roleRaw as ClusterRole;
-    const interval = r.string("interval", { def: role === "live" ? "5m" : "1m", pattern: GO_DURATION, what: "a Go duration such as 1m or 30s" }) ?? "1m";
-    const timeout = r.string("timeout", { def: "60s", pattern: GO_DURATION, what: "a Go duration such as 60s" }) ?? "60s";
+    const interval = r.string("interval", { def: role === "live" ? "5m" : "1m", pattern: FLUX_INTERVAL, what: "a Flux interval such as 1m, 30s or 1h" }) ?? "1m";
+    const timeout = r.string("timeout", { def: "60s", pattern: FLUX_TIMEOUT, what: "a Flux timeout such as 60s or 2m (ms, s, m only)" }) ?? "60s";
     const suspended = r.bool("suspended", false);
     const semverFilter = r.string("semverFilter", { what: "a regular expression" });
     checkRegex(c, `${ckey}.semverFilter`, semverFilter);

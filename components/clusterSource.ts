@@ -1,0 +1,44 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import type { ClusterSpec, PinSpec, PipelineSpec } from "../lib/config";
+import { clusterSource } from "../lib/k8s/source";
+
+/** Inputs of a cluster's Flux source. */
+export interface ClusterSourceArgs {
+  /** The validated, shared pipeline definition (URL, source name, registry secret, verification). */
+  readonly pipeline: PipelineSpec;
+  /** The cluster this source belongs to; its role decides OCIRepository or GitRepository. */
+  readonly cluster: ClusterSpec;
+  /** A rollback pin that replaces the semver ref (integration and live only). */
+  readonly pin?: PinSpec;
+}
+
+/**
+ * The cluster's Flux source: OCIRepository `flux-system` for integration (`>= 0.0.0-0`) and live
+ * (`>= 0.0.0`), GitRepository for dev. Pulumi owns the object: if Flux was bootstrapped by a flux-operator
+ * FluxInstance whose `sync` also creates it, name ours differently (`pipeline.source`) or drop `sync`.
+ */
+export class ClusterSource extends pulumi.ComponentResource {
+  /** Kind of the declared source object. */
+  public readonly kind: string;
+  /** `namespace/name` of the source object. */
+  public readonly objectRef: string;
+  /** The effective ref: the semver constraint, or the pin that replaced it. */
+  public readonly ref: Readonly<Record<string, string>>;
+  /** The declared object. */
+  public readonly resource: k8s.apiextensions.CustomResource;
+
+  constructor(name: string, args: ClusterSourceArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("promotion:flux:ClusterSource", name, {}, opts);
+    const obj = clusterSource(args.pipeline, args.cluster, args.pin);
+    this.kind = obj.kind;
+    this.objectRef = `${obj.metadata.namespace ?? ""}/${obj.metadata.name}`;
+    this.ref = ((obj.spec ?? {}) as { ref: Record<string, string> }).ref;
+    this.resource = new k8s.apiextensions.CustomResource(
+      `${name}-source`,
+      { apiVersion: obj.apiVersion, kind: obj.kind, metadata: obj.metadata, spec: obj.spec },
+      { parent: this },
+    );
+    this.registerOutputs({ kind: this.kind, objectRef: this.objectRef, ref: this.ref });
+  }
+}

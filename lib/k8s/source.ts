@@ -1,0 +1,100 @@
+/**
+ * The cluster's Flux source: an OCIRepository for integration and live (the semver constraint decides
+ * what the cluster accepts), a GitRepository for dev. Pure: returns plain objects.
+ */
+import type { ClusterSpec, PinSpec, PipelineSpec } from "../config";
+import { API, MANAGED_BY_LABELS, type KubeObject } from "./types";
+
+/** Annotations that make a pin visible on the object itself (`kubectl describe` shows why and until when). */
+export const PIN_ANNOTATIONS = {
+  reason: "promotion-pipeline.io/pin-reason",
+  expires: "promotion-pipeline.io/pin-expires",
+} as const;
+
+/**
+ * The OCIRepository `ref`. A pin REPLACES the semver ref: source-controller gives `digest` precedence over
+ * `semver` over `tag` (`ocirepository_controller.go`, `getArtifactRef`: `if ref.Digest != ""` ... `if
+ * ref.SemVer != ""` ... `if ref.Tag != ""`), so a tag added next to semver, as the reference homelab's
+ * rollback patch did, is ignored.
+ */
+export function sourceRef(cluster: ClusterSpec, pin?: PinSpec): Record<string, string> {
+  if (pin?.digest) return { digest: pin.digest };
+  if (pin?.tag) return { tag: pin.tag };
+  return {
+    semver: cluster.semver,
+    ...(cluster.semverFilter !== undefined ? { semverFilter: cluster.semverFilter } : {}),
+  };
+}
+
+export function ociRepository(pipeline: PipelineSpec, cluster: ClusterSpec, pin?: PinSpec): KubeObject {
+  if (cluster.role === "dev") {
+    throw new Error(`cluster ${cluster.name} is a dev cluster: it follows Git, not the OCI artifact`);
+  }
+  const annotations: Record<string, string> = pin
+    ? { [PIN_ANNOTATIONS.reason]: pin.reason, [PIN_ANNOTATIONS.expires]: pin.expires }
+    : {};
+  return {
+    apiVersion: API.ociRepository,
+    kind: "OCIRepository",
+    metadata: {
+      name: pipeline.source.name,
+      namespace: pipeline.source.namespace,
+      labels: { ...MANAGED_BY_LABELS, "promotion-pipeline.io/cluster-role": cluster.role },
+      ...(pin ? { annotations } : {}),
+    },
+    spec: {
+      interval: cluster.interval,
+      timeout: cluster.timeout,
+      url: pipeline.url,
+      ref: sourceRef(cluster, pin),
+      ...(pipeline.registrySecret ? { secretRef: { name: pipeline.registrySecret } } : {}),
+      ...(pipeline.verify
+        ? {
+            verify: {
+              provider: "cosign",
+              matchOIDCIdentity: [{ issuer: pipeline.verify.issuer, subject: pipeline.verify.subject }],
+            },
+          }
+        : {}),
+      ...(cluster.suspended ? { suspend: true } : {}),
+    },
+  };
+}
+
+export function gitRepository(pipeline: PipelineSpec, cluster: ClusterSpec): KubeObject {
+  if (cluster.role !== "dev" || !cluster.git) {
+    throw new Error(`cluster ${cluster.name} is a ${cluster.role} cluster: it follows the OCI artifact, not Git`);
+  }
+  return {
+    apiVersion: API.gitRepository,
+    kind: "GitRepository",
+    metadata: {
+      name: pipeline.source.name,
+      namespace: pipeline.source.namespace,
+      labels: { ...MANAGED_BY_LABELS, "promotion-pipeline.io/cluster-role": cluster.role },
+    },
+    spec: {
+      interval: cluster.interval,
+      timeout: cluster.timeout,
+      url: cluster.git.url,
+      ref: { branch: cluster.git.branch },
+      ...(cluster.git.secretRef ? { secretRef: { name: cluster.git.secretRef } } : {}),
+      ...(cluster.suspended ? { suspend: true } : {}),
+    },
+  };
+}
+
+/** The source object for a cluster, whichever its role. */
+export function clusterSource(pipeline: PipelineSpec, cluster: ClusterSpec, pin?: PinSpec): KubeObject {
+  switch (cluster.role) {
+    case "dev":
+      return gitRepository(pipeline, cluster);
+    case "integration":
+    case "live":
+      return ociRepository(pipeline, cluster, pin);
+    default: {
+      const never: never = cluster.role;
+      throw new Error(`unknown role ${String(never)}`);
+    }
+  }
+}

@@ -1,0 +1,112 @@
+import { strict as assert } from "node:assert";
+import { registered, settle, useMocks } from "../support/pulumiMocks";
+import { validateConfig, type RawConfig, type StackConfig } from "../../lib/config";
+import { ociRepository, sourceRef, PIN_ANNOTATIONS } from "../../lib/k8s/source";
+
+const NOW = new Date("2026-11-23T12:00:00Z");
+const pipeline = {
+  registry: "ghcr.io",
+  owner: "example-org",
+  repository: "platform",
+  registrySecret: "ghcr-pull",
+  verify: { issuer: "^https://token.actions.githubusercontent.com$", subject: "^https://github.com/example-org/platform/" },
+  clusters: {
+    dev: { role: "dev", git: { url: "https://github.com/example-org/platform", branch: "main" } },
+    integration: { role: "integration", interval: "1m" },
+    live: { role: "live", interval: "10m", timeout: "2m" },
+  },
+};
+function cfg(stack: string, extra: Partial<RawConfig> = {}): StackConfig {
+  return validateConfig({ stack, pipeline, ...(stack === "integration" ? { dispatchTokenSecret: "t" } : {}), ...extra }, NOW);
+}
+
+describe("cluster source (pure builder)", () => {
+  it("integration: OCIRepository v1 flux-system/flux-system with semver >= 0.0.0-0", () => {
+    const c = cfg("integration");
+    const o = ociRepository(c.pipeline, c.cluster);
+    assert.equal(o.apiVersion, "source.toolkit.fluxcd.io/v1");
+    assert.equal(o.kind, "OCIRepository");
+    assert.deepEqual([o.metadata.namespace, o.metadata.name], ["flux-system", "flux-system"]);
+    assert.deepEqual(o.spec, {
+      interval: "1m",
+      timeout: "60s",
+      url: "oci://ghcr.io/example-org/platform/platform",
+      ref: { semver: ">= 0.0.0-0" },
+      secretRef: { name: "ghcr-pull" },
+      verify: {
+        provider: "cosign",
+        matchOIDCIdentity: [{ issuer: pipeline.verify.issuer, subject: pipeline.verify.subject }],
+      },
+    });
+  });
+
+  it("live: semver >= 0.0.0 and its own interval and timeout", () => {
+    const c = cfg("live");
+    const spec = ociRepository(c.pipeline, c.cluster).spec as Record<string, unknown>;
+    assert.deepEqual(spec.ref, { semver: ">= 0.0.0" });
+    assert.equal(spec.interval, "10m");
+    assert.equal(spec.timeout, "2m");
+  });
+
+  it("a tag pin replaces the semver ref entirely (semver would win over a tag beside it)", () => {
+    const c = cfg("live", { pin: { tag: "1.4.2", reason: "INC-42", expires: "2026-12-31" } });
+    const o = ociRepository(c.pipeline, c.cluster, c.pin);
+    assert.deepEqual((o.spec as Record<string, unknown>).ref, { tag: "1.4.2" });
+    assert.equal(o.metadata.annotations?.[PIN_ANNOTATIONS.reason], "INC-42");
+    assert.equal(o.metadata.annotations?.[PIN_ANNOTATIONS.expires], "2026-12-31");
+  });
+
+  it("a digest pin replaces the ref with the digest", () => {
+    const digest = "sha256:" + "c".repeat(64);
+    const c = cfg("live", { pin: { digest, reason: "r", expires: "2026-12-31" } });
+    assert.deepEqual(sourceRef(c.cluster, c.pin), { digest });
+  });
+
+  it("keeps semverFilter beside semver", () => {
+    const c = validateConfig({ stack: "live", pipeline: { ...pipeline, clusters: { ...pipeline.clusters, live: { role: "live", semverFilter: "^1\\." } } } }, NOW);
+    assert.deepEqual(sourceRef(c.cluster), { semver: ">= 0.0.0", semverFilter: "^1\\." });
+  });
+
+  it("a suspended cluster is declared suspended", () => {
+    const c = validateConfig({ stack: "live", pipeline: { ...pipeline, clusters: { ...pipeline.clusters, live: { role: "live", suspended: true } } } }, NOW);
+    assert.equal((ociRepository(c.pipeline, c.cluster).spec as Record<string, unknown>).suspend, true);
+  });
+
+  it("refuses to build an OCIRepository for a dev cluster", () => {
+    const c = cfg("dev");
+    assert.throws(() => ociRepository(c.pipeline, c.cluster), /dev cluster: it follows Git/);
+  });
+});
+
+describe("ClusterSource component", () => {
+  before(async () => {
+    await useMocks("live");
+  });
+
+  it("registers one CustomResource with the builder's object under the component", async () => {
+    const { ClusterSource } = await import("../../components/clusterSource");
+    registered.length = 0;
+    const c = cfg("live");
+    const s = new ClusterSource("live", { pipeline: c.pipeline, cluster: c.cluster });
+    await settle();
+    const types = registered.map((r) => r.type).sort();
+    assert.deepEqual(types, ["kubernetes:source.toolkit.fluxcd.io/v1:OCIRepository", "promotion:flux:ClusterSource"]);
+    const cr = registered.find((r) => r.type.endsWith(":OCIRepository"))!;
+    assert.equal(cr.name, "live-source");
+    assert.deepEqual(cr.inputs.spec, ociRepository(c.pipeline, c.cluster).spec);
+    assert.equal(s.kind, "OCIRepository");
+    assert.equal(s.objectRef, "flux-system/flux-system");
+  });
+
+  it("declares a GitRepository for the dev cluster", async () => {
+    const { ClusterSource } = await import("../../components/clusterSource");
+    registered.length = 0;
+    const c = cfg("dev");
+    new ClusterSource("dev", { pipeline: c.pipeline, cluster: c.cluster });
+    await settle();
+    const cr = registered.find((r) => r.type.endsWith(":GitRepository"));
+    assert.ok(cr, registered.map((r) => r.type).join(","));
+    assert.deepEqual((cr.inputs.spec as Record<string, unknown>).ref, { branch: "main" });
+    assert.equal((cr.inputs.spec as Record<string, unknown>).url, "https://github.com/example-org/platform");
+  });
+});
