@@ -1,0 +1,55 @@
+/** Read access to an OCI registry: what the pin allowlist needs, nothing more. */
+export interface RegistryReader {
+  /** Every tag of `repo` (all pages). Throws, never returns an empty list, when the registry cannot answer. */
+  listTags(repo: string): Promise<string[]>;
+  /** The manifest digest `tag` points at (`sha256:<hex>`). Throws when it cannot be read. */
+  digestOf(repo: string, tag: string): Promise<string>;
+}
+
+/** A registry failure: names the registry and the step, so a cleaner never proceeds on a partial answer. */
+export class RegistryError extends Error {
+  constructor(
+    public readonly registry: string,
+    public readonly step: string,
+    detail: string,
+  ) {
+    super(`registry ${registry}: ${step}: ${detail}`);
+    this.name = "RegistryError";
+  }
+}
+
+/** Runs `fn` over `items` with at most `limit` calls in flight; keeps input order; fails on the first error. */
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  let failed = false;
+  const worker = async (): Promise<void> => {
+    while (!failed && next < items.length) {
+      const i = next++;
+      try {
+        out[i] = await fn(items[i] as T, i);
+      } catch (e) {
+        failed = true;
+        throw e;
+      }
+    }
+  };
+  const n = Math.max(1, Math.min(limit, items.length));
+  await Promise.all(Array.from({ length: n }, () => worker()));
+  return out;
+}
+
+/** Tag → digest for every tag of `repo`, reading digests with bounded concurrency. */
+export async function readTagDigests(
+  reader: RegistryReader,
+  repo: string,
+  concurrency = 8,
+): Promise<Map<string, string>> {
+  const tags = [...new Set(await reader.listTags(repo))].sort();
+  const digests = await mapLimit(tags, concurrency, (tag) => reader.digestOf(repo, tag));
+  return new Map(tags.map((t, i) => [t, digests[i] as string]));
+}
