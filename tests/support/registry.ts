@@ -37,15 +37,21 @@ export async function freePort(): Promise<number> {
 
 export async function startRegistry(opts: StartRegistryOptions = {}): Promise<TestRegistry> {
   if (!existsSync(BINARY)) {
-    throw new Error(`${BINARY} not found: run scripts/install-tools.sh (Debian package docker-registry)`);
+    throw new Error(
+      `${BINARY} not found: run scripts/install-tools.sh (Debian package docker-registry)`,
+    );
   }
   const dir = mkdtempSync(join(tmpdir(), "promotion-registry-"));
   const port = await freePort();
   const auth = opts.basicAuth
     ? (() => {
-        const line = execFileSync("htpasswd", ["-Bbn", opts.basicAuth.user, opts.basicAuth.password], {
-          encoding: "utf8",
-        });
+        const line = execFileSync(
+          "htpasswd",
+          ["-Bbn", opts.basicAuth.user, opts.basicAuth.password],
+          {
+            encoding: "utf8",
+          },
+        );
         writeFileSync(join(dir, "htpasswd"), line.trim() + "\n");
         return `auth:\n  htpasswd:\n    realm: test-registry\n    path: ${join(dir, "htpasswd")}\n`;
       })()
