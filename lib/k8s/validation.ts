@@ -1,0 +1,203 @@
+/**
+ * The validation loop's Flux notification objects (integration only): the dispatch token Secret, the
+ * `githubdispatch` Provider and the Alert that sends `repository_dispatch` when the gate Kustomization
+ * reports `Health check passed`. Pure: returns plain objects; the token is a parameter of any type, so
+ * components pass a Pulumi secret Output and this code never sees the real value.
+ *
+ * Why this Alert fires (see docs/validation-gate.md for the whole flow):
+ * - kustomize-controller emits `Health check passed in <duration>` (severity info) from
+ *   `KustomizationReconciler.checkHealth` (internal/controller/kustomization_controller.go) only when
+ *   `wait: true` or `healthChecks` is set, and only `if !wasHealthy || (isNewRevision && drifted)`.
+ * - The `Reconciliation finished in ...` event the reference homelab filtered on carries
+ *   `kustomize.toolkit.fluxcd.io/commit_status: update` (`Reconcile`, deferred block), and
+ *   notification-controller's `getNotificationParams` (internal/server/event_handlers.go) returns early for
+ *   such events when the provider is neither a commit-status nor a generic provider: githubdispatch never
+ *   receives it.
+ */
+import type { DispatchTokenSource, ObjectRef } from "../config";
+import { API, MANAGED_BY_LABELS, type KubeObject } from "./types";
+
+export const DISPATCH_PROVIDER_NAME = "github-dispatch";
+export const VALIDATION_ALERT_NAME = "validation-success";
+/** Name of the Secret this program manages when the token comes from Pulumi secret config. */
+export const MANAGED_TOKEN_SECRET_NAME = "github-dispatch-token";
+/** notification-controller reads the token from this key of the Provider's secretRef (`extractAuthFromSecret`). */
+export const TOKEN_KEY = "token";
+/**
+ * The message kustomize-controller gives the health event: `fmt.Sprintf("Health check passed in %s", ...)`
+ * in `checkHealth`. The Alert's inclusionList is matched with Go `regexp.Match` against the message
+ * (`messageIsIncluded`, internal/server/event_handlers.go), so the anchor is honoured.
+ */
+export const HEALTH_CHECK_PASSED_REGEX = "^Health check passed";
+/** GitHub rejects a repository_dispatch `event_type` longer than 100 characters. */
+export const GITHUB_EVENT_TYPE_MAX = 100;
+
+const GH_OWNER = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,37}[A-Za-z0-9])?$/;
+const GH_REPO = /^[A-Za-z0-9._-]{1,100}$/;
+
+/** A builder was given values that would produce an object Flux or GitHub rejects or never acts on. */
+export class ValidationLoopError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ValidationLoopError";
+  }
+}
+
+/**
+ * The `repository_dispatch` event type notification-controller sends for the gate:
+ * `fmt.Sprintf("%s/%s.%s", event.InvolvedObject.Kind, .Name, .Namespace)` in `GitHubDispatch.Post`
+ * (internal/notifier/github_dispatch.go). The promote workflow's `repository_dispatch.types` must be this
+ * exact string, so it is derived here once and both sides use it.
+ */
+export function dispatchEventType(gate: ObjectRef): string {
+  if (gate.name.trim() === "" || gate.namespace.trim() === "") {
+    throw new ValidationLoopError(
+      `gate Kustomization needs a name and a namespace (got name "${gate.name}", namespace "${gate.namespace}").`,
+    );
+  }
+  const eventType = `Kustomization/${gate.name}.${gate.namespace}`;
+  if (eventType.length > GITHUB_EVENT_TYPE_MAX) {
+    throw new ValidationLoopError(
+      `repository_dispatch event_type "${eventType}" is ${eventType.length} characters; GitHub accepts at most ` +
+        `${GITHUB_EVENT_TYPE_MAX}, so every dispatch would be rejected and nothing would be promoted. ` +
+        `Shorten pipeline.gate.name or pipeline.gate.namespace.`,
+    );
+  }
+  return eventType;
+}
+
+/** `https://github.com/<owner>/<repository>`, the address form the githubdispatch notifier parses. */
+export function githubRepositoryAddress(owner: string, repository: string): string {
+  if (!GH_OWNER.test(owner)) {
+    throw new ValidationLoopError(`"${owner}" is not a GitHub owner name (letters, digits and single '-', at most 39).`);
+  }
+  if (!GH_REPO.test(repository) || repository === "." || repository === "..") {
+    throw new ValidationLoopError(`"${repository}" is not a GitHub repository name.`);
+  }
+  return `https://github.com/${owner}/${repository}`;
+}
+
+/** Checks an address is exactly `https://github.com/<owner>/<repository>` and returns it. */
+export function checkGithubAddress(address: string): string {
+  const m = /^https:\/\/github\.com\/([^/]+)\/([^/]+)$/.exec(address);
+  if (!m || !GH_OWNER.test(m[1]!) || !GH_REPO.test(m[2]!) || m[2]!.endsWith(".git")) {
+    throw new ValidationLoopError(
+      `Provider address "${address}" is not a GitHub repository URL: the githubdispatch provider sends ` +
+        `repository_dispatch to the owner/repository parsed from it (NewGitHubClient splits the path into exactly ` +
+        `two parts). Write https://github.com/<owner>/<repository>.`,
+    );
+  }
+  return address;
+}
+
+/** The Secret name the Provider's secretRef uses for a token source. */
+export function tokenSecretName(source: DispatchTokenSource): string {
+  switch (source.mode) {
+    case "managed":
+      return MANAGED_TOKEN_SECRET_NAME;
+    case "existing":
+      return source.secretName;
+    default: {
+      const never: never = source;
+      throw new Error(`unknown token source ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+/**
+ * The token Secret (key `token`), declared only when the token is managed (Pulumi secret config). `token`
+ * is opaque here: a component passes a secret Output; a plain string is checked for emptiness because an
+ * empty token makes every dispatch fail with 401.
+ */
+export function dispatchTokenSecret<T>(namespace: string, token: T): KubeObject {
+  if (token === undefined || token === null || (typeof token === "string" && token.trim() === "")) {
+    throw new ValidationLoopError(
+      "the dispatch token is empty: every repository_dispatch would fail with 401 and nothing would be promoted.",
+    );
+  }
+  return {
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name: MANAGED_TOKEN_SECRET_NAME, namespace, labels: { ...MANAGED_BY_LABELS } },
+    type: "Opaque",
+    stringData: { [TOKEN_KEY]: token },
+  };
+}
+
+/** Where the Provider sends events and which Secret holds its token. */
+export interface DispatchProviderSpec {
+  /** Namespace of the Provider, the Alert and the Secret (the gate's namespace). */
+  readonly namespace: string;
+  /** `https://github.com/<owner>/<repository>` of the platform repository. */
+  readonly address: string;
+  /** Secret with key `token` in the same namespace. */
+  readonly secretName: string;
+}
+
+/** Provider `github-dispatch` (notification.toolkit.fluxcd.io/v1beta3, type githubdispatch). */
+export function dispatchProvider(spec: DispatchProviderSpec): KubeObject {
+  checkGithubAddress(spec.address);
+  if (spec.secretName.trim() === "") {
+    throw new ValidationLoopError("the Provider needs a secretRef: githubdispatch has no anonymous mode.");
+  }
+  return {
+    apiVersion: API.provider,
+    kind: "Provider",
+    metadata: { name: DISPATCH_PROVIDER_NAME, namespace: spec.namespace, labels: { ...MANAGED_BY_LABELS } },
+    spec: {
+      type: "githubdispatch",
+      address: spec.address,
+      secretRef: { name: spec.secretName },
+    },
+  };
+}
+
+/**
+ * Alert `validation-success`: the gate Kustomization's `Health check passed` events go to the
+ * github-dispatch Provider. It lives in the gate's namespace, so it also works when notification-controller
+ * runs with `--no-cross-namespace-refs` (`getNotificationParams` rejects events from another namespace).
+ * `eventSeverity: info` admits info and error events (`eventMatchesAlertSource`); the inclusionList then keeps
+ * only the health event: the change-set event, error events and `Reconciliation finished` are dropped.
+ */
+export function validationAlert(gate: ObjectRef): KubeObject {
+  dispatchEventType(gate);
+  return {
+    apiVersion: API.alert,
+    kind: "Alert",
+    metadata: { name: VALIDATION_ALERT_NAME, namespace: gate.namespace, labels: { ...MANAGED_BY_LABELS } },
+    spec: {
+      providerRef: { name: DISPATCH_PROVIDER_NAME },
+      eventSources: [{ kind: "Kustomization", name: gate.name, namespace: gate.namespace }],
+      eventSeverity: "info",
+      inclusionList: [HEALTH_CHECK_PASSED_REGEX],
+    },
+  };
+}
+
+/** Everything the validation loop declares, in apply order (Secret first, when managed). */
+export interface ValidationLoopSpec<T> {
+  /** The gate Kustomization whose health events dispatch. */
+  readonly gate: ObjectRef;
+  /** Owner of the platform repository. */
+  readonly owner: string;
+  /** The platform repository (receives repository_dispatch). */
+  readonly repository: string;
+  /** Where the token comes from. */
+  readonly tokenSource: DispatchTokenSource;
+  /** Managed mode only: the token (opaque; a secret Output in components). */
+  readonly token?: T;
+}
+
+export function validationLoopObjects<T>(spec: ValidationLoopSpec<T>): KubeObject[] {
+  const out: KubeObject[] = [];
+  if (spec.tokenSource.mode === "managed") out.push(dispatchTokenSecret(spec.gate.namespace, spec.token));
+  out.push(
+    dispatchProvider({
+      namespace: spec.gate.namespace,
+      address: githubRepositoryAddress(spec.owner, spec.repository),
+      secretName: tokenSecretName(spec.tokenSource),
+    }),
+    validationAlert(spec.gate),
+  );
+  return out;
+}
