@@ -1,0 +1,336 @@
+/**
+ * The promotion decision (DESIGN section 2), pure: given what triggered the promote workflow and the
+ * registry's tag -> digest listing, decide which tags to add to which digest, or why nothing happens.
+ * The workflow only gathers the listing, runs this (`promotion promote-plan`), and retags by digest.
+ *
+ * Every value that leaves this module (digest, tags) is checked against a strict pattern, because the
+ * workflow writes it to $GITHUB_OUTPUT; nothing from the event is ever passed through unchecked.
+ */
+import { DIGEST_PATTERN } from "./config";
+
+/** What started the run: a Flux event relayed by repository_dispatch, or a person (workflow_dispatch). */
+export type PromoteRequest =
+  | { readonly kind: "event"; readonly payload: unknown }
+  | { readonly kind: "manual"; readonly artifactSha?: string; readonly digest?: string };
+
+export interface PromoteInput {
+  readonly request: PromoteRequest;
+  /** Every tag of the artifact repository and the digest it points at now. */
+  readonly listing: ReadonlyMap<string, string>;
+  /** The Kustomization whose health event may promote. */
+  readonly gate: { readonly name: string; readonly namespace: string };
+}
+
+export type PromoteDecision =
+  /** Not a promotion request (non-info event, stable revision, other object): succeed, do nothing. */
+  | { readonly action: "ignore"; readonly reason: string }
+  /** Already done (the digest has a stable tag): succeed, do nothing. */
+  | {
+      readonly action: "noop";
+      readonly reason: string;
+      readonly digest: string;
+      readonly stable: string;
+    }
+  /** Add `tags` (in this order) to `digest`. */
+  | {
+      readonly action: "promote";
+      readonly reason: string;
+      readonly digest: string;
+      readonly version: string;
+      readonly tags: readonly string[];
+    }
+  /** Something is wrong or would break a rule: fail loudly, tag nothing. */
+  | { readonly action: "refuse"; readonly reason: string };
+
+const RC_TAG = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)-rc\.(0|[1-9]\d*)$/;
+/** A stable tag as Flux selects it for live: three numeric parts, optional `v`, no pre-release. */
+const STABLE_TAG = /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$/;
+/** Any semver-shaped tag: used to tell "a stable revision" (ignore) from "not a version at all". */
+const SEMVER_TAG =
+  /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$/;
+const SHORT_SHA = /^[0-9a-f]{7,40}$/;
+const SHA_TAG = /^sha-([0-9a-f]{7})$/;
+
+type Triple = readonly [number, number, number];
+
+function triple(m: RegExpExecArray): Triple {
+  return [Number(m[1]), Number(m[2]), Number(m[3])];
+}
+
+function cmp(a: Triple, b: Triple): number {
+  return a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** Shows an untrusted value in a message without letting it break lines or run on. */
+export function quote(v: unknown): string {
+  const s = typeof v === "string" ? v : (JSON.stringify(v) ?? String(v));
+  const clipped = s.length > 80 ? `${s.slice(0, 80)}...` : s;
+  return JSON.stringify(clipped);
+}
+
+/** Splits a Flux OCI revision `<tag>@sha256:<hex>`; undefined when it is not one. */
+export function splitRevision(rev: string): { tag: string; digest: string } | undefined {
+  const at = rev.lastIndexOf("@");
+  if (at <= 0) return undefined;
+  const tag = rev.slice(0, at);
+  const digest = rev.slice(at + 1);
+  if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(tag) || !DIGEST_PATTERN.test(digest))
+    return undefined;
+  return { tag, digest };
+}
+
+function tagsOn(listing: ReadonlyMap<string, string>, digest: string): string[] {
+  return [...listing]
+    .filter(([, d]) => d === digest)
+    .map(([t]) => t)
+    .sort();
+}
+
+function highestStable(
+  listing: ReadonlyMap<string, string>,
+): { tag: string; v: Triple } | undefined {
+  let best: { tag: string; v: Triple } | undefined;
+  for (const t of listing.keys()) {
+    const m = STABLE_TAG.exec(t);
+    if (m && (!best || cmp(triple(m), best.v) > 0)) best = { tag: t, v: triple(m) };
+  }
+  return best;
+}
+
+/** Reads the Flux event: ignore what is not an info health event of the gate; returns the RC revision. */
+function fromEvent(
+  payload: unknown,
+  gate: PromoteInput["gate"],
+): { rev: { tag: string; digest: string } } | PromoteDecision {
+  if (!isRecord(payload)) {
+    return {
+      action: "refuse",
+      reason: "client_payload is not a JSON object (a Flux event was expected).",
+    };
+  }
+  if (payload.severity !== "info") {
+    return {
+      action: "ignore",
+      reason: `event severity is ${quote(payload.severity)}, not "info": only a healthy platform promotes.`,
+    };
+  }
+  const obj = payload.involvedObject;
+  if (
+    !isRecord(obj) ||
+    obj.kind !== "Kustomization" ||
+    obj.name !== gate.name ||
+    obj.namespace !== gate.namespace
+  ) {
+    const who = isRecord(obj)
+      ? `${quote(obj.kind)} ${quote(obj.namespace)}/${quote(obj.name)}`
+      : quote(obj);
+    return {
+      action: "ignore",
+      reason: `event is about ${who}, not Kustomization ${gate.namespace}/${gate.name} (the gate).`,
+    };
+  }
+  const meta = payload.metadata;
+  const revision = isRecord(meta) ? meta.revision : undefined;
+  if (typeof revision !== "string") {
+    return {
+      action: "refuse",
+      reason: "event has no metadata.revision; cannot tell which artifact was validated.",
+    };
+  }
+  const rev = splitRevision(revision);
+  if (!rev) {
+    return {
+      action: "refuse",
+      reason: `metadata.revision ${quote(revision)} is not <tag>@sha256:<digest> (an OCI revision).`,
+    };
+  }
+  const sm = SEMVER_TAG.exec(rev.tag);
+  if (sm && sm[4] === undefined) {
+    return {
+      action: "ignore",
+      reason: `revision ${rev.tag} has no pre-release part: it is already stable (integration follows stable tags too).`,
+    };
+  }
+  if (!RC_TAG.test(rev.tag)) {
+    return {
+      action: "ignore",
+      reason: `revision tag ${quote(rev.tag)} is not a release candidate X.Y.Z-rc.N.`,
+    };
+  }
+  return { rev };
+}
+
+/** Finds the RC a person asked to promote, by commit (sha-<7>) or digest. */
+function fromManual(
+  req: Extract<PromoteRequest, { kind: "manual" }>,
+  listing: ReadonlyMap<string, string>,
+): { rev: { tag: string; digest: string } } | PromoteDecision {
+  const sha = req.artifactSha?.trim() ?? "";
+  const wanted = req.digest?.trim() ?? "";
+  if ((sha === "") === (wanted === "")) {
+    return {
+      action: "refuse",
+      reason:
+        "give exactly one of the inputs artifact_sha (the commit, 7+ hex) or digest (sha256:<64 hex>).",
+    };
+  }
+  let digest: string;
+  if (sha !== "") {
+    if (!SHORT_SHA.test(sha))
+      return {
+        action: "refuse",
+        reason: `artifact_sha ${quote(sha)} is not a commit SHA (7 to 40 lower-case hex).`,
+      };
+    const d = listing.get(`sha-${sha.slice(0, 7)}`);
+    if (!d)
+      return {
+        action: "refuse",
+        reason: `no artifact was built from commit ${sha.slice(0, 7)} (tag sha-${sha.slice(0, 7)} not found).`,
+      };
+    digest = d;
+  } else {
+    if (!DIGEST_PATTERN.test(wanted))
+      return {
+        action: "refuse",
+        reason: `digest ${quote(wanted)} is not sha256:<64 lower-case hex>.`,
+      };
+    digest = wanted;
+  }
+  const rcs = tagsOn(listing, digest)
+    .map((t) => ({ t, m: RC_TAG.exec(t) }))
+    .filter((x): x is { t: string; m: RegExpExecArray } => x.m !== null)
+    .sort((a, b) => cmp(triple(b.m), triple(a.m)) || Number(b.m[4]) - Number(a.m[4]));
+  const stable = tagsOn(listing, digest).find((t) => STABLE_TAG.test(t));
+  if (stable)
+    return {
+      action: "noop",
+      reason: `digest ${digest} is already stable as ${stable}.`,
+      digest,
+      stable,
+    };
+  const top = rcs[0];
+  if (!top)
+    return {
+      action: "refuse",
+      reason: `digest ${digest} has no release candidate tag X.Y.Z-rc.N; only RCs are promoted.`,
+    };
+  return { rev: { tag: top.t, digest } };
+}
+
+/** The decision. Never throws for bad input: bad input is a `refuse` with the reason. */
+export function decidePromotion(input: PromoteInput): PromoteDecision {
+  const { listing } = input;
+  for (const [t, d] of listing) {
+    if (!DIGEST_PATTERN.test(d))
+      return {
+        action: "refuse",
+        reason: `registry listing: tag ${quote(t)} has digest ${quote(d)}, not sha256:<64 hex>.`,
+      };
+  }
+  const found =
+    input.request.kind === "event"
+      ? fromEvent(input.request.payload, input.gate)
+      : fromManual(input.request, listing);
+  if ("action" in found) return found;
+  const { tag, digest } = found.rev;
+
+  const now = listing.get(tag);
+  if (now === undefined) {
+    return {
+      action: "refuse",
+      reason: `tag ${tag} is not in the registry any more; ${digest} is not promoted.`,
+    };
+  }
+  if (now !== digest) {
+    return {
+      action: "refuse",
+      reason: `tag ${tag} now points at ${now}, not at the validated ${digest}; RC tags are never moved, so this needs a person.`,
+    };
+  }
+  const onDigest = tagsOn(listing, digest);
+  const stable = onDigest.find((t) => STABLE_TAG.test(t));
+  if (stable) {
+    return {
+      action: "noop",
+      reason: `digest ${digest} (${tag}) is already stable as ${stable}; nothing to do.`,
+      digest,
+      stable,
+    };
+  }
+  const m = RC_TAG.exec(tag)!;
+  const version = `${m[1]}.${m[2]}.${m[3]}`;
+  const existing = listing.get(version);
+  if (existing !== undefined) {
+    return {
+      action: "refuse",
+      reason: `${version} already points at ${existing}; ${tag} (${digest}) is a stale candidate and a stable tag is never moved.`,
+    };
+  }
+  const top = highestStable(listing);
+  if (top && cmp(top.v, triple(m)) > 0) {
+    return {
+      action: "refuse",
+      reason: `${tag} is older than the newest stable ${top.tag}; a stale candidate is not promoted.`,
+    };
+  }
+  const shaTags = onDigest.filter((t) => SHA_TAG.test(t));
+  if (shaTags.length !== 1) {
+    return {
+      action: "refuse",
+      reason: `digest ${digest} carries ${shaTags.length === 0 ? "no" : "several"} sha-<commit> tags (${shaTags.join(", ") || "none"}); it was not built by the build workflow.`,
+    };
+  }
+  const short = SHA_TAG.exec(shaTags[0]!)![1]!;
+  const validated = `validated-${short}`;
+  const v = listing.get(validated);
+  if (v !== undefined && v !== digest) {
+    return {
+      action: "refuse",
+      reason: `${validated} already points at ${v}, another digest; refusing to move it.`,
+    };
+  }
+  const tags = [...(v === undefined ? [validated] : []), version];
+  return {
+    action: "promote",
+    reason: `${tag} (${digest}) passed integration: tagging ${tags.join(", ")}.`,
+    digest,
+    version,
+    tags,
+  };
+}
+
+/** `key=value` lines for $GITHUB_OUTPUT; every value is pattern-checked, so no newline can slip in. */
+export function decisionOutputs(d: PromoteDecision): string {
+  const lines: string[] = [`action=${d.action}`];
+  if (d.action === "promote" || d.action === "noop") lines.push(`digest=${d.digest}`);
+  if (d.action === "promote") {
+    lines.push(`version=${d.version}`, `tags=${d.tags.join(" ")}`);
+  }
+  if (d.action === "noop") lines.push(`stable=${d.stable}`);
+  const text = lines.join("\n") + "\n";
+  if (
+    !/^[a-z]+=[A-Za-z0-9_.:@ -]*$/m.test(text) ||
+    text.split("\n").some((l) => l !== "" && !/^[a-z]+=[A-Za-z0-9_.:@ -]*$/.test(l))
+  ) {
+    throw new Error(`internal: unsafe output ${quote(text)}`);
+  }
+  return text;
+}
+
+/** Parses `tag digest` lines (as `crane ls` + `crane digest` produce them). */
+export function parseListing(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [i, raw] of text.split("\n").entries()) {
+    const line = raw.trim();
+    if (line === "") continue;
+    const parts = line.split(/\s+/);
+    if (parts.length !== 2)
+      throw new Error(`listing line ${i + 1}: expected "<tag> <digest>", got ${quote(line)}`);
+    out.set(parts[0]!, parts[1]!);
+  }
+  return out;
+}

@@ -1,0 +1,38 @@
+/**
+ * Every third-party action the generated workflows use, pinned by full commit SHA. The SHAs were read
+ * from the actions' own Git repositories (the commit each release tag points at), not typed from memory;
+ * to update, resolve the new tag to its commit (`git ls-remote https://github.com/<action> refs/tags/<tag>`,
+ * peeling annotated tags) and change both fields together.
+ */
+import type { ActionRef } from "./model";
+
+export const CHECKOUT: ActionRef = {
+  action: "actions/checkout",
+  sha: "3d3c42e5aac5ba805825da76410c181273ba90b1",
+  version: "v7.0.1",
+};
+
+export const SETUP_NODE: ActionRef = {
+  action: "actions/setup-node",
+  sha: "820762786026740c76f36085b0efc47a31fe5020",
+  version: "v7.0.0",
+};
+
+/** Installs the ORAS CLI release named by ORAS_VERSION (one its v2.0.0 checksum table knows). */
+export const SETUP_ORAS: ActionRef = {
+  action: "oras-project/setup-oras",
+  sha: "38de303aac69abb66f3e6255b7198bff35f323e3",
+  version: "v2.0.0",
+};
+
+/** Installs crane; it also logs crane in to ghcr.io with the job token. */
+export const SETUP_CRANE: ActionRef = {
+  action: "imjasonh/setup-crane",
+  sha: "6da1ae018866400525525ce74ff892880c099987",
+  version: "v0.5",
+};
+
+/** Tool releases the workflows install; scripts/install-tools.sh builds the same versions for the tests. */
+export const ORAS_VERSION = "1.3.1";
+export const CRANE_VERSION = "v0.22.1";
+export const NODE_VERSION = "24";

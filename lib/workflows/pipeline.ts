@@ -1,0 +1,327 @@
+/**
+ * The two workflows of the pipeline, built from the validated pipeline definition (DESIGN sections 2, 7).
+ * Scripts here only gather registry data, run the project's own `promotion` CLI (delivered beside the
+ * workflows as .github/promotion/promotion.mjs) and call oras/crane with what it decided; every decision
+ * (version, tags, promote or not) is TypeScript. Event and input data never appear in a script: the CLI
+ * reads them from $GITHUB_EVENT_PATH, and step outputs reach scripts through `env:` only.
+ */
+import type { PipelineSpec } from "../config";
+import { dispatchEventType } from "../k8s/validation";
+import {
+  CHECKOUT,
+  CRANE_VERSION,
+  NODE_VERSION,
+  ORAS_VERSION,
+  SETUP_CRANE,
+  SETUP_NODE,
+  SETUP_ORAS,
+} from "./actions";
+import type { Job, Step, Workflow } from "./model";
+
+export const BUILD_WORKFLOW = ".github/workflows/build-platform-artifact.yaml";
+export const PROMOTE_WORKFLOW = ".github/workflows/tag-validated-artifact.yaml";
+/** Where the bundled CLI lives in the platform repository. */
+export const CLI_PATH = ".github/promotion/promotion.mjs";
+
+/** Media types `flux push artifact` uses; source-controller extracts the content layer. */
+export const FLUX_CONFIG_MEDIA_TYPE = "application/vnd.cncf.flux.config.v1+json";
+export const FLUX_CONTENT_MEDIA_TYPE = "application/vnd.cncf.flux.content.v1.tar+gzip";
+
+const RUNNER = "ubuntu-24.04";
+
+/** `ghcr.io/owner/repo/artifact` from `oci://ghcr.io/owner/repo/artifact`. */
+export function artifactRef(p: PipelineSpec): string {
+  return p.url.replace(/^oci:\/\//, "");
+}
+
+/**
+ * The directory whose content becomes the artifact: the deepest directory every build path lies in
+ * (`kubernetes/**` -> `kubernetes`). The build paths are what triggers a build, so they are what is built.
+ */
+export function contentDirectory(buildPaths: readonly string[]): string {
+  const dirs = buildPaths
+    .filter((g) => !g.startsWith("!"))
+    .map((g) => {
+      const parts = g.split("/");
+      const i = parts.findIndex((s) => /[*?[\]{}!+]/.test(s));
+      // A plain file path (no glob): its directory.
+      return i === -1 ? parts.slice(0, -1) : parts.slice(0, i);
+    });
+  if (dirs.length === 0)
+    throw new Error(
+      "pipeline.buildPaths has no positive pattern, so no artifact directory can be derived.",
+    );
+  let common = dirs[0]!;
+  for (const d of dirs.slice(1)) {
+    let n = 0;
+    while (n < common.length && n < d.length && common[n] === d[n]) n++;
+    common = common.slice(0, n);
+  }
+  if (common.length === 0) {
+    throw new Error(
+      `pipeline.buildPaths (${buildPaths.join(", ")}) share no directory; the artifact would be the whole repository. ` +
+        "List paths under one directory, e.g. kubernetes/**.",
+    );
+  }
+  return common.join("/");
+}
+
+const script = (lines: readonly string[]): string =>
+  ["set -euo pipefail", ...lines].join("\n") + "\n";
+
+/** Reads every tag of $ARTIFACT into $1; a repository that does not exist yet is empty, any other error fails. */
+const READ_TAGS = (file: string, allowMissing: boolean): string[] => [
+  `if crane ls "$ARTIFACT" >"${file}" 2>"$RUNNER_TEMP/crane-ls.err"; then`,
+  `  echo "$(wc -l <"${file}") tags in $ARTIFACT"`,
+  ...(allowMissing
+    ? [
+        `elif grep -q NAME_UNKNOWN "$RUNNER_TEMP/crane-ls.err"; then`,
+        `  echo "::notice::$ARTIFACT does not exist yet: this is its first build."`,
+        `  : >"${file}"`,
+      ]
+    : []),
+  "else",
+  `  cat "$RUNNER_TEMP/crane-ls.err" >&2`,
+  `  echo "::error::cannot read the tags of $ARTIFACT; refusing to go on without them."`,
+  "  exit 1",
+  "fi",
+];
+
+const node = (args: string): string => `node "$PROMOTION_CLI" ${args}`;
+
+function setupSteps(tools: { oras: boolean }, sparse: boolean): Step[] {
+  return [
+    {
+      name: "Check out",
+      uses: CHECKOUT,
+      with: sparse
+        ? {
+            "persist-credentials": false,
+            "sparse-checkout": ".github/promotion",
+            "sparse-checkout-cone-mode": false,
+          }
+        : { "persist-credentials": false },
+    },
+    { name: "Set up Node.js", uses: SETUP_NODE, with: { "node-version": NODE_VERSION } },
+    ...(tools.oras
+      ? [{ name: "Set up oras", uses: SETUP_ORAS, with: { version: ORAS_VERSION } }]
+      : []),
+    { name: "Set up crane", uses: SETUP_CRANE, with: { version: CRANE_VERSION } },
+    {
+      name: "Log in to the registry",
+      env: {
+        REGISTRY_USERNAME: "${{ github.actor }}",
+        REGISTRY_PASSWORD: "${{ secrets.GITHUB_TOKEN }}",
+      },
+      run: script([
+        ...(tools.oras
+          ? [
+              'printf \'%s\' "$REGISTRY_PASSWORD" | oras login "$REGISTRY" --username "$REGISTRY_USERNAME" --password-stdin',
+            ]
+          : []),
+        'printf \'%s\' "$REGISTRY_PASSWORD" | crane auth login "$REGISTRY" --username "$REGISTRY_USERNAME" --password-stdin',
+      ]),
+    },
+  ];
+}
+
+function buildJob(p: PipelineSpec): Job {
+  const contentDir = contentDirectory(p.buildPaths);
+  return {
+    name: "Build and push a release candidate",
+    "runs-on": RUNNER,
+    permissions: { contents: "read", packages: "write" },
+    "timeout-minutes": 15,
+    env: {
+      CONTENT_DIR: contentDir,
+      START_VERSION: p.startVersion,
+      GATE_NAMESPACE: p.gate.namespace,
+    },
+    steps: [
+      ...setupSteps({ oras: true }, false),
+      {
+        name: "Read the registry's tags",
+        run: script(READ_TAGS("$RUNNER_TEMP/tags.txt", true)),
+      },
+      {
+        name: "Plan the version and tags",
+        id: "plan",
+        run: script([
+          node(
+            'build-plan --commit "$GITHUB_SHA" --start-version "$START_VERSION" <"$RUNNER_TEMP/tags.txt" >"$RUNNER_TEMP/plan.txt"',
+          ),
+          'cat "$RUNNER_TEMP/plan.txt"',
+          'cat "$RUNNER_TEMP/plan.txt" >>"$GITHUB_OUTPUT"',
+        ]),
+      },
+      {
+        name: "Stamp the version into the content",
+        env: { VERSION: "${{ steps.plan.outputs.version }}" },
+        run: script([
+          "# Every RC must apply a change, or Flux sends no event and nothing promotes it (DESIGN 2).",
+          node(
+            'stamp --dir "$CONTENT_DIR" --version "$VERSION" --revision "$GITHUB_REF_NAME@sha1:$GITHUB_SHA" --namespace "$GATE_NAMESPACE"',
+          ),
+        ]),
+      },
+      {
+        name: "Push the release candidate",
+        id: "push",
+        env: {
+          VERSION: "${{ steps.plan.outputs.version }}",
+          RC_TAG: "${{ steps.plan.outputs.rc_tag }}",
+          SHA_TAG: "${{ steps.plan.outputs.sha_tag }}",
+          INTEGRATION_TAG: "${{ steps.plan.outputs.integration_tag }}",
+        },
+        run: script([
+          "# Plan again against a fresh listing: a build that pushed since is refused here, before any push.",
+          ...READ_TAGS("$RUNNER_TEMP/tags-now.txt", true),
+          node(
+            'build-plan --commit "$GITHUB_SHA" --start-version "$START_VERSION" --expect-version "$VERSION" <"$RUNNER_TEMP/tags-now.txt" >/dev/null',
+          ),
+          'tar --sort=name --mtime="1970-01-01 00:00:00Z" --owner=0 --group=0 --numeric-owner -C "$CONTENT_DIR" -cf - . | gzip -9n >"$RUNNER_TEMP/platform.tgz"',
+          "printf '{}' >\"$RUNNER_TEMP/flux-config.json\"",
+          'revision="$GITHUB_REF_NAME@sha1:$GITHUB_SHA"',
+          'source="$GITHUB_SERVER_URL/$GITHUB_REPOSITORY"',
+          'cd "$RUNNER_TEMP"',
+          `oras push "$ARTIFACT:$RC_TAG" --config "flux-config.json:${FLUX_CONFIG_MEDIA_TYPE}" \\`,
+          '  --annotation "org.opencontainers.image.revision=$revision" \\',
+          '  --annotation "org.opencontainers.image.source=$source" \\',
+          '  --annotation "org.opencontainers.image.version=$VERSION" \\',
+          `  --export-manifest manifest.json "platform.tgz:${FLUX_CONTENT_MEDIA_TYPE}"`,
+          'digest="sha256:$(sha256sum manifest.json | cut -d" " -f1)"',
+          'for tag in "$SHA_TAG" "$INTEGRATION_TAG"; do',
+          '  crane tag "$ARTIFACT@$digest" "$tag"',
+          "done",
+          "# Every tag must resolve to what this run pushed; a racing push that won is caught here.",
+          'for tag in "$RC_TAG" "$SHA_TAG" "$INTEGRATION_TAG"; do',
+          '  got=$(crane digest "$ARTIFACT:$tag")',
+          '  if [ "$got" != "$digest" ]; then',
+          '    echo "::error::$ARTIFACT:$tag points at $got, not at the pushed $digest."',
+          "    exit 1",
+          "  fi",
+          "done",
+          'echo "digest=$digest" >>"$GITHUB_OUTPUT"',
+          'echo "Pushed $ARTIFACT:$RC_TAG ($digest) from $revision, tagged $SHA_TAG, $INTEGRATION_TAG" | tee -a "$GITHUB_STEP_SUMMARY"',
+        ]),
+      },
+    ],
+  };
+}
+
+/** The build workflow: every push to the branch under the build paths makes one new RC. */
+export function buildWorkflow(p: PipelineSpec): Workflow {
+  return {
+    name: "Build platform artifact",
+    on: {
+      push: { branches: [p.branch], paths: [...p.buildPaths] },
+      workflow_dispatch: {},
+    },
+    permissions: {},
+    // One build at a time and never cancelled half-way: versions come from the registry's tags.
+    concurrency: { group: "promotion-build", "cancel-in-progress": false },
+    env: {
+      ARTIFACT: artifactRef(p),
+      REGISTRY: artifactRef(p).split("/")[0]!,
+      PROMOTION_CLI: CLI_PATH,
+    },
+    defaults: { run: { shell: "bash" } },
+    jobs: { build: buildJob(p) },
+  };
+}
+
+function promoteJob(p: PipelineSpec): Job {
+  return {
+    name: "Tag the validated digest",
+    "runs-on": RUNNER,
+    // Non-info events stop here, before they enter the concurrency group (a pending run there is replaced
+    // by the next one); the CLI checks the severity again.
+    if: "github.event_name == 'workflow_dispatch' || github.event.client_payload.severity == 'info'",
+    permissions: { contents: "read", packages: "write" },
+    // One promotion at a time, never cancelled half-way. Job-level, so that a skipped run never waits here.
+    concurrency: { group: "promotion-promote", "cancel-in-progress": false },
+    "timeout-minutes": 10,
+    env: { GATE_NAME: p.gate.name, GATE_NAMESPACE: p.gate.namespace },
+    steps: [
+      ...setupSteps({ oras: false }, true),
+      {
+        name: "Read the registry's tags and digests",
+        run: script([
+          ...READ_TAGS("$RUNNER_TEMP/tags.txt", false),
+          "# Tag names come from the registry ([A-Za-z0-9_.-]) and are passed as arguments, never as code.",
+          "# shellcheck disable=SC2016",
+          'xargs -r -P 8 -n 1 bash -euc \'printf "%s %s\\n" "$1" "$(crane digest "$ARTIFACT:$1")"\' _ <"$RUNNER_TEMP/tags.txt" >"$RUNNER_TEMP/listing.txt"',
+        ]),
+      },
+      {
+        name: "Decide",
+        id: "plan",
+        run: script([
+          "# The event (client_payload or inputs) is read from $GITHUB_EVENT_PATH by the CLI, never by the shell.",
+          node(
+            'promote-plan --event "$GITHUB_EVENT_PATH" --event-name "$GITHUB_EVENT_NAME" --gate-name "$GATE_NAME" --gate-namespace "$GATE_NAMESPACE" --listing "$RUNNER_TEMP/listing.txt" >"$RUNNER_TEMP/plan.txt"',
+          ),
+          'cat "$RUNNER_TEMP/plan.txt"',
+          'cat "$RUNNER_TEMP/plan.txt" >>"$GITHUB_OUTPUT"',
+        ]),
+      },
+      {
+        name: "Tag the digest (no rebuild)",
+        if: "steps.plan.outputs.action == 'promote'",
+        env: { DIGEST: "${{ steps.plan.outputs.digest }}", TAGS: "${{ steps.plan.outputs.tags }}" },
+        run: script([
+          'read -r -a tags <<<"$TAGS"',
+          'for tag in "${tags[@]}"; do',
+          "  # Never move a tag: if it appeared since the decision, stop (the concurrency group makes this rare).",
+          '  if existing=$(crane digest "$ARTIFACT:$tag" 2>/dev/null) && [ "$existing" != "$DIGEST" ]; then',
+          '    echo "::error::$ARTIFACT:$tag already points at $existing; not moving it to $DIGEST."',
+          "    exit 1",
+          "  fi",
+          '  crane tag "$ARTIFACT@$DIGEST" "$tag"',
+          "done",
+          'for tag in "${tags[@]}"; do',
+          '  got=$(crane digest "$ARTIFACT:$tag")',
+          '  if [ "$got" != "$DIGEST" ]; then',
+          '    echo "::error::$ARTIFACT:$tag points at $got, not at $DIGEST."',
+          "    exit 1",
+          "  fi",
+          "done",
+          'echo "Promoted $DIGEST: ${tags[*]}" | tee -a "$GITHUB_STEP_SUMMARY"',
+        ]),
+      },
+    ],
+  };
+}
+
+/** The promote workflow: the exact digest integration validated gets validated-<sha> and X.Y.Z. */
+export function promoteWorkflow(p: PipelineSpec): Workflow {
+  return {
+    name: "Tag validated artifact",
+    on: {
+      repository_dispatch: { types: [dispatchEventType(p.gate)] },
+      workflow_dispatch: {
+        inputs: {
+          artifact_sha: {
+            description:
+              "Commit whose release candidate to promote (7 to 40 hex; its sha-<7> tag must exist)",
+            required: false,
+            type: "string",
+          },
+          digest: {
+            description: "Or: digest of the release candidate to promote (sha256:<64 hex>)",
+            required: false,
+            type: "string",
+          },
+        },
+      },
+    },
+    permissions: {},
+    env: {
+      ARTIFACT: artifactRef(p),
+      REGISTRY: artifactRef(p).split("/")[0]!,
+      PROMOTION_CLI: CLI_PATH,
+    },
+    defaults: { run: { shell: "bash" } },
+    jobs: { promote: promoteJob(p) },
+  };
+}

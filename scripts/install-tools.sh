@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Installs the command-line tools the workflow tests and the e2e tests use, idempotently, outside the
+# repository: actionlint, crane and oras are built from their Go modules into
+# $PROMOTION_CACHE/bin (default ~/.cache/promotion-pipeline/bin); shellcheck (used by actionlint) and
+# docker-registry (distribution 2.8, the local OCI registry of the e2e tests) come from Debian.
+# Prints what it did; a second run only checks. Source it or put "$PROMOTION_CACHE/bin" on PATH afterwards.
+set -euo pipefail
+
+ACTIONLINT_VERSION=v1.7.12
+CRANE_VERSION=v0.22.1 # github.com/google/go-containerregistry; the workflows install the same release
+ORAS_VERSION=v1.3.1 # the newest release setup-oras v2.0.0 knows (its releases.json)
+
+cache=${PROMOTION_CACHE:-$HOME/.cache/promotion-pipeline}
+bin=$cache/bin
+mkdir -p "$bin"
+start=$(date +%s)
+
+say() { printf 'install-tools: %s\n' "$*" >&2; }
+
+# go_tool NAME MODULE/PKG VERSION: builds once per version; a stamp file records which version is there.
+go_tool() {
+  local name=$1 pkg=$2 version=$3
+  local stamp=$bin/.$name.version
+  if [ -x "$bin/$name" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$pkg@$version" ]; then
+    say "$name $version already in $bin"
+    return
+  fi
+  if ! command -v go >/dev/null; then
+    say "go is not installed; cannot build $name"
+    exit 1
+  fi
+  say "building $name from $pkg@$version"
+  local t0=$(date +%s)
+  GOBIN=$bin CGO_ENABLED=0 GOFLAGS=-trimpath go install "$pkg@$version"
+  echo "$pkg@$version" >"$stamp"
+  say "built $name in $(($(date +%s) - t0))s"
+}
+
+go_tool actionlint github.com/rhysd/actionlint/cmd/actionlint "$ACTIONLINT_VERSION"
+go_tool crane github.com/google/go-containerregistry/cmd/crane "$CRANE_VERSION"
+go_tool oras oras.land/oras/cmd/oras "$ORAS_VERSION"
+
+# Debian packages: shellcheck (actionlint runs it on every run: block) and docker-registry.
+missing=()
+command -v shellcheck >/dev/null || missing+=(shellcheck)
+[ -x /usr/bin/docker-registry ] || missing+=(docker-registry)
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=
+  [ "$(id -u)" -eq 0 ] || sudo=sudo
+  say "apt-get install ${missing[*]}"
+  $sudo apt-get update -qq
+  # The package's postinst starts a system registry on :5000 where an init system runs; the tests start
+  # their own on a free port, so policy-rc.d keeps the service from starting.
+  DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+  say "shellcheck and docker-registry already installed"
+fi
+
+say "shellcheck $(shellcheck --version | sed -n 's/^version: //p'), docker-registry $(dpkg-query -W -f='${Version}' docker-registry)"
+say "actionlint $("$bin/actionlint" -version | head -1), crane $("$bin/crane" version), oras $("$bin/oras" version | sed -n 's/^Version: *//p')"
+say "done in $(($(date +%s) - start))s; tools in $bin"

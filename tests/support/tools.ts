@@ -1,0 +1,26 @@
+/**
+ * Locates the command-line tools scripts/install-tools.sh puts in the cache (actionlint, crane, oras),
+ * and Debian's (shellcheck, docker-registry). Tests that need a missing tool fail with the install command.
+ */
+import { existsSync } from "node:fs";
+import { homedir } from "node:os";
+import { delimiter, join } from "node:path";
+
+export const TOOLS_BIN = join(
+  process.env.PROMOTION_CACHE ?? join(homedir(), ".cache", "promotion-pipeline"),
+  "bin",
+);
+
+/** PATH with the tool cache first. */
+export function toolsPath(): string {
+  return [TOOLS_BIN, process.env.PATH ?? ""].join(delimiter);
+}
+
+/** Absolute path of a tool, or an error naming the install script. */
+export function tool(name: "actionlint" | "crane" | "oras" | "shellcheck"): string {
+  for (const dir of toolsPath().split(delimiter)) {
+    const p = join(dir, name);
+    if (dir !== "" && existsSync(p)) return p;
+  }
+  throw new Error(`${name} not found in ${TOOLS_BIN} or on PATH: run scripts/install-tools.sh`);
+}
