@@ -1,0 +1,166 @@
+import { strict as assert } from "node:assert";
+import { mkdtempSync, writeFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ProblemCollector, formatProblem } from "../../lib/errors";
+import {
+  DEFAULT_PINS,
+  attachPins,
+  parsePinsConfig,
+  pinsFromStackFiles,
+  pinsTypeName,
+  readPinsFromStackFiles,
+} from "../../lib/pinsConfig";
+
+function problems(raw: unknown): string[] {
+  const c = new ProblemCollector();
+  parsePinsConfig(c, raw);
+  return c.problems.map(formatProblem);
+}
+
+describe("pinsConfig: parsePinsConfig", () => {
+  it("defaults when unset", () => {
+    const c = new ProblemCollector();
+    assert.deepEqual(parsePinsConfig(c, undefined), DEFAULT_PINS);
+    assert.equal(
+      pinsTypeName(DEFAULT_PINS, { repository: "Platform", artifact: "platform" }),
+      "container/platform/platform",
+    );
+  });
+
+  it("reads a full block", () => {
+    const c = new ProblemCollector();
+    const p = parsePinsConfig(c, {
+      type: "container",
+      name: "cms-plugins",
+      linesPath: "cleaner/pins.txt",
+      ghcrPath: false,
+      host: {
+        address: "cleaner.example.org",
+        port: "2222",
+        user: "deploy",
+        path: "/etc/cleaner/pins.txt",
+        reloadCommand: "systemctl reload cleaner",
+      },
+      retention: [
+        { name: "old-shas", deleteMatching: "^sha-" },
+        { name: "keep-20", keepLatest: 20, matching: "^\\d+\\.\\d+\\.\\d+$" },
+      ],
+    });
+    assert.deepEqual(c.problems, []);
+    assert.deepEqual(p, {
+      type: "container",
+      name: "cms-plugins",
+      linesPath: "cleaner/pins.txt",
+      host: {
+        address: "cleaner.example.org",
+        port: 2222,
+        user: "deploy",
+        path: "/etc/cleaner/pins.txt",
+        reloadCommand: "systemctl reload cleaner",
+      },
+      retention: [
+        { kind: "delete-matching", name: "old-shas", pattern: "^sha-" },
+        { kind: "keep-latest", name: "keep-20", count: 20, pattern: "^\\d+\\.\\d+\\.\\d+$" },
+      ],
+    });
+    assert.equal(
+      pinsTypeName(p, { repository: "platform", artifact: "platform" }),
+      "container/cms-plugins",
+    );
+  });
+
+  it("names every bad key with its fix", () => {
+    assert.deepEqual(
+      problems({
+        type: "Container",
+        linesPath: "../x",
+        colour: 1,
+        host: { address: "bad host", user: "deploy" },
+        retention: [
+          { name: "r", deleteMatching: "(" },
+          { name: "r", keepLatest: -1 },
+          { deleteMatching: "a", keepLatest: 1 },
+        ],
+      }),
+      [
+        "promotion-pipeline:pins.colour = 1: is not a known setting. Fix: remove it, or use one of: type, name, linesPath, ghcrPath, host, retention.",
+        'promotion-pipeline:pins.type = "Container": is not a package type such as container. Fix: write a package type such as container.',
+        'promotion-pipeline:pins.linesPath = "../x": is not a relative path in the platform repository (no .., no leading /), or false. Fix: write a relative path in the platform repository (no .., no leading /), or false.',
+        'promotion-pipeline:pins.host.address = "bad host": is not a host name or address. Fix: write a host name or address.',
+        "promotion-pipeline:pins.host.path = (not set): is required. Fix: set the absolute path of the pins file the cleaner reads.",
+        'promotion-pipeline:pins.retention[0].deleteMatching = "(": is not a valid regular expression (Invalid regular expression: /(/: Unterminated group). Fix: write a valid regular expression.',
+        'promotion-pipeline:pins.retention[1].name = "r": duplicates another rule\'s name. Fix: give each rule a unique name.',
+        "promotion-pipeline:pins.retention[1].keepLatest = -1: must be a whole number of tags to keep (0 or more). Fix: write e.g. 20.",
+        "promotion-pipeline:pins.retention[2].name = (not set): is required. Fix: name the rule; warnings refer to it.",
+        'promotion-pipeline:pins.retention[2] = {"deleteMatching":"a","keepLatest":1}: must set exactly one of deleteMatching (a regular expression) and keepLatest (a count). Fix: keep one of them.',
+      ],
+    );
+  });
+});
+
+describe("pinsConfig: pins of every stack from the stack files", () => {
+  const files = [
+    {
+      stack: "live",
+      text: "config:\n  promotion-pipeline:pin:\n    tag: 1.4.2\n    reason: 'INC-42: 1.4.3 breaks ingress'\n    expires: 2020-01-01\n",
+    },
+    { stack: "integration", text: "config:\n  promotion-pipeline:dispatchTokenSecret: x\n" },
+    {
+      stack: "eu-live",
+      text:
+        "config:\n  promotion-pipeline:cluster: live-eu\n  promotion-pipeline:pin:\n    digest: sha256:" +
+        "a".repeat(64) +
+        "\n    reason: r\n    expires: 2031-01-01\n",
+    },
+  ];
+
+  it("reads each stack's pin, expired ones included, with the cluster it applies to", () => {
+    const c = new ProblemCollector();
+    assert.deepEqual(pinsFromStackFiles(c, files), [
+      {
+        stack: "eu-live",
+        cluster: "live-eu",
+        pin: { digest: `sha256:${"a".repeat(64)}`, reason: "r", expires: "2031-01-01" },
+      },
+      {
+        stack: "live",
+        cluster: "live",
+        pin: { tag: "1.4.2", reason: "INC-42: 1.4.3 breaks ingress", expires: "2020-01-01" },
+      },
+    ]);
+    assert.deepEqual(c.problems, []);
+  });
+
+  it("reports malformed pins under the stack file's name", () => {
+    const c = new ProblemCollector();
+    pinsFromStackFiles(c, [
+      { stack: "live", text: "config:\n  promotion-pipeline:pin:\n    tag: 1.4.2\n" },
+    ]);
+    assert.deepEqual(c.problems.map(formatProblem), [
+      "Pulumi.live.yaml: promotion-pipeline:pin.reason = (not set): is required. Fix: set why the cluster is pinned (a pin nobody can explain is never lifted).",
+      "Pulumi.live.yaml: promotion-pipeline:pin.expires = (not set): is required. Fix: set the day the pin expires, YYYY-MM-DD.",
+    ]);
+  });
+
+  it("reads the files from a directory and attaches pins to clusters", () => {
+    const dir = mkdtempSync(join(tmpdir(), "pins-"));
+    try {
+      for (const f of files) writeFileSync(join(dir, `Pulumi.${f.stack}.yaml`), f.text);
+      writeFileSync(join(dir, "Pulumi.yaml"), "name: x\n");
+      const pins = readPinsFromStackFiles(dir);
+      assert.equal(pins.length, 2);
+      const c = new ProblemCollector();
+      const out = attachPins(c, [{ name: "integration" }, { name: "live" }], pins);
+      assert.deepEqual(out[1], {
+        name: "live",
+        pin: { tag: "1.4.2", reason: "INC-42: 1.4.3 breaks ingress", expires: "2020-01-01" },
+      });
+      assert.deepEqual(c.problems.map(formatProblem), [
+        `Pulumi.eu-live.yaml: promotion-pipeline:pin = {"digest":"sha256:${"a".repeat(64)}","reason":"r","expires":"2031-01-01"}: belongs to cluster live-eu, which is not in the pipeline definition, so it would protect nothing it can be checked against. Fix: set promotion-pipeline:cluster in Pulumi.eu-live.yaml or add the cluster.`,
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
