@@ -17,7 +17,7 @@ describe("WorkflowFiles component", () => {
   });
 
   it("delivers the workflows and the CLI bundle as RepositoryFile resources, content unchanged", async () => {
-    const { WorkflowFiles } = await import("../../components/workflowFiles");
+    const { WorkflowFiles } = await import("../../components/workflowFiles.js");
     registered.length = 0;
     const cfg = validateConfig({ stack: "integration", pipeline, dispatchTokenSecret: "t" }, NOW);
     const files = workflowFiles(cfg, { cli: "console.log(1);\n" });
@@ -48,7 +48,7 @@ describe("WorkflowFiles component", () => {
   });
 
   it("refuses files that are not workflow files", async () => {
-    const { WorkflowFiles } = await import("../../components/workflowFiles");
+    const { WorkflowFiles } = await import("../../components/workflowFiles.js");
     assert.throws(
       () =>
         new WorkflowFiles("bad", {
