@@ -1,0 +1,114 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import type { ClusterRole, DispatchTokenSource, ObjectRef } from "../lib/config";
+import {
+  dispatchEventType,
+  dispatchProvider,
+  dispatchTokenSecret,
+  githubRepositoryAddress,
+  tokenSecretName,
+  validationAlert,
+} from "../lib/k8s/validation";
+
+/** Inputs of the validation loop's notification objects. */
+export interface ValidationNotifierArgs {
+  /** Role of the cluster this stack manages; anything but `integration` is refused. */
+  readonly clusterRole: ClusterRole;
+  /** The gate Kustomization whose `Health check passed` events dispatch (`pipeline.gate`). */
+  readonly gate: ObjectRef;
+  /** Owner of the platform repository (`pipeline.owner`). */
+  readonly owner: string;
+  /** The platform repository that receives repository_dispatch (`pipeline.repository`). */
+  readonly repository: string;
+  /** Where the Provider's token comes from (`StackConfig.dispatchToken`). */
+  readonly tokenSource: DispatchTokenSource;
+  /** Managed mode only: the token, as a Pulumi secret (`loadConfig().dispatchToken`). */
+  readonly token?: pulumi.Output<string>;
+}
+
+/** Placeholder handed to the pure builder so it never sees the token; replaced by the secret Output below. */
+const TOKEN_PLACEHOLDER = "<dispatch-token>";
+
+/**
+ * Secret (managed token only), Provider `github-dispatch` and Alert `validation-success` on the integration
+ * cluster: the gate's `Health check passed` event becomes a repository_dispatch with event type
+ * `Kustomization/<gate>.<namespace>` (see docs/validation-gate.md). The token is never an output.
+ */
+export class ValidationNotifier extends pulumi.ComponentResource {
+  /** repository_dispatch event type; the promote workflow's `repository_dispatch.types` must equal it. */
+  public readonly eventType: string;
+  /** `namespace/name` of the Provider. */
+  public readonly providerRef: string;
+  /** `namespace/name` of the Alert. */
+  public readonly alertRef: string;
+  /** Name of the Secret the Provider reads (managed or existing). */
+  public readonly tokenSecretName: string;
+  /** The managed token Secret, when the stack manages it. */
+  public readonly tokenSecret?: k8s.core.v1.Secret;
+  public readonly provider: k8s.apiextensions.CustomResource;
+  public readonly alert: k8s.apiextensions.CustomResource;
+
+  constructor(name: string, args: ValidationNotifierArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("promotion:flux:ValidationNotifier", name, {}, opts);
+    if (args.clusterRole !== "integration") {
+      throw new Error(
+        `ValidationNotifier ${name}: refusing to declare the validation dispatch on a ${args.clusterRole} cluster. ` +
+          `Only the integration cluster validates release candidates; a dispatch from ${args.clusterRole} would ` +
+          `promote artifacts integration never validated. Declare it on the integration stack only.`,
+      );
+    }
+    const namespace = args.gate.namespace;
+    this.eventType = dispatchEventType(args.gate);
+    this.tokenSecretName = tokenSecretName(args.tokenSource);
+
+    if (args.tokenSource.mode === "managed") {
+      if (!args.token) {
+        throw new Error(
+          `ValidationNotifier ${name}: the token source is "managed" but no token was given; pass the ` +
+            "dispatchToken secret Output from loadConfig().",
+        );
+      }
+      const shape = dispatchTokenSecret(namespace, TOKEN_PLACEHOLDER);
+      const token = pulumi.secret(args.token).apply((t) => {
+        if (t.trim() === "") {
+          throw new Error("the dispatch token is empty: every repository_dispatch would fail with 401 and nothing would be promoted.");
+        }
+        return t;
+      });
+      this.tokenSecret = new k8s.core.v1.Secret(
+        `${name}-token`,
+        {
+          metadata: shape.metadata,
+          type: shape.type as string,
+          stringData: { token: pulumi.secret(token) },
+        },
+        { parent: this, additionalSecretOutputs: ["data", "stringData"] },
+      );
+    }
+
+    const providerObj = dispatchProvider({
+      namespace,
+      address: githubRepositoryAddress(args.owner, args.repository),
+      secretName: this.tokenSecretName,
+    });
+    this.provider = new k8s.apiextensions.CustomResource(
+      `${name}-provider`,
+      { apiVersion: providerObj.apiVersion, kind: providerObj.kind, metadata: providerObj.metadata, spec: providerObj.spec },
+      { parent: this, ...(this.tokenSecret ? { dependsOn: [this.tokenSecret] } : {}) },
+    );
+    const alertObj = validationAlert(args.gate);
+    this.alert = new k8s.apiextensions.CustomResource(
+      `${name}-alert`,
+      { apiVersion: alertObj.apiVersion, kind: alertObj.kind, metadata: alertObj.metadata, spec: alertObj.spec },
+      { parent: this, dependsOn: [this.provider] },
+    );
+    this.providerRef = `${namespace}/${providerObj.metadata.name}`;
+    this.alertRef = `${namespace}/${alertObj.metadata.name}`;
+    this.registerOutputs({
+      eventType: this.eventType,
+      providerRef: this.providerRef,
+      alertRef: this.alertRef,
+      tokenSecretName: this.tokenSecretName,
+    });
+  }
+}
