@@ -258,11 +258,14 @@ function promoteJob(p: PipelineSpec): Job {
         id: "plan",
         run: script([
           "# The event (client_payload or inputs) is read from $GITHUB_EVENT_PATH by the CLI, never by the shell.",
+          "# A refusal exits 1 (the run fails, visibly) after recording action=refuse.",
+          "status=0",
           node(
-            'promote-plan --event "$GITHUB_EVENT_PATH" --event-name "$GITHUB_EVENT_NAME" --gate-name "$GATE_NAME" --gate-namespace "$GATE_NAMESPACE" --listing "$RUNNER_TEMP/listing.txt" >"$RUNNER_TEMP/plan.txt"',
+            'promote-plan --event "$GITHUB_EVENT_PATH" --event-name "$GITHUB_EVENT_NAME" --gate-name "$GATE_NAME" --gate-namespace "$GATE_NAMESPACE" --listing "$RUNNER_TEMP/listing.txt" >"$RUNNER_TEMP/plan.txt" || status=$?',
           ),
           'cat "$RUNNER_TEMP/plan.txt"',
           'cat "$RUNNER_TEMP/plan.txt" >>"$GITHUB_OUTPUT"',
+          'exit "$status"',
         ]),
       },
       {
