@@ -650,7 +650,7 @@ export function validateConfig(raw: RawConfig, now: Date = new Date()): StackCon
     if (hasToken && typeof existing === "string") {
       c.add(tkey, "[secret]", `is set together with ${eskey}; the Provider can use only one token.`, `remove one: pulumi config rm ${tkey} --stack ${raw.stack} (to use the existing Secret) or pulumi config rm ${eskey} --stack ${raw.stack}.`);
     } else if (hasToken) {
-      if (raw.dispatchToken!.trim() === "") {
+      if (raw.dispatchToken.trim() === "") {
         c.add(tkey, "[secret]", "is empty, so every repository_dispatch would fail with 401 and nothing would be promoted.", `set it with: pulumi config set --secret ${tkey} <token> --stack ${raw.stack} (a fine-grained token with Contents: write on the platform repository).`);
       } else if (raw.dispatchTokenIsSecret === false) {
         c.add(tkey, "[redacted]", "is stored in plain text in the stack file.", `store it as a secret: pulumi config set --secret ${tkey} <token> --stack ${raw.stack}.`);

@@ -20,7 +20,6 @@ export interface StackPreview {
   readonly output: string;
 }
 
-// eslint-disable-next-line no-control-regex
 const ANSI = /\u001b\[[0-9;]*[A-Za-z]/g;
 
 /** Cuts `text` to at most `max` characters, keeping a head and a tail and noting what was left out. */
@@ -89,9 +88,9 @@ export function previewSummary(
   const allowed = new Array<number>(blocks.length).fill(0);
   let left = order.length;
   for (const { i, len } of order) {
-    const share = Math.floor(budget / left);
-    allowed[i] = Math.min(len, share);
-    budget -= allowed[i]!;
+    const share = Math.min(len, Math.floor(budget / left));
+    allowed[i] = share;
+    budget -= share;
     left -= 1;
   }
   const body = blocks.map((b, i) => b.open + fence(cutMiddle(b.body, allowed[i]!)) + b.close).join("");

@@ -84,7 +84,7 @@ describe("ClusterSource component", () => {
   });
 
   it("registers one CustomResource with the builder's object under the component", async () => {
-    const { ClusterSource } = await import("../../components/clusterSource");
+    const { ClusterSource } = await import("../../components/clusterSource.js");
     registered.length = 0;
     const c = cfg("live");
     const s = new ClusterSource("live", { pipeline: c.pipeline, cluster: c.cluster });
@@ -99,7 +99,7 @@ describe("ClusterSource component", () => {
   });
 
   it("declares a GitRepository for the dev cluster", async () => {
-    const { ClusterSource } = await import("../../components/clusterSource");
+    const { ClusterSource } = await import("../../components/clusterSource.js");
     registered.length = 0;
     const c = cfg("dev");
     new ClusterSource("dev", { pipeline: c.pipeline, cluster: c.cluster });
