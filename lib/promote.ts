@@ -7,6 +7,8 @@
  * workflow writes it to $GITHUB_OUTPUT; nothing from the event is ever passed through unchecked.
  */
 import { DIGEST_PATTERN } from "./config";
+import { compareParsed, parseFluxVersion, type ParsedVersion } from "./flux/semver";
+import { parseRevision, VersionError } from "./versions";
 
 /** What started the run: a Flux event relayed by repository_dispatch, or a person (workflow_dispatch). */
 export type PromoteRequest =
@@ -42,23 +44,26 @@ export type PromoteDecision =
   /** Something is wrong or would break a rule: fail loudly, tag nothing. */
   | { readonly action: "refuse"; readonly reason: string };
 
+/** Our own RC tags, exactly as the build creates them (`nextVersion`): `X.Y.Z-rc.N`. */
 const RC_TAG = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)-rc\.(0|[1-9]\d*)$/;
-/** A stable tag as Flux selects it for live: three numeric parts, optional `v`, no pre-release. */
-const STABLE_TAG = /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$/;
-/** Any semver-shaped tag: used to tell "a stable revision" (ignore) from "not a version at all". */
-const SEMVER_TAG =
-  /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$/;
 const SHORT_SHA = /^[0-9a-f]{7,40}$/;
 const SHA_TAG = /^sha-([0-9a-f]{7})$/;
 
-type Triple = readonly [number, number, number];
-
-function triple(m: RegExpExecArray): Triple {
-  return [Number(m[1]), Number(m[2]), Number(m[3])];
+/**
+ * A stable version as Flux reads it (the same parser `nextVersion` and selection use): `v1.2.3` and
+ * `1.2.3+build` are stable 1.2.3 too, so they count for "already stable" and "already exists".
+ */
+function stable(tag: string): ParsedVersion | undefined {
+  const v = parseFluxVersion(tag);
+  return v && v.pre === "" ? v : undefined;
 }
 
-function cmp(a: Triple, b: Triple): number {
-  return a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
+function sameCore(a: ParsedVersion, b: ParsedVersion): boolean {
+  return (
+    BigInt(a.maj) === BigInt(b.maj) &&
+    BigInt(a.min) === BigInt(b.min) &&
+    BigInt(a.pat) === BigInt(b.pat)
+  );
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -72,15 +77,14 @@ export function quote(v: unknown): string {
   return JSON.stringify(clipped);
 }
 
-/** Splits a Flux OCI revision `<tag>@sha256:<hex>`; undefined when it is not one. */
+/** Splits a Flux OCI revision `<tag>@sha256:<hex>` (lib/versions.ts); undefined when it is not one. */
 export function splitRevision(rev: string): { tag: string; digest: string } | undefined {
-  const at = rev.lastIndexOf("@");
-  if (at <= 0) return undefined;
-  const tag = rev.slice(0, at);
-  const digest = rev.slice(at + 1);
-  if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(tag) || !DIGEST_PATTERN.test(digest))
-    return undefined;
-  return { tag, digest };
+  try {
+    return parseRevision(rev);
+  } catch (e) {
+    if (e instanceof VersionError) return undefined;
+    throw e;
+  }
 }
 
 function tagsOn(listing: ReadonlyMap<string, string>, digest: string): string[] {
@@ -92,11 +96,11 @@ function tagsOn(listing: ReadonlyMap<string, string>, digest: string): string[] 
 
 function highestStable(
   listing: ReadonlyMap<string, string>,
-): { tag: string; v: Triple } | undefined {
-  let best: { tag: string; v: Triple } | undefined;
+): { tag: string; v: ParsedVersion } | undefined {
+  let best: { tag: string; v: ParsedVersion } | undefined;
   for (const t of listing.keys()) {
-    const m = STABLE_TAG.exec(t);
-    if (m && (!best || cmp(triple(m), best.v) > 0)) best = { tag: t, v: triple(m) };
+    const v = stable(t);
+    if (v && (!best || compareParsed(v, best.v) > 0)) best = { tag: t, v };
   }
   return best;
 }
@@ -148,8 +152,7 @@ function fromEvent(
       reason: `metadata.revision ${quote(revision)} is not <tag>@sha256:<digest> (an OCI revision).`,
     };
   }
-  const sm = SEMVER_TAG.exec(rev.tag);
-  if (sm && sm[4] === undefined) {
+  if (stable(rev.tag)) {
     return {
       action: "ignore",
       reason: `revision ${rev.tag} has no pre-release part: it is already stable (integration follows stable tags too).`,
@@ -201,17 +204,18 @@ function fromManual(
     digest = wanted;
   }
   const rcs = tagsOn(listing, digest)
-    .map((t) => ({ t, m: RC_TAG.exec(t) }))
-    .filter((x): x is { t: string; m: RegExpExecArray } => x.m !== null)
-    .sort((a, b) => cmp(triple(b.m), triple(a.m)) || Number(b.m[4]) - Number(a.m[4]));
-  const stable = tagsOn(listing, digest).find((t) => STABLE_TAG.test(t));
-  if (stable)
+    .filter((t) => RC_TAG.test(t))
+    .map((t) => ({ t, v: parseFluxVersion(t)! }))
+    .sort((a, b) => compareParsed(b.v, a.v));
+  const already = tagsOn(listing, digest).find((t) => stable(t));
+  if (already) {
     return {
       action: "noop",
-      reason: `digest ${digest} is already stable as ${stable}.`,
+      reason: `digest ${digest} is already stable as ${already}.`,
       digest,
-      stable,
+      stable: already,
     };
+  }
   const top = rcs[0];
   if (!top)
     return {
@@ -252,26 +256,29 @@ export function decidePromotion(input: PromoteInput): PromoteDecision {
     };
   }
   const onDigest = tagsOn(listing, digest);
-  const stable = onDigest.find((t) => STABLE_TAG.test(t));
-  if (stable) {
+  const already = onDigest.find((t) => stable(t));
+  if (already) {
     return {
       action: "noop",
-      reason: `digest ${digest} (${tag}) is already stable as ${stable}; nothing to do.`,
+      reason: `digest ${digest} (${tag}) is already stable as ${already}; nothing to do.`,
       digest,
-      stable,
+      stable: already,
     };
   }
-  const m = RC_TAG.exec(tag)!;
-  const version = `${m[1]}.${m[2]}.${m[3]}`;
-  const existing = listing.get(version);
-  if (existing !== undefined) {
+  const rc = parseFluxVersion(tag)!;
+  const version = `${rc.maj}.${rc.min}.${rc.pat}`;
+  const same = [...listing.keys()].sort().find((t) => {
+    const v = stable(t);
+    return v !== undefined && sameCore(v, rc);
+  });
+  if (same !== undefined) {
     return {
       action: "refuse",
-      reason: `${version} already points at ${existing}; ${tag} (${digest}) is a stale candidate and a stable tag is never moved.`,
+      reason: `${same} already points at ${listing.get(same)}; ${tag} (${digest}) is a stale candidate and a stable tag is never moved.`,
     };
   }
   const top = highestStable(listing);
-  if (top && cmp(top.v, triple(m)) > 0) {
+  if (top && compareParsed(top.v, rc) > 0) {
     return {
       action: "refuse",
       reason: `${tag} is older than the newest stable ${top.tag}; a stale candidate is not promoted.`,

@@ -2,6 +2,7 @@
  * The command table of `promotion`. To add a command: write `lib/cli/<name>.ts` exporting `usage`, optional
  * `help`, and `run(argv, io)` (see CommandModule in lib/cli/command.ts), import it here and add one line below.
  */
+import * as buildPlan from "./buildPlan";
 import type { Command } from "./command";
 import * as nextVersion from "./next-version";
 import * as promote from "./promote";
@@ -11,6 +12,7 @@ import * as stamp from "./stamp";
 export const commands: readonly Command[] = [
   { name: "select", summary: "print the tag Flux selects for a semver constraint (tags on stdin)", module: select },
   { name: "next-version", summary: "print the next X.Y.Z-rc.N (registry tags on stdin)", module: nextVersion },
+  { name: "build-plan", summary: "plan an RC build: version and tags to push (registry tags on stdin)", module: buildPlan },
   { name: "stamp", summary: "stamp the RC version into the platform content", module: stamp },
   { name: "promote-plan", summary: "decide a promotion from a Flux event and the registry listing", module: promote },
 ];

@@ -248,3 +248,22 @@ describe("promotion decision", () => {
     );
   });
 });
+
+describe("promotion decision: versions read as Flux reads them", () => {
+  it("a v-prefixed or +build stable tag of the same version blocks the promotion (never a second stable tag)", () => {
+    for (const t of ["v0.0.1", "0.0.1+build.7"]) {
+      const d = decide(event(`0.0.1-rc.2@${D2}`), new Map([...built, [t, D3]]));
+      assert.deepEqual(d, {
+        action: "refuse",
+        reason: `${t} already points at ${D3}; 0.0.1-rc.2 (${D2}) is a stale candidate and a stable tag is never moved.`,
+      });
+    }
+  });
+
+  it("a v-prefixed stable tag on the digest makes it a no-op", () => {
+    assert.equal(
+      decide(event(`0.0.1-rc.2@${D2}`), new Map([...built, ["v0.0.1", D2]])).action,
+      "noop",
+    );
+  });
+});

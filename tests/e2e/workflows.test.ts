@@ -1,0 +1,451 @@
+/**
+ * The generated build and promote workflows against a real OCI registry (Debian's docker-registry on
+ * 127.0.0.1, basic auth): their real `run:` scripts, executed with bash as a runner would, with crane,
+ * oras and `node .github/promotion/promotion.mjs` (the bundle from `npm run build`). Asserts the registry's
+ * tags and digests exactly as DESIGN section 2 requires.
+ */
+import { strict as assert } from "node:assert";
+import { execFileSync } from "node:child_process";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { validateConfig } from "../../lib/config";
+import { workflowFiles, readCliBundle } from "../../lib/workflows/files";
+import {
+  BUILD_WORKFLOW,
+  PROMOTE_WORKFLOW,
+  FLUX_CONFIG_MEDIA_TYPE,
+  FLUX_CONTENT_MEDIA_TYPE,
+} from "../../lib/workflows/pipeline";
+import { startRegistry, type TestRegistry } from "../support/registry";
+import { tool, TOOLS_BIN } from "../support/tools";
+import { JobRun, runJob, type JobContext, type JobResult } from "../support/workflowRunner";
+
+const USER = "ci-bot";
+const PASSWORD = "registry-s3cret";
+const REPO_PATH = "example-org/platform/platform";
+
+/** 40-hex commit ids: `commit("a")` = aaaa...; short sha = first 7. */
+const commit = (c: string): string => c.repeat(40).slice(0, 40);
+
+describe("e2e: build and promote workflows on a real registry", function () {
+  this.timeout(120_000);
+  let reg: TestRegistry;
+  let root: string;
+  let files: Map<string, string>;
+  let artifact: string;
+  let machineEnv: Record<string, string>;
+  /** Every stable, RC and build tag the scenario expects, tag -> digest. */
+  const expected = new Map<string, string>();
+  const digestOf = new Map<string, string>();
+
+  const crane = (...args: string[]): string =>
+    execFileSync(tool("crane"), args, {
+      env: machineEnv,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+    }).trim();
+
+  /** The registry's listing now: tag -> digest. */
+  function listing(): Map<string, string> {
+    const tags = crane("ls", artifact).split("\n").filter(Boolean).sort();
+    return new Map(tags.map((t) => [t, crane("digest", `${artifact}:${t}`)]));
+  }
+
+  /** A fresh checkout of the platform repository at `sha`. */
+  function workspace(name: string, kustomization = true): string {
+    const ws = join(root, `ws-${name}-${Math.random().toString(36).slice(2, 8)}`);
+    for (const [p, content] of files) {
+      mkdirSync(join(ws, dirname(p)), { recursive: true });
+      writeFileSync(join(ws, p), content);
+    }
+    mkdirSync(join(ws, "kubernetes"), { recursive: true });
+    writeFileSync(
+      join(ws, "kubernetes", "namespace.yaml"),
+      "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: apps\n",
+    );
+    if (kustomization) {
+      writeFileSync(
+        join(ws, "kubernetes", "kustomization.yaml"),
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n# the platform\nresources:\n  - namespace.yaml\n",
+      );
+    }
+    return ws;
+  }
+
+  function ctx(ws: string, eventName: string, event: unknown, sha = commit("0")): JobContext {
+    return {
+      workspace: ws,
+      eventName,
+      event,
+      githubEnv: {
+        GITHUB_SHA: sha,
+        GITHUB_REF_NAME: "main",
+        GITHUB_REF: "refs/heads/main",
+        GITHUB_SERVER_URL: "https://github.com",
+        GITHUB_REPOSITORY: "example-org/platform",
+        GITHUB_RUN_ID: "1",
+      },
+      secrets: { GITHUB_TOKEN: PASSWORD },
+      actor: USER,
+      machineEnv,
+    };
+  }
+
+  const buildCtx = (sha: string) =>
+    ctx(workspace(sha.slice(0, 7)), "push", { ref: "refs/heads/main", after: sha }, sha);
+
+  async function build(sha: string): Promise<JobResult> {
+    return runJob(files.get(BUILD_WORKFLOW)!, "build", buildCtx(sha));
+  }
+
+  /** A Flux event as notification-controller's githubdispatch provider sends it. */
+  function fluxEvent(
+    revision: string,
+    over: Record<string, unknown> = {},
+  ): Record<string, unknown> {
+    return {
+      action: "Kustomization/platform.flux-system",
+      client_payload: {
+        involvedObject: {
+          kind: "Kustomization",
+          namespace: "flux-system",
+          name: "platform",
+          apiVersion: "kustomize.toolkit.fluxcd.io/v1",
+        },
+        severity: "info",
+        timestamp: "2026-11-23T12:00:00Z",
+        message: "Health check passed in 2.5s",
+        reason: "Progressing",
+        metadata: { revision },
+        reportingController: "kustomize-controller",
+        reportingInstance: "kustomize-controller-7c9d",
+        ...over,
+      },
+    };
+  }
+
+  function promote(event: unknown, eventName = "repository_dispatch"): Promise<JobResult> {
+    return runJob(
+      files.get(PROMOTE_WORKFLOW)!,
+      "promote",
+      ctx(workspace("promote", false), eventName, event),
+    );
+  }
+
+  function assertRegistry(): void {
+    assert.deepEqual(listing(), new Map([...expected].sort(([a], [b]) => (a < b ? -1 : 1))));
+  }
+
+  const ok = (r: JobResult): void => assert.equal(r.status, "success", r.log);
+
+  before(async function () {
+    for (const t of ["crane", "oras", "shellcheck"] as const) tool(t);
+    root = mkdtempSync(join(tmpdir(), "promotion-e2e-"));
+    reg = await startRegistry({ basicAuth: { user: USER, password: PASSWORD } });
+    // The workflows exactly as the program generates them, for a pipeline whose registry is this one.
+    const cfg = validateConfig(
+      {
+        stack: "integration",
+        pipeline: {
+          registry: reg.host,
+          owner: "example-org",
+          repository: "platform",
+          clusters: { integration: { role: "integration" }, live: { role: "live" } },
+        },
+        dispatchTokenSecret: "github-dispatch-token",
+      },
+      new Date("2026-11-23T12:00:00Z"),
+    );
+    files = new Map(workflowFiles(cfg, { cli: readCliBundle() }).map((f) => [f.path, f.content]));
+    artifact = `${reg.host}/${REPO_PATH}`;
+    // The runner's machine: tools on PATH (setup-oras/setup-crane stand-ins), its own docker config. oras
+    // needs --plain-http for a registry without TLS; the wrapper adds it, nothing else changes.
+    const bin = join(root, "bin");
+    mkdirSync(bin);
+    writeFileSync(
+      join(bin, "oras"),
+      `#!/bin/sh\nsub="$1"; shift\nexec "${join(TOOLS_BIN, "oras")}" "$sub" --plain-http "$@"\n`,
+    );
+    chmodSync(join(bin, "oras"), 0o755);
+    const nodeDir = dirname(process.execPath);
+    machineEnv = {
+      PATH: [bin, TOOLS_BIN, nodeDir, "/usr/local/bin", "/usr/bin", "/bin"].join(":"),
+      HOME: join(root, "home"),
+      DOCKER_CONFIG: join(root, "docker"),
+      LANG: "C.UTF-8",
+    };
+    mkdirSync(machineEnv.HOME!);
+  });
+
+  after(async () => {
+    await reg?.stop();
+    if (root) rmSync(root, { recursive: true, force: true });
+  });
+
+  it("build: the first merge pushes 0.0.1-rc.1 with sha- and integration- tags on one digest", async () => {
+    const r = await build(commit("a"));
+    ok(r);
+    const d = r.outputs.push?.digest;
+    assert.match(d ?? "", /^sha256:[0-9a-f]{64}$/);
+    assert.equal(r.outputs.plan?.version, "0.0.1-rc.1");
+    assert.match(r.log, /does not exist yet: this is its first build/);
+    digestOf.set("a", d!);
+    for (const t of ["0.0.1-rc.1", "sha-aaaaaaa", "integration-aaaaaaa"]) expected.set(t, d!);
+    assertRegistry();
+  });
+
+  it("the artifact is a Flux artifact: media types, revision and source annotations, stamped version", () => {
+    const manifest = JSON.parse(crane("manifest", `${artifact}:0.0.1-rc.1`)) as {
+      config: { mediaType: string };
+      layers: { mediaType: string; digest: string }[];
+      annotations: Record<string, string>;
+    };
+    assert.equal(manifest.config.mediaType, FLUX_CONFIG_MEDIA_TYPE);
+    assert.deepEqual(
+      manifest.layers.map((l) => l.mediaType),
+      [FLUX_CONTENT_MEDIA_TYPE],
+    );
+    assert.equal(
+      manifest.annotations["org.opencontainers.image.revision"],
+      `main@sha1:${commit("a")}`,
+    );
+    assert.equal(
+      manifest.annotations["org.opencontainers.image.source"],
+      "https://github.com/example-org/platform",
+    );
+    assert.equal(manifest.annotations["org.opencontainers.image.version"], "0.0.1-rc.1");
+    const out = join(root, "pulled");
+    mkdirSync(out);
+    const blob = join(out, "layer.tgz");
+    writeFileSync(
+      blob,
+      execFileSync(tool("crane"), ["blob", `${artifact}@${manifest.layers[0]!.digest}`], {
+        env: machineEnv,
+      }),
+    );
+    execFileSync("tar", ["-xzf", blob, "-C", out]);
+    assert.deepEqual(readdirSync(out).sort(), [
+      "kustomization.yaml",
+      "layer.tgz",
+      "namespace.yaml",
+      "platform-version.yaml",
+    ]);
+    const stamp = readFileSync(join(out, "platform-version.yaml"), "utf8");
+    assert.match(
+      stamp,
+      /kind: ConfigMap\nmetadata:\n  name: platform-version\n  namespace: flux-system\n/,
+    );
+    assert.match(stamp, /version: 0\.0\.1-rc\.1/);
+    assert.match(
+      readFileSync(join(out, "kustomization.yaml"), "utf8"),
+      /resources:\n  - namespace.yaml\n  - platform-version.yaml\n/,
+    );
+  });
+
+  it("build: a second merge with the same manifests still gets its own digest (the stamp), 0.0.1-rc.2", async () => {
+    const r = await build(commit("b"));
+    ok(r);
+    const d = r.outputs.push!.digest!;
+    assert.notEqual(d, digestOf.get("a"));
+    assert.equal(r.outputs.plan?.version, "0.0.1-rc.2");
+    digestOf.set("b", d);
+    for (const t of ["0.0.1-rc.2", "sha-bbbbbbb", "integration-bbbbbbb"]) expected.set(t, d);
+    assertRegistry();
+  });
+
+  it("promote: the validated digest gets validated-<7> and 0.0.1, by retag (same digest, no rebuild)", async () => {
+    const d = digestOf.get("b")!;
+    const r = await promote(fluxEvent(`0.0.1-rc.2@${d}`));
+    ok(r);
+    assert.equal(r.outputs.plan?.action, "promote");
+    assert.equal(r.steps.find((s) => s.name === "Tag the digest (no rebuild)")?.status, "success");
+    expected.set("validated-bbbbbbb", d);
+    expected.set("0.0.1", d);
+    assertRegistry();
+  });
+
+  it("promote: the same dispatch replayed is a no-op", async () => {
+    const r = await promote(fluxEvent(`0.0.1-rc.2@${digestOf.get("b")}`));
+    ok(r);
+    assert.equal(r.outputs.plan?.action, "noop");
+    assert.equal(r.steps.find((s) => s.name === "Tag the digest (no rebuild)")?.status, "skipped");
+    assertRegistry();
+  });
+
+  it("promote: a stale RC validated after a newer one moves no stable tag (refused, run fails)", async () => {
+    const r = await promote(fluxEvent(`0.0.1-rc.1@${digestOf.get("a")}`));
+    assert.equal(r.status, "failure");
+    assert.equal(r.outputs.plan?.action, "refuse");
+    assert.match(
+      r.log,
+      /::error::refuse: 0\.0\.1 already points at sha256:[0-9a-f]{64}; 0\.0\.1-rc\.1 .* stable tag is never moved/,
+    );
+    assertRegistry();
+  });
+
+  it("promote: non-info events never run the job; a stable revision is ignored", async () => {
+    const warn = await promote(fluxEvent(`0.0.1-rc.1@${digestOf.get("a")}`, { severity: "error" }));
+    assert.equal(warn.status, "skipped");
+    const stable = await promote(fluxEvent(`0.0.1@${digestOf.get("b")}`));
+    ok(stable);
+    assert.equal(stable.outputs.plan?.action, "ignore");
+    assertRegistry();
+  });
+
+  it("build: the next merge after a promotion starts 0.0.2-rc.1", async () => {
+    const r = await build(commit("c"));
+    ok(r);
+    assert.equal(r.outputs.plan?.version, "0.0.2-rc.1");
+    const d = r.outputs.push!.digest!;
+    digestOf.set("c", d);
+    for (const t of ["0.0.2-rc.1", "sha-ccccccc", "integration-ccccccc"]) expected.set(t, d);
+    assertRegistry();
+  });
+
+  it("build race: two builds planned on the same tags; the second is refused before pushing, nothing is overwritten", async () => {
+    const first = new JobRun(files.get(BUILD_WORKFLOW)!, "build", buildCtx(commit("d")));
+    const second = new JobRun(files.get(BUILD_WORKFLOW)!, "build", buildCtx(commit("e")));
+    await first.runThrough("Plan the version and tags");
+    await second.runThrough("Plan the version and tags");
+    assert.equal(first.outputs.plan?.version, "0.0.2-rc.2");
+    assert.equal(second.outputs.plan?.version, "0.0.2-rc.2");
+    const a = await first.finish();
+    ok(a);
+    const b = await second.finish();
+    assert.equal(b.status, "failure");
+    assert.equal(b.steps.at(-1)?.name, "Push the release candidate");
+    assert.match(
+      b.log,
+      /the registry changed since this build planned 0\.0\.2-rc\.2: the next version is now 0\.0\.2-rc\.3/,
+    );
+    const d = a.outputs.push!.digest!;
+    digestOf.set("d", d);
+    for (const t of ["0.0.2-rc.2", "sha-ddddddd", "integration-ddddddd"]) expected.set(t, d);
+    assertRegistry();
+  });
+
+  it("build: the same commit is never built twice (tags are not overwritten)", async () => {
+    const r = await build(commit("c"));
+    assert.equal(r.status, "failure");
+    assert.match(
+      r.log,
+      /refusing to overwrite existing tag\(s\) sha-ccccccc, integration-ccccccc: commit ccccccc was built already/,
+    );
+    assertRegistry();
+  });
+
+  it("promote by hand (workflow_dispatch artifact_sha) promotes that commit's RC", async () => {
+    const r = await promote(
+      { inputs: { artifact_sha: commit("d").slice(0, 12), digest: "" } },
+      "workflow_dispatch",
+    );
+    ok(r);
+    expected.set("validated-ddddddd", digestOf.get("d")!);
+    expected.set("0.0.2", digestOf.get("d")!);
+    assertRegistry();
+  });
+
+  it("hostile client_payload and inputs run nothing and change nothing", async () => {
+    const marker = join(root, "pwned");
+    const evil = [
+      `$(touch ${marker})`,
+      `\`touch ${marker}\``,
+      `x; touch ${marker}; echo `,
+      `x\ntouch ${marker}\n`,
+      `x" && touch ${marker} && echo "`,
+      `::set-output name=action::promote`,
+      `x\naction=promote\ntags=0.0.1`,
+    ];
+    for (const e of evil) {
+      const events: [string, unknown][] = [
+        ["repository_dispatch", fluxEvent(e)],
+        ["repository_dispatch", fluxEvent(`0.0.2-rc.1@${digestOf.get("c")}${e}`)],
+        [
+          "repository_dispatch",
+          fluxEvent(`0.0.2-rc.1@${digestOf.get("c")}`, {
+            message: e,
+            reason: e,
+            involvedObject: { kind: "Kustomization", namespace: "flux-system", name: e },
+          }),
+        ],
+        [
+          "repository_dispatch",
+          fluxEvent(`0.0.2-rc.1@${digestOf.get("c")}`, { severity: `info${e}` }),
+        ],
+        ["workflow_dispatch", { inputs: { artifact_sha: e, digest: "" } }],
+        ["workflow_dispatch", { inputs: { artifact_sha: "", digest: e } }],
+      ];
+      for (const [name, ev] of events) {
+        const r = await promote(ev, name);
+        assert.ok(!existsSync(marker), `payload ran: ${JSON.stringify(e)}\n${r.log}`);
+        assert.notEqual(r.outputs.plan?.action, "promote", r.log);
+        assert.equal(
+          r.steps.find((s) => s.name === "Tag the digest (no rebuild)")?.status ?? "skipped",
+          "skipped",
+        );
+      }
+    }
+    assertRegistry();
+  });
+
+  it("final registry state is exactly DESIGN 2's: one digest per build, stable tags only on validated digests", () => {
+    const l = listing();
+    assert.deepEqual(
+      [...l.keys()],
+      [
+        "0.0.1",
+        "0.0.1-rc.1",
+        "0.0.1-rc.2",
+        "0.0.2",
+        "0.0.2-rc.1",
+        "0.0.2-rc.2",
+        "integration-aaaaaaa",
+        "integration-bbbbbbb",
+        "integration-ccccccc",
+        "integration-ddddddd",
+        "sha-aaaaaaa",
+        "sha-bbbbbbb",
+        "sha-ccccccc",
+        "sha-ddddddd",
+        "validated-bbbbbbb",
+        "validated-ddddddd",
+      ],
+    );
+    assert.equal(new Set([...l.values()]).size, 4);
+    assert.equal(l.get("0.0.1"), l.get("0.0.1-rc.2"));
+    assert.equal(l.get("0.0.2"), l.get("0.0.2-rc.2"));
+  });
+});
+
+describe("e2e: test registry lifecycle", () => {
+  it("stop() leaves nothing running and removes its storage", async () => {
+    const reg = await startRegistry();
+    const res = await fetch(`http://${reg.host}/v2/`);
+    assert.equal(res.status, 200);
+    const pids = () =>
+      readdirSync("/proc")
+        .filter((p) => /^\d+$/.test(p))
+        .filter((p) => {
+          try {
+            return readFileSync(`/proc/${p}/cmdline`, "utf8").includes("docker-registry");
+          } catch {
+            return false;
+          }
+        });
+    const before = new Set(pids());
+    await reg.stop();
+    const after = pids().filter((p) => before.has(p));
+    await assert.rejects(fetch(`http://${reg.host}/v2/`));
+    assert.ok(after.length < before.size, "the registry process is gone");
+  });
+});
