@@ -25,6 +25,14 @@ export const KUBERNETES_API_CHECK = "kubernetes-api";
 export const FLUX_PODS_CHECK = "flux-pods-healthy";
 export const PROMETHEUS_RULE_NAME = "canary-checker-alerts";
 export const RULE_GROUP = "canary-checker.rules";
+/**
+ * Annotation the build sets to the RC's version on the Canary in the artifact. A changed annotation is a
+ * change for the gate's server-side apply, which moves kustomize-controller's managedFields time on the
+ * Canary: the gate's freshness expression measures canary runs from there (lib/k8s/gate.ts). Kustomize
+ * `commonAnnotations` must NOT be used for this: it also annotates pod templates and would restart every
+ * workload on every RC.
+ */
+export const VERSION_ANNOTATION = "promotion-pipeline.io/version";
 
 /**
  * CanarySpec keys that hold a list of checks (canary-checker config/schemas/canary.schema.json, `CanarySpec`),
@@ -115,6 +123,17 @@ export function platformCanary(spec: PlatformCanarySpec = {}): KubeObject {
     kind: "Canary",
     metadata: { name: ref.name, namespace: ref.namespace, labels: { ...MANAGED_BY_LABELS } },
     spec: { schedule: CANARY_SCHEDULE, ...checks },
+  };
+}
+
+/** A copy of `obj` with the version stamp annotation (what the build applies to the Canary in the artifact). */
+export function stampVersion(obj: KubeObject, version: string): KubeObject {
+  if (!/^[0-9A-Za-z.+-]{1,63}$/.test(version)) {
+    throw new CanaryError(`"${version}" cannot be a version stamp (1-63 characters of letters, digits, '.', '+', '-').`);
+  }
+  return {
+    ...obj,
+    metadata: { ...obj.metadata, annotations: { ...(obj.metadata.annotations ?? {}), [VERSION_ANNOTATION]: version } },
   };
 }
 

@@ -3,7 +3,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parse } from "yaml";
-import { canaryAlertRules, canaryManifest, platformCanary } from "../../lib/k8s/canary";
+import { canaryAlertRules, canaryManifest, platformCanary, stampVersion } from "../../lib/k8s/canary";
 import { gateKustomization } from "../../lib/k8s/gate";
 import { validationLoopObjects } from "../../lib/k8s/validation";
 import type { KubeObject } from "../../lib/k8s/types";
@@ -19,6 +19,7 @@ function allObjects(): KubeObject[] {
     gateKustomization({ gate, source }),
     gateKustomization({ gate, source: { kind: "GitRepository", name: "platform", namespace: "flux-system" }, path: "./kubernetes" }),
     platformCanary(),
+    stampVersion(platformCanary(), "1.4.0-rc.3"),
     platformCanary({
       extraChecks: [
         { type: "http", spec: { name: "ingress", url: "https://example.org", responseCodes: [200] } },

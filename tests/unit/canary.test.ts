@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { parse } from "yaml";
-import { canaryAlertRules, canaryManifest, platformCanary } from "../../lib/k8s/canary";
+import { canaryAlertRules, canaryManifest, platformCanary, stampVersion, VERSION_ANNOTATION } from "../../lib/k8s/canary";
 
 type Rule = { alert: string; expr: string; for: string; labels: Record<string, string>; annotations: Record<string, string> };
 
@@ -71,6 +71,16 @@ describe("platform canary (pure builders)", () => {
     assert.deepEqual(parse(text), platformCanary());
     assert.equal(text, canaryManifest(platformCanary()));
     assert.ok(text.indexOf("apiVersion:") < text.indexOf("kind:") && text.indexOf("kind:") < text.indexOf("metadata:"));
+  });
+
+  it("stampVersion sets the version annotation on a copy and refuses a malformed stamp", () => {
+    const c = platformCanary();
+    const s = stampVersion(c, "1.4.0-rc.3");
+    assert.equal(VERSION_ANNOTATION, "promotion-pipeline.io/version");
+    assert.equal(s.metadata.annotations?.[VERSION_ANNOTATION], "1.4.0-rc.3");
+    assert.equal(c.metadata.annotations, undefined);
+    assert.deepEqual(s.spec, c.spec);
+    assert.throws(() => stampVersion(c, "1.4.0 rc"), /cannot be a version stamp/);
   });
 
   it("PrometheusRule canary-checker-alerts: group canary-checker.rules with the three alerts", () => {
