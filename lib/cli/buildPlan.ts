@@ -35,7 +35,7 @@ export async function run(argv: readonly string[], io: CommandIo): Promise<numbe
     const plan = planBuild({
       tags,
       commit: values.commit,
-      startVersion: values["start-version"]!,
+      startVersion: values["start-version"],
       ...(values["expect-version"] !== undefined
         ? { expectVersion: values["expect-version"] }
         : {}),

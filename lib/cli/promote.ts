@@ -46,7 +46,7 @@ function request(eventName: string, event: unknown, eventType: string): PromoteR
   }
 }
 
-export async function run(argv: readonly string[], io: CommandIo): Promise<number> {
+export function run(argv: readonly string[], io: CommandIo): number {
   const { values } = parseArgs({
     args: [...argv],
     options: {

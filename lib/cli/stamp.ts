@@ -11,7 +11,7 @@ import { annotation, type CommandIo } from "./actionsIo";
 export const usage =
   "stamp --dir <content dir> --version <X.Y.Z-rc.N> --revision <branch@sha1:commit> --namespace <ns>";
 
-export async function run(argv: readonly string[], io: CommandIo): Promise<number> {
+export function run(argv: readonly string[], io: CommandIo): number {
   const { values } = parseArgs({
     args: [...argv],
     options: {
@@ -40,7 +40,7 @@ export async function run(argv: readonly string[], io: CommandIo): Promise<numbe
     const files = stampFiles({
       version: values.version!,
       revision: values.revision!,
-      namespace: values.namespace!,
+      namespace: values.namespace,
       existing,
       ...(kName
         ? { kustomization: { name: kName, text: readFileSync(join(dir, kName), "utf8") } }

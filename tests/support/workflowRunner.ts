@@ -136,7 +136,7 @@ class Expressions {
     if (eq.length === 2) {
       const a = this.operand(eq[0]!);
       const b = this.operand(eq[1]!);
-      return String(a ?? "").toLowerCase() === String(b ?? "").toLowerCase();
+      return scalar(a).toLowerCase() === scalar(b).toLowerCase();
     }
     if (eq.length > 2) throw new Error(`workflowRunner: unsupported expression ${expr}`);
     return this.operand(expr);
@@ -145,12 +145,7 @@ class Expressions {
   /** Substitutes every `${{ expr }}` in a string (env values). */
   interpolate(s: string): string {
     return s.replace(/\$\{\{(.*?)\}\}/g, (_, e: string) => {
-      const v = this.evaluate(e);
-      return v === undefined || v === null
-        ? ""
-        : typeof v === "object"
-          ? JSON.stringify(v)
-          : String(v);
+      return scalar(this.evaluate(e));
     });
   }
 
@@ -159,6 +154,14 @@ class Expressions {
     const inner = /^\$\{\{(.*)\}\}$/.exec(s.trim());
     return truthy(this.evaluate(inner ? inner[1]! : s));
   }
+}
+
+/** How an expression value becomes a string: objects as JSON, null/undefined as "". */
+function scalar(v: unknown): string {
+  if (v === undefined || v === null) return "";
+  if (typeof v === "string") return v;
+  if (typeof v === "number" || typeof v === "boolean") return String(v);
+  return JSON.stringify(v);
 }
 
 function truthy(v: unknown): boolean {

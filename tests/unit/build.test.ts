@@ -11,7 +11,7 @@ function io(stdin: string) {
     io: {
       stdout: (s: string) => void (out.stdout += s),
       stderr: (s: string) => void (out.stderr += s),
-      stdin: async () => stdin,
+      stdin: () => Promise.resolve(stdin),
     },
   };
 }
