@@ -231,6 +231,7 @@ const GO_CATEGORIES = new Set(
 
 /** Go unicode.Scripts keys (Go 1.26). Go looks them up after canonicalName, so `Old_Italic` is not found. */
 const GO_SCRIPTS = new Set(
+  (
     "Adlam Ahom Anatolian_Hieroglyphs Arabic Armenian Avestan Balinese Bamum Bassa_Vah Batak Bengali " +
     "Bhaiksuki Bopomofo Brahmi Braille Buginese Buhid Canadian_Aboriginal Carian Caucasian_Albanian Chakma " +
     "Cham Cherokee Chorasmian Common Coptic Cuneiform Cypriot Cypro_Minoan Cyrillic Deseret Devanagari " +
@@ -246,9 +247,8 @@ const GO_SCRIPTS = new Set(
     "Phoenician Psalter_Pahlavi Rejang Runic Samaritan Saurashtra Sharada Shavian Siddham SignWriting Sinhala " +
     "Sogdian Sora_Sompeng Soyombo Sundanese Syloti_Nagri Syriac Tagalog Tagbanwa Tai_Le Tai_Tham Tai_Viet " +
     "Takri Tamil Tangsa Tangut Telugu Thaana Thai Tibetan Tifinagh Tirhuta Toto Ugaritic Vai Vithkuqi Wancho " +
-    "Warang_Citi Yezidi Yi Zanabazar_Square "
-      .trim()
-      .split(" "),
+    "Warang_Citi Yezidi Yi Zanabazar_Square"
+  ).split(" "),
 );
 
 /** Go unicode.CategoryAliases, keyed by canonical name. */
