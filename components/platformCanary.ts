@@ -50,7 +50,12 @@ export class PlatformCanary extends pulumi.ComponentResource {
       case "cluster":
         this.canaryResource = new k8s.apiextensions.CustomResource(
           `${name}-canary`,
-          { apiVersion: canary.apiVersion, kind: canary.kind, metadata: canary.metadata, spec: canary.spec },
+          {
+            apiVersion: canary.apiVersion,
+            kind: canary.kind,
+            metadata: canary.metadata,
+            spec: canary.spec,
+          },
           { parent: this },
         );
         break;

@@ -71,7 +71,9 @@ export class ValidationNotifier extends pulumi.ComponentResource {
       const shape = dispatchTokenSecret(namespace, TOKEN_PLACEHOLDER);
       const token = pulumi.secret(args.token).apply((t) => {
         if (t.trim() === "") {
-          throw new Error("the dispatch token is empty: every repository_dispatch would fail with 401 and nothing would be promoted.");
+          throw new Error(
+            "the dispatch token is empty: every repository_dispatch would fail with 401 and nothing would be promoted.",
+          );
         }
         return t;
       });
@@ -93,13 +95,23 @@ export class ValidationNotifier extends pulumi.ComponentResource {
     });
     this.provider = new k8s.apiextensions.CustomResource(
       `${name}-provider`,
-      { apiVersion: providerObj.apiVersion, kind: providerObj.kind, metadata: providerObj.metadata, spec: providerObj.spec },
+      {
+        apiVersion: providerObj.apiVersion,
+        kind: providerObj.kind,
+        metadata: providerObj.metadata,
+        spec: providerObj.spec,
+      },
       { parent: this, ...(this.tokenSecret ? { dependsOn: [this.tokenSecret] } : {}) },
     );
     const alertObj = validationAlert(args.gate);
     this.alert = new k8s.apiextensions.CustomResource(
       `${name}-alert`,
-      { apiVersion: alertObj.apiVersion, kind: alertObj.kind, metadata: alertObj.metadata, spec: alertObj.spec },
+      {
+        apiVersion: alertObj.apiVersion,
+        kind: alertObj.kind,
+        metadata: alertObj.metadata,
+        spec: alertObj.spec,
+      },
       { parent: this, dependsOn: [this.provider] },
     );
     this.providerRef = `${namespace}/${providerObj.metadata.name}`;

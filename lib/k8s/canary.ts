@@ -40,10 +40,38 @@ export const VERSION_ANNOTATION = "promotion-pipeline.io/version";
  * (a single object, not a list).
  */
 export const CHECK_TYPES: readonly string[] = [
-  "alertmanager", "awsConfig", "awsConfigRule", "azureDevops", "catalog", "cloudwatch", "databaseBackup",
-  "dns", "dynatrace", "elasticsearch", "exec", "folder", "http", "icmp", "jmeter", "junit", "kubernetes",
-  "kubernetesResource", "ldap", "mongodb", "mssql", "mysql", "namespace", "opensearch", "pod", "postgres",
-  "prometheus", "pubsub", "redis", "restic", "s3", "tcp",
+  "alertmanager",
+  "awsConfig",
+  "awsConfigRule",
+  "azureDevops",
+  "catalog",
+  "cloudwatch",
+  "databaseBackup",
+  "dns",
+  "dynatrace",
+  "elasticsearch",
+  "exec",
+  "folder",
+  "http",
+  "icmp",
+  "jmeter",
+  "junit",
+  "kubernetes",
+  "kubernetesResource",
+  "ldap",
+  "mongodb",
+  "mssql",
+  "mysql",
+  "namespace",
+  "opensearch",
+  "pod",
+  "postgres",
+  "prometheus",
+  "pubsub",
+  "redis",
+  "restic",
+  "s3",
+  "tcp",
 ];
 
 export class CanaryError extends Error {
@@ -64,7 +92,9 @@ export interface PlatformCanarySpec {
 }
 
 /** The two built-in checks, keyed by type. */
-export function builtInChecks(fluxNamespace = "flux-system"): Record<string, Record<string, unknown>[]> {
+export function builtInChecks(
+  fluxNamespace = "flux-system",
+): Record<string, Record<string, unknown>[]> {
   return {
     http: [
       {
@@ -73,7 +103,9 @@ export function builtInChecks(fluxNamespace = "flux-system"): Record<string, Rec
         url: "https://kubernetes.default.svc/healthz",
         responseCodes: [200, 401],
         // The API server's certificate is signed by the cluster CA, which every namespace has in kube-root-ca.crt.
-        tlsConfig: { ca: { valueFrom: { configMapKeyRef: { name: "kube-root-ca.crt", key: "ca.crt" } } } },
+        tlsConfig: {
+          ca: { valueFrom: { configMapKeyRef: { name: "kube-root-ca.crt", key: "ca.crt" } } },
+        },
       },
     ],
     kubernetes: [
@@ -95,7 +127,9 @@ function checkExtra(extra: readonly ExtraCheck[], taken: Set<string>): void {
   extra.forEach((c, i) => {
     const where = `extra check #${i + 1} (type "${c.type}")`;
     if (!CHECK_TYPES.includes(c.type)) {
-      throw new CanaryError(`${where}: "${c.type}" is not a canary-checker check type; use one of ${CHECK_TYPES.join(", ")}.`);
+      throw new CanaryError(
+        `${where}: "${c.type}" is not a canary-checker check type; use one of ${CHECK_TYPES.join(", ")}.`,
+      );
     }
     const name = c.spec.name;
     if (typeof name !== "string" || name.trim() === "") {
@@ -104,7 +138,9 @@ function checkExtra(extra: readonly ExtraCheck[], taken: Set<string>): void {
       );
     }
     if (taken.has(name)) {
-      throw new CanaryError(`${where}: the name "${name}" is already used by another check of the canary.`);
+      throw new CanaryError(
+        `${where}: the name "${name}" is already used by another check of the canary.`,
+      );
     }
     taken.add(name);
   });
@@ -129,11 +165,16 @@ export function platformCanary(spec: PlatformCanarySpec = {}): KubeObject {
 /** A copy of `obj` with the version stamp annotation (what the build applies to the Canary in the artifact). */
 export function stampVersion(obj: KubeObject, version: string): KubeObject {
   if (!/^[0-9A-Za-z.+-]{1,63}$/.test(version)) {
-    throw new CanaryError(`"${version}" cannot be a version stamp (1-63 characters of letters, digits, '.', '+', '-').`);
+    throw new CanaryError(
+      `"${version}" cannot be a version stamp (1-63 characters of letters, digits, '.', '+', '-').`,
+    );
   }
   return {
     ...obj,
-    metadata: { ...obj.metadata, annotations: { ...(obj.metadata.annotations ?? {}), [VERSION_ANNOTATION]: version } },
+    metadata: {
+      ...obj.metadata,
+      annotations: { ...(obj.metadata.annotations ?? {}), [VERSION_ANNOTATION]: version },
+    },
   };
 }
 
@@ -207,8 +248,7 @@ export function canaryAlertRules(spec: CanaryAlertsSpec = {}): KubeObject {
               labels: { severity: "warning" },
               annotations: {
                 summary: `Canary check {{ $labels.name }} of ${who} fails more than 20% of its runs`,
-                description:
-                  `Over 15 minutes, {{ $value | humanizePercentage }} of the runs of check {{ $labels.name }} of canary ${who} failed.`,
+                description: `Over 15 minutes, {{ $value | humanizePercentage }} of the runs of check {{ $labels.name }} of canary ${who} failed.`,
               },
             },
             {

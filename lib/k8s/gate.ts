@@ -44,10 +44,20 @@ export class GateError extends Error {
 
 /** Seconds in a Go duration string (`1m30s`, `5m`, `250ms`). */
 export function goDurationSeconds(d: string): number {
-  if (!GO_DURATION.test(d)) throw new GateError(`"${d}" is not a Go duration such as 30s, 5m or 1h.`);
-  const unit: Record<string, number> = { ns: 1e-9, us: 1e-6, µs: 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 };
+  if (!GO_DURATION.test(d))
+    throw new GateError(`"${d}" is not a Go duration such as 30s, 5m or 1h.`);
+  const unit: Record<string, number> = {
+    ns: 1e-9,
+    us: 1e-6,
+    µs: 1e-6,
+    ms: 1e-3,
+    s: 1,
+    m: 60,
+    h: 3600,
+  };
   let total = 0;
-  for (const m of d.matchAll(/([0-9]+(?:\.[0-9]+)?)(ns|us|µs|ms|s|m|h)/g)) total += Number(m[1]) * unit[m[2]!]!;
+  for (const m of d.matchAll(/([0-9]+(?:\.[0-9]+)?)(ns|us|µs|ms|s|m|h)/g))
+    total += Number(m[1]) * unit[m[2]!]!;
   return total;
 }
 
@@ -109,12 +119,18 @@ export const MIN_GATE_TIMEOUT_SECONDS = 120;
 export function gateKustomization(spec: GateSpec): KubeObject {
   const path = spec.path ?? "./";
   if (path.startsWith("/") || path.split("/").includes("..")) {
-    throw new GateError(`gate path "${path}" must be relative to the artifact root and stay inside it (e.g. ./ or ./platform).`);
+    throw new GateError(
+      `gate path "${path}" must be relative to the artifact root and stay inside it (e.g. ./ or ./platform).`,
+    );
   }
   const interval = spec.interval ?? "10m";
   const retryInterval = spec.retryInterval ?? "1m";
   const timeout = spec.timeout ?? "5m";
-  for (const [k, v] of [["interval", interval], ["retryInterval", retryInterval], ["timeout", timeout]] as const) {
+  for (const [k, v] of [
+    ["interval", interval],
+    ["retryInterval", retryInterval],
+    ["timeout", timeout],
+  ] as const) {
     try {
       goDurationSeconds(v);
     } catch {
@@ -132,12 +148,20 @@ export function gateKustomization(spec: GateSpec): KubeObject {
   return {
     apiVersion: API.kustomization,
     kind: "Kustomization",
-    metadata: { name: spec.gate.name, namespace: spec.gate.namespace, labels: { ...MANAGED_BY_LABELS } },
+    metadata: {
+      name: spec.gate.name,
+      namespace: spec.gate.namespace,
+      labels: { ...MANAGED_BY_LABELS },
+    },
     spec: {
       interval,
       retryInterval,
       timeout,
-      sourceRef: { kind: spec.source.kind, name: spec.source.name, namespace: spec.source.namespace },
+      sourceRef: {
+        kind: spec.source.kind,
+        name: spec.source.name,
+        namespace: spec.source.namespace,
+      },
       path,
       prune: true,
       wait: true,

@@ -69,7 +69,9 @@ export function dispatchEventType(gate: ObjectRef): string {
 /** `https://github.com/<owner>/<repository>`, the address form the githubdispatch notifier parses. */
 export function githubRepositoryAddress(owner: string, repository: string): string {
   if (!GH_OWNER.test(owner)) {
-    throw new ValidationLoopError(`"${owner}" is not a GitHub owner name (letters, digits and single '-', at most 39).`);
+    throw new ValidationLoopError(
+      `"${owner}" is not a GitHub owner name (letters, digits and single '-', at most 39).`,
+    );
   }
   if (!GH_REPO.test(repository) || repository === "." || repository === "..") {
     throw new ValidationLoopError(`"${repository}" is not a GitHub repository name.`);
@@ -138,12 +140,18 @@ export interface DispatchProviderSpec {
 export function dispatchProvider(spec: DispatchProviderSpec): KubeObject {
   checkGithubAddress(spec.address);
   if (spec.secretName.trim() === "") {
-    throw new ValidationLoopError("the Provider needs a secretRef: githubdispatch has no anonymous mode.");
+    throw new ValidationLoopError(
+      "the Provider needs a secretRef: githubdispatch has no anonymous mode.",
+    );
   }
   return {
     apiVersion: API.provider,
     kind: "Provider",
-    metadata: { name: DISPATCH_PROVIDER_NAME, namespace: spec.namespace, labels: { ...MANAGED_BY_LABELS } },
+    metadata: {
+      name: DISPATCH_PROVIDER_NAME,
+      namespace: spec.namespace,
+      labels: { ...MANAGED_BY_LABELS },
+    },
     spec: {
       type: "githubdispatch",
       address: spec.address,
@@ -164,7 +172,11 @@ export function validationAlert(gate: ObjectRef): KubeObject {
   return {
     apiVersion: API.alert,
     kind: "Alert",
-    metadata: { name: VALIDATION_ALERT_NAME, namespace: gate.namespace, labels: { ...MANAGED_BY_LABELS } },
+    metadata: {
+      name: VALIDATION_ALERT_NAME,
+      namespace: gate.namespace,
+      labels: { ...MANAGED_BY_LABELS },
+    },
     spec: {
       providerRef: { name: DISPATCH_PROVIDER_NAME },
       eventSources: [{ kind: "Kustomization", name: gate.name, namespace: gate.namespace }],
@@ -190,7 +202,8 @@ export interface ValidationLoopSpec<T> {
 
 export function validationLoopObjects<T>(spec: ValidationLoopSpec<T>): KubeObject[] {
   const out: KubeObject[] = [];
-  if (spec.tokenSource.mode === "managed") out.push(dispatchTokenSecret(spec.gate.namespace, spec.token));
+  if (spec.tokenSource.mode === "managed")
+    out.push(dispatchTokenSecret(spec.gate.namespace, spec.token));
   out.push(
     dispatchProvider({
       namespace: spec.gate.namespace,

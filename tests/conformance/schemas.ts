@@ -21,7 +21,8 @@ import Ajv, { type ValidateFunction } from "ajv";
 import Ajv2020 from "ajv/dist/2020";
 import { parseAllDocuments } from "yaml";
 
-export const SCHEMA_DIR = process.env.PROMOTION_SCHEMAS ?? path.resolve(__dirname, "../../../shared/schemas");
+export const SCHEMA_DIR =
+  process.env.PROMOTION_SCHEMAS ?? path.resolve(__dirname, "../../../shared/schemas");
 
 export class SchemaError extends Error {
   constructor(message: string) {
@@ -99,12 +100,17 @@ export function loadSchemas(dir: string = SCHEMA_DIR): Loaded {
         if (v.served === false) continue;
         const schema = (v.schema as Json | undefined)?.openAPIV3Schema;
         if (!schema) continue;
-        crds.set(key(`${spec.group}/${String(v.name)}`, spec.names.kind), ajv.compile(closeObjectSchemas(schema) as Json));
+        crds.set(
+          key(`${spec.group}/${String(v.name)}`, spec.names.kind),
+          ajv.compile(closeObjectSchemas(schema) as Json),
+        );
       }
     }
   }
   const ajv2020 = new Ajv2020({ strict: false, allErrors: true, validateFormats: false });
-  const canary = ajv2020.compile(JSON.parse(readFileSync(path.join(dir, "canary.schema.json"), "utf8")) as Json);
+  const canary = ajv2020.compile(
+    JSON.parse(readFileSync(path.join(dir, "canary.schema.json"), "utf8")) as Json,
+  );
   const result = { crds, canary, files };
   if (dir === SCHEMA_DIR) loaded = result;
   return result;
@@ -112,28 +118,49 @@ export function loadSchemas(dir: string = SCHEMA_DIR): Loaded {
 
 function describeErrors(v: ValidateFunction): string {
   return (v.errors ?? [])
-    .map((e) => `${e.instancePath || "/"} ${e.message ?? ""}${e.keyword === "additionalProperties" ? ` (${String((e.params as { additionalProperty?: string }).additionalProperty)})` : ""}`)
+    .map(
+      (e) =>
+        `${e.instancePath || "/"} ${e.message ?? ""}${e.keyword === "additionalProperties" ? ` (${String((e.params as { additionalProperty?: string }).additionalProperty)})` : ""}`,
+    )
     .join("; ");
 }
 
-const RULE_KEYS = new Set(["alert", "record", "expr", "for", "keep_firing_for", "labels", "annotations"]);
-const GROUP_KEYS = new Set(["name", "interval", "rules", "limit", "partial_response_strategy", "query_offset", "labels"]);
+const RULE_KEYS = new Set([
+  "alert",
+  "record",
+  "expr",
+  "for",
+  "keep_firing_for",
+  "labels",
+  "annotations",
+]);
+const GROUP_KEYS = new Set([
+  "name",
+  "interval",
+  "rules",
+  "limit",
+  "partial_response_strategy",
+  "query_offset",
+  "labels",
+]);
 
 function unknownPrometheusRuleFields(obj: Json): string[] {
   const out: string[] = [];
   const groups = ((obj.spec as Json | undefined)?.groups ?? []) as Json[];
   groups.forEach((g, i) => {
-    for (const k of Object.keys(g)) if (!GROUP_KEYS.has(k)) out.push(`/spec/groups/${i}/${k} is not a rule group field`);
+    for (const k of Object.keys(g))
+      if (!GROUP_KEYS.has(k)) out.push(`/spec/groups/${i}/${k} is not a rule group field`);
     ((g.rules ?? []) as Json[]).forEach((r, j) => {
-      for (const k of Object.keys(r)) if (!RULE_KEYS.has(k)) out.push(`/spec/groups/${i}/rules/${j}/${k} is not a rule field`);
+      for (const k of Object.keys(r))
+        if (!RULE_KEYS.has(k)) out.push(`/spec/groups/${i}/rules/${j}/${k} is not a rule field`);
     });
   });
   return out;
 }
 
 function describe(obj: Json): string {
-  const m = (obj.metadata ?? {}) as Json;
-  return `${String(obj.apiVersion)} ${String(obj.kind)} ${m.namespace ? `${String(m.namespace)}/` : ""}${String(m.name)}`;
+  const m = (obj.metadata ?? {}) as { name?: string; namespace?: string };
+  return `${String(obj.apiVersion)} ${String(obj.kind)} ${m.namespace ? `${m.namespace}/` : ""}${m.name ?? "(no name)"}`;
 }
 
 /**
@@ -142,7 +169,9 @@ function describe(obj: Json): string {
  */
 export async function validateObject(obj: unknown, dir: string = SCHEMA_DIR): Promise<string[]> {
   if (!isObj(obj) || typeof obj.apiVersion !== "string" || typeof obj.kind !== "string") {
-    throw new SchemaError(`not a Kubernetes object (apiVersion and kind are required): ${JSON.stringify(obj)?.slice(0, 200)}`);
+    throw new SchemaError(
+      `not a Kubernetes object (apiVersion and kind are required): ${JSON.stringify(obj)?.slice(0, 200)}`,
+    );
   }
   const what = describe(obj);
   const used: string[] = [];
@@ -151,11 +180,14 @@ export async function validateObject(obj: unknown, dir: string = SCHEMA_DIR): Pr
   const plain = JSON.parse(JSON.stringify(obj)) as Json;
 
   if (apiVersion === "monitoring.coreos.com/v1" && kind === "PrometheusRule") {
-    const { PrometheusRule } = await import("@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule");
+    const { PrometheusRule } =
+      await import("@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule");
     try {
       new PrometheusRule(plain as never).validate();
     } catch (e) {
-      throw new SchemaError(`${what} does not match the PrometheusRule schema: ${(e as Error).message}`);
+      throw new SchemaError(
+        `${what} does not match the PrometheusRule schema: ${(e as Error).message}`,
+      );
     }
     const unknown = unknownPrometheusRuleFields(plain);
     if (unknown.length > 0) throw new SchemaError(`${what}: ${unknown.join("; ")}`);
@@ -164,27 +196,46 @@ export async function validateObject(obj: unknown, dir: string = SCHEMA_DIR): Pr
   if (apiVersion === "v1" && kind === "Secret") {
     const { Secret } = await import("kubernetes-models/v1/Secret");
     try {
-      new Secret(plain as never).validate();
+      new Secret(plain).validate();
     } catch (e) {
-      throw new SchemaError(`${what} does not match the core/v1 Secret schema: ${(e as Error).message}`);
+      throw new SchemaError(
+        `${what} does not match the core/v1 Secret schema: ${(e as Error).message}`,
+      );
     }
-    const allowed = new Set(["apiVersion", "kind", "metadata", "type", "data", "stringData", "immutable"]);
+    const allowed = new Set([
+      "apiVersion",
+      "kind",
+      "metadata",
+      "type",
+      "data",
+      "stringData",
+      "immutable",
+    ]);
     const extra = Object.keys(plain).filter((k) => !allowed.has(k));
-    if (extra.length > 0) throw new SchemaError(`${what}: unknown Secret field(s) ${extra.join(", ")}`);
+    if (extra.length > 0)
+      throw new SchemaError(`${what}: unknown Secret field(s) ${extra.join(", ")}`);
     return ["kubernetes-models v1 Secret"];
   }
 
   const schemas = loadSchemas(dir);
   const crd = schemas.crds.get(key(apiVersion, kind));
   if (!crd) {
-    const known = [...schemas.crds.keys()].map((k) => k.replace("|", " ")).sort().join(", ");
-    throw new SchemaError(`${what}: no schema for apiVersion ${apiVersion} kind ${kind} in ${dir} (known: ${known}).`);
+    const known = [...schemas.crds.keys()]
+      .map((k) => k.replace("|", " "))
+      .sort()
+      .join(", ");
+    throw new SchemaError(
+      `${what}: no schema for apiVersion ${apiVersion} kind ${kind} in ${dir} (known: ${known}).`,
+    );
   }
-  if (!crd(plain)) throw new SchemaError(`${what} does not match its CRD schema: ${describeErrors(crd)}`);
+  if (!crd(plain))
+    throw new SchemaError(`${what} does not match its CRD schema: ${describeErrors(crd)}`);
   used.push(`CRD ${apiVersion} ${kind}`);
   if (apiVersion === "canaries.flanksource.com/v1" && kind === "Canary") {
     if (!schemas.canary(plain)) {
-      throw new SchemaError(`${what} does not match canary.schema.json: ${describeErrors(schemas.canary)}`);
+      throw new SchemaError(
+        `${what} does not match canary.schema.json: ${describeErrors(schemas.canary)}`,
+      );
     }
     used.push("canary.schema.json");
   }

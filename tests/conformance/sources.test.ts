@@ -8,7 +8,10 @@ const pipeline = {
   owner: "example-org",
   repository: "platform",
   registrySecret: "ghcr-pull",
-  verify: { issuer: "^https://token.actions.githubusercontent.com$", subject: "^https://github.com/example-org/platform/" },
+  verify: {
+    issuer: "^https://token.actions.githubusercontent.com$",
+    subject: "^https://github.com/example-org/platform/",
+  },
   clusters: {
     dev: { role: "dev", git: { url: "https://github.com/example-org/platform", branch: "main" } },
     integration: { role: "integration" },

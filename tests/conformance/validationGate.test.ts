@@ -3,7 +3,12 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parse } from "yaml";
-import { canaryAlertRules, canaryManifest, platformCanary, stampVersion } from "../../lib/k8s/canary";
+import {
+  canaryAlertRules,
+  canaryManifest,
+  platformCanary,
+  stampVersion,
+} from "../../lib/k8s/canary";
 import { gateKustomization } from "../../lib/k8s/gate";
 import { validationLoopObjects } from "../../lib/k8s/validation";
 import type { KubeObject } from "../../lib/k8s/types";
@@ -14,16 +19,43 @@ const source = { kind: "OCIRepository" as const, name: "flux-system", namespace:
 
 function allObjects(): KubeObject[] {
   return [
-    ...validationLoopObjects({ gate, owner: "example-org", repository: "platform", tokenSource: { mode: "managed" }, token: "placeholder" }),
-    ...validationLoopObjects({ gate, owner: "example-org", repository: "platform", tokenSource: { mode: "existing", secretName: "gh" } }),
+    ...validationLoopObjects({
+      gate,
+      owner: "example-org",
+      repository: "platform",
+      tokenSource: { mode: "managed" },
+      token: "placeholder",
+    }),
+    ...validationLoopObjects({
+      gate,
+      owner: "example-org",
+      repository: "platform",
+      tokenSource: { mode: "existing", secretName: "gh" },
+    }),
     gateKustomization({ gate, source }),
-    gateKustomization({ gate, source: { kind: "GitRepository", name: "platform", namespace: "flux-system" }, path: "./kubernetes" }),
+    gateKustomization({
+      gate,
+      source: { kind: "GitRepository", name: "platform", namespace: "flux-system" },
+      path: "./kubernetes",
+    }),
     platformCanary(),
     stampVersion(platformCanary(), "1.4.0-rc.3"),
     platformCanary({
       extraChecks: [
-        { type: "http", spec: { name: "ingress", url: "https://example.org", responseCodes: [200] } },
-        { type: "dns", spec: { name: "dns-example", server: "1.1.1.1", port: 53, query: "example.org", querytype: "A" } },
+        {
+          type: "http",
+          spec: { name: "ingress", url: "https://example.org", responseCodes: [200] },
+        },
+        {
+          type: "dns",
+          spec: {
+            name: "dns-example",
+            server: "1.1.1.1",
+            port: 53,
+            query: "example.org",
+            querytype: "A",
+          },
+        },
         { type: "tcp", spec: { name: "postgres-port", endpoint: "postgres.db.svc:5432" } },
       ],
     }),
@@ -40,7 +72,8 @@ describe("conformance: validation gate objects against the upstream schemas", ()
     it(`${obj.apiVersion} ${obj.kind} ${obj.metadata.namespace}/${obj.metadata.name} is valid`, async () => {
       const used = await validateObject(obj);
       assert.ok(used.length > 0);
-      if (obj.kind === "Canary") assert.deepEqual(used, ["CRD canaries.flanksource.com/v1 Canary", "canary.schema.json"]);
+      if (obj.kind === "Canary")
+        assert.deepEqual(used, ["CRD canaries.flanksource.com/v1 Canary", "canary.schema.json"]);
     });
   }
 
@@ -51,30 +84,62 @@ describe("conformance: validation gate objects against the upstream schemas", ()
   it("a misspelt field, which the API server would silently prune, fails", async () => {
     const k = gateKustomization({ gate, source });
     const bad = { ...k, spec: { ...(k.spec as object), healthCheckExpr: [] } };
-    await assert.rejects(validateObject(bad), /Kustomization flux-system\/platform does not match its CRD schema: .*\(healthCheckExpr\)/);
-    const a = validationLoopObjects({ gate, owner: "o", repository: "r", tokenSource: { mode: "existing", secretName: "s" } })[1]!;
+    await assert.rejects(
+      validateObject(bad),
+      /Kustomization flux-system\/platform does not match its CRD schema: .*\(healthCheckExpr\)/,
+    );
+    const a = validationLoopObjects({
+      gate,
+      owner: "o",
+      repository: "r",
+      tokenSource: { mode: "existing", secretName: "s" },
+    })[1]!;
     const badAlert = { ...a, spec: { ...(a.spec as object), inclusionlist: ["x"] } };
     await assert.rejects(validateObject(badAlert), /\(inclusionlist\)/);
   });
 
   it("an invalid enum fails (Provider type)", async () => {
-    const p = validationLoopObjects({ gate, owner: "o", repository: "r", tokenSource: { mode: "existing", secretName: "s" } })[0]!;
-    await assert.rejects(validateObject({ ...p, spec: { ...(p.spec as object), type: "github-dispatch" } }), /must be equal to one of the allowed values/);
+    const p = validationLoopObjects({
+      gate,
+      owner: "o",
+      repository: "r",
+      tokenSource: { mode: "existing", secretName: "s" },
+    })[0]!;
+    await assert.rejects(
+      validateObject({ ...p, spec: { ...(p.spec as object), type: "github-dispatch" } }),
+      /must be equal to one of the allowed values/,
+    );
   });
 
   it("canary.schema.json rejects an unknown check field the CRD would prune", async () => {
     const c = platformCanary();
     const spec = c.spec as { kubernetes: Record<string, unknown>[] };
-    const bad = { ...c, spec: { ...spec, kubernetes: [{ ...spec.kubernetes[0], labelSelector: "x=y" }] } };
-    await assert.rejects(validateObject(bad), /Canary monitoring\/platform-validation does not match/);
+    const bad = {
+      ...c,
+      spec: { ...spec, kubernetes: [{ ...spec.kubernetes[0], labelSelector: "x=y" }] },
+    };
+    await assert.rejects(
+      validateObject(bad),
+      /Canary monitoring\/platform-validation does not match/,
+    );
   });
 
   it("a PrometheusRule with a malformed duration or unknown rule field fails", async () => {
     const r = canaryAlertRules();
-    const groups = (r.spec as { groups: { name: string; rules: Record<string, unknown>[] }[] }).groups;
-    const withRule = (rule: Record<string, unknown>) => ({ ...r, spec: { groups: [{ ...groups[0], rules: [rule] }] } });
-    await assert.rejects(validateObject(withRule({ ...groups[0]!.rules[0], for: "2 minutes" })), /PrometheusRule schema/);
-    await assert.rejects(validateObject(withRule({ ...groups[0]!.rules[0], severity: "critical" })), /rules\/0\/severity is not a rule field/);
+    const groups = (r.spec as { groups: { name: string; rules: Record<string, unknown>[] }[] })
+      .groups;
+    const withRule = (rule: Record<string, unknown>) => ({
+      ...r,
+      spec: { groups: [{ ...groups[0], rules: [rule] }] },
+    });
+    await assert.rejects(
+      validateObject(withRule({ ...groups[0]!.rules[0], for: "2 minutes" })),
+      /PrometheusRule schema/,
+    );
+    await assert.rejects(
+      validateObject(withRule({ ...groups[0]!.rules[0], severity: "critical" })),
+      /rules\/0\/severity is not a rule field/,
+    );
   });
 
   it("an unknown apiVersion/kind is reported, not passed", async () => {
@@ -88,7 +153,9 @@ describe("conformance: validation gate objects against the upstream schemas", ()
     const missing = path.join(mkdtempSync(path.join(tmpdir(), "schemas-")), "absent");
     assert.throws(() => loadSchemas(missing), {
       name: "SchemaError",
-      message: new RegExp(`^schema directory ${missing.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} does not exist\\. .*\\.\\./shared/schemas.*PROMOTION_SCHEMAS`),
+      message: new RegExp(
+        `^schema directory ${missing.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} does not exist\\. .*\\.\\./shared/schemas.*PROMOTION_SCHEMAS`,
+      ),
     });
     assert.ok(SCHEMA_DIR.endsWith(path.join("shared", "schemas")) || process.env.PROMOTION_SCHEMAS);
   });

@@ -13,7 +13,11 @@ describe("gate Kustomization (pure builder)", () => {
     assert.equal(k.kind, "Kustomization");
     assert.deepEqual([k.metadata.namespace, k.metadata.name], ["flux-system", "platform"]);
     const spec = k.spec as Record<string, unknown>;
-    assert.deepEqual(spec.sourceRef, { kind: "OCIRepository", name: "flux-system", namespace: "flux-system" });
+    assert.deepEqual(spec.sourceRef, {
+      kind: "OCIRepository",
+      name: "flux-system",
+      namespace: "flux-system",
+    });
     assert.equal(spec.wait, true);
     assert.equal(spec.prune, true);
     assert.equal(spec.path, "./");
@@ -32,7 +36,10 @@ describe("gate Kustomization (pure builder)", () => {
       "!has(status.lastCheck) || metadata.managedFields.exists(f, f.manager == 'kustomize-controller' && " +
         "timestamp(status.lastCheck) <= timestamp(f.time) + duration('30s'))",
     );
-    assert.equal(h.failed, "status.status == 'Failed' || status.status == 'Invalid' || has(status.errorMessage)");
+    assert.equal(
+      h.failed,
+      "status.status == 'Failed' || status.status == 'Invalid' || has(status.errorMessage)",
+    );
     assert.equal(h.current, "status.status == 'Passed' && !has(status.errorMessage)");
     assert.match(canaryHealthCheck("45s").inProgress!, /duration\('45s'\)/);
   });
@@ -44,7 +51,11 @@ describe("gate Kustomization (pure builder)", () => {
       path: "./kubernetes",
     });
     const spec = k.spec as Record<string, unknown>;
-    assert.deepEqual(spec.sourceRef, { kind: "GitRepository", name: "platform", namespace: "flux-system" });
+    assert.deepEqual(spec.sourceRef, {
+      kind: "GitRepository",
+      name: "platform",
+      namespace: "flux-system",
+    });
     assert.equal(spec.path, "./kubernetes");
   });
 
@@ -60,8 +71,14 @@ describe("gate Kustomization (pure builder)", () => {
     assert.throws(() => gateKustomization({ ...base, interval: "10 minutes" }), {
       message: 'gate interval "10 minutes" is not a Go duration such as 30s, 5m or 1h.',
     });
-    assert.throws(() => gateKustomization({ ...base, path: "../other" }), /must be relative to the artifact root/);
-    assert.throws(() => gateKustomization({ ...base, path: "/abs" }), /must be relative to the artifact root/);
+    assert.throws(
+      () => gateKustomization({ ...base, path: "../other" }),
+      /must be relative to the artifact root/,
+    );
+    assert.throws(
+      () => gateKustomization({ ...base, path: "/abs" }),
+      /must be relative to the artifact root/,
+    );
     assert.throws(() => canaryHealthCheck("soon"), /is not a Go duration/);
   });
 

@@ -21,10 +21,14 @@ describe("validation loop (pure builders)", () => {
     const long = { name: "p".repeat(80), namespace: "flux-system" };
     assert.throws(() => dispatchEventType(long), {
       name: "ValidationLoopError",
-      message: /event_type "Kustomization\/p+\.flux-system" is 106 characters; GitHub accepts at most 100/,
+      message:
+        /event_type "Kustomization\/p+\.flux-system" is 106 characters; GitHub accepts at most 100/,
     });
     // exactly 100 is accepted
-    const exact = { name: "p".repeat(100 - "Kustomization/.flux-system".length), namespace: "flux-system" };
+    const exact = {
+      name: "p".repeat(100 - "Kustomization/.flux-system".length),
+      namespace: "flux-system",
+    };
     assert.equal(dispatchEventType(exact).length, 100);
   });
 
@@ -41,9 +45,13 @@ describe("validation loop (pure builders)", () => {
 
   it("refuses an empty token", () => {
     assert.throws(() => dispatchTokenSecret("flux-system", "  "), {
-      message: "the dispatch token is empty: every repository_dispatch would fail with 401 and nothing would be promoted.",
+      message:
+        "the dispatch token is empty: every repository_dispatch would fail with 401 and nothing would be promoted.",
     });
-    assert.throws(() => dispatchTokenSecret("flux-system", undefined), /the dispatch token is empty/);
+    assert.throws(
+      () => dispatchTokenSecret("flux-system", undefined),
+      /the dispatch token is empty/,
+    );
   });
 
   it("Provider github-dispatch: v1beta3, githubdispatch, GitHub address, secretRef", () => {
@@ -74,20 +82,36 @@ describe("validation loop (pure builders)", () => {
     ]) {
       assert.throws(
         () => dispatchProvider({ namespace: "flux-system", address, secretName: "t" }),
-        { message: new RegExp(`^Provider address "${address.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}" is not a GitHub repository URL`) },
+        {
+          message: new RegExp(
+            `^Provider address "${address.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}" is not a GitHub repository URL`,
+          ),
+        },
         address,
       );
     }
-    assert.throws(() => checkGithubAddress("https://github.com/-bad/platform"), /is not a GitHub repository URL/);
-    assert.throws(() => githubRepositoryAddress("example org", "platform"), /is not a GitHub owner name/);
-    assert.throws(() => githubRepositoryAddress("example-org", ".."), /is not a GitHub repository name/);
+    assert.throws(
+      () => checkGithubAddress("https://github.com/-bad/platform"),
+      /is not a GitHub repository URL/,
+    );
+    assert.throws(
+      () => githubRepositoryAddress("example org", "platform"),
+      /is not a GitHub owner name/,
+    );
+    assert.throws(
+      () => githubRepositoryAddress("example-org", ".."),
+      /is not a GitHub repository name/,
+    );
   });
 
   it("Alert validation-success: providerRef, the gate as event source, info, ^Health check passed", () => {
     const a = validationAlert(gate);
     assert.equal(a.apiVersion, "notification.toolkit.fluxcd.io/v1beta3");
     assert.equal(a.kind, "Alert");
-    assert.deepEqual([a.metadata.namespace, a.metadata.name], ["flux-system", "validation-success"]);
+    assert.deepEqual(
+      [a.metadata.namespace, a.metadata.name],
+      ["flux-system", "validation-success"],
+    );
     assert.deepEqual(a.spec, {
       providerRef: { name: "github-dispatch" },
       eventSources: [{ kind: "Kustomization", name: "platform", namespace: "flux-system" }],
@@ -97,7 +121,9 @@ describe("validation loop (pure builders)", () => {
   });
 
   it("the inclusion regex admits kustomize-controller's health message and nothing else it sends", () => {
-    const re = new RegExp(((validationAlert(gate).spec as { inclusionList: string[] }).inclusionList)[0]!);
+    const re = new RegExp(
+      (validationAlert(gate).spec as { inclusionList: string[] }).inclusionList[0]!,
+    );
     assert.ok(re.test("Health check passed in 1m2.5s"));
     for (const msg of [
       "Reconciliation finished in 2.1s, next run in 10m0s",
@@ -111,20 +137,39 @@ describe("validation loop (pure builders)", () => {
 
   it("managed token: Secret + Provider + Alert; existing: Provider refers to the named Secret, no Secret", () => {
     const managed = validationLoopObjects({
-      gate, owner: "example-org", repository: "platform", tokenSource: { mode: "managed" }, token: "PLACEHOLDER",
+      gate,
+      owner: "example-org",
+      repository: "platform",
+      tokenSource: { mode: "managed" },
+      token: "PLACEHOLDER",
     });
-    assert.deepEqual(managed.map((o) => o.kind), ["Secret", "Provider", "Alert"]);
+    assert.deepEqual(
+      managed.map((o) => o.kind),
+      ["Secret", "Provider", "Alert"],
+    );
     const existing = validationLoopObjects({
-      gate, owner: "example-org", repository: "platform", tokenSource: { mode: "existing", secretName: "gh-token" },
+      gate,
+      owner: "example-org",
+      repository: "platform",
+      tokenSource: { mode: "existing", secretName: "gh-token" },
     });
-    assert.deepEqual(existing.map((o) => o.kind), ["Provider", "Alert"]);
+    assert.deepEqual(
+      existing.map((o) => o.kind),
+      ["Provider", "Alert"],
+    );
     assert.deepEqual((existing[0]!.spec as { secretRef: unknown }).secretRef, { name: "gh-token" });
     assert.equal(tokenSecretName({ mode: "managed" }), "github-dispatch-token");
   });
 
   it("managed mode without a token is refused", () => {
     assert.throws(
-      () => validationLoopObjects({ gate, owner: "o", repository: "r", tokenSource: { mode: "managed" } }),
+      () =>
+        validationLoopObjects({
+          gate,
+          owner: "o",
+          repository: "r",
+          tokenSource: { mode: "managed" },
+        }),
       /the dispatch token is empty/,
     );
   });

@@ -7,7 +7,12 @@ import { dispatchProvider, validationAlert } from "../../lib/k8s/validation";
 
 const TOKEN = "ghp_THIS-IS-THE-REAL-TOKEN-0123456789";
 const gate = { name: "platform", namespace: "flux-system" };
-const base = { clusterRole: "integration" as const, gate, owner: "example-org", repository: "platform" };
+const base = {
+  clusterRole: "integration" as const,
+  gate,
+  owner: "example-org",
+  repository: "platform",
+};
 
 /** Every plain (non-secret) value reachable from registered inputs, as text. */
 function plainText(): string {
@@ -38,7 +43,11 @@ describe("ValidationNotifier component", () => {
     assert.equal(provider.name, "integration-validation-provider");
     assert.deepEqual(
       provider.inputs.spec,
-      dispatchProvider({ namespace: "flux-system", address: "https://github.com/example-org/platform", secretName: "github-dispatch-token" }).spec,
+      dispatchProvider({
+        namespace: "flux-system",
+        address: "https://github.com/example-org/platform",
+        secretName: "github-dispatch-token",
+      }).spec,
     );
     const alert = ofType("kubernetes:notification.toolkit.fluxcd.io/v1beta3:Alert")[0]!;
     assert.equal(alert.name, "integration-validation-alert");
@@ -60,14 +69,30 @@ describe("ValidationNotifier component", () => {
   it("the token reaches only the Secret, as a secret, and never a plain output", async () => {
     const { ValidationNotifier } = await import("../../components/validationNotifier.js");
     registered.length = 0;
-    const n = new ValidationNotifier("v", { ...base, tokenSource: { mode: "managed" }, token: pulumi.secret(TOKEN) });
+    const n = new ValidationNotifier("v", {
+      ...base,
+      tokenSource: { mode: "managed" },
+      token: pulumi.secret(TOKEN),
+    });
     await settle();
     const stringData = n.tokenSecret!.stringData;
-    assert.equal(await stringData.isSecret, true, "Secret.stringData must be a secret output");
+    assert.equal(
+      await pulumi.isSecret(stringData),
+      true,
+      "Secret.stringData must be a secret output",
+    );
     assert.equal((await resolve(stringData))?.token, TOKEN);
     const others = registered.filter((r) => r.type !== "kubernetes:core/v1:Secret");
-    assert.ok(!JSON.stringify(others).includes(TOKEN), "token leaked into another resource's inputs");
-    const fields = JSON.stringify({ e: n.eventType, p: n.providerRef, a: n.alertRef, t: n.tokenSecretName });
+    assert.ok(
+      !JSON.stringify(others).includes(TOKEN),
+      "token leaked into another resource's inputs",
+    );
+    const fields = JSON.stringify({
+      e: n.eventType,
+      p: n.providerRef,
+      a: n.alertRef,
+      t: n.tokenSecretName,
+    });
     assert.ok(!fields.includes(TOKEN), "token leaked into the component's outputs");
     // The placeholder the pure builder saw never reaches the cluster.
     assert.ok(!plainText().includes("<dispatch-token>"));
@@ -76,12 +101,17 @@ describe("ValidationNotifier component", () => {
   it("existing Secret: no Secret declared, Provider refers to it", async () => {
     const { ValidationNotifier } = await import("../../components/validationNotifier.js");
     registered.length = 0;
-    const n = new ValidationNotifier("v", { ...base, tokenSource: { mode: "existing", secretName: "gh-token" } });
+    const n = new ValidationNotifier("v", {
+      ...base,
+      tokenSource: { mode: "existing", secretName: "gh-token" },
+    });
     await settle();
     assert.equal(ofType("kubernetes:core/v1:Secret").length, 0);
     assert.equal(n.tokenSecret, undefined);
     const provider = ofType("kubernetes:notification.toolkit.fluxcd.io/v1beta3:Provider")[0]!;
-    assert.deepEqual((provider.inputs.spec as Record<string, unknown>).secretRef, { name: "gh-token" });
+    assert.deepEqual((provider.inputs.spec as Record<string, unknown>).secretRef, {
+      name: "gh-token",
+    });
   });
 
   it("refuses live and dev clusters with a clear error, before registering anything", async () => {
@@ -89,17 +119,32 @@ describe("ValidationNotifier component", () => {
     for (const role of ["live", "dev"] as const) {
       registered.length = 0;
       assert.throws(
-        () => new ValidationNotifier("v", { ...base, clusterRole: role, tokenSource: { mode: "existing", secretName: "s" } }),
-        { message: new RegExp(`^ValidationNotifier v: refusing to declare the validation dispatch on a ${role} cluster\\. Only the integration cluster validates`) },
+        () =>
+          new ValidationNotifier("v", {
+            ...base,
+            clusterRole: role,
+            tokenSource: { mode: "existing", secretName: "s" },
+          }),
+        {
+          message: new RegExp(
+            `^ValidationNotifier v: refusing to declare the validation dispatch on a ${role} cluster\\. Only the integration cluster validates`,
+          ),
+        },
       );
       await settle();
-      assert.deepEqual(registered.filter((r) => !r.type.startsWith("promotion:")), []);
+      assert.deepEqual(
+        registered.filter((r) => !r.type.startsWith("promotion:")),
+        [],
+      );
     }
   });
 
   it("managed mode without a token is refused", async () => {
     const { ValidationNotifier } = await import("../../components/validationNotifier.js");
-    assert.throws(() => new ValidationNotifier("v", { ...base, tokenSource: { mode: "managed" } }), /no token was given/);
+    assert.throws(
+      () => new ValidationNotifier("v", { ...base, tokenSource: { mode: "managed" } }),
+      /no token was given/,
+    );
   });
 });
 
@@ -111,7 +156,11 @@ describe("PlatformGate component", () => {
   it("registers the gate Kustomization from the builder", async () => {
     const { PlatformGate } = await import("../../components/platformGate.js");
     registered.length = 0;
-    const source = { kind: "OCIRepository" as const, name: "flux-system", namespace: "flux-system" };
+    const source = {
+      kind: "OCIRepository" as const,
+      name: "flux-system",
+      namespace: "flux-system",
+    };
     const g = new PlatformGate("integration-gate", { gate, source });
     await settle();
     const k = ofType("kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization");
@@ -132,14 +181,21 @@ describe("PlatformCanary component", () => {
   it("artifact delivery: only the PrometheusRule is declared; the Canary is a repository file", async () => {
     const { PlatformCanary } = await import("../../components/platformCanary.js");
     registered.length = 0;
-    const c = new PlatformCanary("integration-canary", { delivery: "artifact", extraChecks: [], ruleLabels: { release: "kps" } });
+    const c = new PlatformCanary("integration-canary", {
+      delivery: "artifact",
+      extraChecks: [],
+      ruleLabels: { release: "kps" },
+    });
     await settle();
     assert.equal(ofType("kubernetes:canaries.flanksource.com/v1:Canary").length, 0);
     const rules = ofType("kubernetes:monitoring.coreos.com/v1:PrometheusRule");
     assert.equal(rules.length, 1);
     assert.equal(rules[0]!.name, "integration-canary-rules");
     assert.deepEqual(rules[0]!.inputs.spec, canaryAlertRules().spec);
-    assert.equal((rules[0]!.inputs.metadata as { labels: Record<string, string> }).labels.release, "kps");
+    assert.equal(
+      (rules[0]!.inputs.metadata as { labels: Record<string, string> }).labels.release,
+      "kps",
+    );
     assert.match(c.manifest, /kind: Canary/);
     assert.equal(c.canaryRef, "monitoring/platform-validation");
   });
@@ -160,10 +216,17 @@ describe("PlatformCanary component", () => {
     const { PlatformCanary } = await import("../../components/platformCanary.js");
     registered.length = 0;
     assert.throws(
-      () => new PlatformCanary("c", { delivery: "cluster", extraChecks: [{ type: "http", spec: { url: "https://x" } }] }),
+      () =>
+        new PlatformCanary("c", {
+          delivery: "cluster",
+          extraChecks: [{ type: "http", spec: { url: "https://x" } }],
+        }),
       /has no name/,
     );
     await settle();
-    assert.deepEqual(registered.filter((r) => !r.type.startsWith("promotion:")), []);
+    assert.deepEqual(
+      registered.filter((r) => !r.type.startsWith("promotion:")),
+      [],
+    );
   });
 });
