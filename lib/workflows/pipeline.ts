@@ -63,7 +63,14 @@ export function contentDirectory(buildPaths: readonly string[]): string {
         "List paths under one directory, e.g. kubernetes/**.",
     );
   }
-  return common.join("/");
+  const dir = common.join("/");
+  // It reaches the scripts through env only, but a name like `${{ ... }}` would still be an expression there.
+  if (!/^[A-Za-z0-9._/-]+$/.test(dir) || dir.split("/").some((p) => p === "." || p === "..")) {
+    throw new Error(
+      `pipeline.buildPaths: the artifact directory ${JSON.stringify(dir)} may use only letters, digits, '.', '_', '-' and '/'.`,
+    );
+  }
+  return dir;
 }
 
 const script = (lines: readonly string[]): string =>

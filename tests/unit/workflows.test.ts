@@ -281,6 +281,11 @@ describe("workflow files", () => {
       /share no directory; the artifact would be the whole repository/,
     );
     assert.throws(() => contentDirectory(["**/*.yaml"]), /share no directory/);
+    assert.throws(
+      () => contentDirectory(["a$(id)/**"]),
+      /may use only letters, digits/,
+    );
+    assert.throws(() => contentDirectory(["../x/**"]), /may use only letters, digits/);
   });
 
   it("scripts are valid bash (bash -n)", () => {
