@@ -46,6 +46,8 @@ export interface Triggers {
   readonly push?: { readonly branches: readonly string[]; readonly paths?: readonly string[] };
   readonly repository_dispatch?: { readonly types: readonly string[] };
   readonly workflow_dispatch?: { readonly inputs?: Readonly<Record<string, DispatchInput>> };
+  readonly pull_request?: { readonly branches?: readonly string[]; readonly paths?: readonly string[] };
+  readonly schedule?: readonly { readonly cron: string }[];
 }
 
 /** An action pinned by full commit SHA; `version` is the tag the SHA was read from (a comment in YAML). */
