@@ -60,10 +60,11 @@ export function nextVersion(tags: readonly string[], opts: NextVersionOptions = 
     if (patch > UINT64_MAX) throw new VersionError(`cannot bump the patch of ${highest.original}: it is the largest uint64.`);
     base = `${highest.maj}.${highest.min}.${patch}`;
   }
-  const [maj, min, pat] = base.split(".").map((s) => BigInt(s)) as [bigint, bigint, bigint];
+  // Canonical decimal strings (no leading zeros) compare exactly, without BigInt per tag.
+  const [maj, min, pat] = base.split(".") as [string, string, string];
   let n = 0n;
   for (const v of parsed) {
-    if (BigInt(v.maj) !== maj || BigInt(v.min) !== min || BigInt(v.pat) !== pat) continue;
+    if (v.maj !== maj || v.min !== min || v.pat !== pat) continue;
     const k = rcNumber(v);
     if (k !== undefined && k > n) n = k;
   }

@@ -112,9 +112,7 @@ function canonical(digits: string): string {
 
 /** strconv.ParseUint(s, 10, 64) succeeds (digits only, value <= 2^64-1; leading zeros allowed). */
 function isUint64(s: string): boolean {
-  if (s.length === 0) return false;
-  for (let i = 0; i < s.length; i++) if (!isDigit(s.charCodeAt(i))) return false;
-  return fitsUint64(canonical(s));
+  return isUint64Range(s, 0, s.length);
 }
 
 function fitsUint64(canon: string): boolean {
@@ -210,29 +208,74 @@ export function parseFluxVersion(tag: string): Version | undefined {
   return parseVersion(tag);
 }
 
-/** version.go `comparePrePart`; numeric means `strconv.ParseUint` succeeds. */
-function comparePrePart(s: string, o: string): number {
-  if (s === o) return 0;
-  if (s === "") return -1;
-  if (o === "") return 1;
-  const sNum = isUint64(s);
-  const oNum = isUint64(o);
-  if (!sNum && !oNum) return s > o ? 1 : -1;
-  if (!oNum) return -1; // s is a number, o a string
-  if (!sNum) return 1;
-  return cmpNum(canonical(s), canonical(o)) > 0 ? 1 : -1;
+/** strconv.ParseUint(s[start:end], 10, 64) succeeds (non-empty, digits only, <= 2^64-1). */
+function isUint64Range(s: string, start: number, end: number): boolean {
+  if (start >= end) return false;
+  let z = start;
+  for (let i = start; i < end; i++) if (!isDigit(s.charCodeAt(i))) return false;
+  while (z < end - 1 && s.charCodeAt(z) === C.Zero) z++;
+  const len = end - z;
+  return len < 20 || (len === 20 && s.slice(z, end) <= UINT64_MAX);
 }
 
-/** version.go `comparePrerelease`: identifier by identifier, a missing one is "" (lowest). */
-function comparePrerelease(a: string, b: string): number {
-  const sp = a.split(".");
-  const op = b.split(".");
-  const l = Math.max(sp.length, op.length);
-  for (let i = 0; i < l; i++) {
-    const d = comparePrePart(sp[i] ?? "", op[i] ?? "");
-    if (d !== 0) return d;
+/** Bytewise comparison of two substrings (pre-release identifiers are ASCII). */
+function compareBytes(a: string, as: number, ae: number, b: string, bs: number, be: number): number {
+  const n = Math.min(ae - as, be - bs);
+  for (let k = 0; k < n; k++) {
+    const d = a.charCodeAt(as + k) - b.charCodeAt(bs + k);
+    if (d !== 0) return d < 0 ? -1 : 1;
   }
-  return 0;
+  const la = ae - as;
+  const lb = be - bs;
+  return la === lb ? 0 : la < lb ? -1 : 1;
+}
+
+/** Numeric identifiers without leading zeros (validatePrerelease guarantees it): length, then bytes. */
+function compareDigits(a: string, as: number, ae: number, b: string, bs: number, be: number): number {
+  while (as < ae - 1 && a.charCodeAt(as) === C.Zero) as++;
+  while (bs < be - 1 && b.charCodeAt(bs) === C.Zero) bs++;
+  if (ae - as !== be - bs) return ae - as < be - bs ? -1 : 1;
+  return compareBytes(a, as, ae, b, bs, be);
+}
+
+/**
+ * version.go `comparePrePart` on the identifiers s[ss:se] and o[os:oe] ("" when the range is empty): equal is 0,
+ * an empty one is lower, numeric (`strconv.ParseUint` succeeds) below alphanumeric, numbers by value, text bytewise.
+ * Go returns -1 for two different numbers of equal value, which validatePrerelease makes impossible.
+ */
+function comparePrePart(s: string, ss: number, se: number, o: string, os: number, oe: number): number {
+  if (compareBytes(s, ss, se, o, os, oe) === 0) return 0;
+  if (ss === se) return -1;
+  if (os === oe) return 1;
+  const sNum = isUint64Range(s, ss, se);
+  const oNum = isUint64Range(o, os, oe);
+  if (!sNum && !oNum) return compareBytes(s, ss, se, o, os, oe);
+  if (!oNum) return -1; // s is a number, o a string
+  if (!sNum) return 1;
+  return compareDigits(s, ss, se, o, os, oe) > 0 ? 1 : -1;
+}
+
+/**
+ * version.go `comparePrerelease`: `strings.Split` both on "." and compare identifier by identifier up to the
+ * longer length, a missing identifier being "". Walks the strings in place: selection compares many versions.
+ */
+function comparePrerelease(a: string, b: string): number {
+  let i = 0;
+  let j = 0;
+  // Go iterates max(len(parts)) times; a string of k dots has k+1 parts, "" has one.
+  for (;;) {
+    const aDone = i > a.length;
+    const bDone = j > b.length;
+    if (aDone && bDone) return 0;
+    let ie = aDone ? i : a.indexOf(".", i);
+    if (ie < 0) ie = a.length;
+    let je = bDone ? j : b.indexOf(".", j);
+    if (je < 0) je = b.length;
+    const d = comparePrePart(a, aDone ? 0 : i, aDone ? 0 : ie, b, bDone ? 0 : j, bDone ? 0 : je);
+    if (d !== 0) return d;
+    i = aDone ? i : ie + 1;
+    j = bDone ? j : je + 1;
+  }
 }
 
 function compareInternal(a: Version, b: Version): number {
