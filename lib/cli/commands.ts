@@ -3,8 +3,11 @@
  * `help`, and `run(argv, io)` (see CommandModule in lib/cli/command.ts), import it here and add one line below.
  */
 import * as buildPlan from "./buildPlan";
+import * as checkDelivered from "./checkDelivered";
 import type { Command } from "./command";
 import * as nextVersion from "./next-version";
+import * as pins from "./pins";
+import * as previewSummary from "./previewSummary";
 import * as promote from "./promote";
 import * as select from "./select";
 import * as stamp from "./stamp";
@@ -14,5 +17,8 @@ export const commands: readonly Command[] = [
   { name: "next-version", summary: "print the next X.Y.Z-rc.N (registry tags on stdin)", module: nextVersion },
   { name: "build-plan", summary: "plan an RC build: version and tags to push (registry tags on stdin)", module: buildPlan },
   { name: "stamp", summary: "stamp the RC version into the platform content", module: stamp },
+  { name: "pins", summary: "print the registry pin allowlist (Pulumi.yaml, stack pins, registry tags)", module: pins },
+  { name: "preview-summary", summary: "summarise `pulumi preview` outputs as a PR comment under GitHub's size limit", module: previewSummary },
+  { name: "check-delivered", summary: "compare delivered local files with the hashes the program recorded (drift)", module: checkDelivered },
   { name: "promote-plan", summary: "decide a promotion from a Flux event and the registry listing", module: promote },
 ];
