@@ -103,8 +103,8 @@ describe("compareVersions (Masterminds Version.Compare)", () => {
     const version = anyTag.map((t) => parseVersion(t)).filter((x) => x !== undefined);
     fc.assert(
       fc.property(version, version, version, (a, b, c) => {
-        assert.equal(compareVersions(a!, b!), -compareVersions(b!, a!));
-        if (compareVersions(a!, b!) <= 0 && compareVersions(b!, c!) <= 0) assert.ok(compareVersions(a!, c!) <= 0);
+        assert.equal(compareVersions(a, b), -compareVersions(b, a));
+        if (compareVersions(a, b) <= 0 && compareVersions(b, c) <= 0) assert.ok(compareVersions(a, c) <= 0);
       }),
       { numRuns: 500 },
     );
@@ -115,7 +115,7 @@ describe("compareVersions (Masterminds Version.Compare)", () => {
       fc.property(prerelease, (pre) => {
         const r = parseVersion(`1.2.3-${pre}`);
         fc.pre(r !== undefined);
-        assert.equal(compareVersions(r!, v("1.2.3")), -1);
+        assert.equal(compareVersions(r, v("1.2.3")), -1);
       }),
     );
   });
@@ -236,7 +236,7 @@ describe("admitsPrerelease", () => {
         } catch {
           return;
         }
-        if (versions.some((x) => pc.check(x!))) assert.equal(pc.admitsPrerelease(), true, c);
+        if (versions.some((x) => pc.check(x))) assert.equal(pc.admitsPrerelease(), true, c);
       }),
       { numRuns: 400 },
     );
