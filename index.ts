@@ -1,18 +1,25 @@
 /**
  * promotion-pipeline: one stack per cluster. Reads and validates the configuration first (nothing is
- * registered when it is invalid), then declares the cluster's Flux source and, depending on the cluster's
- * role and whether this stack owns the repository files, the validation loop, the canary and the files.
+ * registered when it is invalid), then declares, by the cluster's role:
+ *   every cluster    the Flux source, the gating Kustomization and the canary's alert rules;
+ *   integration      the validation loop (token Secret, Provider github-dispatch, Alert validation-success);
+ *   the owner stack  the files of the platform repository (workflows, CLI bundle, Canary manifest).
  */
-import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { loadConfig } from "./lib/readConfig";
+import type { KubernetesTarget } from "./lib/config";
+import { dispatchEventType as eventTypeOf } from "./lib/k8s/validation";
+import { platformFiles } from "./lib/platformFiles";
 import { ClusterSource } from "./components/clusterSource";
+import { PlatformGate } from "./components/platformGate";
+import { PlatformCanary } from "./components/platformCanary";
+import { ValidationNotifier } from "./components/validationNotifier";
+import { RepositoryFiles } from "./components/repositoryFiles";
 
-const { config } = loadConfig();
+const { config, dispatchToken } = loadConfig();
 const { pipeline, cluster, stack } = config;
 
-const kubernetes = new k8s.Provider(`${stack}-kubernetes`, (() => {
-  const t = config.kubernetes;
+function providerArgs(t: KubernetesTarget): k8s.ProviderArgs {
   switch (t.mode) {
     case "render":
       return { renderYamlToDirectory: t.directory };
@@ -23,13 +30,57 @@ const kubernetes = new k8s.Provider(`${stack}-kubernetes`, (() => {
       throw new Error(`unknown kubernetes target ${JSON.stringify(never)}`);
     }
   }
-})());
+}
+const kubernetes = new k8s.Provider(`${stack}-kubernetes`, providerArgs(config.kubernetes));
+const k8sOpts = { providers: [kubernetes] };
 
 const source = new ClusterSource(
-  `${cluster.name}`,
+  cluster.name,
   { pipeline, cluster, ...(config.pin ? { pin: config.pin } : {}) },
-  { providers: [kubernetes] },
+  k8sOpts,
 );
+
+const gate = new PlatformGate(
+  `${cluster.name}-gate`,
+  { gate: pipeline.gate, source: { kind: source.kind, ...pipeline.source } },
+  { ...k8sOpts, dependsOn: [source] },
+);
+
+// The Canary itself is part of the platform artifact, so the gate applies it and waits for it; Pulumi
+// declares only its alert rules here (see docs/validation-gate.md).
+const canary = new PlatformCanary(
+  `${cluster.name}-canary`,
+  { delivery: "artifact", extraChecks: pipeline.extraChecks },
+  k8sOpts,
+);
+
+if (cluster.role === "integration" && config.dispatchToken) {
+  new ValidationNotifier(
+    `${cluster.name}-validation`,
+    {
+      clusterRole: cluster.role,
+      gate: pipeline.gate,
+      owner: pipeline.owner,
+      repository: pipeline.repository,
+      tokenSource: config.dispatchToken,
+      ...(dispatchToken ? { token: dispatchToken } : {}),
+    },
+    { ...k8sOpts, dependsOn: [gate] },
+  );
+}
+
+const files = config.ownsFiles
+  ? new RepositoryFiles(
+      "platform-files",
+      {
+        files: platformFiles(config, { canaryManifest: canary.manifest }),
+        target: config.files,
+        repository: pipeline.repository,
+        commitMessage: "promotion-pipeline: update",
+      },
+      {},
+    )
+  : undefined;
 
 export const clusterName = cluster.name;
 export const role = cluster.role;
@@ -37,4 +88,7 @@ export const sourceKind = source.kind;
 export const sourceRef = source.ref;
 export const artifactUrl = cluster.role === "dev" ? cluster.git?.url : pipeline.url;
 export const pin = config.pin ?? null;
-void pulumi;
+export const gateKustomization = gate.objectRef;
+export const dispatchEventType = eventTypeOf(pipeline.gate);
+/** sha256 of every file this stack delivered, for `promotion check-delivered` (drift of local files). */
+export const deliveredFiles = files?.hashes ?? {};

@@ -613,7 +613,7 @@ export function validateConfig(raw: RawConfig, now: Date = new Date()): StackCon
   }
 
   const fkey = `${NS}:files`;
-  let files: FilesTarget = { mode: "directory", directory: `out/${raw.stack}` };
+  let files: FilesTarget = { mode: "directory", directory: `out/${raw.stack}/github` };
   if (raw.files !== undefined && raw.files !== null) {
     if (!isRecord(raw.files)) {
       c.add(fkey, raw.files, "must be a mapping.", "write { directory: out/<stack> } or { repository: true }.");

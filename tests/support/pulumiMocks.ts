@@ -13,11 +13,17 @@ export interface Registered {
 
 export const registered: Registered[] = [];
 
-export async function useMocks(stack = "integration", project = "promotion-pipeline"): Promise<void> {
+export async function useMocks(
+  stack = "integration",
+  project = "promotion-pipeline",
+): Promise<void> {
   registered.length = 0;
   await pulumi.runtime.setMocks(
     {
-      newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, unknown> } {
+      newResource(args: pulumi.runtime.MockResourceArgs): {
+        id: string;
+        state: Record<string, unknown>;
+      } {
         registered.push({
           type: args.type,
           name: args.name,
@@ -48,4 +54,63 @@ export async function settle(): Promise<void> {
 
 export function ofType(type: string): Registered[] {
   return registered.filter((r) => r.type === type);
+}
+
+/**
+ * The config map Pulumi would hand the program for `stack`: project-level values from Pulumi.yaml and the
+ * stack's own Pulumi.<stack>.yaml, as JSON text per key (as the engine passes structured values).
+ */
+export function stackConfig(
+  root: string,
+  stack: string,
+  overrides: Record<string, unknown> = {},
+): Record<string, string> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { readFileSync, existsSync } = require("node:fs") as typeof import("node:fs");
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { parse } = require("yaml") as typeof import("yaml");
+  const project = parse(readFileSync(`${root}/Pulumi.yaml`, "utf8")) as {
+    config?: Record<string, { value?: unknown } | unknown>;
+  };
+  const file = `${root}/Pulumi.${stack}.yaml`;
+  const own = existsSync(file)
+    ? ((parse(readFileSync(file, "utf8")) as { config?: Record<string, unknown> }).config ?? {})
+    : {};
+  const out: Record<string, string> = {};
+  const put = (k: string, v: unknown): void => {
+    out[k] = typeof v === "string" ? v : JSON.stringify(v);
+  };
+  for (const [k, v] of Object.entries(project.config ?? {})) {
+    put(k, v !== null && typeof v === "object" && "value" in v ? (v as { value: unknown }).value : v);
+  }
+  for (const [k, v] of Object.entries(own)) put(k, v);
+  for (const [k, v] of Object.entries(overrides)) {
+    if (v === undefined) delete out[k];
+    else put(k, v);
+  }
+  return out;
+}
+
+/**
+ * Runs the whole program (index.ts) for a stack under mocks and returns what it registered and exported.
+ * Each call loads a fresh copy of the program.
+ */
+export async function runProgram(
+  root: string,
+  stack: string,
+  config: Record<string, string>,
+  secretKeys: string[] = [],
+): Promise<{ resources: Registered[]; exports: Record<string, unknown> }> {
+  await useMocks(stack);
+  pulumi.runtime.setAllConfig(config, secretKeys);
+  const entry = require.resolve(`${root}/index.ts`);
+  for (const k of Object.keys(require.cache)) {
+    if (k.startsWith(root) && !k.includes("node_modules") && !k.includes("/tests/")) delete require.cache[k];
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const mod = require(entry) as Record<string, unknown>;
+  const exports: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(mod)) exports[k] = await resolve(v as pulumi.Input<unknown>);
+  await settle();
+  return { resources: [...registered], exports };
 }

@@ -1,0 +1,25 @@
+/**
+ * Everything the owner stack writes to the platform repository, in one sorted list: the two workflows and
+ * the CLI bundle they run, and the Canary manifest inside the artifact's content (so the gate applies it
+ * and waits for it; the build stamps the RC version into it).
+ */
+import type { StackConfig } from "./config";
+import { checkFiles, type GeneratedFile } from "./files";
+import { contentDirectory } from "./workflows/pipeline";
+import { workflowFiles } from "./workflows/files";
+
+/** Where the Canary manifest lives in the platform repository, below the content directory. */
+export function canaryPath(buildPaths: readonly string[]): string {
+  const dir = contentDirectory(buildPaths);
+  return `${dir === "." || dir === "" ? "" : `${dir.replace(/\/+$/, "")}/`}validation/platform-validation.canary.yaml`;
+}
+
+export function platformFiles(
+  cfg: StackConfig,
+  parts: { readonly canaryManifest: string; readonly cli?: string },
+): GeneratedFile[] {
+  return checkFiles([
+    ...workflowFiles(cfg, parts.cli !== undefined ? { cli: parts.cli } : {}),
+    { path: canaryPath(cfg.pipeline.buildPaths), content: parts.canaryManifest },
+  ]);
+}

@@ -1,0 +1,120 @@
+import { strict as assert } from "node:assert";
+import { join } from "node:path";
+import { registered, runProgram, stackConfig, type Registered } from "../support/pulumiMocks";
+
+const root = join(__dirname, "..", "..");
+
+function kinds(rs: Registered[]): string[] {
+  return rs.map((r) => r.type).sort();
+}
+function one(rs: Registered[], type: string): Registered {
+  const hits = rs.filter((r) => r.type === type);
+  assert.equal(hits.length, 1, `expected one ${type}, got ${hits.length}`);
+  return hits[0]!;
+}
+const spec = (r: Registered): Record<string, unknown> => r.inputs.spec as Record<string, unknown>;
+const meta = (r: Registered): Record<string, unknown> => r.inputs.metadata as Record<string, unknown>;
+
+describe("whole program per stack (index.ts under mocks, with the shipped Pulumi.yaml and stack files)", function () {
+  this.timeout(60_000);
+
+  it("integration: source, gate, canary rules, validation loop and the platform files; nothing else", async () => {
+    const { resources, exports } = await runProgram(root, "integration", stackConfig(root, "integration"));
+    const k8sKinds = kinds(resources).filter((t) => t.startsWith("kubernetes:"));
+    assert.deepEqual(k8sKinds, [
+      "kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization",
+      "kubernetes:monitoring.coreos.com/v1:PrometheusRule",
+      "kubernetes:notification.toolkit.fluxcd.io/v1beta3:Alert",
+      "kubernetes:notification.toolkit.fluxcd.io/v1beta3:Provider",
+      "kubernetes:source.toolkit.fluxcd.io/v1:OCIRepository",
+    ]);
+    const src = one(resources, "kubernetes:source.toolkit.fluxcd.io/v1:OCIRepository");
+    assert.deepEqual([meta(src).namespace, meta(src).name], ["flux-system", "flux-system"]);
+    assert.deepEqual(spec(src).ref, { semver: ">= 0.0.0-0" });
+    assert.equal(spec(src).url, "oci://ghcr.io/example-org/platform/platform");
+
+    const ks = one(resources, "kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization");
+    assert.deepEqual([meta(ks).namespace, meta(ks).name], ["flux-system", "platform"]);
+    assert.equal(spec(ks).wait, true);
+    assert.deepEqual(spec(ks).sourceRef, { kind: "OCIRepository", name: "flux-system", namespace: "flux-system" });
+
+    const provider = one(resources, "kubernetes:notification.toolkit.fluxcd.io/v1beta3:Provider");
+    assert.equal(meta(provider).name, "github-dispatch");
+    assert.equal(spec(provider).type, "githubdispatch");
+    assert.equal(spec(provider).address, "https://github.com/example-org/platform");
+    assert.deepEqual(spec(provider).secretRef, { name: "github-dispatch-token" });
+
+    const alert = one(resources, "kubernetes:notification.toolkit.fluxcd.io/v1beta3:Alert");
+    assert.equal(meta(alert).name, "validation-success");
+    assert.deepEqual(spec(alert).providerRef, { name: "github-dispatch" });
+    assert.deepEqual(spec(alert).eventSources, [{ kind: "Kustomization", name: "platform", namespace: "flux-system" }]);
+    assert.equal(spec(alert).eventSeverity, "info");
+    assert.deepEqual(spec(alert).inclusionList, ["^Health check passed"]);
+
+    const rule = one(resources, "kubernetes:monitoring.coreos.com/v1:PrometheusRule");
+    assert.deepEqual([meta(rule).namespace, meta(rule).name], ["monitoring", "canary-checker-alerts"]);
+
+    // The embedded default references a Secret created out of band: no token Secret is rendered.
+    assert.equal(resources.filter((r) => r.type === "kubernetes:core/v1:Secret").length, 0);
+
+    const files = resources.filter((r) => r.type === "command:local:Command").map((r) => r.name).sort();
+    assert.deepEqual(files, [
+      "platform-files-.github/promotion/promotion.mjs",
+      "platform-files-.github/workflows/build-platform-artifact.yaml",
+      "platform-files-.github/workflows/tag-validated-artifact.yaml",
+      "platform-files-kubernetes/validation/platform-validation.canary.yaml",
+    ]);
+    const wf = resources.find((r) => r.name === "platform-files-.github/workflows/tag-validated-artifact.yaml")!;
+    assert.match(String(wf.inputs.stdin), /Kustomization\/platform\.flux-system/);
+    assert.equal((wf.inputs.environment as Record<string, string>).TARGET_FILE, "out/integration/github/.github/workflows/tag-validated-artifact.yaml");
+
+    assert.equal(exports.dispatchEventType, "Kustomization/platform.flux-system");
+    assert.equal(exports.role, "integration");
+    assert.deepEqual(Object.keys(exports.deliveredFiles as object).length, 4);
+
+    const provider8s = resources.find((r) => r.type === "pulumi:providers:kubernetes")!;
+    assert.equal(provider8s.inputs.renderYamlToDirectory, "out/integration/kubernetes");
+  });
+
+  it("live: source >= 0.0.0, gate and canary rules; no validation loop and no files", async () => {
+    const { resources, exports } = await runProgram(root, "live", stackConfig(root, "live"));
+    assert.deepEqual(kinds(resources).filter((t) => t.startsWith("kubernetes:")), [
+      "kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization",
+      "kubernetes:monitoring.coreos.com/v1:PrometheusRule",
+      "kubernetes:source.toolkit.fluxcd.io/v1:OCIRepository",
+    ]);
+    assert.deepEqual(spec(one(resources, "kubernetes:source.toolkit.fluxcd.io/v1:OCIRepository")).ref, { semver: ">= 0.0.0" });
+    assert.equal(resources.filter((r) => r.type.startsWith("command:") || r.type.startsWith("github:")).length, 0);
+    assert.equal(exports.pin, null);
+  });
+
+  it("live with a rollback pin: the ref is the pinned tag, annotated with reason and expiry", async () => {
+    const cfg = stackConfig(root, "live", {
+      "promotion-pipeline:pin": { tag: "1.4.2", reason: "INC-42", expires: "2099-01-01" },
+    });
+    const { resources } = await runProgram(root, "live", cfg);
+    const src = one(resources, "kubernetes:source.toolkit.fluxcd.io/v1:OCIRepository");
+    assert.deepEqual(spec(src).ref, { tag: "1.4.2" });
+    assert.equal((meta(src).annotations as Record<string, string>)["promotion-pipeline.io/pin-reason"], "INC-42");
+  });
+
+  it("integration on a real cluster with a managed token: the token reaches only the Secret, as a secret", async () => {
+    const cfg = stackConfig(root, "integration", {
+      "promotion-pipeline:kubernetes": { context: "kind-integration" },
+      "promotion-pipeline:dispatchTokenSecret": undefined,
+      "promotion-pipeline:dispatchToken": "ghp_unit_test_token",
+    });
+    const { resources, exports } = await runProgram(root, "integration", cfg, ["promotion-pipeline:dispatchToken"]);
+    const secret = one(resources, "kubernetes:core/v1:Secret");
+    assert.equal(meta(secret).name, "github-dispatch-token");
+    assert.ok(!JSON.stringify(exports).includes("ghp_unit_test_token"), "no output carries the token");
+    const others = resources.filter((r) => r !== secret);
+    assert.ok(!JSON.stringify(others.map((r) => r.inputs)).includes("ghp_unit_test_token"), "no other resource sees the token");
+  });
+
+  it("a bad value stops the program before any resource is registered", async () => {
+    const cfg = stackConfig(root, "live", { "promotion-pipeline:pin": { tag: "1.4.2", expires: "2099-01-01" } });
+    await assert.rejects(runProgram(root, "live", cfg), /promotion-pipeline:pin\.reason = \(not set\): is required/);
+    assert.deepEqual(registered, [], "nothing was registered");
+  });
+});
