@@ -3,8 +3,9 @@
  * whose data changes with every RC, so every RC applies a change and Flux emits the event that promotes it.
  * Pure: takes the content of the root kustomization file, if any, and returns the files to write.
  */
-import { isMap, isSeq, parseDocument } from "yaml";
+import { isMap, isSeq, parseAllDocuments, parseDocument } from "yaml";
 import { KUBE_KEY_ORDER, generatedHeader, toYaml } from "./emit";
+import { CANARY_NAME, CANARY_NAMESPACE, VERSION_ANNOTATION } from "./k8s/canary";
 
 export const STAMP_FILE = "platform-version.yaml";
 export const STAMP_NAME = "platform-version";
@@ -91,4 +92,38 @@ export function stampFiles(input: StampInput): { path: string; content: string }
     out.push({ path: k.name, content: doc.toString({ lineWidth: 0 }) });
   }
   return out;
+}
+
+/**
+ * The Canary's copy of the stamp (docs/validation-gate.md, "What the platform repository must contain"): the
+ * gate trusts only a canary run newer than the Canary's own apply, so the Canary itself must change with
+ * every RC. Returns the file's new text when it holds the platform Canary, else undefined. Other documents,
+ * comments and order are kept.
+ */
+export function stampCanary(text: string, version: string): string | undefined {
+  if (!VERSION.test(version))
+    throw new StampError(`--version ${JSON.stringify(version)} is not a version X.Y.Z[-pre].`);
+  if (!text.includes("Canary")) return undefined;
+  const docs = parseAllDocuments(text);
+  if (!Array.isArray(docs)) return undefined;
+  let found = false;
+  for (const doc of docs) {
+    if (doc.errors.length > 0 || !isMap(doc.contents)) continue;
+    const kind = doc.get("kind");
+    const api = doc.get("apiVersion");
+    const name = doc.getIn(["metadata", "name"]);
+    const ns = doc.getIn(["metadata", "namespace"]);
+    if (
+      kind === "Canary" &&
+      typeof api === "string" &&
+      api.startsWith("canaries.flanksource.com/") &&
+      name === CANARY_NAME &&
+      ns === CANARY_NAMESPACE
+    ) {
+      doc.setIn(["metadata", "annotations", VERSION_ANNOTATION], version);
+      found = true;
+    }
+  }
+  if (!found) return undefined;
+  return docs.map((d) => d.toString({ lineWidth: 0 })).join("");
 }

@@ -3,10 +3,19 @@
  * root kustomization, if there is one), so that every release candidate applies a change.
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { relative } from "node:path";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { KUSTOMIZATION_FILES, StampError, stampFiles } from "../stamp";
+import { KUSTOMIZATION_FILES, STAMP_FILE, StampError, stampCanary, stampFiles } from "../stamp";
 import { annotation, type CommandIo } from "./actionsIo";
+
+/** Every .yaml/.yml file below `dir`, sorted. */
+function yamlFiles(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() && /\.ya?ml$/.test(e.name))
+    .map((e) => join(e.parentPath, e.name))
+    .sort();
+}
 
 export const usage =
   "stamp --dir <content dir> --version <X.Y.Z-rc.N> --revision <branch@sha1:commit> --namespace <ns>";
@@ -47,7 +56,26 @@ export function run(argv: readonly string[], io: CommandIo): number {
         : {}),
     });
     for (const f of files) writeFileSync(join(dir, f.path), f.content);
-    io.stderr(`stamped ${values.version} into ${files.map((f) => join(dir, f.path)).join(", ")}\n`);
+    const canaries: string[] = [];
+    for (const file of yamlFiles(dir)) {
+      if (relative(dir, file) === STAMP_FILE) continue;
+      const next = stampCanary(readFileSync(file, "utf8"), values.version!);
+      if (next !== undefined) {
+        writeFileSync(file, next);
+        canaries.push(file);
+      }
+    }
+    io.stderr(
+      `stamped ${values.version} into ${[...files.map((f) => join(dir, f.path)), ...canaries].join(", ")}\n`,
+    );
+    if (canaries.length === 0) {
+      io.stderr(
+        annotation(
+          "warning",
+          "no platform Canary (monitoring/platform-validation) in the content: the gate cannot tell a fresh canary run from an old one (docs/validation-gate.md).",
+        ),
+      );
+    }
     return 0;
   } catch (e) {
     if (e instanceof StampError) {

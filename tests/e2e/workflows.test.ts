@@ -17,6 +17,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
+import { parse } from "yaml";
 import { dirname, join } from "node:path";
 import { validateConfig } from "../../lib/config";
 import { workflowFiles, readCliBundle } from "../../lib/workflows/files";
@@ -26,6 +27,7 @@ import {
   FLUX_CONFIG_MEDIA_TYPE,
   FLUX_CONTENT_MEDIA_TYPE,
 } from "../../lib/workflows/pipeline";
+import { canaryManifest, platformCanary, VERSION_ANNOTATION } from "../../lib/k8s/canary";
 import { startRegistry, type TestRegistry } from "../support/registry";
 import { tool, TOOLS_BIN } from "../support/tools";
 import { JobRun, runJob, type JobContext, type JobResult } from "../support/workflowRunner";
@@ -73,10 +75,15 @@ describe("e2e: build and promote workflows on a real registry", function () {
       join(ws, "kubernetes", "namespace.yaml"),
       "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: apps\n",
     );
+    mkdirSync(join(ws, "kubernetes", "monitoring"), { recursive: true });
+    writeFileSync(
+      join(ws, "kubernetes", "monitoring", "platform-canary.yaml"),
+      canaryManifest(platformCanary()),
+    );
     if (kustomization) {
       writeFileSync(
         join(ws, "kubernetes", "kustomization.yaml"),
-        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n# the platform\nresources:\n  - namespace.yaml\n",
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n# the platform\nresources:\n  - namespace.yaml\n  - monitoring/platform-canary.yaml\n",
       );
     }
     return ws;
@@ -237,6 +244,7 @@ describe("e2e: build and promote workflows on a real registry", function () {
     assert.deepEqual(readdirSync(out).sort(), [
       "kustomization.yaml",
       "layer.tgz",
+      "monitoring",
       "namespace.yaml",
       "platform-version.yaml",
     ]);
@@ -248,8 +256,13 @@ describe("e2e: build and promote workflows on a real registry", function () {
     assert.match(stamp, /version: 0\.0\.1-rc\.1/);
     assert.match(
       readFileSync(join(out, "kustomization.yaml"), "utf8"),
-      /resources:\n  - namespace.yaml\n  - platform-version.yaml\n/,
+      /resources:\n  - namespace.yaml\n  - monitoring\/platform-canary.yaml\n  - platform-version.yaml\n/,
     );
+    // The Canary carries the stamp too (docs/validation-gate.md): the gate needs it to change with every RC.
+    const canary = parse(
+      readFileSync(join(out, "monitoring", "platform-canary.yaml"), "utf8").split("---\n")[1]!,
+    ) as { metadata: { annotations: Record<string, string> } };
+    assert.equal(canary.metadata.annotations[VERSION_ANNOTATION], "0.0.1-rc.1");
   });
 
   it("build: a second merge with the same manifests still gets its own digest (the stamp), 0.0.1-rc.2", async () => {

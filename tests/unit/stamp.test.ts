@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { parse } from "yaml";
-import { stampFiles, STAMP_FILE } from "../../lib/stamp";
+import { stampCanary, stampFiles, STAMP_FILE } from "../../lib/stamp";
 
 const base = {
   version: "0.0.3-rc.2",
@@ -74,5 +74,34 @@ describe("version stamp", () => {
         }),
       /resources is not a list/,
     );
+  });
+});
+
+describe("version stamp on the platform Canary", () => {
+  it("annotates the generated Canary manifest and keeps everything else", async () => {
+    const { canaryManifest, platformCanary, VERSION_ANNOTATION } =
+      await import("../../lib/k8s/canary.js");
+    const text = canaryManifest(platformCanary());
+    const out = stampCanary(text, "0.0.3-rc.2")!;
+    assert.ok(out.startsWith(text.slice(0, text.indexOf("---"))), "header kept");
+    const doc = parse(out.slice(out.indexOf("---") + 4)) as {
+      metadata: { annotations: Record<string, string> };
+      spec: unknown;
+    };
+    assert.equal(doc.metadata.annotations[VERSION_ANNOTATION], "0.0.3-rc.2");
+    assert.deepEqual(doc.spec, platformCanary().spec);
+    const again = stampCanary(out, "0.0.3-rc.3")!;
+    assert.match(again, /promotion-pipeline\.io\/version: 0\.0\.3-rc\.3\n/);
+    assert.doesNotMatch(again, /0\.0\.3-rc\.2/);
+  });
+
+  it("leaves other files alone", () => {
+    assert.equal(
+      stampCanary("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: Canary\n", "0.0.1-rc.1"),
+      undefined,
+    );
+    const other =
+      "apiVersion: canaries.flanksource.com/v1\nkind: Canary\nmetadata:\n  name: other\n  namespace: monitoring\n";
+    assert.equal(stampCanary(other, "0.0.1-rc.1"), undefined);
   });
 });
