@@ -6,6 +6,8 @@
  */
 import { ConfigError, ProblemCollector } from "./errors";
 import { parseConstraint, ConstraintError } from "./flux/semver";
+import { CHECK_TYPES } from "./k8s/canary";
+import { dispatchEventType } from "./k8s/validation";
 
 /** Config namespace: the project name in Pulumi.yaml. */
 export const NS = "promotion-pipeline";
@@ -455,6 +457,10 @@ function parseExtraChecks(c: ProblemCollector, key: string, raw: unknown): Extra
       return;
     }
     names.add(name);
+    if (type && !CHECK_TYPES.includes(type)) {
+      c.add(`${ikey}.type`, type, "is not a canary-checker check type.", `use one of: ${CHECK_TYPES.join(", ")}.`);
+      return;
+    }
     if (type) out.push({ type, spec });
   });
   return out;
@@ -490,6 +496,11 @@ export function parsePipeline(c: ProblemCollector, raw: unknown): PipelineSpec |
   }
   const source = parseRef(c, r.key("source"), raw.source, { name: "flux-system", namespace: "flux-system" });
   const gate = parseRef(c, r.key("gate"), raw.gate, { name: "platform", namespace: "flux-system" });
+  try {
+    dispatchEventType(gate);
+  } catch (e) {
+    c.add(r.key("gate"), raw.gate, `gives a repository_dispatch event type GitHub refuses: ${(e as Error).message}`, "use a shorter Kustomization name or namespace.");
+  }
   const registrySecret = r.string("registrySecret", { pattern: DNS_SUBDOMAIN, what: "a Secret name" });
   let verify: VerifySpec | undefined;
   const v = r.record("verify");

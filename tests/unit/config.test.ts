@@ -338,3 +338,13 @@ describe("config: error format", () => {
     }
   });
 });
+
+describe("config: validation loop limits", () => {
+  it("refuses a gate whose event type exceeds GitHub's 100 characters", () => {
+    expectProblem(raw("live", {}, { gate: { name: "p".repeat(90), namespace: "flux-system" } }), "promotion-pipeline:pipeline.gate", "100");
+  });
+
+  it("refuses an extra check of an unknown type", () => {
+    expectProblem(raw("live", {}, { extraChecks: [{ type: "htp", spec: { name: "x" } }] }), "promotion-pipeline:pipeline.extraChecks[0].type", "not a canary-checker check type", "http");
+  });
+});
