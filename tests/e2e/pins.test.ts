@@ -1,0 +1,192 @@
+/**
+ * End to end: a real registry seeded with a realistic history (hundreds of builds, promotions, a pin, a
+ * suspended cluster, a floating tag), then `promotion pins` on a project directory with Pulumi.yaml and
+ * stack files. The allowlist must protect exactly what DESIGN section 8 lists, be byte-stable across runs
+ * (also when the tag list arrives paginated in another order), and the hazards must fire.
+ */
+import { strict as assert } from "node:assert";
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { main } from "../../lib/cli/main";
+import { buildHistory, type Build } from "../support/history";
+import { pushArtifact, putManifest, artifactManifest } from "../support/push";
+import { startRegistry, type TestRegistry } from "../support/registry";
+import { startRegistryProxy, type RegistryProxy } from "../support/registryProxy";
+
+const REPO = "example-org/platform/platform";
+const TYPE_NAME = "container/platform/platform";
+
+function project(dir: string, registry: string): void {
+  writeFileSync(
+    join(dir, "Pulumi.yaml"),
+    `name: promotion-pipeline
+runtime: nodejs
+config:
+  promotion-pipeline:pipeline:
+    value:
+      registry: "${registry}"
+      owner: example-org
+      repository: platform
+      artifact: platform
+      clusters:
+        dev: { role: dev, git: { url: "https://github.com/example-org/platform", branch: main } }
+        integration: { role: integration }
+        live: { role: live }
+        staging: { role: live, semver: "< 0.0.20", suspended: true }
+      keepStable: 5
+      floatingTags: [demo]
+  promotion-pipeline:pins:
+    value:
+      retention:
+        - { name: old-shas, deleteMatching: "^sha-" }
+`,
+  );
+  writeFileSync(
+    join(dir, "Pulumi.integration.yaml"),
+    "config:\n  promotion-pipeline:dispatchTokenSecret: t\n",
+  );
+  writeFileSync(
+    join(dir, "Pulumi.live.yaml"),
+    "config:\n  promotion-pipeline:pin:\n    tag: 0.0.10\n    reason: 'INC-7: 0.0.11 breaks ingress'\n    expires: 2099-01-01\n",
+  );
+}
+
+async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = "";
+  let err = "";
+  const code = await main(["pins", ...args], {
+    stdout: (s) => (out += s),
+    stderr: (s) => (err += s),
+    stdin: () => Promise.resolve(""),
+  });
+  return { code, out, err };
+}
+
+const entries = (lines: string): string[] =>
+  lines
+    .split("\n")
+    .filter((l) => l !== "" && !l.startsWith("#"))
+    .map((l) => l.slice(`${TYPE_NAME}==`.length));
+
+describe("e2e: promotion pins on a seeded registry", function () {
+  this.timeout(180_000);
+  let reg: TestRegistry;
+  let proxy: RegistryProxy;
+  let dir: string;
+  let proxyDir: string;
+  // 60 released versions x 4 RCs + 3 pending RCs of 0.0.61 = 243 builds, ~810 tags.
+  const builds = buildHistory({ releases: 60, rcsPerRelease: 4, pending: 3 });
+  const promoted = builds.filter((b) => b.promoted);
+  const byVersion = (v: string): Build => promoted.find((b) => b.version === v) as Build;
+
+  before(async () => {
+    reg = await startRegistry();
+    const target = { host: reg.host, repo: REPO };
+    for (const b of builds) await pushArtifact(target, `build-${b.n}`, b.tags);
+    await putManifest(target, "demo", artifactManifest(`build-${(builds[0] as Build).n}`));
+    proxy = await startRegistryProxy({ upstream: reg.host, maxPageSize: 50 });
+    dir = mkdtempSync(join(tmpdir(), "pins-e2e-"));
+    proxyDir = mkdtempSync(join(tmpdir(), "pins-e2e-proxy-"));
+    project(dir, reg.host);
+    project(proxyDir, proxy.host);
+  });
+  after(async () => {
+    await proxy?.close();
+    await reg?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    if (proxyDir) rmSync(proxyDir, { recursive: true, force: true });
+  });
+
+  it("protects exactly what DESIGN 8 lists, with every tag on each protected digest", async () => {
+    const r = await cli(["--dir", dir]);
+    assert.equal(r.code, 0, r.err);
+    const expectedBuilds = new Set<Build>([
+      ...promoted.slice(-5), // last keepStable stable (the highest included: live's selection)
+      ...builds.filter((b) => b.version === "0.0.61"), // pending RCs (integration selects rc.3)
+      byVersion("0.0.10"), // live's pin
+      byVersion("0.0.19"), // the suspended staging cluster's selection
+      builds[0] as Build, // the floating tag demo
+    ]);
+    const expected = [...[...expectedBuilds].flatMap((b) => b.tags), "demo"].sort();
+    assert.deepEqual(entries(r.out), expected);
+    assert.equal(expectedBuilds.size, 11);
+  });
+
+  it("fires the retention hazard for every protected digest the sha- rule would delete", async () => {
+    const r = await cli(["--dir", dir, "--strict"]);
+    assert.equal(r.code, 1);
+    const hazards = r.err.trim().split("\n");
+    assert.equal(hazards.length, 11);
+    assert.ok(
+      hazards.every((h) =>
+        h.startsWith(
+          "error: retention-deletes-protected: retention rule old-shas would delete tag sha-",
+        ),
+      ),
+    );
+    assert.ok(
+      hazards.some((h) =>
+        h.includes("cluster staging selects 0.0.19 (suspended: it resumes on this)"),
+      ),
+      r.err,
+    );
+  });
+
+  it("is byte-stable across runs, formats and a paginated listing in another order", async () => {
+    const a = await cli(["--dir", dir]);
+    const b = await cli(["--dir", proxyDir]);
+    assert.equal(b.out, a.out);
+    assert.ok(proxy.pagesServed >= 17, `pages: ${proxy.pagesServed}`);
+    const g1 = await cli(["--dir", dir, "--format", "ghcr"]);
+    const g2 = await cli(["--dir", proxyDir, "--format", "ghcr"]);
+    assert.equal(g2.out, g1.out);
+    assert.match(g1.out, /^shas-to-skip: "(sha256:[a-f0-9]{64},){10}sha256:[a-f0-9]{64}"$/m);
+  });
+
+  it("runs as the promotion bin with the same bytes", async () => {
+    const { stdout } = await promisify(execFile)(
+      "node",
+      ["cli/promotion.mjs", "pins", "--dir", dir],
+      {
+        env: { ...process.env, PROMOTION_CLI_SOURCE: "1" },
+        maxBuffer: 10_000_000,
+      },
+    );
+    assert.equal(stdout, (await cli(["--dir", dir])).out);
+  });
+
+  it("warns about a stray pre-release and a pin to a missing tag", async () => {
+    await pushArtifact({ host: reg.host, repo: REPO }, "stray", ["9.9.9-test"]);
+    writeFileSync(
+      join(dir, "Pulumi.live.yaml"),
+      "config:\n  promotion-pipeline:pin:\n    tag: 0.0.99\n    reason: typo\n    expires: 2099-01-01\n",
+    );
+    const r = await cli(["--dir", dir]);
+    assert.equal(r.code, 0);
+    assert.match(
+      r.err,
+      /^error: pin-tag-missing: cluster live is pinned to tag 0\.0\.99, which does not exist in the registry/m,
+    );
+    assert.match(
+      r.err,
+      /^error: stray-prerelease: cluster integration: ">= 0\.0\.0-0" selects 9\.9\.9-test, not the pending candidate 0\.0\.61-rc\.3; /m,
+    );
+    assert.ok(entries(r.out).includes("9.9.9-test")); // what integration runs now stays protected too
+  });
+
+  it("fails closed when the registry is gone", async () => {
+    await reg.stop();
+    const r = await cli(["--dir", dir]);
+    assert.equal(r.code, 1);
+    assert.equal(r.out, "");
+    assert.match(
+      r.err,
+      new RegExp(
+        `^promotion pins: registry ${reg.host}: list tags of ${REPO} \\(page 1\\): GET .* failed: fetch failed`,
+      ),
+    );
+  });
+});
