@@ -49,9 +49,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   [ "$(id -u)" -eq 0 ] || sudo=sudo
   say "apt-get install ${missing[*]}"
   $sudo apt-get update -qq
-  # The package's postinst starts a system registry on :5000 where an init system runs; the tests start
-  # their own on a free port, so policy-rc.d keeps the service from starting.
-  DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # Where an init system runs, the package also starts a system registry on :5000; the tests never use it
+  # (each starts its own on a free 127.0.0.1 port with temporary storage).
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 else
   say "shellcheck and docker-registry already installed"
 fi
