@@ -30,7 +30,8 @@ go_tool() {
     exit 1
   fi
   say "building $name from $pkg@$version"
-  local t0=$(date +%s)
+  local t0
+  t0=$(date +%s)
   GOBIN=$bin CGO_ENABLED=0 GOFLAGS=-trimpath go install "$pkg@$version"
   echo "$pkg@$version" >"$stamp"
   say "built $name in $(($(date +%s) - t0))s"
