@@ -315,8 +315,17 @@ const CV =
 const constraintRegex = new RegExp(`^${S}*(${OPS})${S}*(${CV})${S}*$`);
 const constraintRangeRegex = new RegExp(`${S}*(${CV})${S}+-${S}+(${CV})${S}*`, "g");
 const findConstraintRegex = new RegExp(`(${OPS})${S}*(${CV})`, "g");
+/**
+ * constraints.go `validConstraintRegex` is
+ *   ^(\s*(ops)\s*(cv)\s*)((?:\s+|,\s*)(ops)\s*(cv)\s*)*$
+ * Go's RE2 runs it in linear time; a backtracking engine takes about a second on a 512-byte run of spaces
+ * (three adjacent `\s*`, and `ops` may be empty). This is the same language without the ambiguity: with `ops`
+ * empty the separator `\s*(\s+|,\s*)\s*` is `\s+` or `\s*,\s*`; with an operator it is followed by `\s*`.
+ * Only the boolean result is used, and tests/unit/flux.oracle.test.ts checks it against Go.
+ */
+const NONEMPTY_OPS = "!=|>=|=>|<=|=<|~>|=|>|<|~|\\^";
 const validConstraintRegex = new RegExp(
-  `^(${S}*(${OPS})${S}*(${CV})${S}*)((?:${S}+|,${S}*)(${OPS})${S}*(${CV})${S}*)*$`,
+  `^${S}*(?:(?:${NONEMPTY_OPS})${S}*)?(?:${CV})(?:(?:${S}+|${S}*,${S}*)(?:(?:${NONEMPTY_OPS})${S}*)?(?:${CV}))*${S}*$`,
 );
 
 type Op = "" | "=" | "!=" | ">" | "<" | ">=" | "=>" | "<=" | "=<" | "~" | "~>" | "^";

@@ -10,10 +10,12 @@ import { compareVersions, parseConstraint, parseFluxTag, parseVersion } from "..
 import { anyTag, constraintText, filterText, pipelineTag } from "../support/fluxArbitraries";
 import { oracle, type OracleRequest } from "../support/fluxOracle";
 
-const SEED = 20260722;
+/** Fixed for reproducible CI runs; ORACLE_SEED and ORACLE_SCALE explore further. */
+const SEED = Number(process.env.ORACLE_SEED ?? 20260722);
+const SCALE = Number(process.env.ORACLE_SCALE ?? 1);
 
 function sample<T>(arb: fc.Arbitrary<T>, n: number, seed: number): T[] {
-  return fc.sample(arb, { numRuns: n, seed });
+  return fc.sample(arb, { numRuns: Math.round(n * SCALE), seed });
 }
 
 describe("lib/flux against Flux's own Go code (tools/flux-oracle)", function () {

@@ -195,6 +195,12 @@ describe("parseConstraint / check (Masterminds Constraints)", () => {
     });
   }
 
+  it("rejects a 512-byte run of spaces quickly (no catastrophic backtracking)", () => {
+    const start = performance.now();
+    assert.throws(() => parseConstraint(`>=1${" ".repeat(500)}!`), ConstraintError);
+    assert.ok(performance.now() - start < 300, `${performance.now() - start} ms`);
+  });
+
   it("keeps the source text", () => {
     assert.equal(parseConstraint(" >=1.0.0 ").source, " >=1.0.0 ");
   });
