@@ -53,9 +53,24 @@ interface Flags {
 
 type Range = [number, number];
 
+type AssertKind = "beginText" | "endText" | "beginLine" | "endLine" | "wordBoundary" | "noWordBoundary";
+
+/** What one atom matches, for the linear-time matcher. */
+type Atom =
+  | { readonly kind: "char"; readonly ranges: readonly Range[]; readonly props: readonly string[]; readonly negated: boolean }
+  | { readonly kind: "assert"; readonly which: AssertKind };
+
+function charAtom(ranges: Range[], props: readonly string[] = [], negated = false): Atom {
+  return { kind: "char", ranges: normalize(ranges), props, negated };
+}
+
+function assertAtom(which: AssertKind): Atom {
+  return { kind: "assert", which };
+}
+
 /** Parse tree: just enough to emit JavaScript and to run Go's repeat-size check. */
 type Node =
-  | { readonly kind: "atom"; readonly js: string }
+  | { readonly kind: "atom"; readonly js: string; readonly m: Atom }
   | { readonly kind: "group"; readonly alts: Node[][] }
   | { readonly kind: "repeat"; readonly sub: Node; readonly min: number; readonly max: number; readonly counted: boolean };
 
@@ -358,15 +373,27 @@ class Parser {
         }
       } else if (c === "^") {
         this.pos++;
-        cur.push({ kind: "atom", js: this.flags.oneLine ? "(?:^)" : "(?:^|(?<=\\n))" });
+        cur.push(
+          this.flags.oneLine
+            ? { kind: "atom", js: "(?:^)", m: assertAtom("beginText") }
+            : { kind: "atom", js: "(?:^|(?<=\\n))", m: assertAtom("beginLine") },
+        );
       } else if (c === "$") {
         this.pos++;
-        cur.push({ kind: "atom", js: this.flags.oneLine ? "(?:$)" : "(?:$|(?=\\n))" });
+        cur.push(
+          this.flags.oneLine
+            ? { kind: "atom", js: "(?:$)", m: assertAtom("endText") }
+            : { kind: "atom", js: "(?:$|(?=\\n))", m: assertAtom("endLine") },
+        );
       } else if (c === ".") {
         this.pos++;
-        cur.push({ kind: "atom", js: this.flags.dotNL ? "[\\s\\S]" : "[^\\n]" });
+        cur.push(
+          this.flags.dotNL
+            ? { kind: "atom", js: "[\\s\\S]", m: charAtom([[0, MAX_RUNE]]) }
+            : { kind: "atom", js: "[^\\n]", m: charAtom(negate([[10, 10]])) },
+        );
       } else if (c === "[") {
-        cur.push({ kind: "atom", js: this.parseClass() });
+        cur.push(this.parseClass());
       } else if (c === "*" || c === "+" || c === "?") {
         this.pos++;
         const min = c === "+" ? 1 : 0;
@@ -493,9 +520,9 @@ class Parser {
   private literal(c: number): Node {
     if (this.flags.foldCase) {
       const folded = normalize(foldRanges([[c, c]]));
-      if (folded.length > 1 || folded[0]![0] !== folded[0]![1]) return { kind: "atom", js: classJs(folded) };
+      if (folded.length > 1 || folded[0]![0] !== folded[0]![1]) return { kind: "atom", js: classJs(folded), m: charAtom(folded) };
     }
-    return { kind: "atom", js: jsChar(c) };
+    return { kind: "atom", js: jsChar(c), m: charAtom([[c, c]]) };
   }
 
   private parseBackslash(): Node[] {
@@ -504,16 +531,16 @@ class Parser {
     switch (c1) {
       case "A":
         this.pos += 2;
-        return [{ kind: "atom", js: "(?:^)" }];
+        return [{ kind: "atom", js: "(?:^)", m: assertAtom("beginText") }];
       case "z":
         this.pos += 2;
-        return [{ kind: "atom", js: "(?:$)" }];
+        return [{ kind: "atom", js: "(?:$)", m: assertAtom("endText") }];
       case "b":
         this.pos += 2;
-        return [{ kind: "atom", js: "(?:\\b)" }];
+        return [{ kind: "atom", js: "(?:\\b)", m: assertAtom("wordBoundary") }];
       case "B":
         this.pos += 2;
-        return [{ kind: "atom", js: "(?:\\B)" }];
+        return [{ kind: "atom", js: "(?:\\B)", m: assertAtom("noWordBoundary") }];
       case "C":
         throw new RegexSyntaxError(ErrInvalidEscape, t.slice(0, 2));
       case "Q": {
@@ -527,9 +554,9 @@ class Parser {
         break;
     }
     const uni = this.parseUnicodeClass();
-    if (uni !== undefined) return [{ kind: "atom", js: classJs(uni.ranges, uni.js) }];
+    if (uni !== undefined) return [{ kind: "atom", js: classJs(uni.ranges, uni.js), m: charAtom(uni.ranges, uni.js) }];
     const perl = this.parsePerlClassEscape();
-    if (perl) return [{ kind: "atom", js: classJs(perl) }];
+    if (perl) return [{ kind: "atom", js: classJs(perl), m: charAtom(perl) }];
     return [this.literal(this.parseEscape())];
   }
 
@@ -643,8 +670,8 @@ class Parser {
     }
   }
 
-  /** Go `parseClass`. Returns JavaScript for the class. */
-  private parseClass(): string {
+  /** Go `parseClass`. */
+  private parseClass(): Node {
     const wholeStart = this.pos;
     this.pos++; // '['
     let negated = false;
@@ -699,7 +726,7 @@ class Parser {
     }
     this.pos++; // ']'
 
-    return classJs(ranges, extra, negated);
+    return { kind: "atom", js: classJs(ranges, extra, negated), m: charAtom(ranges, extra, negated) };
   }
 
   /** Go `parseClassChar`. */
@@ -755,9 +782,226 @@ function emit(n: Node): string {
   }
 }
 
-/** Compiles a Go regexp to a JavaScript RegExp with the same `MatchString` result; throws RegexSyntaxError. */
-export function compileGoRegexp(pattern: string): RegExp {
-  const p = new Parser(pattern);
-  const tree = p.parse();
-  return new RegExp(emit(tree), "u");
+// ------------------------------------------------------------------------------------------------ matching
+
+/**
+ * Whether a backtracking engine could take exponential time: a repeat whose body holds another repeat or an
+ * alternation (`(a+)+`, `(a|a)*`). Go's regexp is linear on every pattern; such patterns run on the Pike VM below.
+ */
+function backtrackingRisk(n: Node, underRepeat: boolean): boolean {
+  switch (n.kind) {
+    case "atom":
+      return false;
+    case "group":
+      if (underRepeat && n.alts.length > 1) return true;
+      return n.alts.some((alt) => alt.some((x) => backtrackingRisk(x, underRepeat)));
+    case "repeat":
+      if (underRepeat && !(n.counted && n.max === n.min)) return true;
+      return backtrackingRisk(n.sub, n.max !== n.min || underRepeat);
+    default: {
+      const never: never = n;
+      return never;
+    }
+  }
+}
+
+type Inst =
+  | { readonly op: "atom"; readonly a: Atom; readonly next: number }
+  | { readonly op: "split"; readonly x: number; readonly y: number }
+  | { readonly op: "jmp"; readonly x: number }
+  | { readonly op: "match" };
+
+/** Thompson construction (as Go's regexp/syntax compile.go does), without captures. */
+class Compiler {
+  readonly prog: Inst[] = [];
+
+  private emit(i: Inst): number {
+    this.prog.push(i);
+    return this.prog.length - 1;
+  }
+
+  /** Compiles `n` to continue at `next`; returns its entry pc. */
+  compile(n: Node, next: number): number {
+    switch (n.kind) {
+      case "atom":
+        return this.emit({ op: "atom", a: n.m, next });
+      case "group": {
+        const entries = n.alts.map((alt) => {
+          let pc = next;
+          for (let k = alt.length - 1; k >= 0; k--) pc = this.compile(alt[k]!, pc);
+          return pc;
+        });
+        let pc = entries[entries.length - 1]!;
+        for (let k = entries.length - 2; k >= 0; k--) pc = this.emit({ op: "split", x: entries[k]!, y: pc });
+        return pc;
+      }
+      case "repeat": {
+        let pc = next;
+        if (n.max === -1) {
+          // x* : L: split(body -> L, next)
+          const loop = this.emit({ op: "split", x: -1, y: next });
+          const body = this.compile(n.sub, loop);
+          (this.prog[loop] as { x: number }).x = body;
+          pc = loop;
+        } else {
+          // (max-min) optional copies; skipping one skips the rest: split(body -> (later copies), next)
+          for (let k = 0; k < n.max - n.min; k++) {
+            const body = this.compile(n.sub, pc);
+            pc = this.emit({ op: "split", x: body, y: next });
+          }
+        }
+        for (let k = 0; k < n.min; k++) pc = this.compile(n.sub, pc);
+        return pc;
+      }
+      default: {
+        const never: never = n;
+        return never;
+      }
+    }
+  }
+}
+
+function isWordChar(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+}
+
+function inRanges(rs: readonly Range[], c: number): boolean {
+  let lo = 0;
+  let hi = rs.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const r = rs[mid]!;
+    if (c < r[0]) hi = mid - 1;
+    else if (c > r[1]) lo = mid + 1;
+    else return true;
+  }
+  return false;
+}
+
+/** A compiled Go regexp: `test` is Go's `MatchString` (unanchored search). */
+export class GoRegexp {
+  /** The equivalent JavaScript source (u flag), for messages and debugging. */
+  readonly source: string;
+  private readonly js: RegExp | undefined;
+  private readonly prog: Inst[];
+  private readonly start: number;
+  private readonly propRes = new Map<string, RegExp>();
+
+  constructor(
+    readonly pattern: string,
+    tree: Node,
+  ) {
+    this.source = emit(tree);
+    const c = new Compiler();
+    const match = c.prog.push({ op: "match" }) - 1;
+    this.start = c.compile(tree, match);
+    this.prog = c.prog;
+    this.js = backtrackingRisk(tree, false) ? undefined : new RegExp(this.source, "u");
+  }
+
+  test(s: string): boolean {
+    return this.js ? this.js.test(s) : this.pike(s);
+  }
+
+  /** Always the linear-time simulation (tests compare both paths). */
+  testLinear(s: string): boolean {
+    return this.pike(s);
+  }
+
+  private charMatches(a: Extract<Atom, { kind: "char" }>, c: number): boolean {
+    let hit = inRanges(a.ranges, c);
+    if (!hit && a.props.length > 0) {
+      const ch = String.fromCodePoint(c);
+      hit = a.props.some((p) => {
+        let re = this.propRes.get(p);
+        if (!re) this.propRes.set(p, (re = new RegExp(`^${p}$`, "u")));
+        return re.test(ch);
+      });
+    }
+    return hit !== a.negated;
+  }
+
+  private assertHolds(which: AssertKind, s: string, i: number): boolean {
+    const before = i > 0 ? s.charCodeAt(i - 1) : -1;
+    const after = i < s.length ? s.charCodeAt(i) : -1;
+    switch (which) {
+      case "beginText":
+        return i === 0;
+      case "endText":
+        return i === s.length;
+      case "beginLine":
+        return i === 0 || before === 10;
+      case "endLine":
+        return i === s.length || after === 10;
+      case "wordBoundary":
+        return isWordChar(before) !== isWordChar(after);
+      case "noWordBoundary":
+        return isWordChar(before) === isWordChar(after);
+      default: {
+        const never: never = which;
+        return never;
+      }
+    }
+  }
+
+  /** Pike VM: every thread advances in lock step, one visit per instruction per position: O(len * prog). */
+  private pike(s: string): boolean {
+    const n = this.prog.length;
+    const seen = new Int32Array(n).fill(-1);
+    let clist: number[] = [];
+    let nlist: number[] = [];
+    let gen = 0;
+    const add = (list: number[], pc: number, i: number): boolean => {
+      const stack = [pc];
+      while (stack.length > 0) {
+        const x = stack.pop()!;
+        if (seen[x] === gen) continue;
+        seen[x] = gen;
+        const inst = this.prog[x]!;
+        switch (inst.op) {
+          case "match":
+            return true;
+          case "jmp":
+            stack.push(inst.x);
+            break;
+          case "split":
+            stack.push(inst.y, inst.x);
+            break;
+          case "atom":
+            if (inst.a.kind === "assert") {
+              if (this.assertHolds(inst.a.which, s, i)) stack.push(inst.next);
+            } else {
+              list.push(x);
+            }
+            break;
+        }
+      }
+      return false;
+    };
+    for (let i = 0; ; ) {
+      // Unanchored: a new thread starts at every position (Go's MatchString).
+      if (add(clist, this.start, i)) return true;
+      if (i >= s.length) return false;
+      const c = s.codePointAt(i)!;
+      const width = c > 0xffff ? 2 : 1;
+      gen++;
+      nlist = [];
+      for (const x of clist) {
+        const inst = this.prog[x] as Extract<Inst, { op: "atom" }>;
+        if (inst.a.kind === "char" && this.charMatches(inst.a, c)) {
+          if (add(nlist, inst.next, i + width)) return true;
+        }
+      }
+      [clist, nlist] = [nlist, clist];
+      i += width;
+    }
+  }
+}
+
+/**
+ * Compiles a Go regexp (throws RegexSyntaxError with Go's message). `test` answers like Go's `MatchString`, in
+ * time linear in the subject for patterns a backtracking engine could blow up on.
+ */
+export function compileGoRegexp(pattern: string): GoRegexp {
+  return new GoRegexp(pattern, new Parser(pattern).parse());
 }

@@ -18,7 +18,7 @@
  * Pure logic, no Pulumi import.
  */
 import { goSort } from "./gosort";
-import { compileGoRegexp, RegexSyntaxError } from "./re2";
+import { compileGoRegexp, type GoRegexp, RegexSyntaxError } from "./re2";
 import { ConstraintError, compareParsed, parseConstraints, parseFluxVersion, type ParsedVersion } from "./semver";
 
 export { RegexSyntaxError } from "./re2";
@@ -43,7 +43,7 @@ export interface SelectionExplanation {
 }
 
 /** Compiles a semverFilter as Go's regexp.Compile would; undefined for "" (no filter). Throws RegexSyntaxError. */
-export function compileFilter(filter: string | undefined): RegExp | undefined {
+export function compileFilter(filter: string | undefined): GoRegexp | undefined {
   if (filter === undefined || filter === "") return undefined;
   return compileGoRegexp(filter);
 }

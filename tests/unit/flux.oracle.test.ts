@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { compileGoRegexp, RegexSyntaxError } from "../../lib/flux/re2";
+import { compileGoRegexp, type GoRegexp, RegexSyntaxError } from "../../lib/flux/re2";
 import { explainSelection, isSelectionInputError } from "../../lib/flux/select";
 import { compareVersions, parseConstraint, parseFluxTag, parseVersion } from "../../lib/flux/semver";
 import { anyTag, constraintText, filterText, pipelineTag } from "../support/fluxArbitraries";
@@ -115,7 +115,7 @@ describe("lib/flux against Flux's own Go code (tools/flux-oracle)", function () 
     let rejected = 0;
     cases.forEach(([filter, tags], i) => {
       const a = answers[i]!;
-      let re: RegExp;
+      let re: GoRegexp;
       try {
         re = compileGoRegexp(filter);
       } catch (e) {
@@ -126,7 +126,11 @@ describe("lib/flux against Flux's own Go code (tools/flux-oracle)", function () 
       }
       assert.equal(a.error, undefined, `Go rejects ${JSON.stringify(filter)} (${a.error}), we compiled ${re.source}`);
       compiled++;
-      tags.forEach((t, k) => assert.equal(re.test(t), a.matched![k], `${JSON.stringify(filter)} on ${JSON.stringify(t)} (js ${re.source})`));
+      tags.forEach((t, k) => {
+        const what = `${JSON.stringify(filter)} on ${JSON.stringify(t)} (js ${re.source})`;
+        assert.equal(re.test(t), a.matched![k], what);
+        assert.equal(re.testLinear(t), a.matched![k], `linear: ${what}`);
+      });
     });
     assert.ok(compiled > 1000 && rejected > 500, `${compiled} compiled, ${rejected} rejected`);
   });

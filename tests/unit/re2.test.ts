@@ -36,12 +36,25 @@ describe("compileGoRegexp", () => {
     ["[\\d-]+", ["1-2"], ["a"]],
     ["\\-", ["-"], ["a"]], // escaped punctuation is literal (u-mode JavaScript rejects `\\-`)
     ["\\_", ["_"], ["a"]],
+    ["^(\\d+\\.?)+$", ["1.2.3", "123"], ["1.2.3-rc"]],
+    ["^(a|ab)(c|bcd)(d*)$", ["abcd", "acd"], ["abc d"]],
+    ["x{2}y{0,2}z", ["xxz", "xxyyz"], ["xz", "xxyyyz"]],
+    ["(?:rc|beta)+\\.", ["rcbeta.1"], ["rc1"]],
   ];
+
+  it("stays linear where a backtracking engine explodes: ^(\\d+\\.?)+$ on 5000 digits and an x", () => {
+    const re = compileGoRegexp("^(\\d+\\.?)+$");
+    const start = performance.now();
+    assert.equal(re.test(`${"1".repeat(5000)}x`), false);
+    assert.ok(performance.now() - start < 2000, `${performance.now() - start} ms`);
+  });
   for (const [pattern, yes, no] of table) {
     it(`${pattern} matches ${JSON.stringify(yes)}, not ${JSON.stringify(no)}`, () => {
       const re = compileGoRegexp(pattern);
-      for (const s of yes) assert.equal(re.test(s), true, `${pattern} on ${JSON.stringify(s)} (${re.source})`);
-      for (const s of no) assert.equal(re.test(s), false, `${pattern} on ${JSON.stringify(s)} (${re.source})`);
+      for (const [s, want] of [...yes.map((x) => [x, true] as const), ...no.map((x) => [x, false] as const)]) {
+        assert.equal(re.test(s), want, `${pattern} on ${JSON.stringify(s)} (${re.source})`);
+        assert.equal(re.testLinear(s), want, `linear matcher: ${pattern} on ${JSON.stringify(s)}`);
+      }
     });
   }
 
