@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import type { ClusterSpec, PinSpec, PipelineSpec } from "../lib/config";
 import { clusterSource } from "../lib/k8s/source";
+import type { GateSourceKind } from "../lib/k8s/gate";
 
 /** Inputs of a cluster's Flux source. */
 export interface ClusterSourceArgs {
@@ -20,7 +21,7 @@ export interface ClusterSourceArgs {
  */
 export class ClusterSource extends pulumi.ComponentResource {
   /** Kind of the declared source object. */
-  public readonly kind: string;
+  public readonly kind: GateSourceKind;
   /** `namespace/name` of the source object. */
   public readonly objectRef: string;
   /** The effective ref: the semver constraint, or the pin that replaced it. */
@@ -31,7 +32,7 @@ export class ClusterSource extends pulumi.ComponentResource {
   constructor(name: string, args: ClusterSourceArgs, opts?: pulumi.ComponentResourceOptions) {
     super("promotion:flux:ClusterSource", name, {}, opts);
     const obj = clusterSource(args.pipeline, args.cluster, args.pin);
-    this.kind = obj.kind;
+    this.kind = obj.kind as GateSourceKind;
     this.objectRef = `${obj.metadata.namespace ?? ""}/${obj.metadata.name}`;
     this.ref = ((obj.spec ?? {}) as { ref: Record<string, string> }).ref;
     this.resource = new k8s.apiextensions.CustomResource(
