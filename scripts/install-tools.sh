@@ -41,10 +41,12 @@ go_tool actionlint github.com/rhysd/actionlint/cmd/actionlint "$ACTIONLINT_VERSI
 go_tool crane github.com/google/go-containerregistry/cmd/crane "$CRANE_VERSION"
 go_tool oras oras.land/oras/cmd/oras "$ORAS_VERSION"
 
-# Debian packages: shellcheck (actionlint runs it on every run: block) and docker-registry.
+# Debian packages: shellcheck (actionlint runs it on every run: block), docker-registry, and apache2-utils
+# (htpasswd, for the basic-auth registry of the e2e tests).
 missing=()
 command -v shellcheck >/dev/null || missing+=(shellcheck)
 [ -x /usr/bin/docker-registry ] || missing+=(docker-registry)
+command -v htpasswd >/dev/null || missing+=(apache2-utils)
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=
   [ "$(id -u)" -eq 0 ] || sudo=sudo
@@ -54,7 +56,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   # (each starts its own on a free 127.0.0.1 port with temporary storage).
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 else
-  say "shellcheck and docker-registry already installed"
+  say "shellcheck, docker-registry and apache2-utils already installed"
 fi
 
 say "shellcheck $(shellcheck --version | sed -n 's/^version: //p'), docker-registry $(dpkg-query -W -f='${Version}' docker-registry)"
