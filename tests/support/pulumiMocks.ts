@@ -2,7 +2,9 @@
  * Pulumi unit-test mocks shared by every component test: mocha runs all files in one process and
  * `setMocks` is global, so one recorder serves all. Call `useMocks(stack)` before importing the code under test.
  */
+import { existsSync, readFileSync } from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
+import { parse } from "yaml";
 
 export interface Registered {
   readonly type: string;
@@ -65,12 +67,8 @@ export function stackConfig(
   stack: string,
   overrides: Record<string, unknown> = {},
 ): Record<string, string> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { readFileSync, existsSync } = require("node:fs") as typeof import("node:fs");
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { parse } = require("yaml") as typeof import("yaml");
   const project = parse(readFileSync(`${root}/Pulumi.yaml`, "utf8")) as {
-    config?: Record<string, { value?: unknown } | unknown>;
+    config?: Record<string, unknown>;
   };
   const file = `${root}/Pulumi.${stack}.yaml`;
   const own = existsSync(file)
@@ -81,7 +79,7 @@ export function stackConfig(
     out[k] = typeof v === "string" ? v : JSON.stringify(v);
   };
   for (const [k, v] of Object.entries(project.config ?? {})) {
-    put(k, v !== null && typeof v === "object" && "value" in v ? (v as { value: unknown }).value : v);
+    put(k, v !== null && typeof v === "object" && "value" in v ? v.value : v);
   }
   for (const [k, v] of Object.entries(own)) put(k, v);
   for (const [k, v] of Object.entries(overrides)) {
@@ -110,7 +108,7 @@ export async function runProgram(
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const mod = require(entry) as Record<string, unknown>;
   const exports: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(mod)) exports[k] = await resolve(v as pulumi.Input<unknown>);
+  for (const [k, v] of Object.entries(mod)) exports[k] = await resolve(v);
   await settle();
   return { resources: [...registered], exports };
 }
