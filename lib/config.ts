@@ -8,6 +8,7 @@ import { ConfigError, ProblemCollector } from "./errors";
 import { parseConstraint, ConstraintError } from "./flux/semver";
 import { CHECK_TYPES } from "./k8s/canary";
 import { dispatchEventType } from "./k8s/validation";
+import { attachPins, parsePinsConfig, pinsFromStackFiles, type PinsConfig } from "./pinsConfig";
 
 /** Config namespace: the project name in Pulumi.yaml. */
 export const NS = "promotion-pipeline";
@@ -159,6 +160,10 @@ export interface StackConfig {
   readonly pin?: PinSpec;
   /** Integration only: where the Provider's token comes from. */
   readonly dispatchToken?: DispatchTokenSource;
+  /** Delivery of the registry pin policy (`promotion-pipeline:pins`). */
+  readonly pins: PinsConfig;
+  /** Every cluster of the pipeline with its pin from any stack file (for the pin policy). */
+  readonly pinClusters: readonly (ClusterSpec & { readonly pin?: PinSpec })[];
 }
 
 /** Raw values as Pulumi read them; secrets are represented only by whether they are set and non-empty. */
@@ -174,6 +179,10 @@ export interface RawConfig {
   readonly dispatchToken?: string;
   readonly dispatchTokenIsSecret?: boolean;
   readonly renderSecrets?: unknown;
+  /** `promotion-pipeline:pins` (project-level). */
+  readonly pins?: unknown;
+  /** Text of every `Pulumi.<stack>.yaml` of the project, for the pins of all clusters. */
+  readonly stackFiles?: readonly { readonly stack: string; readonly text: string }[];
 }
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -682,6 +691,16 @@ export function validateConfig(raw: RawConfig, now: Date = new Date()): StackCon
     c.add(`${NS}:renderSecrets`, raw.renderSecrets, "must be true or false.", "write true or false.");
   }
 
+  const pins = parsePinsConfig(c, raw.pins);
+  const stackPins = pinsFromStackFiles(c, raw.stackFiles ?? []);
+  // This stack's own pin counts even when its file was not passed (e.g. config set by environment).
+  if (pin && cluster && !stackPins.some((p) => p.stack === raw.stack))
+    stackPins.push({ stack: raw.stack, cluster: cluster.name, pin });
+  const pinClusters = pipeline ? attachPins(c, pipeline.clusters, stackPins) : [];
+  if (pipeline && typeof pins.ghcr === "object" && !pipeline.url.startsWith("oci://ghcr.io/")) {
+    c.add(`${NS}:pins.ghcr`, raw.pins, `asks for the GHCR retention workflow, but the artifact ${pipeline.url} is not on ghcr.io.`, "remove pins.ghcr (or set it to false) and run the registry's own cleaner with `promotion pins --policy` (docs/pins.md).");
+  }
+
   c.throwIfAny();
   if (!pipeline || !cluster) throw new ConfigError([{ key: `${NS}:pipeline`, value: undefined, problem: "could not be read.", fix: "see the errors above." }]);
   return {
@@ -693,6 +712,8 @@ export function validateConfig(raw: RawConfig, now: Date = new Date()): StackCon
     ownsFiles: pipeline.ownerStack === raw.stack,
     ...(pin ? { pin } : {}),
     ...(dispatchToken ? { dispatchToken } : {}),
+    pins,
+    pinClusters,
   };
 }
 

@@ -203,7 +203,7 @@ export function computeAllowlist(input: AllowlistInput): Allowlist {
         hazards.push({
           kind: "pin-digest-untagged",
           severity: "warning",
-          message: `cluster ${c.name} is pinned to digest ${pin.digest}, which no tag points at: a cleaner that reads only tags (the type/name==version list) cannot see it; only a digest-aware cleaner (the GHCR list's shas-to-skip) keeps it.`,
+          message: `cluster ${c.name} is pinned to digest ${pin.digest}, which no tag points at: a cleaner that reads only tags (the type/name==version list) cannot see it; only a digest-aware cleaner (the GHCR inputs' skip-shas) keeps it.`,
         });
       }
     } else if (pin?.tag) {
@@ -362,21 +362,45 @@ export function formatLines(a: Allowlist, typeName: string): string {
 }
 
 /**
- * Inputs for snok/container-retention-policy v3 (GHCR): `image-tags` negations (`!tag`) that take every
- * protected tag out of the deletion set, and `shas-to-skip` with every protected digest (the package
- * version name on GHCR), which also covers untagged pinned digests. Paste into the step's `with:` or read
- * the file in the workflow. YAML with the generated header.
+ * The two inputs of snok/container-retention-policy v3 (GHCR): `image-tags`, a `!tag` negation per
+ * protected tag (a negative match on ANY tag of a version keeps the version), and `skip-shas`, every
+ * protected digest (GHCR's package version name), which also keeps untagged pinned digests. Both are
+ * space/comma-separated lists, as the action's argument parser splits them.
+ */
+export function ghcrInputs(a: Allowlist): {
+  readonly "image-tags": string;
+  readonly "skip-shas": string;
+} {
+  return {
+    "image-tags": protectedTags(a)
+      .map((t) => `!${t}`)
+      .join(" "),
+    "skip-shas": a.digests.map((d) => d.digest).join(","),
+  };
+}
+
+/**
+ * Inputs for snok/container-retention-policy v3 (GHCR) as YAML with the generated header, to paste into
+ * the step's `with:` (see ghcrInputs).
  */
 export function formatGhcr(a: Allowlist): string {
-  const tags = protectedTags(a).map((t) => `!${t}`);
-  const shas = a.digests.map((d) => d.digest);
+  const i = ghcrInputs(a);
   return (
     generatedHeader(SOURCE, [
-      "Inputs for snok/container-retention-policy v3: image-tags excludes, shas-to-skip digests.",
+      "Inputs for snok/container-retention-policy v3: image-tags excludes, skip-shas digests.",
     ]) +
-    `image-tags: ${JSON.stringify(tags.join(" "))}\n` +
-    `shas-to-skip: ${JSON.stringify(shas.join(","))}\n`
+    `image-tags: ${JSON.stringify(i["image-tags"])}\n` +
+    `skip-shas: ${JSON.stringify(i["skip-shas"])}\n`
   );
+}
+
+/**
+ * The same inputs as `$GITHUB_OUTPUT` lines (`image-tags=...`, `skip-shas=...`), for the generated GHCR
+ * retention workflow. Tags and digests never contain a newline, so the one-line form is exact.
+ */
+export function formatGhcrOutput(a: Allowlist): string {
+  const i = ghcrInputs(a);
+  return `image-tags=${i["image-tags"]}\nskip-shas=${i["skip-shas"]}\n`;
 }
 
 /** A readable report with every reason, for the CLI and previews. */

@@ -21,42 +21,75 @@ export type RetentionRule =
       readonly pattern?: string;
     };
 
-/** A host the cleaner runs on: the allowlist is copied there over SSH, then the reload command runs. */
+/**
+ * A host the cleaner runs on: the pin policy and the `promotion` CLI are copied there over SSH, then the
+ * reload command runs; it regenerates the lines from the live registry and makes the cleaner re-read them.
+ */
 export interface PinsHostSpec {
   /** Host name or address. */
   readonly address: string;
   readonly port: number;
   readonly user: string;
-  /** Absolute path of the `type/name==version` file on the host. */
-  readonly path: string;
-  /** Command that makes the cleaner re-read the file (e.g. `systemctl reload registry-cleaner`). */
+  /** Absolute directory on the host for `pins-policy.yaml` and `promotion.mjs`. */
+  readonly directory: string;
+  /** Command that regenerates the lines and reloads the cleaner (see docs/pins.md for an example). */
   readonly reloadCommand?: string;
 }
 
-/** Where the allowlist goes and how its lines are named. */
+/**
+ * The generated GHCR retention workflow (snok/container-retention-policy v3): when it runs and what it
+ * deletes among the versions the allowlist does not protect.
+ */
+export interface GhcrRetentionSpec {
+  /** Cron schedule (UTC) of the cleanup. */
+  readonly schedule: string;
+  /** Only versions older than this are deleted (humantime, e.g. `2w`, `3d 12h`). */
+  readonly cutOff: string;
+  /** Of the unprotected tagged versions, how many of the newest to keep anyway. */
+  readonly keepNMostRecent: number;
+  /** GHCR account: the organisation name, or `user` for a personal account; default the owner. */
+  readonly account?: string;
+  /** Repository secret with a token that may delete the package's versions; default GITHUB_TOKEN. */
+  readonly tokenSecret?: string;
+  /** Only print what would be deleted. */
+  readonly dryRun: boolean;
+}
+
+/** Where the pin policy goes, and how the expanded lines are named. */
 export interface PinsConfig {
   /** `type` of the `type/name==version` lines. */
   readonly type: string;
   /** `name` of the lines; default `<repository>/<artifact>` (the package name below the owner). */
   readonly name?: string;
-  /** Repository path of the `type/name==version` file (owner stack), or undefined to not write it. */
-  readonly linesPath?: string;
-  /** Repository path of the GHCR retention inputs (snok/container-retention-policy v3), or undefined. */
-  readonly ghcrPath?: string;
-  /** Copy to a cleaner's host, if set. */
+  /** Repository path of the pin policy (owner stack). */
+  readonly policyPath: string;
+  /**
+   * The GHCR retention workflow: a spec, `false` for none, or `auto` (the default spec when the
+   * registry is ghcr.io, none otherwise).
+   */
+  readonly ghcr: GhcrRetentionSpec | "auto" | false;
+  /** Copy the policy and the CLI to a cleaner's host, if set. */
   readonly host?: PinsHostSpec;
   /** The cleaner's rules, checked for deletions of protected digests. */
   readonly retention: readonly RetentionRule[];
 }
 
+export const DEFAULT_GHCR: GhcrRetentionSpec = {
+  schedule: "41 4 * * *",
+  cutOff: "2w",
+  keepNMostRecent: 0,
+  dryRun: false,
+};
+
 export const DEFAULT_PINS: PinsConfig = {
   type: "container",
-  linesPath: "registry/pins.txt",
-  ghcrPath: "registry/ghcr-retention.yaml",
+  policyPath: "registry/pins-policy.yaml",
+  ghcr: "auto",
   retention: [],
 };
 
-const KEY = `${NS}:pins`;
+// `${NS}:pins` spelled out: config.ts imports this module, so NS is not initialised while it loads.
+const KEY = "promotion-pipeline:pins";
 const TYPE = /^[a-z][a-z0-9_-]*$/;
 const NAME = /^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(\/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*$/;
 const REPO_PATH = /^(?!\/)(?!.*\/\/)(?!.*(^|\/)\.\.?(\/|$))[A-Za-z0-9._\-/]+$/;
@@ -120,26 +153,6 @@ function regex(c: ProblemCollector, key: string, v: unknown): string | undefined
   }
 }
 
-/** A repository path, or `false` to not write that file. */
-function path(
-  c: ProblemCollector,
-  key: string,
-  v: unknown,
-  def: string | undefined,
-): string | undefined {
-  if (v === undefined || v === null) return def;
-  if (v === false) return undefined;
-  return (
-    str(
-      c,
-      key,
-      v,
-      REPO_PATH,
-      "a relative path in the platform repository (no .., no leading /), or false",
-    ) ?? def
-  );
-}
-
 function parseHost(c: ProblemCollector, key: string, raw: unknown): PinsHostSpec | undefined {
   if (raw === undefined || raw === null) return undefined;
   if (!isRecord(raw)) {
@@ -147,11 +160,24 @@ function parseHost(c: ProblemCollector, key: string, raw: unknown): PinsHostSpec
       key,
       raw,
       "must be a mapping.",
-      "write { address: cleaner.example.org, user: deploy, path: /etc/registry-cleaner/pins.txt, reloadCommand: ... }.",
+      "write { address: cleaner.example.org, user: deploy, directory: /etc/registry-cleaner, reloadCommand: ... }.",
     );
     return undefined;
   }
-  unknownKeys(c, key, raw, ["address", "port", "user", "path", "reloadCommand"]);
+  if (raw.path !== undefined)
+    c.add(
+      `${key}.path`,
+      raw.path,
+      "is no longer used: the host receives the pin policy and the promotion CLI, not a list that is stale after the next build.",
+      "set directory (where pins-policy.yaml and promotion.mjs go) and a reloadCommand that regenerates the lines (docs/pins.md).",
+    );
+  unknownKeys(c, key, Object.fromEntries(Object.entries(raw).filter(([k]) => k !== "path")), [
+    "address",
+    "port",
+    "user",
+    "directory",
+    "reloadCommand",
+  ]);
   const address = str(c, `${key}.address`, raw.address, HOST, "a host name or address");
   if (raw.address === undefined)
     c.add(`${key}.address`, undefined, "is required.", "set the cleaner host's name or address.");
@@ -165,13 +191,19 @@ function parseHost(c: ProblemCollector, key: string, raw: unknown): PinsHostSpec
   const user = str(c, `${key}.user`, raw.user, USER, "a Unix user name");
   if (raw.user === undefined)
     c.add(`${key}.user`, undefined, "is required.", "set the SSH user that may write the file.");
-  const file = str(c, `${key}.path`, raw.path, /^\/[^\0\n]*[^/]$/, "an absolute file path");
-  if (raw.path === undefined)
+  const directory = str(
+    c,
+    `${key}.directory`,
+    raw.directory,
+    /^\/[^\0\n]*[^/]$/,
+    "an absolute directory path (no trailing /)",
+  );
+  if (raw.directory === undefined)
     c.add(
-      `${key}.path`,
+      `${key}.directory`,
       undefined,
       "is required.",
-      "set the absolute path of the pins file the cleaner reads.",
+      "set the absolute directory for pins-policy.yaml and promotion.mjs on the host.",
     );
   const reloadCommand = str(
     c,
@@ -180,8 +212,8 @@ function parseHost(c: ProblemCollector, key: string, raw: unknown): PinsHostSpec
     /^[^\n]+$/,
     "a one-line shell command",
   );
-  if (!address || !user || !file) return undefined;
-  return { address, port, user, path: file, ...(reloadCommand ? { reloadCommand } : {}) };
+  if (!address || !user || !directory) return undefined;
+  return { address, port, user, directory, ...(reloadCommand ? { reloadCommand } : {}) };
 }
 
 function parseRetention(c: ProblemCollector, key: string, raw: unknown): RetentionRule[] {
@@ -271,6 +303,99 @@ function parseRetention(c: ProblemCollector, key: string, raw: unknown): Retenti
   return out;
 }
 
+const CRON_FIELD = /^[0-9*,/-]+$/;
+const HUMANTIME = /^\d+\s*(s|m|h|d|w|M|y)(\s*\d+\s*(s|m|h|d|w|M|y))*$/;
+const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+function parseGhcr(
+  c: ProblemCollector,
+  key: string,
+  raw: unknown,
+): GhcrRetentionSpec | "auto" | false {
+  if (raw === undefined || raw === null) return "auto";
+  if (raw === false) return false;
+  if (raw === true) return DEFAULT_GHCR;
+  if (!isRecord(raw)) {
+    c.add(
+      key,
+      raw,
+      "must be false, true or a mapping.",
+      "write { schedule: '41 4 * * *', cutOff: 2w, keepNMostRecent: 0 }, or false for no GHCR retention workflow.",
+    );
+    return "auto";
+  }
+  unknownKeys(c, key, raw, [
+    "schedule",
+    "cutOff",
+    "keepNMostRecent",
+    "account",
+    "tokenSecret",
+    "dryRun",
+  ]);
+  let schedule = DEFAULT_GHCR.schedule;
+  if (raw.schedule !== undefined) {
+    const fields = typeof raw.schedule === "string" ? raw.schedule.trim().split(/\s+/) : [];
+    if (fields.length !== 5 || !fields.every((f) => CRON_FIELD.test(f)))
+      c.add(
+        `${key}.schedule`,
+        raw.schedule,
+        "is not a five-field cron expression (GitHub schedule syntax, UTC).",
+        "write e.g. '41 4 * * *' (daily at 04:41 UTC).",
+      );
+    else schedule = fields.join(" ");
+  }
+  const cutOff =
+    str(c, `${key}.cutOff`, raw.cutOff, HUMANTIME, "a duration such as 2w, 3d or 1w 12h") ??
+    DEFAULT_GHCR.cutOff;
+  let keepNMostRecent = DEFAULT_GHCR.keepNMostRecent;
+  if (raw.keepNMostRecent !== undefined) {
+    const n = raw.keepNMostRecent;
+    if (typeof n !== "number" || !Number.isInteger(n) || n < 0 || n > 10000)
+      c.add(
+        `${key}.keepNMostRecent`,
+        n,
+        "must be a whole number from 0 to 10000.",
+        "write e.g. 10.",
+      );
+    else keepNMostRecent = n;
+  }
+  const account = str(
+    c,
+    `${key}.account`,
+    raw.account,
+    /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,37}[A-Za-z0-9])?$/,
+    "a GitHub organisation name, or user for a personal account",
+  );
+  const tokenSecret = str(
+    c,
+    `${key}.tokenSecret`,
+    raw.tokenSecret,
+    SECRET_NAME,
+    "an Actions secret name such as PACKAGES_TOKEN",
+  );
+  if (tokenSecret !== undefined && /^GITHUB_/i.test(tokenSecret))
+    c.add(
+      `${key}.tokenSecret`,
+      tokenSecret,
+      "names a secret GitHub reserves (GITHUB_*); leave it unset to use the job's GITHUB_TOKEN.",
+      "remove it, or name your own secret.",
+    );
+  let dryRun = DEFAULT_GHCR.dryRun;
+  if (raw.dryRun !== undefined) {
+    if (typeof raw.dryRun !== "boolean")
+      c.add(`${key}.dryRun`, raw.dryRun, "must be true or false.", "write true or false.");
+    else dryRun = raw.dryRun;
+  }
+  return {
+    schedule,
+    cutOff,
+    keepNMostRecent,
+    ...(account ? { account } : {}),
+    ...(tokenSecret && !/^GITHUB_/i.test(tokenSecret) ? { tokenSecret } : {}),
+    dryRun,
+  };
+}
+
 /** Validates `promotion-pipeline:pins`; records problems in `c` and returns what could be read. */
 export function parsePinsConfig(c: ProblemCollector, raw: unknown): PinsConfig {
   if (raw === undefined || raw === null) return DEFAULT_PINS;
@@ -279,11 +404,25 @@ export function parsePinsConfig(c: ProblemCollector, raw: unknown): PinsConfig {
       KEY,
       raw,
       "must be a mapping.",
-      "write { type: container, linesPath: registry/pins.txt, ghcrPath: registry/ghcr-retention.yaml } (see docs/pins.md).",
+      "write { type: container, policyPath: registry/pins-policy.yaml } (see docs/pins.md).",
     );
     return DEFAULT_PINS;
   }
-  unknownKeys(c, KEY, raw, ["type", "name", "linesPath", "ghcrPath", "host", "retention"]);
+  for (const old of ["linesPath", "ghcrPath"]) {
+    if (raw[old] !== undefined)
+      c.add(
+        `${KEY}.${old}`,
+        raw[old],
+        "is no longer used: a list written at `pulumi up` is stale as soon as the next build pushes an RC, so the repository receives the pin policy instead and cleaners expand it against the live registry (`promotion pins --policy`).",
+        "remove it; set policyPath (and ghcr for the GHCR retention workflow) instead; see docs/pins.md.",
+      );
+  }
+  unknownKeys(
+    c,
+    KEY,
+    Object.fromEntries(Object.entries(raw).filter(([k]) => k !== "linesPath" && k !== "ghcrPath")),
+    ["type", "name", "policyPath", "ghcr", "host", "retention"],
+  );
   const type =
     str(c, `${KEY}.type`, raw.type, TYPE, "a package type such as container") ?? DEFAULT_PINS.type;
   const name = str(
@@ -293,23 +432,29 @@ export function parsePinsConfig(c: ProblemCollector, raw: unknown): PinsConfig {
     NAME,
     "a package name such as platform/platform (lower-case, '/'-separated)",
   );
-  const linesPath = path(c, `${KEY}.linesPath`, raw.linesPath, DEFAULT_PINS.linesPath);
-  const ghcrPath = path(c, `${KEY}.ghcrPath`, raw.ghcrPath, DEFAULT_PINS.ghcrPath);
-  if (linesPath !== undefined && linesPath === ghcrPath) {
+  const policyPath =
+    str(
+      c,
+      `${KEY}.policyPath`,
+      raw.policyPath,
+      REPO_PATH,
+      "a relative path in the platform repository (no .., no leading /)",
+    ) ?? DEFAULT_PINS.policyPath;
+  if (policyPath.startsWith(".github/workflows/"))
     c.add(
-      `${KEY}.ghcrPath`,
-      ghcrPath,
-      "is the same file as linesPath.",
-      "give the two files different paths.",
+      `${KEY}.policyPath`,
+      policyPath,
+      "is inside .github/workflows, where GitHub reads every file as a workflow.",
+      "use e.g. registry/pins-policy.yaml.",
     );
-  }
+  const ghcr = parseGhcr(c, `${KEY}.ghcr`, raw.ghcr);
   const host = parseHost(c, `${KEY}.host`, raw.host);
   const retention = parseRetention(c, `${KEY}.retention`, raw.retention);
   return {
     type,
     ...(name ? { name } : {}),
-    ...(linesPath !== undefined ? { linesPath } : {}),
-    ...(ghcrPath !== undefined ? { ghcrPath } : {}),
+    policyPath,
+    ghcr,
     ...(host ? { host } : {}),
     retention,
   };

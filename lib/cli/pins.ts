@@ -1,36 +1,46 @@
 /**
- * `promotion pins`: the registry pin allowlist for the pipeline in a Pulumi project directory (Pulumi.yaml
- * plus every Pulumi.<stack>.yaml for the pins) and the registry's current tags (OciRegistryReader).
- * The allowlist goes to stdout; hazards go to stderr. A registry that cannot be read fails the command:
- * it never prints an allowlist computed from a partial listing.
+ * `promotion pins`: the registry pin allowlist, expanded against the registry's tags NOW
+ * (OciRegistryReader). The policy comes from the pins-policy.yaml the owner stack delivers (`--policy`,
+ * what cleaners use) or from a Pulumi project directory (`--dir`: Pulumi.yaml plus every
+ * Pulumi.<stack>.yaml for the pins). The allowlist goes to stdout; hazards go to stderr. Fails closed: a
+ * registry that cannot be read, or an allowlist that protects nothing, prints nothing and exits 1, so a
+ * cleaner that runs only on success never runs on a partial or empty list.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { NS, parsePipeline } from "../config";
 import { ConfigError, ProblemCollector } from "../errors";
-import { computeAllowlist, formatGhcr, formatLines, formatReport } from "../pins";
-import { attachPins, parsePinsConfig, pinsTypeName, readPinsFromStackFiles } from "../pinsConfig";
+import { formatGhcr, formatGhcrOutput, formatLines, formatReport } from "../pins";
+import { attachPins, parsePinsConfig, readPinsFromStackFiles } from "../pinsConfig";
+import { expandPolicy, parsePolicy, policyOf, type PinsPolicy } from "../pinsPolicy";
 import { OciRegistryReader } from "../registry/oci";
-import { RegistryError } from "../registry/types";
+import { RegistryError, readTagDigests, type RegistryReader } from "../registry/types";
 import { parseArgs } from "./args";
 import { EXIT_NONE, EXIT_OK, EXIT_USAGE, UsageError, type CommandIo } from "./command";
 
-export const usage = "pins [--dir <project dir>] [--format lines|ghcr|report] [--strict]";
+export const usage =
+  "pins [--policy <file> | --dir <project dir>] [--format lines|ghcr|ghcr-output|report] [--strict]";
 
 export const help = `Usage: promotion ${usage}
 
 Prints the registry pin allowlist: every digest a cluster references or may
-fall back to (each cluster's selection, suspended ones included; every pin in
-the Pulumi.<stack>.yaml files; floatingTags; the highest stable; the pending
-RCs; the last keepStable stable versions) and every tag on those digests.
+fall back to (each cluster's selection, suspended ones included; every pin;
+floatingTags; the highest stable; the pending RCs; the last keepStable stable
+versions) and every tag on those digests, computed from the registry's tags
+now. Run it right before a cleanup, and run the cleaner only if it succeeded.
 
 Options:
-  --dir <dir>       Pulumi project directory (default: the current directory)
-  --format <f>      lines   type/name==version lines for a self-hosted cleaner (default)
-                    ghcr    inputs for snok/container-retention-policy v3
-                            (image-tags excludes, shas-to-skip digests)
-                    report  every protected digest, its tags and why
+  --policy <file>   the pin policy the owner stack delivers
+                    (registry/pins-policy.yaml); what cleaners use
+  --dir <dir>       or: a Pulumi project directory (Pulumi.yaml and every
+                    Pulumi.<stack>.yaml); default: the current directory
+  --format <f>      lines        type/name==version lines for a self-hosted
+                                 cleaner (default)
+                    ghcr         inputs for snok/container-retention-policy v3
+                                 (image-tags excludes, skip-shas digests), YAML
+                    ghcr-output  the same as $GITHUB_OUTPUT lines
+                    report       every protected digest, its tags and why
   --strict          exit 1 when a hazard of severity error is found
   -h, --help        this text
 
@@ -42,11 +52,12 @@ Hazards (stderr, "error:" or "warning:"): a pin to a missing tag, a stray
 pre-release that stops integration from taking RCs, a retention rule in
 promotion-pipeline:pins that would delete a protected digest, ...
 
-Exit codes: 0 printed; 1 registry unreadable, or --strict and an error hazard;
-2 bad usage or invalid configuration.`;
+Exit codes: 0 printed; 1 registry unreadable, nothing to protect, or --strict
+and an error hazard (stdout empty unless it was the hazard); 2 bad usage,
+invalid configuration or invalid policy.`;
 
-type Format = "lines" | "ghcr" | "report";
-const FORMATS: readonly Format[] = ["lines", "ghcr", "report"];
+type Format = "lines" | "ghcr" | "ghcr-output" | "report";
+const FORMATS: readonly Format[] = ["lines", "ghcr", "ghcr-output", "report"];
 
 /** A project-level config value: `key: value` or `key: { value: ... }`. */
 function projectValue(config: Record<string, unknown>, key: string): unknown {
@@ -55,27 +66,25 @@ function projectValue(config: Record<string, unknown>, key: string): unknown {
   return v;
 }
 
-export async function run(argv: readonly string[], io: CommandIo): Promise<number> {
-  const a = parseArgs("pins", argv, { values: ["dir", "format"], booleans: ["strict"] });
-  if (a.help) {
-    io.stdout(`${help}\n`);
-    return EXIT_OK;
-  }
-  const dir = a.values.get("dir") ?? ".";
-  const rawFormat = a.values.get("format") ?? "lines";
-  if (!(FORMATS as readonly string[]).includes(rawFormat)) {
-    throw new UsageError(
-      `pins: --format must be lines, ghcr or report, not ${JSON.stringify(rawFormat)}.`,
-    );
-  }
-  const format = rawFormat as Format;
+/** Reads the registry; injected by tests. */
+export type ReaderFactory = (policy: PinsPolicy) => RegistryReader;
 
+const ociReader: ReaderFactory = (policy) => {
+  const user = process.env.PROMOTION_REGISTRY_USERNAME;
+  const password = process.env.PROMOTION_REGISTRY_PASSWORD;
+  return new OciRegistryReader({
+    host: policy.registry,
+    ...(user && password !== undefined ? { credentials: { username: user, password } } : {}),
+  });
+};
+
+/** The policy of a Pulumi project directory, or a message for stderr. */
+function policyFromDir(dir: string): PinsPolicy | string {
   let project: unknown;
   try {
     project = parse(readFileSync(join(dir, "Pulumi.yaml"), "utf8"));
   } catch (e) {
-    io.stderr(`promotion pins: cannot read ${join(dir, "Pulumi.yaml")}: ${(e as Error).message}\n`);
-    return EXIT_USAGE;
+    return `cannot read ${join(dir, "Pulumi.yaml")}: ${(e as Error).message}`;
   }
   const config = (project as { config?: unknown } | null)?.config;
   const cfg =
@@ -85,23 +94,63 @@ export async function run(argv: readonly string[], io: CommandIo): Promise<numbe
   const pinsConfig = parsePinsConfig(c, projectValue(cfg, `${NS}:pins`));
   const stackPins = readPinsFromStackFiles(dir, c);
   const clusters = pipeline ? attachPins(c, pipeline.clusters, stackPins) : [];
-  if (c.count > 0 || !pipeline) {
-    io.stderr(`promotion pins: ${new ConfigError(c.problems).message}\n`);
+  if (c.count > 0 || !pipeline) return new ConfigError(c.problems).message;
+  return policyOf(pipeline, pinsConfig, clusters);
+}
+
+/** The policy file's policy, or a message for stderr. */
+function policyFromFile(file: string): PinsPolicy | string {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    return `cannot read the pin policy ${file}: ${(e as Error).message}`;
+  }
+  try {
+    return parsePolicy(text);
+  } catch (e) {
+    if (e instanceof ConfigError) return `${file}: ${e.message}`;
+    throw e;
+  }
+}
+
+export function run(argv: readonly string[], io: CommandIo): Promise<number> {
+  return runWith(argv, io, ociReader);
+}
+
+export async function runWith(
+  argv: readonly string[],
+  io: CommandIo,
+  readerOf: ReaderFactory,
+): Promise<number> {
+  const a = parseArgs("pins", argv, { values: ["dir", "policy", "format"], booleans: ["strict"] });
+  if (a.help) {
+    io.stdout(`${help}\n`);
+    return EXIT_OK;
+  }
+  const policyFile = a.values.get("policy");
+  if (policyFile !== undefined && a.values.has("dir"))
+    throw new UsageError("pins: give --policy or --dir, not both.");
+  const rawFormat = a.values.get("format") ?? "lines";
+  if (!(FORMATS as readonly string[]).includes(rawFormat)) {
+    throw new UsageError(
+      `pins: --format must be lines, ghcr, ghcr-output or report, not ${JSON.stringify(rawFormat)}.`,
+    );
+  }
+  const format = rawFormat as Format;
+
+  const policy =
+    policyFile !== undefined
+      ? policyFromFile(policyFile)
+      : policyFromDir(a.values.get("dir") ?? ".");
+  if (typeof policy === "string") {
+    io.stderr(`promotion pins: ${policy}\n`);
     return EXIT_USAGE;
   }
 
-  const m = /^oci:\/\/([^/]+)\/(.+)$/.exec(pipeline.url);
-  if (!m) throw new UsageError(`pins: pipeline url ${pipeline.url} is not oci://<host>/<path>.`);
-  const [, host, repo] = m as unknown as [string, string, string];
-  const user = process.env.PROMOTION_REGISTRY_USERNAME;
-  const password = process.env.PROMOTION_REGISTRY_PASSWORD;
-  const reader = new OciRegistryReader({
-    host,
-    ...(user && password !== undefined ? { credentials: { username: user, password } } : {}),
-  });
   let tags: Map<string, string>;
   try {
-    tags = await reader.tagDigests(repo);
+    tags = await readTagDigests(readerOf(policy), policy.repository);
   } catch (e) {
     if (e instanceof RegistryError) {
       io.stderr(
@@ -112,20 +161,23 @@ export async function run(argv: readonly string[], io: CommandIo): Promise<numbe
     throw e;
   }
 
-  const allow = computeAllowlist({
-    clusters,
-    floatingTags: pipeline.floatingTags,
-    keepStable: pipeline.keepStable,
-    startVersion: pipeline.startVersion,
-    tags,
-    retention: pinsConfig.retention,
-  });
+  const allow = expandPolicy(policy, tags);
+  if (allow.digests.length === 0 && format !== "report") {
+    io.stderr(
+      `promotion pins: the allowlist of ${policy.registry}/${policy.repository} protects nothing (${tags.size} tags in the registry).\n` +
+        "No allowlist printed: a cleaner would read an empty one as 'delete everything'.\n",
+    );
+    return EXIT_NONE;
+  }
   switch (format) {
     case "lines":
-      io.stdout(formatLines(allow, pinsTypeName(pinsConfig, pipeline)));
+      io.stdout(formatLines(allow, policy.lines));
       break;
     case "ghcr":
       io.stdout(formatGhcr(allow));
+      break;
+    case "ghcr-output":
+      io.stdout(formatGhcrOutput(allow));
       break;
     case "report":
       io.stdout(formatReport(allow));

@@ -36,3 +36,13 @@ export const SETUP_CRANE: ActionRef = {
 export const ORAS_VERSION = "1.3.1";
 export const CRANE_VERSION = "v0.22.1";
 export const NODE_VERSION = "24";
+
+/**
+ * GHCR retention (deletes package versions the pin allowlist leaves unprotected). v3.1.0 is a
+ * lightweight tag on this commit (read from the snok/container-retention-policy repository's refs).
+ */
+export const CONTAINER_RETENTION_POLICY: ActionRef = {
+  action: "snok/container-retention-policy",
+  sha: "d3bdcf5ce9b05f685154e4a16c39233b245e3d53",
+  version: "v3.1.0",
+};

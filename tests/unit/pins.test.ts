@@ -3,6 +3,7 @@ import {
   computeAllowlist,
   deletedBy,
   formatGhcr,
+  formatGhcrOutput,
   formatLines,
   formatReport,
   protectedTags,
@@ -246,9 +247,17 @@ describe("pins: output formats", () => {
         .sort()
         .map((t) => `!${t}`)
         .join(" ")}"`,
-      `shas-to-skip: "${[digestOf(b1), digestOf(b2)].sort().join(",")}"`,
+      `skip-shas: "${[digestOf(b1), digestOf(b2)].sort().join(",")}"`,
       "",
     ]);
+    // The same two inputs as $GITHUB_OUTPUT lines, for the generated retention workflow.
+    const outputs = formatGhcrOutput(a).split("\n");
+    assert.equal(outputs.length, 3);
+    assert.equal(
+      outputs[0],
+      `image-tags=${JSON.parse(body[0]!.slice("image-tags: ".length)) as string}`,
+    );
+    assert.equal(outputs[1], `skip-shas=${[digestOf(b1), digestOf(b2)].sort().join(",")}`);
   });
 
   it("a report names every reason", () => {

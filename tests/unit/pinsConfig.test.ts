@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ProblemCollector, formatProblem } from "../../lib/errors";
 import {
+  DEFAULT_GHCR,
   DEFAULT_PINS,
   attachPins,
   parsePinsConfig,
@@ -33,13 +34,20 @@ describe("pinsConfig: parsePinsConfig", () => {
     const p = parsePinsConfig(c, {
       type: "container",
       name: "cms-plugins",
-      linesPath: "cleaner/pins.txt",
-      ghcrPath: false,
+      policyPath: "cleaner/pins-policy.yaml",
+      ghcr: {
+        schedule: "0  3 * * 1",
+        cutOff: "1w 3d",
+        keepNMostRecent: 10,
+        account: "user",
+        tokenSecret: "PACKAGES_TOKEN",
+        dryRun: true,
+      },
       host: {
         address: "cleaner.example.org",
         port: "2222",
         user: "deploy",
-        path: "/etc/cleaner/pins.txt",
+        directory: "/etc/cleaner",
         reloadCommand: "systemctl reload cleaner",
       },
       retention: [
@@ -51,12 +59,20 @@ describe("pinsConfig: parsePinsConfig", () => {
     assert.deepEqual(p, {
       type: "container",
       name: "cms-plugins",
-      linesPath: "cleaner/pins.txt",
+      policyPath: "cleaner/pins-policy.yaml",
+      ghcr: {
+        schedule: "0 3 * * 1",
+        cutOff: "1w 3d",
+        keepNMostRecent: 10,
+        account: "user",
+        tokenSecret: "PACKAGES_TOKEN",
+        dryRun: true,
+      },
       host: {
         address: "cleaner.example.org",
         port: 2222,
         user: "deploy",
-        path: "/etc/cleaner/pins.txt",
+        directory: "/etc/cleaner",
         reloadCommand: "systemctl reload cleaner",
       },
       retention: [
@@ -74,7 +90,7 @@ describe("pinsConfig: parsePinsConfig", () => {
     assert.deepEqual(
       problems({
         type: "Container",
-        linesPath: "../x",
+        policyPath: "../x",
         colour: 1,
         host: { address: "bad host", user: "deploy" },
         retention: [
@@ -84,16 +100,63 @@ describe("pinsConfig: parsePinsConfig", () => {
         ],
       }),
       [
-        "promotion-pipeline:pins.colour = 1: is not a known setting. Fix: remove it, or use one of: type, name, linesPath, ghcrPath, host, retention.",
+        "promotion-pipeline:pins.colour = 1: is not a known setting. Fix: remove it, or use one of: type, name, policyPath, ghcr, host, retention.",
         'promotion-pipeline:pins.type = "Container": is not a package type such as container. Fix: write a package type such as container.',
-        'promotion-pipeline:pins.linesPath = "../x": is not a relative path in the platform repository (no .., no leading /), or false. Fix: write a relative path in the platform repository (no .., no leading /), or false.',
+        'promotion-pipeline:pins.policyPath = "../x": is not a relative path in the platform repository (no .., no leading /). Fix: write a relative path in the platform repository (no .., no leading /).',
         'promotion-pipeline:pins.host.address = "bad host": is not a host name or address. Fix: write a host name or address.',
-        "promotion-pipeline:pins.host.path = (not set): is required. Fix: set the absolute path of the pins file the cleaner reads.",
+        "promotion-pipeline:pins.host.directory = (not set): is required. Fix: set the absolute directory for pins-policy.yaml and promotion.mjs on the host.",
         'promotion-pipeline:pins.retention[0].deleteMatching = "(": is not a valid regular expression (Invalid regular expression: /(/: Unterminated group). Fix: write a valid regular expression.',
         'promotion-pipeline:pins.retention[1].name = "r": duplicates another rule\'s name. Fix: give each rule a unique name.',
         "promotion-pipeline:pins.retention[1].keepLatest = -1: must be a whole number of tags to keep (0 or more). Fix: write e.g. 20.",
         "promotion-pipeline:pins.retention[2].name = (not set): is required. Fix: name the rule; warnings refer to it.",
         'promotion-pipeline:pins.retention[2] = {"deleteMatching":"a","keepLatest":1}: must set exactly one of deleteMatching (a regular expression) and keepLatest (a count). Fix: keep one of them.',
+      ],
+    );
+  });
+});
+
+describe("pinsConfig: the policy delivery", () => {
+  it("refuses the settings of the old list delivery, saying why", () => {
+    assert.deepEqual(
+      problems({
+        linesPath: "registry/pins.txt",
+        ghcrPath: false,
+        host: { address: "h", user: "u", path: "/p", directory: "/d" },
+      }),
+      [
+        'promotion-pipeline:pins.linesPath = "registry/pins.txt": is no longer used: a list written at `pulumi up` is stale as soon as the next build pushes an RC, so the repository receives the pin policy instead and cleaners expand it against the live registry (`promotion pins --policy`). Fix: remove it; set policyPath (and ghcr for the GHCR retention workflow) instead; see docs/pins.md.',
+        "promotion-pipeline:pins.ghcrPath = false: is no longer used: a list written at `pulumi up` is stale as soon as the next build pushes an RC, so the repository receives the pin policy instead and cleaners expand it against the live registry (`promotion pins --policy`). Fix: remove it; set policyPath (and ghcr for the GHCR retention workflow) instead; see docs/pins.md.",
+        'promotion-pipeline:pins.host.path = "/p": is no longer used: the host receives the pin policy and the promotion CLI, not a list that is stale after the next build. Fix: set directory (where pins-policy.yaml and promotion.mjs go) and a reloadCommand that regenerates the lines (docs/pins.md).',
+      ],
+    );
+  });
+
+  it("ghcr: auto by default, false, true (defaults), and checked fields", () => {
+    const c = new ProblemCollector();
+    assert.equal(parsePinsConfig(c, {}).ghcr, "auto");
+    assert.equal(parsePinsConfig(c, { ghcr: false }).ghcr, false);
+    assert.deepEqual(parsePinsConfig(c, { ghcr: true }).ghcr, DEFAULT_GHCR);
+    assert.deepEqual(c.problems, []);
+    assert.deepEqual(
+      problems({
+        ghcr: {
+          schedule: "daily",
+          cutOff: "two weeks",
+          keepNMostRecent: -1,
+          tokenSecret: "GITHUB_TOKEN",
+          dryRun: "no",
+          x: 1,
+        },
+        policyPath: ".github/workflows/p.yaml",
+      }),
+      [
+        'promotion-pipeline:pins.policyPath = ".github/workflows/p.yaml": is inside .github/workflows, where GitHub reads every file as a workflow. Fix: use e.g. registry/pins-policy.yaml.',
+        "promotion-pipeline:pins.ghcr.x = 1: is not a known setting. Fix: remove it, or use one of: schedule, cutOff, keepNMostRecent, account, tokenSecret, dryRun.",
+        "promotion-pipeline:pins.ghcr.schedule = \"daily\": is not a five-field cron expression (GitHub schedule syntax, UTC). Fix: write e.g. '41 4 * * *' (daily at 04:41 UTC).",
+        'promotion-pipeline:pins.ghcr.cutOff = "two weeks": is not a duration such as 2w, 3d or 1w 12h. Fix: write a duration such as 2w, 3d or 1w 12h.',
+        "promotion-pipeline:pins.ghcr.keepNMostRecent = -1: must be a whole number from 0 to 10000. Fix: write e.g. 10.",
+        'promotion-pipeline:pins.ghcr.tokenSecret = "GITHUB_TOKEN": names a secret GitHub reserves (GITHUB_*); leave it unset to use the job\'s GITHUB_TOKEN. Fix: remove it, or name your own secret.',
+        'promotion-pipeline:pins.ghcr.dryRun = "no": must be true or false. Fix: write true or false.',
       ],
     );
   });

@@ -3,7 +3,8 @@ import { createHash } from "node:crypto";
 import { ofType, registered, settle, useMocks } from "../support/pulumiMocks";
 
 const sha = (s: string): string => createHash("sha256").update(s).digest("hex");
-const LINES = "# generated\ncontainer/platform/platform==1.0.0\n";
+const POLICY = "# generated\napiVersion: promotion-pipeline/v1\nkind: PinsPolicy\n";
+const CLI = "#!/usr/bin/env node\nconsole.log('promotion');\n";
 
 describe("RegistryPins component", () => {
   before(async () => {
@@ -13,36 +14,43 @@ describe("RegistryPins component", () => {
     registered.length = 0;
   });
 
-  it("copies the lines to the cleaner host and reloads it, both keyed on the content hash", async () => {
+  it("copies the policy and the CLI to the cleaner host, then reloads, keyed on their hashes", async () => {
     const { RegistryPins } = await import("../../components/registryPins.js");
     const p = new RegistryPins("pins", {
-      lines: LINES,
+      policy: POLICY,
+      cli: CLI,
       host: {
         address: "cleaner.example.org",
         port: 2222,
         user: "deploy",
-        path: "/etc/clean er/pins.txt",
+        directory: "/etc/clean er",
         reloadCommand: "systemctl reload cleaner",
       },
       privateKey: "KEY",
     });
     await settle();
-    assert.equal(p.linesHash, sha(LINES));
-    assert.equal(p.hostTarget, "deploy@cleaner.example.org:/etc/clean er/pins.txt");
+    assert.equal(p.policyHash, sha(POLICY));
+    assert.equal(p.hostTarget, "deploy@cleaner.example.org:/etc/clean er");
     const cmds = ofType("command:remote:Command");
     assert.deepEqual(
       cmds.map((c) => c.name),
-      ["pins-copy", "pins-reload"],
+      ["pins-policy", "pins-cli", "pins-reload"],
     );
-    const [copy, reload] = cmds as [(typeof cmds)[0], (typeof cmds)[0]];
+    const [policy, cli, reload] = cmds as [(typeof cmds)[0], (typeof cmds)[0], (typeof cmds)[0]];
     assert.equal(
-      copy.inputs.create,
-      `set -e; mkdir -p "$(dirname '/etc/clean er/pins.txt')"; cat > '/etc/clean er/pins.txt.tmp'; mv '/etc/clean er/pins.txt.tmp' '/etc/clean er/pins.txt'`,
+      policy.inputs.create,
+      `set -e; mkdir -p '/etc/clean er'; cat > '/etc/clean er/.pins-policy.yaml.tmp'; mv '/etc/clean er/.pins-policy.yaml.tmp' '/etc/clean er/pins-policy.yaml'`,
     );
-    assert.equal(copy.inputs.stdin, LINES);
-    assert.deepEqual(copy.inputs.triggers, [sha(LINES)]);
+    assert.equal(policy.inputs.stdin, POLICY);
+    assert.deepEqual(policy.inputs.triggers, [sha(POLICY)]);
+    assert.equal(
+      cli.inputs.create,
+      `set -e; mkdir -p '/etc/clean er'; cat > '/etc/clean er/.promotion.mjs.tmp'; mv '/etc/clean er/.promotion.mjs.tmp' '/etc/clean er/promotion.mjs'`,
+    );
+    assert.equal(cli.inputs.stdin, CLI);
+    assert.deepEqual(cli.inputs.triggers, [sha(CLI)]);
     // The connection carries the key, so the whole connection is a secret.
-    const conn = copy.inputs.connection as Record<string, unknown>;
+    const conn = policy.inputs.connection as Record<string, unknown>;
     assert.equal(conn["4dabf18193072939515e22adb298388d"], "1b47061264138c4ac30d75fd1eb44270");
     assert.deepEqual(
       { ...(conn.value as object), dialErrorLimit: undefined, perDialTimeout: undefined },
@@ -56,36 +64,65 @@ describe("RegistryPins component", () => {
       },
     );
     assert.equal(reload.inputs.create, "systemctl reload cleaner");
-    assert.deepEqual(reload.inputs.triggers, [sha(LINES)]);
+    assert.deepEqual(reload.inputs.triggers, [sha(POLICY), sha(CLI)]);
     assert.deepEqual(
       ofType("promotion:registry:RegistryPins").map((r) => r.name),
       ["pins"],
     );
   });
 
-  it("writes repository files through RepositoryFiles, and nothing remote without a host", async () => {
+  it("refuses a host without the CLI bundle (the host could not expand the policy)", async () => {
+    const { RegistryPins } = await import("../../components/registryPins.js");
+    assert.throws(
+      () =>
+        new RegistryPins("pins", {
+          policy: POLICY,
+          host: { address: "h", port: 22, user: "u", directory: "/d" },
+        }),
+      /a cleaner host needs the promotion CLI bundle/,
+    );
+  });
+
+  it("writes repository files and the local registry directory through RepositoryFiles, nothing remote without a host", async () => {
     const { RegistryPins } = await import("../../components/registryPins.js");
     const p = new RegistryPins("pins", {
-      lines: LINES,
+      policy: POLICY,
       repositoryFiles: {
         files: [
-          { path: "registry/pins.txt", content: LINES },
-          { path: "registry/ghcr-retention.yaml", content: 'image-tags: "!1.0.0"\n' },
+          { path: "registry/pins-policy.yaml", content: POLICY },
+          { path: ".github/workflows/registry-retention.yaml", content: "name: x\n" },
         ],
         target: { mode: "repository", branch: "main" },
         repository: "platform",
       },
+      directoryFiles: {
+        files: [{ path: "pins-policy.yaml", content: POLICY }],
+        directory: "out/integration/registry",
+      },
     });
     await settle();
-    assert.deepEqual(p.repositoryPaths, ["registry/ghcr-retention.yaml", "registry/pins.txt"]);
+    assert.deepEqual(p.repositoryPaths, [
+      ".github/workflows/registry-retention.yaml",
+      "registry/pins-policy.yaml",
+    ]);
+    assert.deepEqual(p.directoryPaths, ["out/integration/registry/pins-policy.yaml"]);
     assert.equal(p.hostTarget, undefined);
     assert.deepEqual(ofType("command:remote:Command"), []);
     const files = ofType("github:index/repositoryFile:RepositoryFile");
     assert.deepEqual(files.map((f) => [f.inputs.file, f.inputs.branch]).sort(), [
-      ["registry/ghcr-retention.yaml", "main"],
-      ["registry/pins.txt", "main"],
+      [".github/workflows/registry-retention.yaml", "main"],
+      ["registry/pins-policy.yaml", "main"],
     ]);
-    assert.equal(files.find((f) => f.inputs.file === "registry/pins.txt")?.inputs.content, LINES);
+    assert.equal(
+      files.find((f) => f.inputs.file === "registry/pins-policy.yaml")?.inputs.content,
+      POLICY,
+    );
+    const local = ofType("command:local:Command");
+    assert.equal(local.length, 1);
+    assert.deepEqual(local[0]?.inputs.environment, {
+      TARGET_FILE: "out/integration/registry/pins-policy.yaml",
+    });
+    assert.equal(local[0]?.inputs.stdin, POLICY);
   });
 
   it("quotes paths for the shell", async () => {
