@@ -1,5 +1,6 @@
 import { strict as assert } from "node:assert";
 import { ConfigError, validateConfig, parseDay, type RawConfig } from "../../lib/config";
+import { DEFAULT_PINS } from "../../lib/pinsConfig";
 
 const NOW = new Date("2026-11-23T12:00:00Z");
 
@@ -346,5 +347,74 @@ describe("config: validation loop limits", () => {
 
   it("refuses an extra check of an unknown type", () => {
     expectProblem(raw("live", {}, { extraChecks: [{ type: "htp", spec: { name: "x" } }] }), "promotion-pipeline:pipeline.extraChecks[0].type", "not a canary-checker check type", "http");
+  });
+});
+
+describe("config: pins wiring (promotion-pipeline:pins and every stack file's pin)", () => {
+  const livePin = (expires: string): string =>
+    `config:\n  promotion-pipeline:pin:\n    tag: 1.4.2\n    reason: 'INC-42'\n    expires: ${expires}\n`;
+
+  it("defaults: DEFAULT_PINS and every cluster without a pin", () => {
+    const c = validateConfig(raw("integration"), NOW);
+    assert.deepEqual(c.pins, DEFAULT_PINS);
+    assert.deepEqual(
+      c.pinClusters.map((cl) => [cl.name, cl.pin]),
+      [
+        ["dev", undefined],
+        ["integration", undefined],
+        ["live", undefined],
+      ],
+    );
+  });
+
+  it("attaches the pins of other stacks' files, expired ones included", () => {
+    const c = validateConfig(
+      raw("integration", {
+        stackFiles: [
+          { stack: "integration", text: "config: {}\n" },
+          { stack: "live", text: livePin("2020-01-01") },
+        ],
+      }),
+      NOW,
+    );
+    assert.deepEqual(c.pinClusters.find((cl) => cl.name === "live")?.pin, {
+      tag: "1.4.2",
+      reason: "INC-42",
+      expires: "2020-01-01",
+    });
+  });
+
+  it("a second pin on the same cluster is an error naming both stack files", () => {
+    expectProblem(
+      raw("integration", {
+        stackFiles: [
+          { stack: "live", text: livePin("2027-01-01") },
+          {
+            stack: "live-eu",
+            text: `config:\n  promotion-pipeline:cluster: live\n${livePin("2027-01-01").slice("config:\n".length)}`,
+          },
+        ],
+      }),
+      "Pulumi.live-eu.yaml: promotion-pipeline:pin",
+      "pins cluster live, which Pulumi.live.yaml also pins.",
+      "keep one pin per cluster.",
+    );
+  });
+
+  it("a pin for an unknown cluster, a malformed pin in another file and a bad pins block are errors", () => {
+    const r = raw("integration", {
+      pins: { type: "Container" },
+      stackFiles: [
+        { stack: "qa", text: livePin("2027-01-01") },
+        { stack: "live", text: "config:\n  promotion-pipeline:pin:\n    tag: 1.4.2\n" },
+      ],
+    });
+    expectProblem(
+      r,
+      "Pulumi.qa.yaml: promotion-pipeline:pin",
+      "belongs to cluster qa, which is not in the pipeline definition",
+    );
+    expectProblem(r, "Pulumi.live.yaml: promotion-pipeline:pin.reason", "is required.");
+    expectProblem(r, "promotion-pipeline:pins.type", "is not a package type such as container.");
   });
 });
