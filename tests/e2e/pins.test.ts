@@ -1,17 +1,22 @@
 /**
  * End to end: a real registry seeded with a realistic history (hundreds of builds, promotions, a pin, a
  * suspended cluster, a floating tag), then `promotion pins` on a project directory with Pulumi.yaml and
- * stack files. The allowlist must protect exactly what DESIGN section 8 lists, be byte-stable across runs
- * (also when the tag list arrives paginated in another order), and the hazards must fire.
+ * stack files, and on the pin policy the owner stack delivers (config -> pinsFiles -> pins-policy.yaml ->
+ * `promotion pins --policy`, what a cleaner runs). The allowlist must protect exactly what DESIGN section 8
+ * lists, be byte-stable across runs (also when the tag list arrives paginated in another order), protect a
+ * build pushed after the policy was written, and the hazards must fire.
  */
 import { strict as assert } from "node:assert";
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { parse } from "yaml";
 import { main } from "../../lib/cli/main";
-import { buildHistory, type Build } from "../support/history";
+import { validateConfig } from "../../lib/config";
+import { pinsFiles } from "../../lib/pinsFiles";
+import { buildHistory, shortSha, type Build } from "../support/history";
 import { pushArtifact, putManifest, artifactManifest } from "../support/push";
 import { startRegistry, type TestRegistry } from "../support/registry";
 import { startRegistryProxy, type RegistryProxy } from "../support/registryProxy";
@@ -143,7 +148,7 @@ describe("e2e: promotion pins on a seeded registry", function () {
     const g1 = await cli(["--dir", dir, "--format", "ghcr"]);
     const g2 = await cli(["--dir", proxyDir, "--format", "ghcr"]);
     assert.equal(g2.out, g1.out);
-    assert.match(g1.out, /^shas-to-skip: "(sha256:[a-f0-9]{64},){10}sha256:[a-f0-9]{64}"$/m);
+    assert.match(g1.out, /^skip-shas: "(sha256:[a-f0-9]{64},){10}sha256:[a-f0-9]{64}"$/m);
   });
 
   it("runs as the promotion bin with the same bytes", async () => {
@@ -156,6 +161,93 @@ describe("e2e: promotion pins on a seeded registry", function () {
       },
     );
     assert.equal(stdout, (await cli(["--dir", dir])).out);
+  });
+
+  /** What the owner stack's `pulumi up` delivers: the policy, from the project's config and stack files. */
+  function deliveredPolicy(projectDir: string): string {
+    const project = parse(readFileSync(join(projectDir, "Pulumi.yaml"), "utf8")) as {
+      config: Record<string, { value: unknown }>;
+    };
+    const stackFiles = readdirSync(projectDir)
+      .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => ({ stack: m[1]!, text: readFileSync(join(projectDir, m[0]), "utf8") }));
+    const cfg = validateConfig({
+      stack: "integration",
+      pipeline: project.config["promotion-pipeline:pipeline"]?.value,
+      pins: project.config["promotion-pipeline:pins"]?.value,
+      dispatchTokenSecret: "t",
+      stackFiles,
+    });
+    const files = pinsFiles(cfg);
+    const policy = files.repository.find((f) => f.path === "registry/pins-policy.yaml");
+    assert.ok(policy, files.repository.map((f) => f.path).join(", "));
+    assert.deepEqual(files.registryDir, [{ path: "pins-policy.yaml", content: policy.content }]);
+    const file = join(projectDir, "pins-policy.yaml");
+    writeFileSync(file, policy.content);
+    return file;
+  }
+
+  it("the delivered policy, expanded by `promotion pins --policy`, protects exactly the same set", async () => {
+    const policy = deliveredPolicy(dir);
+    const viaPolicy = await cli(["--policy", policy]);
+    assert.equal(viaPolicy.code, 0, viaPolicy.err);
+    const viaDir = await cli(["--dir", dir]);
+    assert.equal(viaPolicy.out, viaDir.out);
+    assert.equal(viaPolicy.err, viaDir.err);
+    const expectedBuilds = new Set<Build>([
+      ...promoted.slice(-5),
+      ...builds.filter((b) => b.version === "0.0.61"),
+      byVersion("0.0.10"),
+      byVersion("0.0.19"),
+      builds[0] as Build,
+    ]);
+    assert.deepEqual(
+      entries(viaPolicy.out),
+      [...[...expectedBuilds].flatMap((b) => b.tags), "demo"].sort(),
+    );
+    // Paginated in another order, through the proxy: same bytes; and the GHCR workflow's outputs.
+    const viaProxy = await cli(["--policy", deliveredPolicy(proxyDir)]);
+    assert.equal(viaProxy.out, viaPolicy.out);
+    const out = await cli(["--policy", policy, "--format", "ghcr-output"]);
+    assert.equal(out.code, 0);
+    assert.match(out.out, /^skip-shas=(sha256:[a-f0-9]{64},){10}sha256:[a-f0-9]{64}$/m);
+    assert.match(out.out, /^image-tags=(![A-Za-z0-9_.-]+ )+![A-Za-z0-9_.-]+$/m);
+  });
+
+  it("protects a build pushed AFTER the policy was written (a list written at pulumi up would not)", async () => {
+    const policy = deliveredPolicy(dir);
+    // The list as a `pulumi up` that expanded the policy would have written it.
+    const listAtUp = entries((await cli(["--policy", policy])).out);
+    const n = builds.length + 1;
+    const sha = shortSha(n);
+    const tags = ["0.0.61-rc.4", `sha-${sha}`, `integration-${sha}`];
+    await pushArtifact({ host: reg.host, repo: REPO }, `build-${n}`, tags);
+    // What `pulumi up` delivers does not change with a build: nothing to redeliver, no nightly drift.
+    const delivered = readFileSync(policy, "utf8");
+    assert.equal(readFileSync(deliveredPolicy(dir), "utf8"), delivered);
+    const now = await cli(["--policy", policy, "--format", "report"]);
+    assert.equal(now.code, 0, now.err);
+    assert.match(now.out, /  - cluster integration selects 0\.0\.61-rc\.4$/m);
+    const lines = entries((await cli(["--policy", policy])).out);
+    for (const t of tags) {
+      assert.ok(lines.includes(t), `${t} protected now`);
+      assert.ok(!listAtUp.includes(t), `${t} was not in the list of the earlier run`);
+    }
+    assert.deepEqual(
+      lines.filter((t) => !listAtUp.includes(t)),
+      [...tags].sort(),
+    );
+  });
+
+  it("runs as the promotion bin on the policy with the same bytes", async () => {
+    const policy = deliveredPolicy(dir);
+    const { stdout } = await promisify(execFile)(
+      "node",
+      ["cli/promotion.mjs", "pins", "--policy", policy],
+      { env: { ...process.env, PROMOTION_CLI_SOURCE: "1" }, maxBuffer: 10_000_000 },
+    );
+    assert.equal(stdout, (await cli(["--policy", policy])).out);
   });
 
   it("warns about a stray pre-release and a pin to a missing tag", async () => {
@@ -172,13 +264,17 @@ describe("e2e: promotion pins on a seeded registry", function () {
     );
     assert.match(
       r.err,
-      /^error: stray-prerelease: cluster integration: ">= 0\.0\.0-0" selects 9\.9\.9-test, not the pending candidate 0\.0\.61-rc\.3; /m,
+      /^error: stray-prerelease: cluster integration: ">= 0\.0\.0-0" selects 9\.9\.9-test, not the pending candidate 0\.0\.61-rc\.4; /m,
     );
     assert.ok(entries(r.out).includes("9.9.9-test")); // what integration runs now stays protected too
   });
 
   it("fails closed when the registry is gone", async () => {
     await reg.stop();
+    const p = await cli(["--policy", join(dir, "pins-policy.yaml"), "--format", "ghcr-output"]);
+    assert.equal(p.code, 1);
+    assert.equal(p.out, "");
+    assert.match(p.err, /No allowlist printed: a cleaner must not run on a partial one\.\n$/);
     const r = await cli(["--dir", dir]);
     assert.equal(r.code, 1);
     assert.equal(r.out, "");
