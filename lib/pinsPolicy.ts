@@ -305,7 +305,7 @@ class Fields {
       );
       return undefined;
     }
-    return v;
+    return v as unknown[];
   }
 }
 
