@@ -1,0 +1,52 @@
+/**
+ * docs/examples/registry/ holds what the owner stack delivers for the registry pins from the shipped
+ * Pulumi.yaml and stack files (the pin policy and the GHCR retention workflow), so both can be read and
+ * reviewed without running Pulumi. Never edited by hand: this test fails when they differ from the
+ * generator's output. Regenerate with
+ *   UPDATE_EXAMPLES=1 bash scripts/with-node mocha --no-config --import=tsx tests/unit/pinsExamples.test.ts
+ */
+import { strict as assert } from "node:assert";
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "yaml";
+import { validateConfig } from "../../lib/config";
+import { pinsFiles } from "../../lib/pinsFiles";
+
+const ROOT = join(__dirname, "..", "..");
+const DIR = join(ROOT, "docs", "examples", "registry");
+
+describe("registry pin examples (docs/examples/registry)", () => {
+  it("are exactly what the owner stack delivers from Pulumi.yaml and the stack files", () => {
+    const project = parse(readFileSync(join(ROOT, "Pulumi.yaml"), "utf8")) as {
+      config: Record<string, { value: unknown }>;
+    };
+    const stackFiles = readdirSync(ROOT)
+      .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => ({ stack: m[1]!, text: readFileSync(join(ROOT, m[0]), "utf8") }));
+    const cfg = validateConfig(
+      {
+        stack: "integration",
+        pipeline: project.config["promotion-pipeline:pipeline"]!.value,
+        pins: project.config["promotion-pipeline:pins"]?.value,
+        dispatchTokenSecret: "github-dispatch-token",
+        stackFiles,
+      },
+      new Date("2026-11-23T12:00:00Z"),
+    );
+    const files = pinsFiles(cfg).repository;
+    assert.equal(files.length, 2);
+    for (const f of files) {
+      const file = join(DIR, f.path.slice(f.path.lastIndexOf("/") + 1));
+      if (process.env.UPDATE_EXAMPLES === "1") {
+        mkdirSync(DIR, { recursive: true });
+        writeFileSync(file, f.content);
+      }
+      assert.equal(
+        readFileSync(file, "utf8"),
+        f.content,
+        `${file} is stale; regenerate it (see the top of this test)`,
+      );
+    }
+  });
+});
