@@ -56,8 +56,12 @@ export class RegistryPins extends pulumi.ComponentResource {
   public readonly policyHash: string;
   /** Paths written to the repository, sorted (empty when this stack writes none). */
   public readonly repositoryPaths: readonly string[];
+  /** sha256 by repository path, for the stack output `deliveredFiles` (check-delivered). */
+  public readonly repositoryHashes: Readonly<Record<string, string>>;
   /** Paths written below the local directory, prefixed with it, sorted. */
   public readonly directoryPaths: readonly string[];
+  /** sha256 by path below the local directory (relative to it). */
+  public readonly directoryHashes: Readonly<Record<string, string>>;
   /** `user@address:directory` on the cleaner host, if any. */
   public readonly hostTarget?: string;
 
@@ -65,7 +69,9 @@ export class RegistryPins extends pulumi.ComponentResource {
     super("promotion:registry:RegistryPins", name, {}, opts);
     this.policyHash = sha256(args.policy);
     this.repositoryPaths = [];
+    this.repositoryHashes = {};
     this.directoryPaths = [];
+    this.directoryHashes = {};
     if (args.repositoryFiles && args.repositoryFiles.files.length > 0) {
       const files = new RepositoryFiles(
         `${name}-files`,
@@ -78,6 +84,7 @@ export class RegistryPins extends pulumi.ComponentResource {
         { parent: this },
       );
       this.repositoryPaths = files.paths;
+      this.repositoryHashes = files.hashes;
     }
     if (args.directoryFiles && args.directoryFiles.files.length > 0) {
       const dir = args.directoryFiles.directory;
@@ -91,6 +98,7 @@ export class RegistryPins extends pulumi.ComponentResource {
         { parent: this },
       );
       this.directoryPaths = files.paths.map((p) => path.posix.join(dir, p));
+      this.directoryHashes = files.hashes;
     }
     if (args.host) {
       const h = args.host;
@@ -139,7 +147,9 @@ export class RegistryPins extends pulumi.ComponentResource {
     this.registerOutputs({
       policyHash: this.policyHash,
       repositoryPaths: this.repositoryPaths,
+      repositoryHashes: this.repositoryHashes,
       directoryPaths: this.directoryPaths,
+      directoryHashes: this.directoryHashes,
       hostTarget: this.hostTarget,
     });
   }

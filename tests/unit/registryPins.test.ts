@@ -106,6 +106,11 @@ describe("RegistryPins component", () => {
       "registry/pins-policy.yaml",
     ]);
     assert.deepEqual(p.directoryPaths, ["out/integration/registry/pins-policy.yaml"]);
+    assert.deepEqual(p.repositoryHashes, {
+      ".github/workflows/registry-retention.yaml": sha("name: x\n"),
+      "registry/pins-policy.yaml": sha(POLICY),
+    });
+    assert.deepEqual(p.directoryHashes, { "pins-policy.yaml": sha(POLICY) });
     assert.equal(p.hostTarget, undefined);
     assert.deepEqual(ofType("command:remote:Command"), []);
     const files = ofType("github:index/repositoryFile:RepositoryFile");
