@@ -15,8 +15,11 @@ import { PlatformGate } from "./components/platformGate";
 import { PlatformCanary } from "./components/platformCanary";
 import { ValidationNotifier } from "./components/validationNotifier";
 import { RepositoryFiles } from "./components/repositoryFiles";
+import { RegistryPins } from "./components/registryPins";
+import { pinsFiles } from "./lib/pinsFiles";
+import { readCliBundle } from "./lib/workflows/files";
 
-const { config, dispatchToken } = loadConfig();
+const { config, dispatchToken, pinsHostPrivateKey } = loadConfig();
 const { pipeline, cluster, stack } = config;
 
 function providerArgs(t: KubernetesTarget): k8s.ProviderArgs {
@@ -82,6 +85,22 @@ const files = config.ownsFiles
     )
   : undefined;
 
+// The pins POLICY (constraints, pins of every cluster, floating tags, retention depth), not the expanded
+// allowlist: the cleaner expands it against the live registry right before it deletes anything, so an RC
+// pushed after the last `pulumi up` is protected too (see docs/pins.md).
+const pins = config.ownsFiles ? pinsFiles(config) : undefined;
+const registryPins = pins
+  ? new RegistryPins("registry-pins", {
+      policy: pins.policy,
+      repositoryFiles: { files: pins.repository, target: config.files, repository: pipeline.repository },
+      ...(pins.registryDir.length > 0
+        ? { directoryFiles: { files: pins.registryDir, directory: pins.registryDirectory } }
+        : {}),
+      ...(config.pins.host ? { host: config.pins.host, cli: readCliBundle() } : {}),
+      ...(pinsHostPrivateKey ? { privateKey: pinsHostPrivateKey } : {}),
+    })
+  : undefined;
+
 export const clusterName = cluster.name;
 export const role = cluster.role;
 export const sourceKind = source.kind;
@@ -91,4 +110,6 @@ export const pin = config.pin ?? null;
 export const gateKustomization = gate.objectRef;
 export const dispatchEventType = eventTypeOf(pipeline.gate);
 /** sha256 of every file this stack delivered, for `promotion check-delivered` (drift of local files). */
-export const deliveredFiles = files?.hashes ?? {};
+export const deliveredFiles = { ...(files?.hashes ?? {}), ...(registryPins?.repositoryHashes ?? {}) };
+/** sha256 of the delivered pins policy (owner stack). */
+export const pinsPolicyHash = registryPins?.policyHash ?? null;

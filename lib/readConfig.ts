@@ -3,6 +3,7 @@
  * (`config.ts`) and returns the typed stack config plus the secret token as a Pulumi secret Output.
  * Validation runs synchronously, before the program registers any resource.
  */
+import { readdirSync, readFileSync } from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
 import { NS, validateConfig, type RawConfig, type StackConfig } from "./config";
 
@@ -10,6 +11,17 @@ export interface LoadedConfig {
   readonly config: StackConfig;
   /** The dispatch token as a secret Output, when the stack manages the token Secret. */
   readonly dispatchToken?: pulumi.Output<string>;
+  /** SSH key for the pins cleaner host, a secret, when set. */
+  readonly pinsHostPrivateKey?: pulumi.Output<string>;
+}
+
+/** Every stack file of the project (pins of all clusters count for the registry allowlist). */
+function stackFiles(dir = "."): { stack: string; text: string }[] {
+  return readdirSync(dir)
+    .map((n) => /^Pulumi\.(.+)\.ya?ml$/.exec(n))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .sort((a, b) => (a[1]! < b[1]! ? -1 : 1))
+    .map((m) => ({ stack: m[1]!, text: readFileSync(`${dir}/${m[0]}`, "utf8") }));
 }
 
 function isSecretKey(fullKey: string): boolean {
@@ -42,11 +54,15 @@ export function loadConfig(now: Date = new Date()): LoadedConfig {
     pin: object(config, "pin"),
     dispatchTokenSecret: pulumi.runtime.getConfig(`${NS}:dispatchTokenSecret`),
     renderSecrets: object(config, "renderSecrets"),
+    pins: object(config, "pins"),
+    stackFiles: stackFiles(),
     ...(tokenText !== undefined ? { dispatchToken: tokenText, dispatchTokenIsSecret: isSecretKey(tokenKey) } : {}),
   };
   const validated = validateConfig(raw, now);
+  const pinsHostPrivateKey = config.getSecret("pinsHostPrivateKey");
   return {
     config: validated,
+    ...(pinsHostPrivateKey ? { pinsHostPrivateKey } : {}),
     ...(validated.dispatchToken?.mode === "managed" ? { dispatchToken: config.requireSecret("dispatchToken") } : {}),
   };
 }

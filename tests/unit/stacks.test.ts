@@ -63,14 +63,21 @@ describe("whole program per stack (index.ts under mocks, with the shipped Pulumi
       "platform-files-.github/workflows/build-platform-artifact.yaml",
       "platform-files-.github/workflows/tag-validated-artifact.yaml",
       "platform-files-kubernetes/validation/platform-validation.canary.yaml",
+      "registry-pins-files-.github/workflows/registry-retention.yaml",
+      "registry-pins-files-registry/pins-policy.yaml",
+      "registry-pins-local-pins-policy.yaml",
     ]);
+    const local = resources.find((r) => r.name === "registry-pins-local-pins-policy.yaml")!;
+    assert.equal((local.inputs.environment as Record<string, string>).TARGET_FILE, "out/integration/registry/pins-policy.yaml");
+    assert.match(String(local.inputs.stdin), /promotion-pipeline|clusters/);
     const wf = resources.find((r) => r.name === "platform-files-.github/workflows/tag-validated-artifact.yaml")!;
     assert.match(String(wf.inputs.stdin), /Kustomization\/platform\.flux-system/);
     assert.equal((wf.inputs.environment as Record<string, string>).TARGET_FILE, "out/integration/github/.github/workflows/tag-validated-artifact.yaml");
 
     assert.equal(exports.dispatchEventType, "Kustomization/platform.flux-system");
     assert.equal(exports.role, "integration");
-    assert.deepEqual(Object.keys(exports.deliveredFiles as object).length, 4);
+    assert.equal(Object.keys(exports.deliveredFiles as object).length, 6);
+    assert.match(String(exports.pinsPolicyHash), /^[a-f0-9]{64}$/);
 
     const provider8s = resources.find((r) => r.type === "pulumi:providers:kubernetes")!;
     assert.equal(provider8s.inputs.renderYamlToDirectory, "out/integration/kubernetes");
