@@ -185,6 +185,9 @@ func readPackageJSON(path string) (*packageJSON, error) {
 func (h *host) GetRequiredPackages(ctx context.Context, req *pulumirpc.GetRequiredPackagesRequest,
 ) (*pulumirpc.GetRequiredPackagesResponse, error) {
 	root := filepath.Join(req.GetInfo().GetProgramDirectory(), "node_modules")
+	if resolved, err := filepath.EvalSymlinks(root); err == nil {
+		root = resolved // WalkDir does not follow a symlinked root (nor any other symlink)
+	}
 	seen := map[string]bool{}
 	var pkgs []*pulumirpc.PackageDependency
 	_ = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
@@ -194,7 +197,7 @@ func (h *host) GetRequiredPackages(ctx context.Context, req *pulumirpc.GetRequir
 		if d.IsDir() && (d.Name() == ".bin" || d.Name() == ".cache") {
 			return fs.SkipDir
 		}
-		if d.IsDir() || d.Name() != "package.json" || filepath.Base(filepath.Dir(filepath.Dir(path))) == "" {
+		if d.IsDir() || d.Name() != "package.json" {
 			return nil
 		}
 		p, err := readPackageJSON(path)
