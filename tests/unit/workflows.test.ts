@@ -1,8 +1,5 @@
 import { strict as assert } from "node:assert";
-import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { execFileSync } from "node:child_process";
 import { parse } from "yaml";
 import { validateConfig, type StackConfig } from "../../lib/config";
 import { dispatchEventType } from "../../lib/k8s/validation";
@@ -18,7 +15,8 @@ import {
   contentDirectory,
   promoteWorkflow,
 } from "../../lib/workflows/pipeline";
-import { tool, toolsPath } from "../support/tools";
+import { tool } from "../support/tools";
+import { actionlint, githubParserErrors } from "../support/workflowValidators";
 
 const NOW = new Date("2026-11-23T12:00:00Z");
 const CLI = "#!/usr/bin/env node\nconsole.log('stub');\n";
@@ -115,75 +113,32 @@ describe("workflow files", () => {
   });
 
   it("parse with GitHub's own workflow parser without errors", async () => {
-    const parser = await import("@actions/workflow-parser");
     for (const f of workflowTexts()) {
-      const result = parser.parseWorkflow(
-        { name: f.path, content: f.content },
-        new parser.NoOperationTraceWriter(),
-      );
-      assert.deepEqual(
-        result.context.errors.getErrors().map((e) => e.message),
-        [],
-        f.path,
-      );
-      assert.ok(result.value, `${f.path}: no template`);
-      const template = await parser.convertWorkflowTemplate(result.context, result.value);
-      assert.deepEqual(
-        (template.errors ?? []).map((e) => e.Message),
-        [],
-        f.path,
-      );
-      assert.equal(template.jobs.length, 1);
+      assert.deepEqual(await githubParserErrors(f), { errors: [], jobs: 1 }, f.path);
     }
   });
 
   it("pass actionlint (with shellcheck on every run: block)", function () {
     this.timeout(60_000);
-    const dir = mkdtempSync(join(tmpdir(), "actionlint-"));
-    try {
-      for (const f of workflowTexts()) {
-        mkdirSync(join(dir, dirname(f.path)), { recursive: true });
-        writeFileSync(join(dir, f.path), f.content);
-      }
-      const r = spawnSync(
-        tool("actionlint"),
-        ["-no-color", ...workflowTexts().map((f) => f.path)],
-        { cwd: dir, encoding: "utf8", env: { ...process.env, PATH: toolsPath() } },
-      );
-      assert.equal(r.stdout + r.stderr, "");
-      assert.equal(r.status, 0);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    assert.deepEqual(actionlint(workflowTexts()), { output: "", status: 0 });
   });
 
   it("actionlint does run shellcheck here (a broken script is caught)", function () {
     this.timeout(60_000);
     tool("shellcheck");
-    const dir = mkdtempSync(join(tmpdir(), "actionlint-"));
-    try {
-      const w = buildWorkflow(cfg().pipeline);
-      const broken: Workflow = {
-        ...w,
-        jobs: {
-          build: {
-            ...w.jobs.build!,
-            steps: [{ name: "bad", run: "for f in $(ls *.yaml); do echo $f; done\n" }],
-          },
+    const w = buildWorkflow(cfg().pipeline);
+    const broken: Workflow = {
+      ...w,
+      jobs: {
+        build: {
+          ...w.jobs.build!,
+          steps: [{ name: "bad", run: "for f in $(ls *.yaml); do echo $f; done\n" }],
         },
-      };
-      mkdirSync(join(dir, ".github/workflows"), { recursive: true });
-      writeFileSync(join(dir, ".github/workflows/x.yaml"), emitWorkflow(broken, "test"));
-      const r = spawnSync(tool("actionlint"), ["-no-color", ".github/workflows/x.yaml"], {
-        cwd: dir,
-        encoding: "utf8",
-        env: { ...process.env, PATH: toolsPath() },
-      });
-      assert.notEqual(r.status, 0);
-      assert.match(r.stdout + r.stderr, /shellcheck reported issue/);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+      },
+    };
+    const r = actionlint([{ path: ".github/workflows/x.yaml", content: emitWorkflow(broken, "test") }]);
+    assert.notEqual(r.status, 0);
+    assert.match(r.output, /shellcheck reported issue/);
   });
 
   it("never interpolate an expression inside a run: script (event data only through env:)", () => {
