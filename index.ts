@@ -25,7 +25,9 @@ const { pipeline, cluster, stack } = config;
 function providerArgs(t: KubernetesTarget): k8s.ProviderArgs {
   switch (t.mode) {
     case "render":
-      return { renderYamlToDirectory: t.directory };
+      // There is no cluster to read in render mode: without skipUpdateUnreachable, `pulumi preview --refresh`
+      // fails on every object ("unreachable cluster"); with it, refresh keeps the recorded state.
+      return { renderYamlToDirectory: t.directory, skipUpdateUnreachable: true };
     case "cluster":
       return { ...(t.context ? { context: t.context } : {}), ...(t.kubeconfig ? { kubeconfig: t.kubeconfig } : {}) };
     default: {
