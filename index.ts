@@ -25,9 +25,10 @@ const { pipeline, cluster, stack } = config;
 function providerArgs(t: KubernetesTarget): k8s.ProviderArgs {
   switch (t.mode) {
     case "render":
-      // There is no cluster to read in render mode: without skipUpdateUnreachable, `pulumi preview --refresh`
-      // fails on every object ("unreachable cluster"); with it, refresh keeps the recorded state.
-      return { renderYamlToDirectory: t.directory, skipUpdateUnreachable: true };
+      // Not skipUpdateUnreachable: with it, kubernetes 4.25's Check returns the old inputs, so a new stack
+      // renders empty objects and a changed one keeps its old content. The price: `pulumi preview --refresh`
+      // fails in render mode (its Read wants a cluster); drift there is `promotion check-delivered`.
+      return { renderYamlToDirectory: t.directory };
     case "cluster":
       return { ...(t.context ? { context: t.context } : {}), ...(t.kubeconfig ? { kubeconfig: t.kubeconfig } : {}) };
     default: {

@@ -67,7 +67,9 @@ export class RepositoryFiles extends pulumi.ComponentResource {
               triggers: [sha],
               logging: "none",
             },
-            { parent: this },
+            // A content change replaces the command; create-before-delete would write the new file and
+            // then let the old resource's delete remove it.
+            { parent: this, deleteBeforeReplace: true },
           );
           break;
         }

@@ -81,7 +81,7 @@ describe("whole program per stack (index.ts under mocks, with the shipped Pulumi
 
     const provider8s = resources.find((r) => r.type === "pulumi:providers:kubernetes")!;
     assert.equal(provider8s.inputs.renderYamlToDirectory, "out/integration/kubernetes");
-    assert.equal(String(provider8s.inputs.skipUpdateUnreachable), "true");
+    assert.equal(provider8s.inputs.skipUpdateUnreachable, undefined);
   });
 
   it("live: source >= 0.0.0, gate and canary rules; no validation loop and no files", async () => {
