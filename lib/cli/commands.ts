@@ -4,6 +4,7 @@
  */
 import * as buildPlan from "./buildPlan";
 import * as checkDelivered from "./checkDelivered";
+import * as checkRendered from "./checkRendered";
 import type { Command } from "./command";
 import * as nextVersion from "./next-version";
 import * as pins from "./pins";
@@ -20,5 +21,6 @@ export const commands: readonly Command[] = [
   { name: "pins", summary: "print the registry pin allowlist (Pulumi.yaml, stack pins, registry tags)", module: pins },
   { name: "preview-summary", summary: "summarise `pulumi preview` outputs as a PR comment under GitHub's size limit", module: previewSummary },
   { name: "check-delivered", summary: "compare delivered local files with the hashes the program recorded (drift)", module: checkDelivered },
+  { name: "check-rendered", summary: "compare rendered Kubernetes YAML with the inputs in `pulumi stack export` (drift)", module: checkRendered },
   { name: "promote-plan", summary: "decide a promotion from a Flux event and the registry listing", module: promote },
 ];
