@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
+import { declareObject } from "./kubeObject";
 import type { ClusterSpec, PinSpec, PipelineSpec } from "../lib/config";
 import { clusterSource } from "../lib/k8s/source";
 import type { GateSourceKind } from "../lib/k8s/gate";
@@ -35,11 +36,7 @@ export class ClusterSource extends pulumi.ComponentResource {
     this.kind = obj.kind as GateSourceKind;
     this.objectRef = `${obj.metadata.namespace ?? ""}/${obj.metadata.name}`;
     this.ref = ((obj.spec ?? {}) as { ref: Record<string, string> }).ref;
-    this.resource = new k8s.apiextensions.CustomResource(
-      `${name}-source`,
-      { apiVersion: obj.apiVersion, kind: obj.kind, metadata: obj.metadata, spec: obj.spec },
-      { parent: this },
-    );
+    this.resource = declareObject(`${name}-source`, obj, { parent: this });
     this.registerOutputs({ kind: this.kind, objectRef: this.objectRef, ref: this.ref });
   }
 }

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
+import { declareObject } from "./kubeObject";
 import type { ExtraCheck, ObjectRef } from "../lib/config";
 import { canaryAlertRules, canaryManifest, platformCanary } from "../lib/k8s/canary";
 
@@ -48,16 +49,7 @@ export class PlatformCanary extends pulumi.ComponentResource {
       case "artifact":
         break;
       case "cluster":
-        this.canaryResource = new k8s.apiextensions.CustomResource(
-          `${name}-canary`,
-          {
-            apiVersion: canary.apiVersion,
-            kind: canary.kind,
-            metadata: canary.metadata,
-            spec: canary.spec,
-          },
-          { parent: this },
-        );
+        this.canaryResource = declareObject(`${name}-canary`, canary, { parent: this });
         break;
       default: {
         const never: never = args.delivery;
@@ -68,11 +60,7 @@ export class PlatformCanary extends pulumi.ComponentResource {
       ...(args.canary ? { canary: args.canary, namespace: args.canary.namespace } : {}),
       ...(args.ruleLabels ? { ruleLabels: args.ruleLabels } : {}),
     });
-    this.rule = new k8s.apiextensions.CustomResource(
-      `${name}-rules`,
-      { apiVersion: rule.apiVersion, kind: rule.kind, metadata: rule.metadata, spec: rule.spec },
-      { parent: this },
-    );
+    this.rule = declareObject(`${name}-rules`, rule, { parent: this });
     this.registerOutputs({ canaryRef: this.canaryRef, delivery: args.delivery });
   }
 }

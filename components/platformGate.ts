@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
+import { declareObject } from "./kubeObject";
 import type { ObjectRef } from "../lib/config";
 import { gateKustomization, type GateSourceKind } from "../lib/k8s/gate";
 
@@ -33,11 +34,7 @@ export class PlatformGate extends pulumi.ComponentResource {
   constructor(name: string, args: PlatformGateArgs, opts?: pulumi.ComponentResourceOptions) {
     super("promotion:flux:PlatformGate", name, {}, opts);
     const obj = gateKustomization(args);
-    this.kustomization = new k8s.apiextensions.CustomResource(
-      `${name}-kustomization`,
-      { apiVersion: obj.apiVersion, kind: obj.kind, metadata: obj.metadata, spec: obj.spec },
-      { parent: this },
-    );
+    this.kustomization = declareObject(`${name}-kustomization`, obj, { parent: this });
     this.objectRef = `${args.gate.namespace}/${args.gate.name}`;
     this.registerOutputs({ objectRef: this.objectRef });
   }

@@ -60,7 +60,8 @@ export class RepositoryFiles extends pulumi.ComponentResource {
           new command.local.Command(
             child,
             {
-              create: 'mkdir -p "$(dirname "$TARGET_FILE")" && cat > "$TARGET_FILE.tmp" && mv "$TARGET_FILE.tmp" "$TARGET_FILE"',
+              create:
+                'mkdir -p "$(dirname "$TARGET_FILE")" && cat > "$TARGET_FILE.tmp" && mv "$TARGET_FILE.tmp" "$TARGET_FILE"',
               delete: 'rm -f "$TARGET_FILE"',
               environment: { TARGET_FILE: file },
               stdin: f.content,

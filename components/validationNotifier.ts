@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
+import { declareObject } from "./kubeObject";
 import type { ClusterRole, DispatchTokenSource, ObjectRef } from "../lib/config";
 import {
   dispatchEventType,
@@ -93,27 +94,15 @@ export class ValidationNotifier extends pulumi.ComponentResource {
       address: githubRepositoryAddress(args.owner, args.repository),
       secretName: this.tokenSecretName,
     });
-    this.provider = new k8s.apiextensions.CustomResource(
-      `${name}-provider`,
-      {
-        apiVersion: providerObj.apiVersion,
-        kind: providerObj.kind,
-        metadata: providerObj.metadata,
-        spec: providerObj.spec,
-      },
-      { parent: this, ...(this.tokenSecret ? { dependsOn: [this.tokenSecret] } : {}) },
-    );
+    this.provider = declareObject(`${name}-provider`, providerObj, {
+      parent: this,
+      ...(this.tokenSecret ? { dependsOn: [this.tokenSecret] } : {}),
+    });
     const alertObj = validationAlert(args.gate);
-    this.alert = new k8s.apiextensions.CustomResource(
-      `${name}-alert`,
-      {
-        apiVersion: alertObj.apiVersion,
-        kind: alertObj.kind,
-        metadata: alertObj.metadata,
-        spec: alertObj.spec,
-      },
-      { parent: this, dependsOn: [this.provider] },
-    );
+    this.alert = declareObject(`${name}-alert`, alertObj, {
+      parent: this,
+      dependsOn: [this.provider],
+    });
     this.providerRef = `${namespace}/${providerObj.metadata.name}`;
     this.alertRef = `${namespace}/${alertObj.metadata.name}`;
     this.registerOutputs({
