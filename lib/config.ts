@@ -593,6 +593,44 @@ export function parsePin(c: ProblemCollector, stack: string, raw: unknown, now: 
   return { ...(tag ? { tag } : {}), ...(digest ? { digest } : {}), reason, expires };
 }
 
+/**
+ * RawConfig from config values as the engine hands them to a program: `get(key)` returns the text of
+ * `promotion-pipeline:<key>` (structured values as JSON text), `isSecret(key)` whether it is secret config.
+ * The token is passed on only as text to check presence and emptiness; it leaves as a secret elsewhere.
+ */
+export function rawConfigFrom(
+  stack: string,
+  get: (key: string) => string | undefined,
+  isSecret: (key: string) => boolean,
+  stackFiles: readonly { readonly stack: string; readonly text: string }[],
+): RawConfig {
+  const structured = (key: string): unknown => {
+    const text = get(key);
+    if (text === undefined) return undefined;
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      return text;
+    }
+  };
+  const token = get("dispatchToken");
+  return {
+    stack,
+    pipeline: structured("pipeline"),
+    cluster: get("cluster"),
+    kubernetes: structured("kubernetes"),
+    files: structured("files"),
+    pin: structured("pin"),
+    dispatchTokenSecret: get("dispatchTokenSecret"),
+    renderSecrets: structured("renderSecrets"),
+    pins: structured("pins"),
+    stackFiles,
+    ...(token !== undefined
+      ? { dispatchToken: token, dispatchTokenIsSecret: isSecret("dispatchToken") }
+      : {}),
+  };
+}
+
 /** Validates everything for one stack. Throws ConfigError listing every problem. */
 export function validateConfig(raw: RawConfig, now: Date = new Date()): StackConfig {
   const c = new ProblemCollector();

@@ -514,15 +514,20 @@ export function pinsFromStackFiles(
 }
 
 /** Reads every `Pulumi.<stack>.yaml` in `dir` (the project directory) and returns their pins. */
+/** Every `Pulumi.<stack>.yaml` in `dir` as `{ stack, text }`, sorted by stack name. */
+export function readStackFiles(dir: string): { stack: string; text: string }[] {
+  return readdirSync(dir)
+    .map((n) => /^Pulumi\.([^.]+(?:\.[^.]+)*)\.ya?ml$/.exec(n))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .sort((a, b) => (a[1]! < b[1]! ? -1 : a[1]! > b[1]! ? 1 : 0))
+    .map((m) => ({ stack: m[1]!, text: readFileSync(join(dir, m[0]), "utf8") }));
+}
+
 export function readPinsFromStackFiles(
   dir: string,
   c: ProblemCollector = new ProblemCollector(),
 ): StackPin[] {
-  const files = readdirSync(dir)
-    .map((n) => /^Pulumi\.([^.]+(?:\.[^.]+)*)\.ya?ml$/.exec(n))
-    .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => ({ stack: m[1] as string, text: readFileSync(join(dir, m[0]), "utf8") }));
-  return pinsFromStackFiles(c, files);
+  return pinsFromStackFiles(c, readStackFiles(dir));
 }
 
 /** Attaches pins to clusters by name; a pin naming no cluster of the pipeline is a problem. */

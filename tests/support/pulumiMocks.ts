@@ -5,6 +5,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
+import { NS, rawConfigFrom, validateConfig, type StackConfig } from "../../lib/config";
+import { readStackFiles } from "../../lib/pinsConfig";
 
 export interface Registered {
   readonly type: string;
@@ -103,7 +105,8 @@ export async function runProgram(
   pulumi.runtime.setAllConfig(config, secretKeys);
   const entry = require.resolve(`${root}/index.ts`);
   for (const k of Object.keys(require.cache)) {
-    if (k.startsWith(root) && !k.includes("node_modules") && !k.includes("/tests/")) delete require.cache[k];
+    if (k.startsWith(root) && !k.includes("node_modules") && !k.includes("/tests/"))
+      delete require.cache[k];
   }
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const mod = require(entry) as Record<string, unknown>;
@@ -111,4 +114,25 @@ export async function runProgram(
   for (const [k, v] of Object.entries(mod)) exports[k] = await resolve(v);
   await settle();
   return { resources: [...registered], exports };
+}
+
+/**
+ * The validated config of `stack` from the shipped Pulumi.yaml and stack files, assembled exactly as
+ * lib/readConfig.ts does it (rawConfigFrom, readStackFiles), without the engine.
+ */
+export function shippedConfig(
+  root: string,
+  stack: string,
+  now = new Date("2026-11-23T12:00:00Z"),
+): StackConfig {
+  const values = stackConfig(root, stack);
+  return validateConfig(
+    rawConfigFrom(
+      stack,
+      (key) => values[`${NS}:${key}`],
+      () => true,
+      readStackFiles(root),
+    ),
+    now,
+  );
 }

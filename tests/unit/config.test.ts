@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { ConfigError, validateConfig, parseDay, type RawConfig } from "../../lib/config";
+import { ConfigError, validateConfig, parseDay, rawConfigFrom, type RawConfig } from "../../lib/config";
 import { DEFAULT_PINS } from "../../lib/pinsConfig";
 
 const NOW = new Date("2026-11-23T12:00:00Z");
@@ -416,5 +416,39 @@ describe("config: pins wiring (promotion-pipeline:pins and every stack file's pi
     );
     expectProblem(r, "Pulumi.live.yaml: promotion-pipeline:pin.reason", "is required.");
     expectProblem(r, "promotion-pipeline:pins.type", "is not a package type such as container.");
+  });
+});
+
+describe("config: raw values as the engine passes them (rawConfigFrom)", () => {
+  const values: Record<string, string> = {
+    pipeline: JSON.stringify({ registry: "ghcr.io" }),
+    cluster: "live",
+    dispatchTokenSecret: "github-dispatch-token",
+    renderSecrets: "true",
+  };
+  const files = [{ stack: "live", text: "config: {}\n" }];
+
+  it("parses structured values from JSON text and passes plain strings through", () => {
+    const r = rawConfigFrom("prod", (k) => values[k], () => true, files);
+    assert.deepEqual(r, {
+      stack: "prod",
+      pipeline: { registry: "ghcr.io" },
+      cluster: "live",
+      kubernetes: undefined,
+      files: undefined,
+      pin: undefined,
+      dispatchTokenSecret: "github-dispatch-token",
+      renderSecrets: true,
+      pins: undefined,
+      stackFiles: files,
+    });
+  });
+
+  it("passes the token only with whether it is secret config", () => {
+    const get = (k: string): string | undefined => (k === "dispatchToken" ? "ghp_x" : values[k]);
+    const r = rawConfigFrom("integration", get, (k) => k !== "dispatchToken", files);
+    assert.equal(r.dispatchToken, "ghp_x");
+    assert.equal(r.dispatchTokenIsSecret, false);
+    assert.ok(!("dispatchToken" in rawConfigFrom("integration", (k) => values[k], () => true, files)));
   });
 });

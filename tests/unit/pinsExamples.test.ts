@@ -6,34 +6,17 @@
  *   UPDATE_EXAMPLES=1 bash scripts/with-node mocha --no-config --import=tsx tests/unit/pinsExamples.test.ts
  */
 import { strict as assert } from "node:assert";
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { parse } from "yaml";
-import { validateConfig } from "../../lib/config";
 import { pinsFiles } from "../../lib/pinsFiles";
+import { shippedConfig } from "../support/pulumiMocks";
 
 const ROOT = join(__dirname, "..", "..");
 const DIR = join(ROOT, "docs", "examples", "registry");
 
 describe("registry pin examples (docs/examples/registry)", () => {
   it("are exactly what the owner stack delivers from Pulumi.yaml and the stack files", () => {
-    const project = parse(readFileSync(join(ROOT, "Pulumi.yaml"), "utf8")) as {
-      config: Record<string, { value: unknown }>;
-    };
-    const stackFiles = readdirSync(ROOT)
-      .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f))
-      .filter((m): m is RegExpExecArray => m !== null)
-      .map((m) => ({ stack: m[1]!, text: readFileSync(join(ROOT, m[0]), "utf8") }));
-    const cfg = validateConfig(
-      {
-        stack: "integration",
-        pipeline: project.config["promotion-pipeline:pipeline"]!.value,
-        pins: project.config["promotion-pipeline:pins"]?.value,
-        dispatchTokenSecret: "github-dispatch-token",
-        stackFiles,
-      },
-      new Date("2026-11-23T12:00:00Z"),
-    );
+    const cfg = shippedConfig(ROOT, "integration");
     const files = pinsFiles(cfg).repository;
     assert.equal(files.length, 2);
     for (const f of files) {

@@ -7,26 +7,15 @@
 import { strict as assert } from "node:assert";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { parse } from "yaml";
-import { validateConfig } from "../../lib/config";
 import { workflowFiles } from "../../lib/workflows/files";
+import { shippedConfig } from "../support/pulumiMocks";
 
 const ROOT = join(__dirname, "..", "..");
 const DIR = join(ROOT, "docs", "examples", "workflows");
 
 describe("workflow examples (docs/examples/workflows)", () => {
-  it("are exactly what the program generates from Pulumi.yaml", () => {
-    const project = parse(readFileSync(join(ROOT, "Pulumi.yaml"), "utf8")) as {
-      config: Record<string, { value: unknown }>;
-    };
-    const cfg = validateConfig(
-      {
-        stack: "integration",
-        pipeline: project.config["promotion-pipeline:pipeline"]!.value,
-        dispatchTokenSecret: "github-dispatch-token",
-      },
-      new Date("2026-11-23T12:00:00Z"),
-    );
+  it("are exactly what the program generates from Pulumi.yaml and the stack files", () => {
+    const cfg = shippedConfig(ROOT, "integration");
     const generated = workflowFiles(cfg, { cli: "" }).filter((f) =>
       f.path.startsWith(".github/workflows/"),
     );
