@@ -1,26 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { declareObject } from "./kubeObject";
-import type { ObjectRef } from "../lib/config";
-import { gateKustomization, type GateSourceKind } from "../lib/k8s/gate";
+import { gateKustomization, type GateSpec } from "../lib/k8s/gate";
 
-/** Inputs of the gate Kustomization. */
-export interface PlatformGateArgs {
-  /** Name and namespace of the gate Kustomization (`pipeline.gate`). */
-  readonly gate: ObjectRef;
-  /** The cluster source it applies (ClusterSource's kind and `pipeline.source`). */
-  readonly source: { readonly kind: GateSourceKind } & ObjectRef;
-  /** Path inside the artifact (default `./`). */
-  readonly path?: string;
-  /** Reconcile interval (default `10m`). */
-  readonly interval?: string;
-  /** Retry interval after a failed health check (default `1m`). */
-  readonly retryInterval?: string;
-  /** Health check timeout (default `5m`, at least `2m`). */
-  readonly timeout?: string;
-  /** How long after the apply a canary run must report to count (default `30s`). */
-  readonly canaryFreshness?: string;
-}
+/** Inputs of the gate Kustomization: exactly what the builder takes (lib/k8s/gate.ts `GateSpec`). */
+export type PlatformGateArgs = GateSpec;
 
 /**
  * Kustomization `platform`: applies the cluster source with `wait: true` and a Canary health expression,
