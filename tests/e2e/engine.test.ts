@@ -25,7 +25,8 @@ import { homedir, tmpdir } from "node:os";
 import { createHash } from "node:crypto";
 import { delimiter, dirname, join, relative } from "node:path";
 import { parse } from "yaml";
-import { NS, validateConfig, type RawConfig, type StackConfig } from "../../lib/config";
+import { NS, type StackConfig } from "../../lib/config";
+import { shippedConfig } from "../support/pulumiMocks";
 import { platformFiles } from "../../lib/platformFiles";
 import { pinsFiles } from "../../lib/pinsFiles";
 import { workflowFiles } from "../../lib/workflows/files";
@@ -86,42 +87,6 @@ function filesBelow(dir: string): string[] {
 const sha256 = (s: string): string => createHash("sha256").update(s, "utf8").digest("hex");
 /** A builder's object as YAML would carry it (no undefined, plain JSON values). */
 const plain = (o: unknown): unknown => JSON.parse(JSON.stringify(o));
-
-/** The raw config the program reads for `stack` (what lib/readConfig.ts collects from the engine). */
-function rawConfig(dir: string, stack: Stack): RawConfig {
-  const project =
-    (parse(readFileSync(join(dir, "Pulumi.yaml"), "utf8")) as { config?: Record<string, unknown> })
-      .config ?? {};
-  const own =
-    (
-      parse(readFileSync(join(dir, `Pulumi.${stack}.yaml`), "utf8")) as {
-        config?: Record<string, unknown>;
-      }
-    ).config ?? {};
-  const get = (key: string): unknown => {
-    const full = `${NS}:${key}`;
-    if (full in own) return own[full];
-    const v = project[full];
-    return v !== null && typeof v === "object" && "value" in v ? v.value : v;
-  };
-  const stackFiles = readdirSync(dir)
-    .map((n) => /^Pulumi\.(.+)\.ya?ml$/.exec(n))
-    .filter((m): m is RegExpExecArray => m !== null)
-    .sort((a, b) => (a[1]! < b[1]! ? -1 : 1))
-    .map((m) => ({ stack: m[1]!, text: readFileSync(join(dir, m[0]), "utf8") }));
-  return {
-    stack,
-    pipeline: get("pipeline"),
-    cluster: get("cluster"),
-    kubernetes: get("kubernetes"),
-    files: get("files"),
-    pin: get("pin"),
-    dispatchTokenSecret: get("dispatchTokenSecret"),
-    renderSecrets: get("renderSecrets"),
-    pins: get("pins"),
-    stackFiles,
-  };
-}
 
 /** What the pure builders say out/<stack>/{github,registry} must hold: out-relative path -> content. */
 function expectedFiles(cfg: StackConfig): Map<string, string> {
@@ -220,7 +185,7 @@ describe("e2e: the real Pulumi engine on the embedded default", function () {
   const changes = (steps: PreviewStep[]): PreviewStep[] =>
     steps.filter((s) => s.op !== "same" && s.op !== "refresh");
   const outDir = (stack: Stack): string => join(copy, "out", stack);
-  const config = (stack: Stack): StackConfig => validateConfig(rawConfig(copy, stack), new Date());
+  const config = (stack: Stack): StackConfig => shippedConfig(copy, stack, new Date());
   function resourceCount(stack: Stack): number {
     const exported = JSON.parse(
       ok(pulumi("stack", "export", "--stack", stack), "stack export"),
