@@ -6,6 +6,7 @@
  * digest throws a RegistryError naming the registry and the step; a partial tag list is never returned.
  */
 import { parseChallenges } from "./auth";
+import type { ManifestRead } from "./manifest";
 import { RegistryError, readTagDigests, type RegistryReader } from "./types";
 
 /** Media types a Flux artifact, an image or an index may have; a registry answers HEAD for these. */
@@ -132,6 +133,38 @@ export class OciRegistryReader implements RegistryReader {
   /** Tag → digest for every tag of `repo`, with at most `concurrency` HEADs in flight. */
   async tagDigests(repo: string): Promise<Map<string, string>> {
     return readTagDigests(this, repo, this.concurrency);
+  }
+
+  /**
+   * The manifest `reference` (tag or digest) as JSON, with its digest: annotations such as
+   * `org.opencontainers.image.created` live there. One GET (plus the auth dance).
+   */
+  async manifest(repo: string, reference: string): Promise<ManifestRead> {
+    const step = `read manifest of ${repo}:${reference}`;
+    this.checkRepo(repo, step);
+    if (!TAG.test(reference) && !DIGEST.test(reference))
+      this.fail(step, `${JSON.stringify(reference)} is neither a tag nor a digest`);
+    const res = await this.request(
+      repo,
+      `${this.base}/v2/${repo}/manifests/${reference}`,
+      "GET",
+      step,
+      MANIFEST_ACCEPT,
+    );
+    const text = await res.text();
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      this.fail(step, `response is not JSON: ${text.slice(0, 200)}`);
+    }
+    if (typeof body !== "object" || body === null || Array.isArray(body))
+      this.fail(step, "the manifest is not a JSON object");
+    const digest = res.headers.get("docker-content-digest");
+    return {
+      ...(digest !== null && DIGEST.test(digest) ? { digest } : {}),
+      manifest: body as Record<string, unknown>,
+    };
   }
 
   /** One request, authenticating on a 401 challenge and retrying once. Non-2xx throws. */

@@ -1,0 +1,190 @@
+/**
+ * The facts `promotion status`, `trace` and `watch` read: the pipeline (from the delivered pin policy
+ * or a Pulumi project directory, as `promotion pins` reads it), the registry's tags and digests, the
+ * build time of chosen manifests, and, per cluster when asked, the cluster's source and gate objects.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "yaml";
+import { NS, parsePipeline, type ObjectRef } from "../config";
+import { ConfigError, ProblemCollector } from "../errors";
+import { loadKubeTarget, defaultKubeconfig, KubeError } from "../kube/client";
+import { observeCluster } from "../kube/observe";
+import { attachPins, parsePinsConfig, readPinsFromStackFiles } from "../pinsConfig";
+import { parsePolicy, policyOf, type PinsPolicy } from "../pinsPolicy";
+import { createdOf, type ManifestReader } from "../registry/manifest";
+import { OciRegistryReader } from "../registry/oci";
+import { mapLimit, readTagDigests, type RegistryReader } from "../registry/types";
+import type { ClusterObservation } from "../status";
+import { UsageError } from "./command";
+
+/** The pipeline as these commands need it. */
+export interface PipelineFacts {
+  readonly policy: PinsPolicy;
+  /** The OCIRepository every cluster declares. */
+  readonly source: ObjectRef;
+  /** The gate Kustomization. */
+  readonly gate: ObjectRef;
+}
+
+const DEFAULT_SOURCE: ObjectRef = { name: "flux-system", namespace: "flux-system" };
+const DEFAULT_GATE: ObjectRef = { name: "platform", namespace: "flux-system" };
+
+function projectValue(config: Record<string, unknown>, key: string): unknown {
+  const v = config[key];
+  if (typeof v === "object" && v !== null && !Array.isArray(v) && "value" in v) return v.value;
+  return v;
+}
+
+/** From a Pulumi project directory, or a message for stderr. */
+export function factsFromDir(dir: string): PipelineFacts | string {
+  let project: unknown;
+  try {
+    project = parse(readFileSync(join(dir, "Pulumi.yaml"), "utf8"));
+  } catch (e) {
+    return `cannot read ${join(dir, "Pulumi.yaml")}: ${(e as Error).message}`;
+  }
+  const config = (project as { config?: unknown } | null)?.config;
+  const cfg =
+    typeof config === "object" && config !== null ? (config as Record<string, unknown>) : {};
+  const c = new ProblemCollector();
+  const pipeline = parsePipeline(c, projectValue(cfg, `${NS}:pipeline`));
+  const pinsConfig = parsePinsConfig(c, projectValue(cfg, `${NS}:pins`));
+  const stackPins = readPinsFromStackFiles(dir, c);
+  const clusters = pipeline ? attachPins(c, pipeline.clusters, stackPins) : [];
+  if (c.count > 0 || !pipeline) return new ConfigError(c.problems).message;
+  return {
+    policy: policyOf(pipeline, pinsConfig, clusters),
+    source: pipeline.source,
+    gate: pipeline.gate,
+  };
+}
+
+/** From the delivered policy file, or a message for stderr. */
+export function factsFromPolicy(
+  file: string,
+  source?: ObjectRef,
+  gate?: ObjectRef,
+): PipelineFacts | string {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    return `cannot read the pin policy ${file}: ${(e as Error).message}`;
+  }
+  try {
+    return {
+      policy: parsePolicy(text),
+      source: source ?? DEFAULT_SOURCE,
+      gate: gate ?? DEFAULT_GATE,
+    };
+  } catch (e) {
+    if (e instanceof ConfigError) return `${file}: ${e.message}`;
+    throw e;
+  }
+}
+
+/** `namespace/name` of --source / --gate. */
+export function parseObjectRef(flag: string, v: string | undefined): ObjectRef | undefined {
+  if (v === undefined) return undefined;
+  const m = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)\/([a-z0-9]([-a-z0-9.]*[a-z0-9])?)$/.exec(v);
+  if (!m) throw new UsageError(`--${flag} must be <namespace>/<name>, not ${JSON.stringify(v)}.`);
+  return { namespace: m[1]!, name: m[3]! };
+}
+
+/** The pipeline from --policy or --dir (default: the current directory). */
+export function loadFacts(values: ReadonlyMap<string, string>): PipelineFacts | string {
+  const policy = values.get("policy");
+  const source = parseObjectRef("source", values.get("source"));
+  const gate = parseObjectRef("gate", values.get("gate"));
+  if (policy !== undefined && values.has("dir"))
+    throw new UsageError("give --policy or --dir, not both.");
+  if (policy === undefined && (source || gate))
+    throw new UsageError(
+      "--source and --gate go with --policy; with --dir they come from Pulumi.yaml.",
+    );
+  return policy !== undefined
+    ? factsFromPolicy(policy, source, gate)
+    : factsFromDir(values.get("dir") ?? ".");
+}
+
+/** Reads the registry; injected by tests. */
+export type RegistryFactory = (policy: PinsPolicy) => RegistryReader & ManifestReader;
+
+export const ociRegistry: RegistryFactory = (policy) => {
+  const user = process.env.PROMOTION_REGISTRY_USERNAME;
+  const password = process.env.PROMOTION_REGISTRY_PASSWORD;
+  return new OciRegistryReader({
+    host: policy.registry,
+    ...(user && password !== undefined ? { credentials: { username: user, password } } : {}),
+  });
+};
+
+export interface RegistryFacts {
+  readonly tags: Map<string, string>;
+  readonly created: Map<string, Date>;
+}
+
+/** Tag -> digest, and the build time of the digests `wanted(tags)` picks (one manifest GET each). */
+export async function readRegistry(
+  reader: RegistryReader & ManifestReader,
+  repository: string,
+  wanted: (tags: ReadonlyMap<string, string>) => readonly string[],
+): Promise<RegistryFacts> {
+  const tags = await readTagDigests(reader, repository);
+  const digests = [...new Set(wanted(tags))].sort();
+  const created = new Map<string, Date>();
+  await mapLimit(digests, 4, async (d) => {
+    const m = await reader.manifest(repository, d);
+    const c = createdOf(m.manifest);
+    if (c) created.set(d, c);
+  });
+  return { tags, created };
+}
+
+/** `cluster=value` pairs of a repeatable flag. */
+export function perCluster(
+  flag: string,
+  list: readonly string[],
+  clusters: readonly string[],
+): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const item of list) {
+    const eq = item.indexOf("=");
+    if (eq <= 0)
+      throw new UsageError(`--${flag} takes <cluster>=<value>, not ${JSON.stringify(item)}.`);
+    const name = item.slice(0, eq);
+    if (!clusters.includes(name))
+      throw new UsageError(
+        `--${flag} ${item}: no cluster ${JSON.stringify(name)} in the pipeline (known: ${clusters.join(", ")}).`,
+      );
+    if (out.has(name)) throw new UsageError(`--${flag} names cluster ${name} twice.`);
+    out.set(name, item.slice(eq + 1));
+  }
+  return out;
+}
+
+/** Observes every cluster named by --kubeconfig or --context. */
+export async function observeClusters(
+  facts: PipelineFacts,
+  kubeconfigs: ReadonlyMap<string, string>,
+  contexts: ReadonlyMap<string, string>,
+): Promise<Map<string, ClusterObservation>> {
+  const names = [...new Set([...kubeconfigs.keys(), ...contexts.keys()])].sort();
+  const out = new Map<string, ClusterObservation>();
+  await Promise.all(
+    names.map(async (name) => {
+      try {
+        const target = loadKubeTarget(
+          kubeconfigs.get(name) ?? defaultKubeconfig(),
+          contexts.get(name),
+        );
+        out.set(name, await observeCluster(target, facts.source, facts.gate));
+      } catch (e) {
+        if (e instanceof KubeError) out.set(name, { error: e.message });
+        else throw e;
+      }
+    }),
+  );
+  return out;
+}

@@ -1,0 +1,155 @@
+/**
+ * `promotion status`: per cluster of the pipeline, its constraint, what it selects from the registry now
+ * (Flux's exact model), its pin, and, with --kubeconfig/--context, what it runs; the newest RC, the
+ * newest stable and how long the RC has waited. See lib/status.ts.
+ */
+import { parseArgs } from "node:util";
+import { RegistryError } from "../registry/types";
+import { computeStatus, formatStatus, newestRcTag, type PipelineStatus } from "../status";
+import { EXIT_NONE, EXIT_OK, EXIT_USAGE, UsageError, type CommandIo } from "./command";
+import {
+  loadFacts,
+  observeClusters,
+  ociRegistry,
+  perCluster,
+  readRegistry,
+  type PipelineFacts,
+  type RegistryFactory,
+} from "./facts";
+
+export const usage =
+  "status [--policy <file> | --dir <project dir>] [--output text|json] [--kubeconfig <cluster>=<file>]... [--context <cluster>=<context>]...";
+
+export const help = `Usage: promotion ${usage}
+
+Where the pipeline stands, from the registry now: per cluster its semver
+constraint, the tag and digest it selects (the exact Flux model), its pin
+(reason, expiry, days left); the newest release candidate, the newest stable
+version and how long the newest RC has waited for promotion (its build time is
+the artifact's org.opencontainers.image.created annotation).
+
+Options:
+  --policy <file>        the pin policy the owner stack delivers
+                         (registry/pins-policy.yaml)
+  --dir <dir>            or: a Pulumi project directory (Pulumi.yaml and every
+                         Pulumi.<stack>.yaml); default: the current directory
+  --output text|json     a table (default) or JSON for scripts
+  --kubeconfig <c>=<f>   also read cluster <c> with this kubeconfig: its
+                         OCIRepository's status.artifact.revision and the gate
+                         Kustomization's Ready condition and lastAppliedRevision;
+                         a cluster that does not run what it selects is flagged
+                         MISMATCH (repeat per cluster)
+  --context <c>=<ctx>    the kubeconfig context for cluster <c> (default: the
+                         file's current-context; the file defaults to
+                         $KUBECONFIG or ~/.kube/config)
+  --source <ns>/<name>   with --policy: the OCIRepository (default
+                         flux-system/flux-system)
+  --gate <ns>/<name>     with --policy: the gate Kustomization (default
+                         flux-system/platform)
+  --now <RFC 3339 time>  evaluate at this time instead of the clock (for
+                         reproducible reports)
+  -h, --help             this text
+
+Registry credentials (optional): PROMOTION_REGISTRY_USERNAME and
+PROMOTION_REGISTRY_PASSWORD. Kubernetes: a bearer token or a client
+certificate in the kubeconfig (read-only: get on ocirepositories and
+kustomizations); exec plugins are not run.
+
+Exit codes: 0 printed; 1 the registry could not be read (nothing printed);
+2 bad usage, invalid configuration or policy; 3 printed, and a cluster that
+was read does not run what it selects (or could not be read).`;
+
+export const EXIT_MISMATCH = 3;
+
+/** The flags status, trace and watch share. */
+export const FACT_OPTIONS = {
+  policy: { type: "string" },
+  dir: { type: "string" },
+  source: { type: "string" },
+  gate: { type: "string" },
+  kubeconfig: { type: "string", multiple: true },
+  context: { type: "string", multiple: true },
+  now: { type: "string" },
+} as const;
+
+export function parseNow(v: string | undefined): Date {
+  if (v === undefined) return new Date();
+  const d = new Date(v);
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(v) || Number.isNaN(d.getTime()))
+    throw new UsageError(
+      `--now must be an RFC 3339 time such as 2026-12-01T12:00:00Z, not ${JSON.stringify(v)}.`,
+    );
+  return d;
+}
+
+/** Flag values as a map of the single-valued ones. */
+export function singles(values: Record<string, unknown>): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const [k, v] of Object.entries(values)) if (typeof v === "string") m.set(k, v);
+  return m;
+}
+
+/** Everything status needs, read; a registry failure is thrown as RegistryError. */
+export async function gatherStatus(
+  facts: PipelineFacts,
+  registry: RegistryFactory,
+  now: Date,
+  kube: { kubeconfig?: readonly string[]; context?: readonly string[] },
+): Promise<PipelineStatus> {
+  const names = facts.policy.clusters.map((c) => c.name);
+  const kubeconfigs = perCluster("kubeconfig", kube.kubeconfig ?? [], names);
+  const contexts = perCluster("context", kube.context ?? [], names);
+  const reader = registry(facts.policy);
+  const { tags, created } = await readRegistry(reader, facts.policy.repository, (t) => {
+    const rc = newestRcTag(t.keys());
+    return rc !== undefined ? [t.get(rc)!] : [];
+  });
+  const observed = await observeClusters(facts, kubeconfigs, contexts);
+  return computeStatus({
+    registry: facts.policy.registry,
+    repository: facts.policy.repository,
+    clusters: facts.policy.clusters,
+    tags,
+    created,
+    now,
+    observed,
+  });
+}
+
+export function run(argv: readonly string[], io: CommandIo): Promise<number> {
+  return runWith(argv, io, ociRegistry);
+}
+
+export async function runWith(
+  argv: readonly string[],
+  io: CommandIo,
+  registry: RegistryFactory,
+): Promise<number> {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: { ...FACT_OPTIONS, output: { type: "string" } },
+    strict: true,
+    allowPositionals: false,
+  });
+  const output = values.output ?? "text";
+  if (output !== "text" && output !== "json")
+    throw new UsageError(`--output must be text or json, not ${JSON.stringify(output)}.`);
+  const now = parseNow(values.now);
+  const facts = loadFacts(singles(values));
+  if (typeof facts === "string") {
+    io.stderr(`promotion status: ${facts}\n`);
+    return EXIT_USAGE;
+  }
+  let status: PipelineStatus;
+  try {
+    status = await gatherStatus(facts, registry, now, values);
+  } catch (e) {
+    if (e instanceof RegistryError) {
+      io.stderr(`promotion status: ${e.message}\n`);
+      return EXIT_NONE;
+    }
+    throw e;
+  }
+  io.stdout(output === "json" ? `${JSON.stringify(status, null, 2)}\n` : formatStatus(status));
+  return status.clusters.some((c) => c.mismatch !== undefined) ? EXIT_MISMATCH : EXIT_OK;
+}
