@@ -13,6 +13,7 @@ import * as promote from "./promote";
 import * as select from "./select";
 import * as stamp from "./stamp";
 import * as status from "./status";
+import * as trace from "./trace";
 
 export const commands: readonly Command[] = [
   { name: "select", summary: "print the tag Flux selects for a semver constraint (tags on stdin)", module: select },
@@ -24,5 +25,6 @@ export const commands: readonly Command[] = [
   { name: "check-delivered", summary: "compare delivered local files with the hashes the program recorded (drift)", module: checkDelivered },
   { name: "check-rendered", summary: "compare rendered Kubernetes YAML with the inputs in `pulumi stack export` (drift)", module: checkRendered },
   { name: "status", summary: "where the pipeline stands: per cluster what it selects, pins, runs; the newest RC's wait", module: status },
+  { name: "trace", summary: "the journey of one commit: built, integration, validated, stable, live; where it stopped and why", module: trace },
   { name: "promote-plan", summary: "decide a promotion from a Flux event and the registry listing", module: promote },
 ];

@@ -1,0 +1,110 @@
+/**
+ * `promotion trace <commit>`: where one commit is in the pipeline, the first stage it did not reach and
+ * why, with exit codes a script can use. See lib/trace.ts.
+ */
+import { parseArgs } from "node:util";
+import { RegistryError } from "../registry/types";
+import { EXIT_CODES, formatTrace, traceCommit, TraceInputError, type Trace } from "../trace";
+import { EXIT_NONE, EXIT_USAGE, UsageError, type CommandIo } from "./command";
+import {
+  loadFacts,
+  observeClusters,
+  ociRegistry,
+  perCluster,
+  readRegistry,
+  type RegistryFactory,
+} from "./facts";
+import { FACT_OPTIONS, parseNow, singles } from "./status";
+
+export const usage =
+  "trace <commit-sha> [--policy <file> | --dir <project dir>] [--output text|json] [--rc-wait-hours <n>] [--kubeconfig <cluster>=<file>]... [--context <cluster>=<context>]...";
+
+export const help = `Usage: promotion ${usage}
+
+The journey of one commit: built (its RC tags and digest, build time),
+integration (validated, or selected now; applied, when the cluster is read),
+validated (validated-<7>), stable (X.Y.Z), live (selected, or running when the
+cluster is read). Prints each stage, with its time where known, and the first
+stage it did NOT reach with the likely reason: superseded by a newer RC,
+failed the gate (needs --kubeconfig for integration), stalled (waiting longer
+than --rc-wait-hours), stale, live pinned, ...
+
+Options: --policy, --dir, --kubeconfig, --context, --source, --gate, --now as
+for \`promotion status\`, and
+  --output text|json     a report (default) or JSON
+  --rc-wait-hours <n>    hours an RC may wait for the gate before it counts as
+                         stalled (default 24)
+
+Exit codes:
+  0  on live (live runs or selects it, or ran it and has moved on)
+  3  in progress: waiting for the gate, or live has not picked it up yet
+  4  stopped: failed the gate, superseded, stale, stalled, live pinned, refused
+  5  unknown commit: no artifact was built from it
+  1  the registry could not be read;  2  bad usage or configuration`;
+
+export function run(argv: readonly string[], io: CommandIo): Promise<number> {
+  return runWith(argv, io, ociRegistry);
+}
+
+export async function runWith(
+  argv: readonly string[],
+  io: CommandIo,
+  registry: RegistryFactory,
+): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    options: { ...FACT_OPTIONS, output: { type: "string" }, "rc-wait-hours": { type: "string" } },
+    strict: true,
+    allowPositionals: true,
+  });
+  if (positionals.length !== 1) throw new UsageError("give exactly one commit SHA.");
+  const output = values.output ?? "text";
+  if (output !== "text" && output !== "json")
+    throw new UsageError(`--output must be text or json, not ${JSON.stringify(output)}.`);
+  const waitRaw = values["rc-wait-hours"] ?? "24";
+  if (!/^\d+$/.test(waitRaw) || Number(waitRaw) < 1)
+    throw new UsageError(
+      `--rc-wait-hours must be a whole number of hours >= 1, not ${JSON.stringify(waitRaw)}.`,
+    );
+  const now = parseNow(values.now);
+  const facts = loadFacts(singles(values));
+  if (typeof facts === "string") {
+    io.stderr(`promotion trace: ${facts}\n`);
+    return EXIT_USAGE;
+  }
+  const names = facts.policy.clusters.map((c) => c.name);
+  const kubeconfigs = perCluster("kubeconfig", values.kubeconfig ?? [], names);
+  const contexts = perCluster("context", values.context ?? [], names);
+  const commit = positionals[0]!;
+  let trace: Trace;
+  try {
+    const short = commit.toLowerCase().slice(0, 7);
+    const { tags, created } = await readRegistry(
+      registry(facts.policy),
+      facts.policy.repository,
+      (t) => {
+        const d = t.get(`sha-${short}`);
+        return d !== undefined ? [d] : [];
+      },
+    );
+    const observed = await observeClusters(facts, kubeconfigs, contexts);
+    trace = traceCommit({
+      commit,
+      tags,
+      created,
+      clusters: facts.policy.clusters,
+      now,
+      rcWaitHours: Number(waitRaw),
+      observed,
+    });
+  } catch (e) {
+    if (e instanceof TraceInputError) throw new UsageError(e.message);
+    if (e instanceof RegistryError) {
+      io.stderr(`promotion trace: ${e.message}\n`);
+      return EXIT_NONE;
+    }
+    throw e;
+  }
+  io.stdout(output === "json" ? `${JSON.stringify(trace, null, 2)}\n` : formatTrace(trace));
+  return EXIT_CODES[trace.verdict];
+}
