@@ -1,0 +1,424 @@
+/**
+ * `promotion status` and `promotion trace` (the bundled CLI, as an operator runs it) against a real OCI
+ * registry (docker-registry on 127.0.0.1, basic auth) whose tags the generated build and promote workflows
+ * made, with their real `run:` scripts (tests/support/workflowRunner.ts). The integration cluster is a
+ * tiny HTTPS stub of the Kubernetes API (a self-signed CA from openssl, a bearer token) serving the
+ * OCIRepository and the gate Kustomization; that is only a stand-in until the real-cluster suite.
+ *
+ * The scenario gives the four RCs of issue 13's "Done means": one promoted, one waiting, one that failed
+ * the gate, one superseded.
+ */
+import { strict as assert } from "node:assert";
+import { execFileSync, spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from "node:fs";
+import { createServer, type Server } from "node:https";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { validateConfig } from "../../lib/config";
+import { pinsFiles } from "../../lib/pinsFiles";
+import { readCliBundle, workflowFiles } from "../../lib/workflows/files";
+import { BUILD_WORKFLOW, PROMOTE_WORKFLOW } from "../../lib/workflows/pipeline";
+import { canaryManifest, platformCanary } from "../../lib/k8s/canary";
+import { startRegistry, type TestRegistry } from "../support/registry";
+import { tool, TOOLS_BIN } from "../support/tools";
+import { runJob, type JobContext, type JobResult } from "../support/workflowRunner";
+
+const USER = "ci-bot";
+const PASSWORD = "registry-s3cret";
+const KUBE_TOKEN = "kube-read-token";
+const commit = (c: string): string => c.repeat(40).slice(0, 40);
+const CLI = join(__dirname, "..", "..", "dist", "promotion.mjs");
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+describe("e2e: promotion status and trace on a registry the workflows built", function () {
+  this.timeout(120_000);
+  let reg: TestRegistry;
+  let root: string;
+  let files: Map<string, string>;
+  let machineEnv: Record<string, string>;
+  let policyFile: string;
+  let kube: Server;
+  let kubeconfig: string;
+  /** What the stub API server reports for integration. */
+  let integration: {
+    revision?: string;
+    ready: "True" | "False";
+    message: string;
+    applied?: string;
+  } = {
+    ready: "True",
+    message: "Applied revision",
+  };
+  const digests = new Map<string, string>();
+
+  function workspace(name: string): string {
+    const ws = join(root, `ws-${name}-${Math.random().toString(36).slice(2, 8)}`);
+    for (const [p, content] of files) {
+      mkdirSync(join(ws, dirname(p)), { recursive: true });
+      writeFileSync(join(ws, p), content);
+    }
+    mkdirSync(join(ws, "kubernetes", "monitoring"), { recursive: true });
+    writeFileSync(
+      join(ws, "kubernetes", "namespace.yaml"),
+      "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: apps\n",
+    );
+    writeFileSync(
+      join(ws, "kubernetes", "monitoring", "platform-canary.yaml"),
+      canaryManifest(platformCanary()),
+    );
+    writeFileSync(
+      join(ws, "kubernetes", "kustomization.yaml"),
+      "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - namespace.yaml\n  - monitoring/platform-canary.yaml\n",
+    );
+    return ws;
+  }
+
+  function ctx(ws: string, eventName: string, event: unknown, sha = commit("0")): JobContext {
+    return {
+      workspace: ws,
+      eventName,
+      event,
+      githubEnv: {
+        GITHUB_SHA: sha,
+        GITHUB_REF_NAME: "main",
+        GITHUB_REF: "refs/heads/main",
+        GITHUB_SERVER_URL: "https://github.com",
+        GITHUB_REPOSITORY: "example-org/platform",
+        GITHUB_RUN_ID: "1",
+      },
+      secrets: { GITHUB_TOKEN: PASSWORD },
+      actor: USER,
+      machineEnv,
+    };
+  }
+
+  const ok = (r: JobResult): void => assert.equal(r.status, "success", r.log);
+
+  async function build(c: string): Promise<string> {
+    const sha = commit(c);
+    const r = await runJob(
+      files.get(BUILD_WORKFLOW)!,
+      "build",
+      ctx(workspace(c), "push", { after: sha }, sha),
+    );
+    ok(r);
+    digests.set(c, r.outputs.push!.digest!);
+    return r.outputs.plan!.version!;
+  }
+
+  async function promote(c: string): Promise<void> {
+    const r = await runJob(
+      files.get(PROMOTE_WORKFLOW)!,
+      "promote",
+      ctx(workspace("promote"), "workflow_dispatch", {
+        inputs: { artifact_sha: commit(c), digest: "" },
+      }),
+    );
+    ok(r);
+    assert.equal(r.outputs.plan?.action, "promote");
+  }
+
+  /** The bundled CLI, as an operator runs it. */
+  function cli(...args: string[]): Promise<CliRun> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [CLI, ...args], {
+        env: {
+          ...machineEnv,
+          PROMOTION_REGISTRY_USERNAME: USER,
+          PROMOTION_REGISTRY_PASSWORD: PASSWORD,
+        },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+      child.once("error", reject);
+      child.once("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    });
+  }
+
+  const withKube = (): string[] => ["--kubeconfig", `integration=${kubeconfig}`];
+
+  before(async function () {
+    for (const t of ["crane", "oras"] as const) tool(t);
+    root = mkdtempSync(join(tmpdir(), "promotion-operator-"));
+    reg = await startRegistry({ basicAuth: { user: USER, password: PASSWORD } });
+    const cfg = validateConfig(
+      {
+        stack: "integration",
+        pipeline: {
+          registry: reg.host,
+          owner: "example-org",
+          repository: "platform",
+          clusters: { integration: { role: "integration" }, live: { role: "live" } },
+        },
+        dispatchTokenSecret: "github-dispatch-token",
+      },
+      new Date("2026-11-23T12:00:00Z"),
+    );
+    files = new Map(workflowFiles(cfg, { cli: readCliBundle() }).map((f) => [f.path, f.content]));
+    policyFile = join(root, "pins-policy.yaml");
+    writeFileSync(policyFile, pinsFiles(cfg).policy);
+    const bin = join(root, "bin");
+    mkdirSync(bin);
+    writeFileSync(
+      join(bin, "oras"),
+      `#!/bin/sh\nsub="$1"; shift\nexec "${join(TOOLS_BIN, "oras")}" "$sub" --plain-http "$@"\n`,
+    );
+    chmodSync(join(bin, "oras"), 0o755);
+    machineEnv = {
+      PATH: [bin, TOOLS_BIN, dirname(process.execPath), "/usr/local/bin", "/usr/bin", "/bin"].join(
+        ":",
+      ),
+      HOME: join(root, "home"),
+      DOCKER_CONFIG: join(root, "docker"),
+      LANG: "C.UTF-8",
+    };
+    mkdirSync(machineEnv.HOME!);
+
+    // The Kubernetes API stand-in: TLS with its own CA, bearer token, the two objects status reads.
+    execFileSync(
+      "openssl",
+      [
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=127.0.0.1",
+        "-addext",
+        "subjectAltName=IP:127.0.0.1",
+        "-keyout",
+        join(root, "kube.key"),
+        "-out",
+        join(root, "kube.crt"),
+      ],
+      { stdio: "ignore" },
+    );
+    kube = createServer(
+      { key: readFileSync(join(root, "kube.key")), cert: readFileSync(join(root, "kube.crt")) },
+      (req, res) => {
+        if (req.headers.authorization !== `Bearer ${KUBE_TOKEN}`) {
+          res.writeHead(401).end("{}");
+          return;
+        }
+        if (
+          req.url ===
+          "/apis/source.toolkit.fluxcd.io/v1/namespaces/flux-system/ocirepositories/flux-system"
+        ) {
+          res.writeHead(200, { "content-type": "application/json" });
+          res.end(
+            JSON.stringify({
+              kind: "OCIRepository",
+              status: integration.revision ? { artifact: { revision: integration.revision } } : {},
+            }),
+          );
+        } else if (
+          req.url ===
+          "/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/flux-system/kustomizations/platform"
+        ) {
+          res.writeHead(200, { "content-type": "application/json" });
+          res.end(
+            JSON.stringify({
+              kind: "Kustomization",
+              status: {
+                ...(integration.applied ? { lastAppliedRevision: integration.applied } : {}),
+                ...(integration.revision ? { lastAttemptedRevision: integration.revision } : {}),
+                conditions: [
+                  {
+                    type: "Ready",
+                    status: integration.ready,
+                    reason:
+                      integration.ready === "True"
+                        ? "ReconciliationSucceeded"
+                        : "HealthCheckFailed",
+                    message: integration.message,
+                  },
+                ],
+              },
+            }),
+          );
+        } else {
+          res.writeHead(404).end("{}");
+        }
+      },
+    );
+    await new Promise<void>((r) => kube.listen(0, "127.0.0.1", r));
+    const port = (kube.address() as { port: number }).port;
+    kubeconfig = join(root, "kubeconfig");
+    writeFileSync(
+      kubeconfig,
+      [
+        "apiVersion: v1",
+        "kind: Config",
+        "current-context: integration",
+        "clusters:",
+        "- name: integration",
+        "  cluster:",
+        `    server: https://127.0.0.1:${port}`,
+        `    certificate-authority-data: ${readFileSync(join(root, "kube.crt")).toString("base64")}`,
+        "contexts:",
+        "- name: integration",
+        "  context: {cluster: integration, user: reader}",
+        "users:",
+        "- name: reader",
+        `  user: {token: ${KUBE_TOKEN}}`,
+        "",
+      ].join("\n"),
+    );
+  });
+
+  after(async () => {
+    await new Promise<void>((r) => (kube ? kube.close(() => r()) : r()));
+    await reg?.stop();
+    if (root) rmSync(root, { recursive: true, force: true });
+  });
+
+  it("the build stamps the build time: the RC's manifest has org.opencontainers.image.created", async () => {
+    assert.equal(await build("a"), "0.0.1-rc.1");
+    const m = JSON.parse(
+      execFileSync(
+        tool("crane"),
+        ["manifest", `${reg.host}/example-org/platform/platform:0.0.1-rc.1`],
+        { env: { ...machineEnv, DOCKER_CONFIG: join(root, "docker") }, encoding: "utf8" },
+      ),
+    ) as { annotations: Record<string, string> };
+    const created = m.annotations["org.opencontainers.image.created"];
+    assert.match(created ?? "", /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
+    assert.ok(Math.abs(Date.parse(created!) - Date.now()) < 5 * 60_000, created);
+  });
+
+  it("promoted: trace a reaches live (exit 0); status shows live on 0.0.1", async () => {
+    await promote("a");
+    const t = await cli("trace", commit("a"), "--policy", policyFile);
+    assert.equal(t.code, 0, t.stdout + t.stderr);
+    assert.match(t.stdout, /stable {7}reached {6}0\.0\.1\n/);
+    assert.match(t.stdout, /on live \(live\)/);
+    const s = await cli("status", "--policy", policyFile, "--output", "json");
+    assert.equal(s.code, 0, s.stderr);
+    const j = JSON.parse(s.stdout) as {
+      newestRc: { tag: string; promotedAs: string; waiting: boolean };
+      clusters: { name: string; selects: { tag: string } }[];
+    };
+    assert.deepEqual(
+      [j.newestRc.tag, j.newestRc.promotedAs, j.newestRc.waiting],
+      ["0.0.1-rc.1", "0.0.1", false],
+    );
+    assert.deepEqual(
+      j.clusters.map((c) => [c.name, c.selects.tag]),
+      [
+        ["integration", "0.0.1"],
+        ["live", "0.0.1"],
+      ],
+    );
+  });
+
+  it("waiting: trace b is in progress (exit 3); status: the newest RC waits, measured from its build", async () => {
+    assert.equal(await build("b"), "0.0.2-rc.1");
+    const t = await cli("trace", commit("b").slice(0, 7), "--policy", policyFile);
+    assert.equal(t.code, 3, t.stdout + t.stderr);
+    assert.match(
+      t.stdout,
+      /stopped before validated \(in-progress\): waiting for integration's gate \(built \d+m ago\): integration selects it/,
+    );
+    const s = await cli("status", "--policy", policyFile);
+    assert.equal(s.code, 0, s.stderr);
+    assert.match(
+      s.stdout,
+      /newest RC {6}0\.0\.2-rc\.1 {2}sha256:[0-9a-f]{12} {2}built \S+ {2}waiting for promotion for \d+m\n/,
+    );
+    assert.match(s.stdout, /newest stable {2}0\.0\.1 /);
+    // A day later it counts as stalled.
+    const later = new Date(Date.now() + 25 * 3_600_000).toISOString();
+    const t2 = await cli("trace", commit("b"), "--policy", policyFile, "--now", later);
+    assert.equal(t2.code, 4);
+    assert.match(t2.stdout, /stalled: waiting for integration's gate for 25h 0m \(more than 24h\)/);
+  });
+
+  it("failed the gate: integration read through its kubeconfig (Ready=False on b): trace exit 4; status flags it", async () => {
+    const rev = `0.0.2-rc.1@${digests.get("b")}`;
+    integration = {
+      revision: rev,
+      applied: rev,
+      ready: "False",
+      message: "Canary monitoring/platform-validation: failed",
+    };
+    const t = await cli("trace", commit("b"), "--policy", policyFile, ...withKube());
+    assert.equal(t.code, 4, t.stdout + t.stderr);
+    assert.match(
+      t.stdout,
+      /stopped before validated \(stopped\): failed the gate on integration: Kustomization Ready=False \(HealthCheckFailed\): Canary monitoring\/platform-validation: failed/,
+    );
+    const s = await cli("status", "--policy", policyFile, ...withKube());
+    assert.equal(s.code, 3, s.stdout + s.stderr);
+    assert.match(
+      s.stdout,
+      /integration +integration +>= 0\.0\.0-0 +0\.0\.2-rc\.1 +sha256:[0-9a-f]{12} +- +0\.0\.2-rc\.1, gate Ready=False {2}MISMATCH/,
+    );
+    assert.match(
+      s.stdout,
+      /integration: MISMATCH: the gate is not Ready \(False, HealthCheckFailed: Canary monitoring\/platform-validation: failed\)/,
+    );
+    assert.match(s.stdout, /live +live +>= 0\.0\.0 +0\.0\.1 +sha256:[0-9a-f]{12} +- +\(not read\)/);
+  });
+
+  it("superseded: after c is built, trace b stops at integration (exit 4); c waits; a wrong token is reported, not fatal", async () => {
+    assert.equal(await build("c"), "0.0.2-rc.2");
+    const rev = `0.0.2-rc.2@${digests.get("c")}`;
+    integration = {
+      revision: rev,
+      applied: rev,
+      ready: "True",
+      message: "Applied revision: " + rev,
+    };
+    const t = await cli("trace", commit("b"), "--policy", policyFile, ...withKube());
+    assert.equal(t.code, 4, t.stdout + t.stderr);
+    assert.match(
+      t.stdout,
+      /stopped before integration \(stopped\): superseded: integration selects 0\.0\.2-rc\.2, a newer candidate/,
+    );
+    const c = await cli("trace", commit("c"), "--policy", policyFile, ...withKube());
+    assert.equal(c.code, 3);
+    assert.match(
+      c.stdout,
+      /integration {2}reached {6}integration selects it; integration applied it/,
+    );
+    const s = await cli("status", "--policy", policyFile, ...withKube());
+    assert.equal(s.code, 0, s.stdout + s.stderr);
+    assert.match(s.stdout, /0\.0\.2-rc\.2, gate Ready=True\n/);
+    const bad = kubeconfig + ".bad";
+    writeFileSync(bad, readFileSync(kubeconfig, "utf8").replace(KUBE_TOKEN, "wrong"));
+    const s2 = await cli("status", "--policy", policyFile, "--kubeconfig", `integration=${bad}`);
+    assert.equal(s2.code, 3);
+    assert.match(
+      s2.stdout,
+      /integration: cluster not read: GET https:\/\/127\.0\.0\.1:\d+\/apis\/.* HTTP 401 \(the credentials are not accepted/,
+    );
+  });
+
+  it("then promoted: trace c reaches live; unknown commit exits 5; an unreadable registry exits 1", async () => {
+    await promote("c");
+    const t = await cli("trace", commit("c"), "--policy", policyFile, "--output", "json");
+    assert.equal(t.code, 0, t.stdout + t.stderr);
+    const j = JSON.parse(t.stdout) as { verdict: string; stable: string; rcTags: string[] };
+    assert.deepEqual([j.verdict, j.stable, j.rcTags], ["live", "0.0.2", ["0.0.2-rc.2"]]);
+    const u = await cli("trace", commit("f"), "--policy", policyFile);
+    assert.equal(u.code, 5);
+    assert.match(u.stdout, /no artifact was built from fffffff/);
+    const down = policyFile + ".down";
+    writeFileSync(down, readFileSync(policyFile, "utf8").replace(reg.host, "127.0.0.1:9"));
+    const s = await cli("status", "--policy", down);
+    assert.equal(s.code, 1);
+    assert.equal(s.stdout, "");
+    assert.match(s.stderr, /registry 127\.0\.0\.1:9: list tags of example-org\/platform\/platform/);
+  });
+});
