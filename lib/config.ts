@@ -130,6 +130,41 @@ export interface PipelineSpec {
   readonly floatingTags: readonly string[];
   /** Extra canary checks. */
   readonly extraChecks: readonly ExtraCheck[];
+  /** The pipeline-stalled watch (a scheduled workflow of the owner stack). */
+  readonly watch: WatchSpec;
+}
+
+/** Thresholds and schedule of the pipeline-stalled watch (`promotion-pipeline:pipeline.watch`). */
+export interface WatchSpec {
+  /** Cron (UTC) of the watch workflow. */
+  readonly schedule: string;
+  /** Hours the newest RC may wait for promotion before the watch raises the alarm. */
+  readonly rcWaitHours: number;
+  /** A pin expiring within this many days raises the alarm. */
+  readonly pinExpiryDays: number;
+}
+
+export const DEFAULT_WATCH: WatchSpec = { schedule: "23 * * * *", rcWaitHours: 24, pinExpiryDays: 3 };
+
+/** Five cron fields of GitHub's schedule syntax (digits, `*`, `/`, `,`, `-`; no names, no seconds). */
+const CRON = /^(\S+\s+){4}\S+$/;
+const CRON_FIELD = /^(\*|\d+(-\d+)?)(\/\d+)?(,(\*|\d+(-\d+)?)(\/\d+)?)*$/;
+
+function parseWatch(c: ProblemCollector, key: string, raw: unknown): WatchSpec {
+  if (raw === undefined || raw === null) return DEFAULT_WATCH;
+  if (!isRecord(raw)) {
+    c.add(key, raw, "must be a mapping.", "write e.g. watch: { rcWaitHours: 24, pinExpiryDays: 3, schedule: \"23 * * * *\" }.");
+    return DEFAULT_WATCH;
+  }
+  const r = new Reader(c, key, raw, ["schedule", "rcWaitHours", "pinExpiryDays"]);
+  let schedule = r.string("schedule", { def: DEFAULT_WATCH.schedule, what: "a five-field cron schedule such as \"23 * * * *\"" }) ?? DEFAULT_WATCH.schedule;
+  if (!CRON.test(schedule.trim()) || !schedule.trim().split(/\s+/).every((f) => CRON_FIELD.test(f))) {
+    c.add(r.key("schedule"), schedule, "is not a five-field cron schedule (minute hour day month weekday; digits, *, /, ',' and -).", "write e.g. \"23 * * * *\" (hourly).");
+    schedule = DEFAULT_WATCH.schedule;
+  }
+  const rcWaitHours = r.int("rcWaitHours", DEFAULT_WATCH.rcWaitHours, 1, 24 * 90);
+  const pinExpiryDays = r.int("pinExpiryDays", DEFAULT_WATCH.pinExpiryDays, 0, 365);
+  return { schedule: schedule.trim(), rcWaitHours, pinExpiryDays };
 }
 
 /** Where this stack's Kubernetes objects go. */
@@ -484,6 +519,7 @@ export function parsePipeline(c: ProblemCollector, raw: unknown): PipelineSpec |
   const r = new Reader(c, key, raw, [
     "registry", "owner", "repository", "artifact", "url", "source", "gate", "registrySecret", "verify",
     "clusters", "ownerStack", "buildPaths", "branch", "startVersion", "keepStable", "floatingTags", "extraChecks",
+    "watch",
   ]);
   const registry = r.string("registry", { required: true, pattern: REGISTRY_HOST, what: "a registry host such as ghcr.io or 127.0.0.1:5000 (no scheme, no path)" });
   const owner = r.string("owner", { required: true, pattern: GH_NAME, what: "a GitHub owner name" });
@@ -533,6 +569,7 @@ export function parsePipeline(c: ProblemCollector, raw: unknown): PipelineSpec |
   const keepStable = r.int("keepStable", 5, 1, 1000);
   const floatingTags = r.stringList("floatingTags", [], TAG_PATTERN, "OCI tags");
   const extraChecks = parseExtraChecks(c, r.key("extraChecks"), raw.extraChecks);
+  const watch = parseWatch(c, r.key("watch"), raw.watch);
   if (!registry || !owner || !repository || url === undefined) return undefined;
   return {
     registry,
@@ -552,6 +589,7 @@ export function parsePipeline(c: ProblemCollector, raw: unknown): PipelineSpec |
     keepStable,
     floatingTags,
     extraChecks,
+    watch,
   };
 }
 

@@ -7,6 +7,8 @@ import type { StackConfig } from "./config";
 import { checkFiles, type GeneratedFile } from "./files";
 import { contentDirectory } from "./workflows/pipeline";
 import { workflowFiles } from "./workflows/files";
+import { emitWorkflow } from "./workflows/emit";
+import { WATCH_WORKFLOW, watchWorkflow } from "./workflows/watch";
 
 /** Where the Canary manifest lives in the platform repository, below the content directory. */
 export function canaryPath(buildPaths: readonly string[]): string {
@@ -21,5 +23,17 @@ export function platformFiles(
   return checkFiles([
     ...workflowFiles(cfg, parts.cli !== undefined ? { cli: parts.cli } : {}),
     { path: canaryPath(cfg.pipeline.buildPaths), content: parts.canaryManifest },
+    watchFile(cfg),
   ]);
+}
+
+/** The pipeline-stalled watch workflow; it reads the pin policy the owner stack delivers. */
+export function watchFile(cfg: StackConfig): GeneratedFile {
+  return {
+    path: WATCH_WORKFLOW,
+    content: emitWorkflow(
+      watchWorkflow(cfg.pipeline, cfg.pins.policyPath),
+      "lib/workflows/watch.ts, from promotion-pipeline:pipeline (watch) in Pulumi.yaml",
+    ),
+  };
 }

@@ -14,6 +14,7 @@ import * as select from "./select";
 import * as stamp from "./stamp";
 import * as status from "./status";
 import * as trace from "./trace";
+import * as watch from "./watch";
 
 export const commands: readonly Command[] = [
   { name: "select", summary: "print the tag Flux selects for a semver constraint (tags on stdin)", module: select },
@@ -26,5 +27,6 @@ export const commands: readonly Command[] = [
   { name: "check-rendered", summary: "compare rendered Kubernetes YAML with the inputs in `pulumi stack export` (drift)", module: checkRendered },
   { name: "status", summary: "where the pipeline stands: per cluster what it selects, pins, runs; the newest RC's wait", module: status },
   { name: "trace", summary: "the journey of one commit: built, integration, validated, stable, live; where it stopped and why", module: trace },
+  { name: "watch", summary: "the pipeline-stalled watch: alarm on a stalled RC, an expiring pin or an unreadable registry; keeps one issue", module: watch },
   { name: "promote-plan", summary: "decide a promotion from a Flux event and the registry listing", module: promote },
 ];

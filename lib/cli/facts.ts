@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { NS, parsePipeline, type ObjectRef } from "../config";
+import { NS, parsePipeline, type ObjectRef, type WatchSpec } from "../config";
 import { ConfigError, ProblemCollector } from "../errors";
 import { loadKubeTarget, defaultKubeconfig, KubeError } from "../kube/client";
 import { observeCluster } from "../kube/observe";
@@ -25,6 +25,8 @@ export interface PipelineFacts {
   readonly source: ObjectRef;
   /** The gate Kustomization. */
   readonly gate: ObjectRef;
+  /** The watch thresholds, when read from a project directory. */
+  readonly watch?: WatchSpec;
 }
 
 const DEFAULT_SOURCE: ObjectRef = { name: "flux-system", namespace: "flux-system" };

@@ -47,7 +47,7 @@ Options:
   --gate <ns>/<name>     with --policy: the gate Kustomization (default
                          flux-system/platform)
   --now <RFC 3339 time>  evaluate at this time instead of the clock (for
-                         reproducible reports)
+                         reproducible reports; also $PROMOTION_NOW)
   -h, --help             this text
 
 Registry credentials (optional): PROMOTION_REGISTRY_USERNAME and
@@ -72,7 +72,11 @@ export const FACT_OPTIONS = {
   now: { type: "string" },
 } as const;
 
-export function parseNow(v: string | undefined): Date {
+/** --now, else $PROMOTION_NOW (tests and reproducible reports), else the clock. */
+export function parseNow(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): Date {
+  const v =
+    flag ??
+    (env.PROMOTION_NOW !== undefined && env.PROMOTION_NOW !== "" ? env.PROMOTION_NOW : undefined);
   if (v === undefined) return new Date();
   const d = new Date(v);
   if (!/^\d{4}-\d{2}-\d{2}T/.test(v) || Number.isNaN(d.getTime()))

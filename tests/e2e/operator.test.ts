@@ -18,6 +18,9 @@ import { validateConfig } from "../../lib/config";
 import { pinsFiles } from "../../lib/pinsFiles";
 import { readCliBundle, workflowFiles } from "../../lib/workflows/files";
 import { BUILD_WORKFLOW, PROMOTE_WORKFLOW } from "../../lib/workflows/pipeline";
+import { watchFile } from "../../lib/platformFiles";
+import { WATCH_WORKFLOW } from "../../lib/workflows/watch";
+import { startGitHubApiMock, type GitHubApiMock } from "../support/githubApi";
 import { canaryManifest, platformCanary } from "../../lib/k8s/canary";
 import { startRegistry, type TestRegistry } from "../support/registry";
 import { tool, TOOLS_BIN } from "../support/tools";
@@ -55,6 +58,7 @@ describe("e2e: promotion status and trace on a registry the workflows built", fu
     message: "Applied revision",
   };
   const digests = new Map<string, string>();
+  let github: GitHubApiMock;
 
   function workspace(name: string): string {
     const ws = join(root, `ws-${name}-${Math.random().toString(36).slice(2, 8)}`);
@@ -162,7 +166,14 @@ describe("e2e: promotion status and trace on a registry the workflows built", fu
       },
       new Date("2026-11-23T12:00:00Z"),
     );
-    files = new Map(workflowFiles(cfg, { cli: readCliBundle() }).map((f) => [f.path, f.content]));
+    files = new Map(
+      [
+        ...workflowFiles(cfg, { cli: readCliBundle() }),
+        ...pinsFiles(cfg).repository,
+        watchFile(cfg),
+      ].map((f) => [f.path, f.content]),
+    );
+    github = await startGitHubApiMock("example-org/platform", PASSWORD);
     policyFile = join(root, "pins-policy.yaml");
     writeFileSync(policyFile, pinsFiles(cfg).policy);
     const bin = join(root, "bin");
@@ -280,6 +291,7 @@ describe("e2e: promotion status and trace on a registry the workflows built", fu
   after(async () => {
     await new Promise<void>((r) => (kube ? kube.close(() => r()) : r()));
     await reg?.stop();
+    await github?.close();
     if (root) rmSync(root, { recursive: true, force: true });
   });
 
@@ -420,5 +432,95 @@ describe("e2e: promotion status and trace on a registry the workflows built", fu
     assert.equal(s.code, 1);
     assert.equal(s.stdout, "");
     assert.match(s.stderr, /registry 127\.0\.0\.1:9: list tags of example-org\/platform\/platform/);
+  });
+
+  /** The generated watch workflow's real run: step, at `hoursLater` hours from now (PROMOTION_NOW). */
+  async function watch(hoursLater: number, policy?: string): Promise<JobResult> {
+    const ws = workspace("watch");
+    if (policy !== undefined) writeFileSync(join(ws, "registry", "pins-policy.yaml"), policy);
+    const c = ctx(ws, "schedule", {});
+    return runJob(files.get(WATCH_WORKFLOW)!, "watch", {
+      ...c,
+      githubEnv: { ...c.githubEnv, GITHUB_API_URL: github.url, GITHUB_RUN_ID: String(hoursLater) },
+      machineEnv: {
+        ...machineEnv,
+        PROMOTION_NOW: new Date(Date.now() + hoursLater * 3_600_000).toISOString(),
+      },
+    });
+  }
+  const openIssues = () => github.issues.filter((i) => i.state === "open");
+
+  it("watch (GitHub's API mocked): clear while nothing waits; an RC waiting 2 h is not stalled; no issue", async () => {
+    const r = await watch(0);
+    ok(r);
+    assert.match(
+      r.log,
+      /clear: no release candidate waits longer than 24h, no pin expires within 3 days/,
+    );
+    assert.match(r.log, /no watch issue is open; nothing to do/);
+    assert.equal(await build("d"), "0.0.3-rc.1");
+    ok(await watch(2));
+    assert.equal(github.issues.length, 0);
+  });
+
+  it("watch: the RC waits 25 h -> the job fails and opens ONE issue; an hour later it is updated, not duplicated", async () => {
+    const r = await watch(25);
+    assert.equal(r.status, "failure");
+    assert.equal(r.steps.at(-1)?.exitCode, 4);
+    assert.match(
+      r.log,
+      /ALARM: Release candidate 0\.0\.3-rc\.1 has waited 25h 0m for promotion \(limit 24h\); the newest stable is still 0\.0\.2/,
+    );
+    assert.match(r.log, /opened issue #1\./);
+    assert.deepEqual(
+      openIssues().map((i) => [i.number, i.title, i.labels]),
+      [[1, "Promotion pipeline stalled", ["pipeline-stalled"]]],
+    );
+    assert.match(
+      openIssues()[0]!.body,
+      /\(\[run\]\(https:\/\/github\.com\/example-org\/platform\/actions\/runs\/25\)\)/,
+    );
+    const again = await watch(26);
+    assert.equal(again.status, "failure");
+    assert.match(again.log, /updated issue #1\./);
+    assert.equal(github.issues.length, 1);
+    assert.match(openIssues()[0]!.body, /waited 26h 0m/);
+    assert.deepEqual(openIssues()[0]!.comments, []);
+  });
+
+  it("watch: the RC is promoted -> clear, the issue is closed with a comment", async () => {
+    await promote("d");
+    const r = await watch(27);
+    ok(r);
+    assert.match(r.log, /closed issue #1\./);
+    assert.equal(openIssues().length, 0);
+    assert.match(github.issues[0]!.comments.at(-1)!, /^Cleared at /);
+  });
+
+  it("watch: the registry cannot be read, or a pin expires within 3 days -> alarm and an issue", async () => {
+    const policy = files.get("registry/pins-policy.yaml")!;
+    const down = await watch(0, policy.replace(reg.host, "127.0.0.1:9"));
+    assert.equal(down.status, "failure");
+    assert.match(
+      down.log,
+      /ALARM: The registry could not be read: registry 127\.0\.0\.1:9: list tags of example-org\/platform\/platform/,
+    );
+    assert.equal(openIssues().length, 1);
+    const day = (h: number) => new Date(Date.now() + h * 3_600_000).toISOString().slice(0, 10);
+    const pinned = policy.replace(
+      /(  - name: live\n    role: live\n    semver: ">= 0\.0\.0"\n    suspended: false\n)/,
+      `$1    pin:\n      tag: 0.0.2\n      reason: "INC-42: 0.0.3 breaks ingress"\n      expires: "${day(24)}"\n`,
+    );
+    assert.notEqual(pinned, policy);
+    const pin = await watch(0, pinned);
+    assert.equal(pin.status, "failure");
+    assert.match(
+      pin.log,
+      /ALARM: The pin of live \(0\.0\.2: INC-42: 0\.0\.3 breaks ingress\) expires on/,
+    );
+    assert.match(pin.log, /updated issue #\d+ \(the alarms changed: commented\)/);
+    assert.equal(openIssues().length, 1);
+    ok(await watch(0));
+    assert.equal(openIssues().length, 0);
   });
 });

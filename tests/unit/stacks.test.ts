@@ -61,6 +61,7 @@ describe("whole program per stack (index.ts under mocks, with the shipped Pulumi
     assert.deepEqual(files, [
       "platform-files-.github/promotion/promotion.mjs",
       "platform-files-.github/workflows/build-platform-artifact.yaml",
+      "platform-files-.github/workflows/pipeline-watch.yaml",
       "platform-files-.github/workflows/tag-validated-artifact.yaml",
       "platform-files-kubernetes/validation/platform-validation.canary.yaml",
       "registry-pins-files-.github/workflows/registry-retention.yaml",
@@ -76,7 +77,7 @@ describe("whole program per stack (index.ts under mocks, with the shipped Pulumi
 
     assert.equal(exports.dispatchEventType, "Kustomization/platform.flux-system");
     assert.equal(exports.role, "integration");
-    assert.equal(Object.keys(exports.deliveredFiles as object).length, 6);
+    assert.equal(Object.keys(exports.deliveredFiles as object).length, 7);
     assert.match(String(exports.pinsPolicyHash), /^[a-f0-9]{64}$/);
 
     const provider8s = resources.find((r) => r.type === "pulumi:providers:kubernetes")!;
