@@ -58,6 +58,8 @@ export interface PromotionRecordFact {
   readonly runUrl?: string;
   /** Who started that run. */
   readonly actor?: string;
+  /** For a rollback: the earlier stable version whose digest was re-released. */
+  readonly rollbackOf?: string;
 }
 
 export interface TraceInput {

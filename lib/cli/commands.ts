@@ -9,6 +9,7 @@ import type { Command } from "./command";
 import * as nextVersion from "./next-version";
 import * as pins from "./pins";
 import * as previewSummary from "./previewSummary";
+import * as record from "./record";
 import * as promote from "./promote";
 import * as select from "./select";
 import * as stamp from "./stamp";
@@ -28,5 +29,6 @@ export const commands: readonly Command[] = [
   { name: "status", summary: "where the pipeline stands: per cluster what it selects, pins, runs; the newest RC's wait", module: status },
   { name: "trace", summary: "the journey of one commit: built, integration, validated, stable, live; where it stopped and why", module: trace },
   { name: "watch", summary: "the pipeline-stalled watch: alarm on a stalled RC, an expiring pin or an unreadable registry; keeps one issue", module: watch },
+  { name: "record", summary: "record a promotion as a GitHub Deployment to live (the promote workflow's last step)", module: record },
   { name: "promote-plan", summary: "decide a promotion from a Flux event and the registry listing", module: promote },
 ];

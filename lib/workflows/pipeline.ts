@@ -17,6 +17,7 @@ import {
   SETUP_ORAS,
 } from "./actions";
 import type { Job, Step, Workflow } from "./model";
+import { withRecord } from "./record";
 
 export const BUILD_WORKFLOW = ".github/workflows/build-platform-artifact.yaml";
 export const PROMOTE_WORKFLOW = ".github/workflows/tag-validated-artifact.yaml";
@@ -332,6 +333,6 @@ export function promoteWorkflow(p: PipelineSpec): Workflow {
       PROMOTION_CLI: CLI_PATH,
     },
     defaults: { run: { shell: "bash" } },
-    jobs: { promote: promoteJob(p) },
+    jobs: { promote: withRecord(promoteJob(p)) },
   };
 }

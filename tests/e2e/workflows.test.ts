@@ -28,6 +28,7 @@ import {
   FLUX_CONTENT_MEDIA_TYPE,
 } from "../../lib/workflows/pipeline";
 import { canaryManifest, platformCanary, VERSION_ANNOTATION } from "../../lib/k8s/canary";
+import { startGitHubApiMock, type GitHubApiMock } from "../support/githubApi";
 import { startRegistry, type TestRegistry } from "../support/registry";
 import { tool, TOOLS_BIN } from "../support/tools";
 import { JobRun, runJob, type JobContext, type JobResult } from "../support/workflowRunner";
@@ -46,6 +47,8 @@ describe("e2e: build and promote workflows on a real registry", function () {
   let files: Map<string, string>;
   let artifact: string;
   let machineEnv: Record<string, string>;
+  /** GitHub's API, mocked (the promote job records each promotion there). */
+  let github: GitHubApiMock;
   /** Every stable, RC and build tag the scenario expects, tag -> digest. */
   const expected = new Map<string, string>();
   const digestOf = new Map<string, string>();
@@ -101,6 +104,7 @@ describe("e2e: build and promote workflows on a real registry", function () {
         GITHUB_SERVER_URL: "https://github.com",
         GITHUB_REPOSITORY: "example-org/platform",
         GITHUB_RUN_ID: "1",
+        GITHUB_API_URL: github.url,
       },
       secrets: { GITHUB_TOKEN: PASSWORD },
       actor: USER,
@@ -159,6 +163,7 @@ describe("e2e: build and promote workflows on a real registry", function () {
     for (const t of ["crane", "oras", "shellcheck"] as const) tool(t);
     root = mkdtempSync(join(tmpdir(), "promotion-e2e-"));
     reg = await startRegistry({ basicAuth: { user: USER, password: PASSWORD } });
+    github = await startGitHubApiMock("example-org/platform", PASSWORD);
     // The workflows exactly as the program generates them, for a pipeline whose registry is this one.
     const cfg = validateConfig(
       {
@@ -196,6 +201,7 @@ describe("e2e: build and promote workflows on a real registry", function () {
 
   after(async () => {
     await reg?.stop();
+    await github?.close();
     if (root) rmSync(root, { recursive: true, force: true });
   });
 

@@ -177,16 +177,29 @@ describe("workflow files", () => {
     );
   });
 
-  it("grant no permission at the top and only contents: read, packages: write to each job", () => {
+  it("grant no permission at the top and only contents: read, packages: write to each job (promote: + deployments: write for its record)", () => {
     for (const f of workflowTexts()) {
       const wf = parse(f.content) as {
         permissions: unknown;
         jobs: Record<string, { permissions: unknown }>;
       };
       assert.deepEqual(wf.permissions, {});
-      for (const j of Object.values(wf.jobs))
-        assert.deepEqual(j.permissions, { contents: "read", packages: "write" });
+      for (const [id, j] of Object.entries(wf.jobs))
+        assert.deepEqual(
+          j.permissions,
+          id === "promote"
+            ? { contents: "read", deployments: "write", packages: "write" }
+            : { contents: "read", packages: "write" },
+        );
     }
+  });
+
+  it("promote: records the promotion last, on promote and no-op only, event data through env", () => {
+    const job = promoteWorkflow(cfg().pipeline).jobs.promote!;
+    const last = job.steps.at(-1)!;
+    assert.equal(last.name, "Record the promotion (GitHub Deployment to live)");
+    assert.equal(last.if, "steps.plan.outputs.action == 'promote' || steps.plan.outputs.action == 'noop'");
+    assert.match("run" in last ? last.run : "", /node "\$PROMOTION_CLI" record --artifact "\$ARTIFACT" --digest "\$DIGEST"/);
   });
 
   it("build: on push to the branch under the build paths and on demand, one build at a time", () => {

@@ -1,0 +1,131 @@
+/**
+ * The record of a promotion, where GitHub users look for one: a GitHub Deployment to the `live`
+ * environment (docs/workflows.md says why a Deployment and not a Release), created by the promote
+ * workflow after it tagged the digest, with a `success` status linking the run. Its payload carries what
+ * `promotion trace` and `status` read back: the digest, the RC, the stable version, the Flux event's
+ * revision and time, and the run.
+ *
+ * Pure: request bodies and the reading of listed deployments. lib/cli/record.ts does the calls.
+ */
+import type { PromotionRecordFact } from "./trace";
+
+export const RECORD_ENVIRONMENT = "live";
+export const RECORD_TASK = "deploy:promotion";
+/** Marks our payloads among other deployments of the repository. */
+export const RECORD_KIND = "promotion-pipeline/v1";
+
+export interface RecordInput {
+  /** The commit the artifact was built from (ref of the deployment); from the manifest's revision. */
+  readonly commit: string;
+  readonly digest: string;
+  readonly version: string;
+  readonly rc?: string;
+  readonly artifact: string;
+  /** `metadata.revision` of the Flux event that promoted it (repository_dispatch only). */
+  readonly fluxRevision?: string;
+  /** `timestamp` of that event. */
+  readonly fluxTimestamp?: string;
+  /** How it was promoted. */
+  readonly trigger: "flux-event" | "manual" | "rollback";
+  readonly runUrl?: string;
+  readonly actor?: string;
+  /** For a rollback: the earlier stable version whose digest this is. */
+  readonly rollbackOf?: string;
+  readonly promotedAt: string;
+}
+
+export interface RecordPayload {
+  readonly kind: typeof RECORD_KIND;
+  readonly digest: string;
+  readonly version: string;
+  readonly rc?: string;
+  readonly artifact: string;
+  readonly fluxRevision?: string;
+  readonly fluxTimestamp?: string;
+  readonly trigger: RecordInput["trigger"];
+  readonly runUrl?: string;
+  readonly actor?: string;
+  readonly rollbackOf?: string;
+  readonly promotedAt: string;
+}
+
+const opt = <K extends string, V>(k: K, v: V | undefined): Partial<Record<K, V>> =>
+  v === undefined ? {} : ({ [k]: v } as Record<K, V>);
+
+/** POST /repos/{repo}/deployments. `required_contexts: []`: the artifact was validated by integration. */
+export function deploymentRequest(r: RecordInput): Record<string, unknown> {
+  const payload: RecordPayload = {
+    kind: RECORD_KIND,
+    digest: r.digest,
+    version: r.version,
+    ...opt("rc", r.rc),
+    artifact: r.artifact,
+    ...opt("fluxRevision", r.fluxRevision),
+    ...opt("fluxTimestamp", r.fluxTimestamp),
+    trigger: r.trigger,
+    ...opt("runUrl", r.runUrl),
+    ...opt("actor", r.actor),
+    ...opt("rollbackOf", r.rollbackOf),
+    promotedAt: r.promotedAt,
+  };
+  return {
+    ref: r.commit,
+    task: RECORD_TASK,
+    environment: RECORD_ENVIRONMENT,
+    auto_merge: false,
+    required_contexts: [],
+    production_environment: true,
+    transient_environment: false,
+    description: `${r.version}${r.rollbackOf ? ` (rollback to ${r.rollbackOf})` : r.rc ? ` from ${r.rc}` : ""}: ${r.digest}`.slice(0, 140),
+    payload,
+  };
+}
+
+/** POST /repos/{repo}/deployments/{id}/statuses. */
+export function deploymentStatusRequest(r: RecordInput): Record<string, unknown> {
+  return {
+    state: "success",
+    environment: RECORD_ENVIRONMENT,
+    ...opt("log_url", r.runUrl),
+    description: `tagged ${r.version}; live picks it up on its next reconcile`.slice(0, 140),
+    auto_inactive: true,
+  };
+}
+
+const isRec = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
+const s = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);
+
+/** Our records among listed deployments (newest first as GitHub lists them); others are skipped. */
+export function recordsOf(deployments: unknown): PromotionRecordFact[] {
+  if (!Array.isArray(deployments)) return [];
+  const out: PromotionRecordFact[] = [];
+  for (const d of deployments as unknown[]) {
+    if (!isRec(d)) continue;
+    const p = typeof d.payload === "string" ? safeJson(d.payload) : d.payload;
+    if (!isRec(p) || p.kind !== RECORD_KIND) continue;
+    const digest = s(p.digest);
+    const version = s(p.version);
+    if (!digest || !version) continue;
+    const creator = isRec(d.creator) ? s(d.creator.login) : undefined;
+    out.push({
+      digest,
+      version,
+      ...opt("rc", s(p.rc)),
+      ...opt("validatedAt", s(p.fluxTimestamp)),
+      ...opt("promotedAt", s(p.promotedAt) ?? s(d.created_at)),
+      ...opt("runUrl", s(p.runUrl)),
+      ...opt("actor", s(p.actor) ?? creator),
+      ...opt("rollbackOf", s(p.rollbackOf)),
+    });
+  }
+  return out;
+}
+
+function safeJson(t: string): unknown {
+  try {
+    return JSON.parse(t);
+  } catch {
+    return undefined;
+  }
+}
