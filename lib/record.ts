@@ -76,7 +76,11 @@ export function deploymentRequest(r: RecordInput): Record<string, unknown> {
     required_contexts: [],
     production_environment: true,
     transient_environment: false,
-    description: `${r.version}${r.rollbackOf ? ` (rollback to ${r.rollbackOf})` : r.rc ? ` from ${r.rc}` : ""}: ${r.digest}`.slice(0, 140),
+    description:
+      `${r.version}${r.rollbackOf ? ` (rollback to ${r.rollbackOf})` : r.rc ? ` from ${r.rc}` : ""}: ${r.digest}`.slice(
+        0,
+        140,
+      ),
     payload,
   };
 }

@@ -10,6 +10,7 @@ import { isSelectionInputError, selectTag } from "./flux/select";
 import { compareParsed, parseFluxVersion, type ParsedVersion } from "./flux/semver";
 import type { PinCluster } from "./pins";
 import { splitRevision } from "./promote";
+import type { PromotionRecordFact } from "./trace";
 
 /** Our own RC tags, as the build writes them: `X.Y.Z-rc.N`. */
 export const RC_TAG = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)-rc\.(0|[1-9]\d*)$/;
@@ -49,6 +50,10 @@ export interface StatusInput {
   readonly now: Date;
   /** Clusters that were read, by name. */
   readonly observed?: ReadonlyMap<string, ClusterObservation>;
+  /** Promotion records read from GitHub (newest first), when a token was given. */
+  readonly records?: readonly PromotionRecordFact[];
+  /** Why the records could not be read. */
+  readonly recordsError?: string;
 }
 
 export interface TagRef {
@@ -120,6 +125,9 @@ export interface PipelineStatus {
   readonly newestRc?: NewestRc;
   readonly newestStable?: TagRef;
   readonly clusters: readonly ClusterStatus[];
+  /** The latest promotions recorded on GitHub (at most 5, newest first), when read. */
+  readonly promotions?: readonly PromotionRecordFact[];
+  readonly promotionsError?: string;
 }
 
 interface Ranked {
@@ -309,6 +317,8 @@ export function computeStatus(input: StatusInput): PipelineStatus {
     ...(newestRc ? { newestRc } : {}),
     ...(stable ? { newestStable: { tag: stable.tag, digest: input.tags.get(stable.tag)! } } : {}),
     clusters,
+    ...(input.records ? { promotions: input.records.slice(0, 5) } : {}),
+    ...(input.recordsError !== undefined ? { promotionsError: input.recordsError } : {}),
   };
 }
 
@@ -391,6 +401,15 @@ export function formatStatus(s: PipelineStatus): string {
     ]);
   }
   lines.push(table(rows));
+  if (s.promotions || s.promotionsError !== undefined) {
+    lines.push("", "promotions (GitHub Deployments to live, newest first):");
+    if (s.promotionsError !== undefined) lines.push(`  cannot read them: ${s.promotionsError}`);
+    else if (s.promotions!.length === 0) lines.push("  none recorded");
+    for (const p of s.promotions ?? [])
+      lines.push(
+        `  ${p.version}${p.rollbackOf ? ` (rollback to ${p.rollbackOf})` : p.rc ? ` from ${p.rc}` : ""}  ${shortDigest(p.digest)}  ${p.promotedAt ?? "?"}${p.actor ? `  by ${p.actor}` : ""}${p.runUrl ? `  ${p.runUrl}` : ""}`,
+      );
+  }
   const notes: string[] = [];
   for (const c of s.clusters) {
     if (c.pin) {

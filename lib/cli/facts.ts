@@ -17,6 +17,9 @@ import { OciRegistryReader } from "../registry/oci";
 import { mapLimit, readTagDigests, type RegistryReader } from "../registry/types";
 import type { ClusterObservation } from "../status";
 import { UsageError } from "./command";
+import { GitHubClient, GitHubError } from "../github/client";
+import { recordsOf, RECORD_ENVIRONMENT } from "../record";
+import type { PromotionRecordFact } from "../trace";
 
 /** The pipeline as these commands need it. */
 export interface PipelineFacts {
@@ -190,3 +193,40 @@ export async function observeClusters(
   );
   return out;
 }
+
+/** Promotion records from GitHub when --github <owner/repo> is given (token: GITHUB_TOKEN or GH_TOKEN). */
+export async function readRecords(
+  repository: string | undefined,
+  github: (repository: string) => GitHubClient | string,
+): Promise<{ records?: PromotionRecordFact[]; recordsError?: string }> {
+  if (repository === undefined) return {};
+  const gh = github(repository);
+  if (typeof gh === "string") return { recordsError: gh };
+  try {
+    return {
+      records: recordsOf(
+        await gh.call("GET", `/deployments?environment=${RECORD_ENVIRONMENT}&per_page=100`),
+      ),
+    };
+  } catch (e) {
+    if (e instanceof GitHubError) return { recordsError: e.message };
+    throw e;
+  }
+}
+
+export type GitHubFactory = (repository: string) => GitHubClient | string;
+
+export const githubFromEnv: GitHubFactory = (repository) => {
+  const token = process.env.GITHUB_TOKEN ?? process.env.GH_TOKEN;
+  if (!token) return "--github needs a token in GITHUB_TOKEN or GH_TOKEN";
+  try {
+    return new GitHubClient({
+      api: process.env.GITHUB_API_URL ?? "https://api.github.com",
+      repository,
+      token,
+    });
+  } catch (e) {
+    if (e instanceof GitHubError) throw new UsageError(`--github: ${e.message}`);
+    throw e;
+  }
+};

@@ -8,7 +8,13 @@ import { parseArgs } from "node:util";
 import { DIGEST_PATTERN } from "../config";
 import { clientFromEnv, GitHubError, runUrlFromEnv, type GitHubClient } from "../github/client";
 import { splitRevision } from "../promote";
-import { deploymentRequest, deploymentStatusRequest, recordsOf, RECORD_ENVIRONMENT, type RecordInput } from "../record";
+import {
+  deploymentRequest,
+  deploymentStatusRequest,
+  recordsOf,
+  RECORD_ENVIRONMENT,
+  type RecordInput,
+} from "../record";
 import { annotationsOf, REVISION_ANNOTATION, type ManifestReader } from "../registry/manifest";
 import { OciRegistryReader } from "../registry/oci";
 import { RegistryError } from "../registry/types";
@@ -50,14 +56,20 @@ const defaultDeps: RecordDeps = {
   manifests: (host) => {
     const user = process.env.PROMOTION_REGISTRY_USERNAME;
     const password = process.env.PROMOTION_REGISTRY_PASSWORD;
-    return new OciRegistryReader({ host, ...(user && password !== undefined ? { credentials: { username: user, password } } : {}) });
+    return new OciRegistryReader({
+      host,
+      ...(user && password !== undefined ? { credentials: { username: user, password } } : {}),
+    });
   },
   env: process.env,
   now: () => new Date(),
 };
 
 /** The Flux event's revision and time, when the run was a repository_dispatch; checked, never trusted. */
-function fluxFacts(eventName: string, eventFile: string): { fluxRevision?: string; fluxTimestamp?: string } {
+function fluxFacts(
+  eventName: string,
+  eventFile: string,
+): { fluxRevision?: string; fluxTimestamp?: string } {
   if (eventName !== "repository_dispatch") return {};
   let e: unknown;
   try {
@@ -65,8 +77,13 @@ function fluxFacts(eventName: string, eventFile: string): { fluxRevision?: strin
   } catch {
     return {};
   }
-  const p = (e as { client_payload?: { metadata?: { revision?: unknown }; timestamp?: unknown } } | null)?.client_payload;
-  const rev = typeof p?.metadata?.revision === "string" && splitRevision(p.metadata.revision) ? p.metadata.revision : undefined;
+  const p = (
+    e as { client_payload?: { metadata?: { revision?: unknown }; timestamp?: unknown } } | null
+  )?.client_payload;
+  const rev =
+    typeof p?.metadata?.revision === "string" && splitRevision(p.metadata.revision)
+      ? p.metadata.revision
+      : undefined;
   const ts = typeof p?.timestamp === "string" && TIME.test(p.timestamp) ? p.timestamp : undefined;
   return { ...(rev ? { fluxRevision: rev } : {}), ...(ts ? { fluxTimestamp: ts } : {}) };
 }
@@ -75,7 +92,11 @@ export function run(argv: readonly string[], io: CommandIo): Promise<number> {
   return runWith(argv, io, defaultDeps);
 }
 
-export async function runWith(argv: readonly string[], io: CommandIo, deps: RecordDeps): Promise<number> {
+export async function runWith(
+  argv: readonly string[],
+  io: CommandIo,
+  deps: RecordDeps,
+): Promise<number> {
   const { values } = parseArgs({
     args: [...argv],
     options: {
@@ -89,17 +110,24 @@ export async function runWith(argv: readonly string[], io: CommandIo, deps: Reco
     strict: true,
     allowPositionals: false,
   });
-  const missing = ["artifact", "digest", "version", "event", "event-name"].filter((k) => values[k as keyof typeof values] === undefined);
+  const missing = ["artifact", "digest", "version", "event", "event-name"].filter(
+    (k) => values[k as keyof typeof values] === undefined,
+  );
   if (missing.length > 0) throw new UsageError(`missing --${missing.join(", --")}.`);
   const digest = values.digest!;
   const version = values.version!;
   const rollbackOf = values["rollback-of"];
-  if (!DIGEST_PATTERN.test(digest)) throw new UsageError(`--digest ${JSON.stringify(digest)} is not sha256:<64 hex>.`);
-  if (!VERSION.test(version)) throw new UsageError(`--version ${JSON.stringify(version)} is not X.Y.Z.`);
+  if (!DIGEST_PATTERN.test(digest))
+    throw new UsageError(`--digest ${JSON.stringify(digest)} is not sha256:<64 hex>.`);
+  if (!VERSION.test(version))
+    throw new UsageError(`--version ${JSON.stringify(version)} is not X.Y.Z.`);
   if (rollbackOf !== undefined && !VERSION.test(rollbackOf))
     throw new UsageError(`--rollback-of ${JSON.stringify(rollbackOf)} is not X.Y.Z.`);
   const m = /^([^/]+)\/(.+)$/.exec(values.artifact!);
-  if (!m) throw new UsageError(`--artifact ${JSON.stringify(values.artifact)} is not <host>/<repository>.`);
+  if (!m)
+    throw new UsageError(
+      `--artifact ${JSON.stringify(values.artifact)} is not <host>/<repository>.`,
+    );
   const [, host, repository] = m as unknown as [string, string, string];
   const gh = deps.github();
   if (typeof gh === "string") {
@@ -107,10 +135,14 @@ export async function runWith(argv: readonly string[], io: CommandIo, deps: Reco
     return EXIT_NONE;
   }
   try {
-    const existing = recordsOf(await gh.call("GET", `/deployments?environment=${RECORD_ENVIRONMENT}&per_page=100`));
+    const existing = recordsOf(
+      await gh.call("GET", `/deployments?environment=${RECORD_ENVIRONMENT}&per_page=100`),
+    );
     const found = existing.find((r) => r.digest === digest && r.version === version);
     if (found) {
-      io.stdout(`already recorded: ${version} ${digest}${found.runUrl ? ` by ${found.runUrl}` : ""}\n`);
+      io.stdout(
+        `already recorded: ${version} ${digest}${found.runUrl ? ` by ${found.runUrl}` : ""}\n`,
+      );
       return EXIT_OK;
     }
     const ann = annotationsOf((await deps.manifests(host).manifest(repository, digest)).manifest);
@@ -128,7 +160,12 @@ export async function runWith(argv: readonly string[], io: CommandIo, deps: Reco
       ...(rcAnn !== undefined && RC.test(rcAnn) ? { rc: rcAnn } : {}),
       artifact: values.artifact!,
       ...fluxFacts(values["event-name"]!, values.event!),
-      trigger: rollbackOf !== undefined ? "rollback" : values["event-name"] === "repository_dispatch" ? "flux-event" : "manual",
+      trigger:
+        rollbackOf !== undefined
+          ? "rollback"
+          : values["event-name"] === "repository_dispatch"
+            ? "flux-event"
+            : "manual",
       ...(runUrl ? { runUrl } : {}),
       ...(actor && /^[A-Za-z0-9[\]_.-]+$/.test(actor) ? { actor } : {}),
       ...(rollbackOf !== undefined ? { rollbackOf } : {}),
@@ -136,11 +173,18 @@ export async function runWith(argv: readonly string[], io: CommandIo, deps: Reco
     };
     const d = await gh.call<{ id: number }>("POST", "/deployments", deploymentRequest(input));
     await gh.call("POST", `/deployments/${d.id}/statuses`, deploymentStatusRequest(input));
-    io.stdout(`recorded: deployment ${d.id} to ${RECORD_ENVIRONMENT}: ${version} ${digest} (commit ${commit.slice(0, 7)})\n`);
+    io.stdout(
+      `recorded: deployment ${d.id} to ${RECORD_ENVIRONMENT}: ${version} ${digest} (commit ${commit.slice(0, 7)})\n`,
+    );
     return EXIT_OK;
   } catch (e) {
     if (e instanceof GitHubError || e instanceof RegistryError) {
-      io.stderr(annotation("error", `the tags are in place, but the promotion record failed: ${e.message}. Re-run the workflow: it records a promotion it finds already tagged.`));
+      io.stderr(
+        annotation(
+          "error",
+          `the tags are in place, but the promotion record failed: ${e.message}. Re-run the workflow: it records a promotion it finds already tagged.`,
+        ),
+      );
       return EXIT_NONE;
     }
     throw e;

@@ -8,8 +8,11 @@ import { RegistryError } from "../registry/types";
 import { computeStatus, formatStatus, newestRcTag, type PipelineStatus } from "../status";
 import { EXIT_NONE, EXIT_OK, EXIT_USAGE, UsageError, type CommandIo } from "./command";
 import {
+  githubFromEnv,
   loadFacts,
   observeClusters,
+  readRecords,
+  type GitHubFactory,
   ociRegistry,
   perCluster,
   readRegistry,
@@ -18,7 +21,7 @@ import {
 } from "./facts";
 
 export const usage =
-  "status [--policy <file> | --dir <project dir>] [--output text|json] [--kubeconfig <cluster>=<file>]... [--context <cluster>=<context>]...";
+  "status [--policy <file> | --dir <project dir>] [--output text|json] [--kubeconfig <cluster>=<file>]... [--context <cluster>=<context>]... [--github <owner/repo>]";
 
 export const help = `Usage: promotion ${usage}
 
@@ -46,6 +49,9 @@ Options:
                          flux-system/flux-system)
   --gate <ns>/<name>     with --policy: the gate Kustomization (default
                          flux-system/platform)
+  --github <owner/repo>  also list the promotions recorded on GitHub (the
+                         promote workflow's Deployments to live); the token is
+                         GITHUB_TOKEN or GH_TOKEN (read access to deployments)
   --now <RFC 3339 time>  evaluate at this time instead of the clock (for
                          reproducible reports; also $PROMOTION_NOW)
   -h, --help             this text
@@ -70,6 +76,7 @@ export const FACT_OPTIONS = {
   kubeconfig: { type: "string", multiple: true },
   context: { type: "string", multiple: true },
   now: { type: "string" },
+  github: { type: "string" },
 } as const;
 
 /** --now, else $PROMOTION_NOW (tests and reproducible reports), else the clock. */
@@ -98,7 +105,8 @@ export async function gatherStatus(
   facts: PipelineFacts,
   registry: RegistryFactory,
   now: Date,
-  kube: { kubeconfig?: readonly string[]; context?: readonly string[] },
+  kube: { kubeconfig?: readonly string[]; context?: readonly string[]; github?: string },
+  githubOf: GitHubFactory = githubFromEnv,
 ): Promise<PipelineStatus> {
   const names = facts.policy.clusters.map((c) => c.name);
   const kubeconfigs = perCluster("kubeconfig", kube.kubeconfig ?? [], names);
@@ -109,7 +117,9 @@ export async function gatherStatus(
     return rc !== undefined ? [t.get(rc)!] : [];
   });
   const observed = await observeClusters(facts, kubeconfigs, contexts);
+  const records = await readRecords(kube.github, githubOf);
   return computeStatus({
+    ...records,
     registry: facts.policy.registry,
     repository: facts.policy.repository,
     clusters: facts.policy.clusters,
@@ -128,6 +138,7 @@ export async function runWith(
   argv: readonly string[],
   io: CommandIo,
   registry: RegistryFactory,
+  githubOf: GitHubFactory = githubFromEnv,
 ): Promise<number> {
   const { values } = parseArgs({
     args: [...argv],
@@ -146,7 +157,7 @@ export async function runWith(
   }
   let status: PipelineStatus;
   try {
-    status = await gatherStatus(facts, registry, now, values);
+    status = await gatherStatus(facts, registry, now, values, githubOf);
   } catch (e) {
     if (e instanceof RegistryError) {
       io.stderr(`promotion status: ${e.message}\n`);

@@ -7,17 +7,20 @@ import { RegistryError } from "../registry/types";
 import { EXIT_CODES, formatTrace, traceCommit, TraceInputError, type Trace } from "../trace";
 import { EXIT_NONE, EXIT_USAGE, UsageError, type CommandIo } from "./command";
 import {
+  githubFromEnv,
   loadFacts,
   observeClusters,
   ociRegistry,
   perCluster,
+  readRecords,
   readRegistry,
+  type GitHubFactory,
   type RegistryFactory,
 } from "./facts";
 import { FACT_OPTIONS, parseNow, singles } from "./status";
 
 export const usage =
-  "trace <commit-sha> [--policy <file> | --dir <project dir>] [--output text|json] [--rc-wait-hours <n>] [--kubeconfig <cluster>=<file>]... [--context <cluster>=<context>]...";
+  "trace <commit-sha> [--policy <file> | --dir <project dir>] [--output text|json] [--rc-wait-hours <n>] [--kubeconfig <cluster>=<file>]... [--context <cluster>=<context>]... [--github <owner/repo>]";
 
 export const help = `Usage: promotion ${usage}
 
@@ -29,8 +32,9 @@ stage it did NOT reach with the likely reason: superseded by a newer RC,
 failed the gate (needs --kubeconfig for integration), stalled (waiting longer
 than --rc-wait-hours), stale, live pinned, ...
 
-Options: --policy, --dir, --kubeconfig, --context, --source, --gate, --now as
-for \`promotion status\`, and
+Options: --policy, --dir, --kubeconfig, --context, --source, --gate, --now,
+--github as for \`promotion status\` (with --github, the validation and
+promotion times and the run come from the promotion record), and
   --output text|json     a report (default) or JSON
   --rc-wait-hours <n>    hours an RC may wait for the gate before it counts as
                          stalled (default 24)
@@ -50,6 +54,7 @@ export async function runWith(
   argv: readonly string[],
   io: CommandIo,
   registry: RegistryFactory,
+  githubOf: GitHubFactory = githubFromEnv,
 ): Promise<number> {
   const { values, positionals } = parseArgs({
     args: [...argv],
@@ -88,7 +93,11 @@ export async function runWith(
       },
     );
     const observed = await observeClusters(facts, kubeconfigs, contexts);
+    const { records, recordsError } = await readRecords(values.github, githubOf);
+    if (recordsError !== undefined)
+      io.stderr(`promotion trace: promotion records not read: ${recordsError}\n`);
     trace = traceCommit({
+      ...(records ? { records } : {}),
       commit,
       tags,
       created,

@@ -94,6 +94,8 @@ describe("e2e: promotion status and trace on a registry the workflows built", fu
         GITHUB_SERVER_URL: "https://github.com",
         GITHUB_REPOSITORY: "example-org/platform",
         GITHUB_RUN_ID: "1",
+        GITHUB_API_URL: github.url,
+        GITHUB_ACTOR: USER,
       },
       secrets: { GITHUB_TOKEN: PASSWORD },
       actor: USER,
@@ -135,6 +137,8 @@ describe("e2e: promotion status and trace on a registry the workflows built", fu
           ...machineEnv,
           PROMOTION_REGISTRY_USERNAME: USER,
           PROMOTION_REGISTRY_PASSWORD: PASSWORD,
+          GITHUB_API_URL: github.url,
+          GITHUB_TOKEN: PASSWORD,
         },
         stdio: ["ignore", "pipe", "pipe"],
       });
@@ -324,6 +328,43 @@ describe("e2e: promotion status and trace on a registry the workflows built", fu
     assert.deepEqual(
       [j.newestRc.tag, j.newestRc.promotedAs, j.newestRc.waiting],
       ["0.0.1-rc.1", "0.0.1", false],
+    );
+    // The promote job recorded it: one Deployment to live, ref = the commit, payload = the facts.
+    assert.equal(github.deployments.length, 1);
+    const d = github.deployments[0]!;
+    assert.deepEqual([d.environment, d.ref, d.task], ["live", commit("a"), "deploy:promotion"]);
+    assert.deepEqual(d.payload, {
+      kind: "promotion-pipeline/v1",
+      digest: digests.get("a"),
+      version: "0.0.1",
+      rc: "0.0.1-rc.1",
+      artifact: `${reg.host}/example-org/platform/platform`,
+      trigger: "manual",
+      runUrl: "https://github.com/example-org/platform/actions/runs/1",
+      actor: USER,
+      promotedAt: (d.payload as { promotedAt: string }).promotedAt,
+    });
+    assert.deepEqual(
+      d.statuses.map((x) => [x.state, x.log_url]),
+      [["success", "https://github.com/example-org/platform/actions/runs/1"]],
+    );
+    const tg = await cli(
+      "trace",
+      commit("a"),
+      "--policy",
+      policyFile,
+      "--github",
+      "example-org/platform",
+    );
+    assert.equal(tg.code, 0, tg.stderr);
+    assert.match(
+      tg.stdout,
+      /stable {7}reached {6}\d{4}-\d\d-\d\dT\S+ {2}0\.0\.1 by https:\/\/github\.com\/example-org\/platform\/actions\/runs\/1 \(ci-bot\)\n/,
+    );
+    const sg = await cli("status", "--policy", policyFile, "--github", "example-org/platform");
+    assert.match(
+      sg.stdout,
+      /promotions \(GitHub Deployments to live, newest first\):\n {2}0\.0\.1 from 0\.0\.1-rc\.1 {2}sha256:[0-9a-f]{12} {2}\S+ {2}by ci-bot {2}https:\/\/github\.com\/example-org\/platform\/actions\/runs\/1\n/,
     );
     assert.deepEqual(
       j.clusters.map((c) => [c.name, c.selects.tag]),

@@ -94,7 +94,7 @@ export async function startGitHubApiMock(
       }
       if (req.method === "POST" && path === "/issues") {
         const i: MockIssue = {
-          number: issues.length + deployments.length + 1,
+          number: issues.length + 1,
           title: String(body.title),
           body: str(body.body),
           labels: (body.labels as string[]) ?? [],

@@ -198,8 +198,14 @@ describe("workflow files", () => {
     const job = promoteWorkflow(cfg().pipeline).jobs.promote!;
     const last = job.steps.at(-1)!;
     assert.equal(last.name, "Record the promotion (GitHub Deployment to live)");
-    assert.equal(last.if, "steps.plan.outputs.action == 'promote' || steps.plan.outputs.action == 'noop'");
-    assert.match("run" in last ? last.run : "", /node "\$PROMOTION_CLI" record --artifact "\$ARTIFACT" --digest "\$DIGEST"/);
+    assert.equal(
+      last.if,
+      "steps.plan.outputs.action == 'promote' || steps.plan.outputs.action == 'noop'",
+    );
+    assert.match(
+      "run" in last ? last.run : "",
+      /node "\$PROMOTION_CLI" record --artifact "\$ARTIFACT" --digest "\$DIGEST"/,
+    );
   });
 
   it("build: on push to the branch under the build paths and on demand, one build at a time", () => {
