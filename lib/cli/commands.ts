@@ -10,6 +10,7 @@ import * as nextVersion from "./next-version";
 import * as pins from "./pins";
 import * as previewSummary from "./previewSummary";
 import * as record from "./record";
+import * as rollback from "./rollback";
 import * as promote from "./promote";
 import * as select from "./select";
 import * as stamp from "./stamp";
@@ -30,5 +31,6 @@ export const commands: readonly Command[] = [
   { name: "trace", summary: "the journey of one commit: built, integration, validated, stable, live; where it stopped and why", module: trace },
   { name: "watch", summary: "the pipeline-stalled watch: alarm on a stalled RC, an expiring pin or an unreadable registry; keeps one issue", module: watch },
   { name: "record", summary: "record a promotion as a GitHub Deployment to live (the promote workflow's last step)", module: record },
+  { name: "rollback-plan", summary: "plan rollback_to=X.Y.Z: that version's digest gets the next patch version (no tag moves)", module: rollback },
   { name: "promote-plan", summary: "decide a promotion from a Flux event and the registry listing", module: promote },
 ];

@@ -18,6 +18,7 @@ import {
 } from "./actions";
 import type { Job, Step, Workflow } from "./model";
 import { withRecord } from "./record";
+import { withRollback } from "./rollback";
 
 export const BUILD_WORKFLOW = ".github/workflows/build-platform-artifact.yaml";
 export const PROMOTE_WORKFLOW = ".github/workflows/tag-validated-artifact.yaml";
@@ -97,7 +98,7 @@ const READ_TAGS = (file: string, allowMissing: boolean): string[] => [
 
 const node = (args: string): string => `node "$PROMOTION_CLI" ${args}`;
 
-function setupSteps(tools: { oras: boolean }, sparse: boolean): Step[] {
+export function setupSteps(tools: { oras: boolean }, sparse: boolean): Step[] {
   return [
     {
       name: "Check out",
@@ -306,6 +307,10 @@ function promoteJob(p: PipelineSpec): Job {
 
 /** The promote workflow: the exact digest integration validated gets validated-<sha> and X.Y.Z. */
 export function promoteWorkflow(p: PipelineSpec): Workflow {
+  return withRollback(promoteWorkflowBase(p), p);
+}
+
+function promoteWorkflowBase(p: PipelineSpec): Workflow {
   return {
     name: "Tag validated artifact",
     on: {

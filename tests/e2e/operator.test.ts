@@ -10,7 +10,15 @@
  */
 import { strict as assert } from "node:assert";
 import { execFileSync, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from "node:fs";
+import {
+  appendFileSync,
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { createServer, type Server } from "node:https";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -147,7 +155,12 @@ describe("e2e: promotion status and trace on a registry the workflows built", fu
       child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
       child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
       child.once("error", reject);
-      child.once("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+      child.once("close", (code) => {
+        // DAY2_TRANSCRIPT=<file>: keeps every command and its output (README's day-2 section quotes it).
+        if (process.env.DAY2_TRANSCRIPT)
+          appendFileSync(process.env.DAY2_TRANSCRIPT, `$ promotion ${args.join(" ")}\n${stdout}${stderr}(exit ${code})\n\n`);
+        resolve({ code: code ?? -1, stdout, stderr });
+      });
     });
   }
 

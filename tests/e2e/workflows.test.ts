@@ -444,6 +444,65 @@ describe("e2e: build and promote workflows on a real registry", function () {
     assert.equal(l.get("0.0.1"), l.get("0.0.1-rc.2"));
     assert.equal(l.get("0.0.2"), l.get("0.0.2-rc.2"));
   });
+
+  /** A manual run of the promote workflow with rollback_to, for the job `job`. */
+  function rollback(version: string, job = "rollback"): Promise<JobResult> {
+    return runJob(
+      files.get(PROMOTE_WORKFLOW)!,
+      job,
+      ctx(workspace("rollback", false), "workflow_dispatch", {
+        inputs: { artifact_sha: "", digest: "", rollback_to: version },
+      }),
+    );
+  }
+
+  it("rollback_to=0.0.1: its digest becomes 0.0.3 (next patch above 0.0.2), no tag moves, recorded; the promote job skips", async () => {
+    const skipped = await rollback("0.0.1", "promote");
+    assert.equal(skipped.status, "skipped");
+    const before = github.deployments.length;
+    const r = await rollback("0.0.1");
+    ok(r);
+    assert.deepEqual(
+      [r.outputs.plan?.action, r.outputs.plan?.version, r.outputs.plan?.rollback_of],
+      ["rollback", "0.0.3", "0.0.1"],
+    );
+    expected.set("0.0.3", digestOf.get("b")!);
+    assertRegistry();
+    assert.equal(github.deployments.length, before + 1);
+    const d = github.deployments.at(-1)!;
+    assert.deepEqual(
+      [d.environment, d.ref, (d.payload as { rollbackOf: string; trigger: string; version: string }).rollbackOf],
+      ["live", commit("b"), "0.0.1"],
+    );
+    assert.equal((d.payload as { trigger: string }).trigger, "rollback");
+    // The next build continues above the rollback.
+    const next = await build(commit("f"));
+    ok(next);
+    assert.equal(next.outputs.plan?.version, "0.0.4-rc.1");
+    for (const t of ["0.0.4-rc.1", "sha-fffffff", "integration-fffffff"]) expected.set(t, next.outputs.push!.digest!);
+    assertRegistry();
+  });
+
+  it("rollback_to is refused for a version that does not exist, one never validated, and hostile input; nothing changes", async () => {
+    const missing = await rollback("0.0.9");
+    assert.equal(missing.status, "failure");
+    assert.match(missing.log, /::error::refuse: version 0\.0\.9 does not exist in the registry/);
+    // A stable tag someone added by hand to an RC that never passed integration.
+    crane("tag", `${artifact}@${digestOf.get("c")}`, "0.0.0");
+    expected.set("0.0.0", digestOf.get("c")!);
+    const unvalidated = await rollback("0.0.0");
+    assert.equal(unvalidated.status, "failure");
+    assert.match(unvalidated.log, /::error::refuse: 0\.0\.0 \(sha256:[0-9a-f]{64}\) was never validated/);
+    const marker = join(root, "pwned-rollback");
+    const evil = await rollback(`0.0.1$(touch ${marker})`);
+    assert.equal(evil.status, "failure");
+    assert.ok(!existsSync(marker));
+    assert.equal(
+      [unvalidated, missing, evil].every((r) => r.steps.find((s) => s.name.startsWith("Tag the earlier"))?.status === "skipped"),
+      true,
+    );
+    assertRegistry();
+  });
 });
 
 describe("e2e: test registry lifecycle", () => {

@@ -114,7 +114,9 @@ describe("workflow files", () => {
 
   it("parse with GitHub's own workflow parser without errors", async () => {
     for (const f of workflowTexts()) {
-      assert.deepEqual(await githubParserErrors(f), { errors: [], jobs: 1 }, f.path);
+      // The promote workflow has the promote job and the rollback_to job.
+      const jobs = f.path === PROMOTE_WORKFLOW ? 2 : 1;
+      assert.deepEqual(await githubParserErrors(f), { errors: [], jobs }, f.path);
     }
   });
 
@@ -187,7 +189,7 @@ describe("workflow files", () => {
       for (const [id, j] of Object.entries(wf.jobs))
         assert.deepEqual(
           j.permissions,
-          id === "promote"
+          id === "promote" || id === "rollback"
             ? { contents: "read", deployments: "write", packages: "write" }
             : { contents: "read", packages: "write" },
         );
@@ -227,6 +229,7 @@ describe("workflow files", () => {
     assert.deepEqual(Object.keys(wf.on.workflow_dispatch?.inputs ?? {}), [
       "artifact_sha",
       "digest",
+      "rollback_to",
     ]);
     assert.deepEqual(wf.jobs.promote?.concurrency, {
       group: "promotion-promote",
@@ -236,6 +239,25 @@ describe("workflow files", () => {
     assert.deepEqual(promoteWorkflow(other.pipeline).on.repository_dispatch?.types, [
       "Kustomization/apps.gitops",
     ]);
+  });
+
+  it("rollback_to: its own job, serialised with promotions; the promote job skips such runs", () => {
+    const wf = promoteWorkflow(cfg().pipeline);
+    assert.equal(
+      wf.jobs.promote?.if,
+      "github.event_name == 'workflow_dispatch' && github.event.inputs.rollback_to == '' || github.event.client_payload.severity == 'info'",
+    );
+    const rb = wf.jobs.rollback!;
+    assert.equal(rb.if, "github.event_name == 'workflow_dispatch' && github.event.inputs.rollback_to");
+    assert.deepEqual(rb.concurrency, wf.jobs.promote?.concurrency);
+    assert.deepEqual(
+      rb.steps.map((s) => s.name).slice(-3),
+      [
+        "Plan the rollback",
+        "Tag the earlier digest with the new version (no tag moves)",
+        "Record the promotion (GitHub Deployment to live)",
+      ],
+    );
   });
 
   it("promote retags by digest and never builds", () => {

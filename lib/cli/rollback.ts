@@ -1,0 +1,75 @@
+/**
+ * `promotion rollback-plan`: the promote workflow's `rollback_to` decision. Reads the registry itself,
+ * prints `key=value` lines for $GITHUB_OUTPUT and the reason as an annotation. Exit 0: roll back;
+ * 1: refused (the run fails, visibly) or the registry could not be read; 2: bad usage.
+ */
+import { parseArgs } from "node:util";
+import { readTagDigests, RegistryError } from "../registry/types";
+import { planRollback, rollbackOutputs } from "../rollback";
+import { annotation, type CommandIo } from "./actionsIo";
+import { EXIT_NONE, EXIT_OK, UsageError } from "./command";
+import { ociRegistry, type RegistryFactory } from "./facts";
+
+export const usage = "rollback-plan --artifact <host/repository> --version <X.Y.Z>";
+
+export const help = `Usage: promotion ${usage}
+
+Plans a rollback without a pin: the digest of the earlier stable version
+<X.Y.Z> gets the next patch version above the highest stable (a new tag; no
+tag moves), so live and integration both return to it through the normal
+path. Refused when the version does not exist, was never validated
+(no validated-<commit> on its digest), or is already the newest stable's
+content. Prints action=rollback|refuse, digest, version, rollback_of.
+
+Registry credentials: PROMOTION_REGISTRY_USERNAME, PROMOTION_REGISTRY_PASSWORD.
+
+Exit codes: 0 roll back; 1 refused, or the registry could not be read; 2 bad usage.`;
+
+export function run(argv: readonly string[], io: CommandIo): Promise<number> {
+  return runWith(argv, io, ociRegistry);
+}
+
+export async function runWith(
+  argv: readonly string[],
+  io: CommandIo,
+  registry: RegistryFactory,
+): Promise<number> {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: { artifact: { type: "string" }, version: { type: "string" } },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (values.artifact === undefined || values.version === undefined)
+    throw new UsageError("give --artifact <host/repository> and --version <X.Y.Z>.");
+  const m = /^([^/]+)\/(.+)$/.exec(values.artifact);
+  if (!m)
+    throw new UsageError(
+      `--artifact ${JSON.stringify(values.artifact)} is not <host>/<repository>.`,
+    );
+  const reader = registry({
+    registry: m[1]!,
+    repository: m[2]!,
+    lines: "",
+    clusters: [],
+    floatingTags: [],
+    keepStable: 1,
+    startVersion: "0.0.1",
+    retention: [],
+  });
+  let listing: Map<string, string>;
+  try {
+    listing = await readTagDigests(reader, m[2]!);
+  } catch (e) {
+    if (!(e instanceof RegistryError)) throw e;
+    io.stdout("action=refuse\n");
+    io.stderr(annotation("error", `cannot read the registry: ${e.message}`));
+    return EXIT_NONE;
+  }
+  const plan = planRollback(listing, values.version.trim());
+  io.stdout(rollbackOutputs(plan));
+  io.stderr(
+    annotation(plan.action === "refuse" ? "error" : "notice", `${plan.action}: ${plan.reason}`),
+  );
+  return plan.action === "refuse" ? EXIT_NONE : EXIT_OK;
+}
