@@ -198,9 +198,13 @@ export function traceCommit(input: TraceInput): Trace {
     stages.push({
       name: "integration",
       reached: true,
-      detail: validated
-        ? `validated by integration's gate${record?.validatedAt ? "" : " (time unknown without the promotion record)"}`
-        : "(promoted without validated-<7>)",
+      detail: !validated
+        ? "(promoted without validated-<7>)"
+        : record
+          ? record.validatedAt
+            ? "validated by integration's gate (the Flux event's time)"
+            : "validated; promoted by hand (no Flux event time in the record)"
+          : "validated by integration's gate (time: with --github, from the promotion record)",
       ...(record?.validatedAt ? { at: record.validatedAt } : {}),
     });
   } else if (selectedBy.length === 0) {

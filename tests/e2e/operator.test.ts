@@ -158,7 +158,10 @@ describe("e2e: promotion status and trace on a registry the workflows built", fu
       child.once("close", (code) => {
         // DAY2_TRANSCRIPT=<file>: keeps every command and its output (README's day-2 section quotes it).
         if (process.env.DAY2_TRANSCRIPT)
-          appendFileSync(process.env.DAY2_TRANSCRIPT, `$ promotion ${args.join(" ")}\n${stdout}${stderr}(exit ${code})\n\n`);
+          appendFileSync(
+            process.env.DAY2_TRANSCRIPT,
+            `$ promotion ${args.join(" ")}\n${stdout}${stderr}(exit ${code})\n\n`,
+          );
         resolve({ code: code ?? -1, stdout, stderr });
       });
     });
@@ -493,7 +496,7 @@ describe("e2e: promotion status and trace on a registry the workflows built", fu
     const ws = workspace("watch");
     if (policy !== undefined) writeFileSync(join(ws, "registry", "pins-policy.yaml"), policy);
     const c = ctx(ws, "schedule", {});
-    return runJob(files.get(WATCH_WORKFLOW)!, "watch", {
+    const r = await runJob(files.get(WATCH_WORKFLOW)!, "watch", {
       ...c,
       githubEnv: { ...c.githubEnv, GITHUB_API_URL: github.url, GITHUB_RUN_ID: String(hoursLater) },
       machineEnv: {
@@ -501,6 +504,12 @@ describe("e2e: promotion status and trace on a registry the workflows built", fu
         PROMOTION_NOW: new Date(Date.now() + hoursLater * 3_600_000).toISOString(),
       },
     });
+    if (process.env.DAY2_TRANSCRIPT)
+      appendFileSync(
+        process.env.DAY2_TRANSCRIPT,
+        `[watch workflow, ${hoursLater}h later]\n${r.log}\n\n`,
+      );
+    return r;
   }
   const openIssues = () => github.issues.filter((i) => i.state === "open");
 
