@@ -471,7 +471,11 @@ describe("e2e: build and promote workflows on a real registry", function () {
     assert.equal(github.deployments.length, before + 1);
     const d = github.deployments.at(-1)!;
     assert.deepEqual(
-      [d.environment, d.ref, (d.payload as { rollbackOf: string; trigger: string; version: string }).rollbackOf],
+      [
+        d.environment,
+        d.ref,
+        (d.payload as { rollbackOf: string; trigger: string; version: string }).rollbackOf,
+      ],
       ["live", commit("b"), "0.0.1"],
     );
     assert.equal((d.payload as { trigger: string }).trigger, "rollback");
@@ -479,7 +483,8 @@ describe("e2e: build and promote workflows on a real registry", function () {
     const next = await build(commit("f"));
     ok(next);
     assert.equal(next.outputs.plan?.version, "0.0.4-rc.1");
-    for (const t of ["0.0.4-rc.1", "sha-fffffff", "integration-fffffff"]) expected.set(t, next.outputs.push!.digest!);
+    for (const t of ["0.0.4-rc.1", "sha-fffffff", "integration-fffffff"])
+      expected.set(t, next.outputs.push!.digest!);
     assertRegistry();
   });
 
@@ -492,13 +497,18 @@ describe("e2e: build and promote workflows on a real registry", function () {
     expected.set("0.0.0", digestOf.get("c")!);
     const unvalidated = await rollback("0.0.0");
     assert.equal(unvalidated.status, "failure");
-    assert.match(unvalidated.log, /::error::refuse: 0\.0\.0 \(sha256:[0-9a-f]{64}\) was never validated/);
+    assert.match(
+      unvalidated.log,
+      /::error::refuse: 0\.0\.0 \(sha256:[0-9a-f]{64}\) was never validated/,
+    );
     const marker = join(root, "pwned-rollback");
     const evil = await rollback(`0.0.1$(touch ${marker})`);
     assert.equal(evil.status, "failure");
     assert.ok(!existsSync(marker));
     assert.equal(
-      [unvalidated, missing, evil].every((r) => r.steps.find((s) => s.name.startsWith("Tag the earlier"))?.status === "skipped"),
+      [unvalidated, missing, evil].every(
+        (r) => r.steps.find((s) => s.name.startsWith("Tag the earlier"))?.status === "skipped",
+      ),
       true,
     );
     assertRegistry();
