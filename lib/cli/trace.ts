@@ -37,7 +37,8 @@ Options: --policy, --dir, --kubeconfig, --context, --source, --gate, --now,
 promotion times and the run come from the promotion record), and
   --output text|json     a report (default) or JSON
   --rc-wait-hours <n>    hours an RC may wait for the gate before it counts as
-                         stalled (default 24)
+                         stalled (default: pipeline.watch.rcWaitHours with
+                         --dir, else 24)
 
 Exit codes:
   0  on live (live runs or selects it, or ran it and has moved on)
@@ -66,10 +67,10 @@ export async function runWith(
   const output = values.output ?? "text";
   if (output !== "text" && output !== "json")
     throw new UsageError(`--output must be text or json, not ${JSON.stringify(output)}.`);
-  const waitRaw = values["rc-wait-hours"] ?? "24";
-  if (!/^\d+$/.test(waitRaw) || Number(waitRaw) < 1)
+  const waitFlag = values["rc-wait-hours"];
+  if (waitFlag !== undefined && (!/^\d+$/.test(waitFlag) || Number(waitFlag) < 1))
     throw new UsageError(
-      `--rc-wait-hours must be a whole number of hours >= 1, not ${JSON.stringify(waitRaw)}.`,
+      `--rc-wait-hours must be a whole number of hours >= 1, not ${JSON.stringify(waitFlag)}.`,
     );
   const now = parseNow(values.now);
   const facts = loadFacts(singles(values));
@@ -103,7 +104,8 @@ export async function runWith(
       created,
       clusters: facts.policy.clusters,
       now,
-      rcWaitHours: Number(waitRaw),
+      // Default: pipeline.watch.rcWaitHours with --dir, else 24 (the watch's default).
+      rcWaitHours: waitFlag !== undefined ? Number(waitFlag) : (facts.watch?.rcWaitHours ?? 24),
       observed,
     });
   } catch (e) {

@@ -1,4 +1,5 @@
 import { strict as assert } from "node:assert";
+import { runWith } from "../../lib/cli/trace";
 import { EXIT_CODES, formatTrace, traceCommit, type TraceInput } from "../../lib/trace";
 import { buildHistory, shortSha, tagMap } from "../support/history";
 
@@ -134,5 +135,19 @@ describe("trace (pure)", () => {
     assert.equal(t.stoppedAt, "built");
     assert.equal(EXIT_CODES[t.verdict], 5);
     assert.throws(() => trace("xyz"), /commit "xyz" is not a commit SHA \(7 to 40 hex\)/);
+  });
+});
+
+describe("promotion trace (CLI usage)", () => {
+  const io = { stdout: () => undefined, stderr: () => undefined, stdin: () => Promise.resolve("") };
+  const never = () => {
+    throw new Error("the registry must not be read on a usage error");
+  };
+  it("a bad --rc-wait-hours or no commit is a usage error, before any read", async () => {
+    await assert.rejects(
+      runWith(["abcdef0", "--rc-wait-hours", "0"], io, never),
+      /--rc-wait-hours must be a whole number of hours >= 1, not "0"\./,
+    );
+    await assert.rejects(runWith([], io, never), /give exactly one commit SHA\./);
   });
 });
