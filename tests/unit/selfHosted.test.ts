@@ -531,7 +531,7 @@ describe("registry login in the generated workflows (registryCredentials)", () =
 /** The kubernetes SDK's Secret wraps `stringData` as a secret (sig key + value) even for a public CA. */
 function unsecret(v: unknown): unknown {
   const SIG = "4dabf18193072939515e22adb298388d";
-  return v && typeof v === "object" && SIG in v ? (v as { value: unknown }).value : v;
+  return v && typeof v === "object" && SIG in v ? (v as unknown as { value: unknown }).value : v;
 }
 
 describe("components: the CA Secrets are declared beside their objects", () => {
