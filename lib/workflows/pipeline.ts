@@ -16,7 +16,7 @@ import {
   SETUP_NODE,
   SETUP_ORAS,
 } from "./actions";
-import type { Job, Permissions, Step, Workflow } from "./model";
+import { isRunStep, type Job, type Permissions, type Step, type Workflow } from "./model";
 
 export const BUILD_WORKFLOW = ".github/workflows/build-platform-artifact.yaml";
 export const PROMOTE_WORKFLOW = ".github/workflows/tag-validated-artifact.yaml";
@@ -186,6 +186,25 @@ function setupSteps(p: PipelineSpec, tools: { oras: boolean }, sparse: boolean):
   ];
 }
 
+/**
+ * `registryInsecure: true` (plain-HTTP registry): every crane call gets `--insecure` (go-containerregistry's
+ * `name.Insecure`, the same switch source-controller's `parseRepository` sets for `spec.insecure`) and every
+ * oras call `--plain-http`. Nothing changes otherwise, so the default workflows keep their bytes.
+ */
+export function plainHttp(run: string): string {
+  return run
+    .replace(/\bcrane (ls|tag|digest|auth login) /g, "crane --insecure $1 ")
+    .replace(/\boras (login|push) /g, "oras $1 --plain-http ");
+}
+
+function forRegistry(p: PipelineSpec, job: Job): Job {
+  if (!p.registryInsecure) return job;
+  return {
+    ...job,
+    steps: job.steps.map((st) => (isRunStep(st) ? { ...st, run: plainHttp(st.run) } : st)),
+  };
+}
+
 function buildJob(p: PipelineSpec): Job {
   const contentDir = contentDirectory(p.buildPaths);
   return {
@@ -287,7 +306,7 @@ export function buildWorkflow(p: PipelineSpec): Workflow {
       PROMOTION_CLI: CLI_PATH,
     },
     defaults: { run: { shell: "bash" } },
-    jobs: { build: buildJob(p) },
+    jobs: { build: forRegistry(p, buildJob(p)) },
   };
 }
 
@@ -386,6 +405,6 @@ export function promoteWorkflow(p: PipelineSpec): Workflow {
       PROMOTION_CLI: CLI_PATH,
     },
     defaults: { run: { shell: "bash" } },
-    jobs: { promote: promoteJob(p) },
+    jobs: { promote: forRegistry(p, promoteJob(p)) },
   };
 }

@@ -480,7 +480,11 @@ describe("e2e: registry login with the configured secret names (registryCredenti
   let root: string;
   let bin: string;
 
-  function generated(host: string, registryCredentials: unknown): Map<string, string> {
+  function generated(
+    host: string,
+    registryCredentials: unknown,
+    extra: Record<string, unknown> = {},
+  ): Map<string, string> {
     const cfg = validateConfig(
       {
         stack: "integration",
@@ -490,6 +494,7 @@ describe("e2e: registry login with the configured secret names (registryCredenti
           repository: "platform",
           registryCredentials,
           clusters: { integration: { role: "integration" }, live: { role: "live" } },
+          ...extra,
         },
         dispatchTokenSecret: "github-dispatch-token",
       },
@@ -504,6 +509,7 @@ describe("e2e: registry login with the configured secret names (registryCredenti
     sha: string,
     secrets: Record<string, string>,
     event: [string, unknown] = ["push", { ref: "refs/heads/main", after: sha }],
+    orasWrapper = true,
   ): Promise<JobResult> {
     const ws = mkdtempSync(join(root, "ws-"));
     for (const [p, content] of files) {
@@ -532,7 +538,7 @@ describe("e2e: registry login with the configured secret names (registryCredenti
       actor: "github-actions[bot]",
       machineEnv: {
         PATH: [
-          bin,
+          ...(orasWrapper ? [bin] : []),
           TOOLS_BIN,
           dirname(process.execPath),
           "/usr/local/bin",
@@ -668,5 +674,21 @@ describe("e2e: registry login with the configured secret names (registryCredenti
       "integration-ccccccc",
       "sha-ccccccc",
     ]);
+  });
+
+  it("registryInsecure: the workflows' own --plain-http / --insecure reach a plain-HTTP registry (no oras wrapper)", async () => {
+    const files = generated(openReg.host, "none", { registryInsecure: true });
+    const plain = await run(files, "build", commit("d"), { GITHUB_TOKEN: "x" }, undefined, false);
+    assert.equal(plain.status, "success", plain.log);
+    assert.ok(tags(openReg.host, false).includes("sha-ddddddd"));
+    // The same build without registryInsecure fails: oras speaks https to a plain-HTTP registry.
+    const secure = generated(openReg.host, "none");
+    const failed = await run(secure, "build", commit("e"), { GITHUB_TOKEN: "x" }, undefined, false);
+    assert.equal(failed.status, "failure");
+    assert.equal(
+      failed.steps.find((st) => st.status === "failure")?.name,
+      "Push the release candidate",
+    );
+    assert.ok(!tags(openReg.host, false).includes("sha-eeeeeee"));
   });
 });

@@ -503,12 +503,35 @@ describe("registry login in the generated workflows (registryCredentials)", () =
     assert.deepEqual(a, b);
   });
 
+  it("registryInsecure: every crane call gets --insecure and every oras call --plain-http; otherwise none", () => {
+    const runs = (c: StackConfig) =>
+      texts(c).flatMap((f) =>
+        Object.values((parse(f.content) as Wf).jobs).flatMap((j) =>
+          j.steps.flatMap((st) => (st.run ? [st.run] : [])),
+        ),
+      );
+    const insecure = runs(cfg({ registryInsecure: true })).join("\n");
+    const calls = (text: string, tool: string) =>
+      text.match(new RegExp(`\\b${tool} [a-z-]+`, "g")) ?? [];
+    assert.ok(calls(insecure, "crane").length >= 8, insecure);
+    assert.ok(
+      calls(insecure, "crane").every((x) => x === "crane --insecure"),
+      calls(insecure, "crane").join(","),
+    );
+    assert.deepEqual(calls(insecure, "oras"), ["oras login", "oras push"]);
+    assert.match(insecure, /oras login --plain-http "\$REGISTRY"/);
+    assert.match(insecure, /oras push --plain-http "\$ARTIFACT:\$RC_TAG"/);
+    const secure = runs(cfg()).join("\n");
+    assert.doesNotMatch(secure, /--insecure|--plain-http/);
+  });
+
   it("every variant passes GitHub's parser and actionlint (shellcheck included)", async function () {
     this.timeout(120_000);
     const variants = [
       cfg(),
       cfg({ registryCredentials: "none" }),
       cfg({ registryCredentials: { usernameSecret: "NEXUS_USER", passwordSecret: "NEXUS_TOKEN" } }),
+      cfg({ registryInsecure: true }),
     ];
     for (const c of variants) {
       for (const f of texts(c))
