@@ -586,6 +586,34 @@ describe("flux: the real Flux controllers carry a release candidate from the reg
     );
   });
 
+  it("the registry's CA is what source-controller trusts: the same source without certSecretRef fails TLS verification", async function () {
+    const k = integration.kube;
+    const probe = {
+      apiVersion: SOURCE.api,
+      kind: SOURCE.kind,
+      metadata: { name: "no-ca-probe", namespace: FLUX_NAMESPACE },
+      spec: {
+        interval: "1m",
+        url: `oci://${artifact}`,
+        ref: { semver: ">= 0.0.0-0" },
+        secretRef: { name: "registry-credentials" },
+      },
+    };
+    await k.apply(probe, "promotion-pipeline-test");
+    const ready = await waitFor(
+      "the probe OCIRepository to fail",
+      async () => {
+        const o = await k.get(SOURCE.api, SOURCE.kind, FLUX_NAMESPACE, "no-ca-probe");
+        const c = condition(o, "Ready");
+        return c?.status === "False" ? c : undefined;
+      },
+      60_000,
+      500,
+    );
+    assert.match(ready.message ?? "", /certificate|x509|tls|https/i, `unexpected failure: ${ready.message}`);
+    await k.delete(SOURCE.api, SOURCE.kind, FLUX_NAMESPACE, "no-ca-probe");
+  });
+
   let unhealthy: { tag: string; digest: string };
 
   it("2. unhealthy: an RC whose canary fails is never dispatched, no stable tag moves, live keeps the old version (canary-checker stand-in)", async function () {
