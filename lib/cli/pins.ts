@@ -14,9 +14,9 @@ import { ConfigError, ProblemCollector } from "../errors";
 import { formatGhcr, formatGhcrOutput, formatLines, formatReport } from "../pins";
 import { attachPins, parsePinsConfig, readPinsFromStackFiles } from "../pinsConfig";
 import { expandPolicy, parsePolicy, policyOf, type PinsPolicy } from "../pinsPolicy";
-import { OciRegistryReader } from "../registry/oci";
 import { RegistryError, readTagDigests, type RegistryReader } from "../registry/types";
 import { parseArgs } from "./args";
+import { readerFromEnv } from "./registryEnv";
 import { EXIT_NONE, EXIT_OK, EXIT_USAGE, UsageError, type CommandIo } from "./command";
 
 export const usage =
@@ -69,14 +69,7 @@ function projectValue(config: Record<string, unknown>, key: string): unknown {
 /** Reads the registry; injected by tests. */
 export type ReaderFactory = (policy: PinsPolicy) => RegistryReader;
 
-const ociReader: ReaderFactory = (policy) => {
-  const user = process.env.PROMOTION_REGISTRY_USERNAME;
-  const password = process.env.PROMOTION_REGISTRY_PASSWORD;
-  return new OciRegistryReader({
-    host: policy.registry,
-    ...(user && password !== undefined ? { credentials: { username: user, password } } : {}),
-  });
-};
+const ociReader: ReaderFactory = (policy) => readerFromEnv(policy.registry);
 
 /** The policy of a Pulumi project directory, or a message for stderr. */
 function policyFromDir(dir: string): PinsPolicy | string {

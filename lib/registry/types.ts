@@ -1,9 +1,22 @@
-/** Read access to an OCI registry: what the pin allowlist needs, nothing more. */
+/** A manifest as the promotion and the allowlist read it: its digest and its annotations. */
+export interface ManifestInfo {
+  readonly digest: string;
+  /** `annotations` of the manifest (string values only); empty when it has none. */
+  readonly annotations: Readonly<Record<string, string>>;
+  readonly mediaType?: string;
+}
+
+/** Read access to an OCI registry: what the pin allowlist and the promotion need, nothing more. */
 export interface RegistryReader {
   /** Every tag of `repo` (all pages). Throws, never returns an empty list, when the registry cannot answer. */
   listTags(repo: string): Promise<string[]>;
   /** The manifest digest `tag` points at (`sha256:<hex>`). Throws when it cannot be read. */
   digestOf(repo: string, tag: string): Promise<string>;
+  /**
+   * The manifest a tag or digest names, with its annotations (one GET). Optional: a reader without it
+   * makes the allowlist read every tag's digest, as before.
+   */
+  manifestOf?(repo: string, ref: string): Promise<ManifestInfo>;
 }
 
 /** A registry failure: names the registry and the step, so a cleaner never proceeds on a partial answer. */
