@@ -20,7 +20,6 @@ import {
   type PromoteRequest,
   type PromotionRegistry,
 } from "../promote";
-import { OciRegistryReader } from "../registry/oci";
 import { RegistryError, type RegistryReader } from "../registry/types";
 import { annotation, type CommandIo } from "./actionsIo";
 import { CREDENTIALS_HELP, readerFromEnv, splitArtifact } from "./registryEnv";
@@ -54,7 +53,7 @@ export function promotionRegistry(reader: RegistryReader, repository: string): P
     listTags: () => reader.listTags(repository),
     digestOf: (tag) => reader.digestOf(repository, tag),
     manifestOf: async (ref) => {
-      if (reader instanceof OciRegistryReader) return reader.manifestIfExists(repository, ref);
+      if (reader.manifestIfExists) return reader.manifestIfExists(repository, ref);
       if (!reader.manifestOf)
         throw new Error("internal: the registry reader cannot read manifests");
       return reader.manifestOf(repository, ref);

@@ -17,6 +17,8 @@ export interface RegistryReader {
    * makes the allowlist read every tag's digest, as before.
    */
   manifestOf?(repo: string, ref: string): Promise<ManifestInfo>;
+  /** Like manifestOf, but `undefined` for a tag or digest the registry does not have (404). Optional. */
+  manifestIfExists?(repo: string, ref: string): Promise<ManifestInfo | undefined>;
 }
 
 /** A registry failure: names the registry and the step, so a cleaner never proceeds on a partial answer. */
