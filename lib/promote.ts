@@ -9,7 +9,7 @@
 import { DIGEST_PATTERN } from "./config";
 import { compareParsed, parseFluxVersion, type ParsedVersion } from "./flux/semver";
 import { commitOfRevision, OCI_REVISION, OCI_VERSION } from "./registry/annotations";
-import type { ManifestInfo } from "./registry/types";
+import { mapLimit, type ManifestInfo } from "./registry/types";
 import { parseRevision, VersionError } from "./versions";
 
 /** What started the run: a Flux event relayed by repository_dispatch, or a person (workflow_dispatch). */
@@ -436,7 +436,7 @@ export async function readPromotionListing(
   const top = highestStableOf(names);
   if (top !== undefined) wants.add(top);
   const todo = [...wants].filter((t) => names.has(t) && !listing.has(t)).sort();
-  const digests = await Promise.all(todo.map((t) => registry.digestOf(t)));
+  const digests = await mapLimit(todo, todo.length, (t) => registry.digestOf(t));
   todo.forEach((t, i) => listing.set(t, digests[i]!));
   return listing;
 }

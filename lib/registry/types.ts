@@ -33,7 +33,10 @@ export class RegistryError extends Error {
   }
 }
 
-/** Runs `fn` over `items` with at most `limit` calls in flight; keeps input order; fails on the first error. */
+/**
+ * Runs `fn` over `items` with at most `limit` calls in flight; keeps input order; fails with the first
+ * error, once the calls already in flight have settled (none is left running behind a failure).
+ */
 export async function mapLimit<T, R>(
   items: readonly T[],
   limit: number,
@@ -42,6 +45,7 @@ export async function mapLimit<T, R>(
   const out = new Array<R>(items.length);
   let next = 0;
   let failed = false;
+  let first: { error: unknown } | undefined;
   const worker = async (): Promise<void> => {
     while (!failed && next < items.length) {
       const i = next++;
@@ -49,12 +53,13 @@ export async function mapLimit<T, R>(
         out[i] = await fn(items[i] as T, i);
       } catch (e) {
         failed = true;
-        throw e;
+        first ??= { error: e };
       }
     }
   };
   const n = Math.max(1, Math.min(limit, items.length));
   await Promise.all(Array.from({ length: n }, () => worker()));
+  if (first) throw first.error;
   return out;
 }
 

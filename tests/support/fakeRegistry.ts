@@ -177,6 +177,10 @@ export async function startFakeRegistry(opts: FakeRegistryOptions): Promise<Fake
       json(res, 429, { errors: [{ code: "TOOMANYREQUESTS" }] }, { "retry-after": `${retryAfter}` });
       return;
     }
+    if (/^\/v2\/.+\/tags\/list$/.test(url.pathname) && url.pathname !== `/v2/${repo}/tags/list`) {
+      json(res, 404, { errors: [{ code: "NAME_UNKNOWN", message: "repository name not known" }] });
+      return;
+    }
     if (url.pathname === "/v2/" || url.pathname === "/v2") {
       json(res, 200, {});
       return;
@@ -276,7 +280,7 @@ export async function startFakeRegistry(opts: FakeRegistryOptions): Promise<Fake
     counts,
     log,
     tags,
-    total: () => Object.values(counts).reduce((a: number, b: number) => a + b, 0),
+    total: () => (Object.values(counts) as number[]).reduce((a, b) => a + b, 0),
     reset() {
       for (const k of Object.keys(counts) as (keyof RequestCounts)[]) counts[k] = 0;
       log.length = 0;
