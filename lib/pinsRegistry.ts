@@ -20,6 +20,7 @@
  */
 import { protectedTags } from "./pins";
 import { expandPolicy, type PinsPolicy } from "./pinsPolicy";
+import { PackagesUnavailable } from "./registry/ghcrPackages";
 import { commitOfRevision, OCI_REVISION, OCI_VERSION } from "./registry/annotations";
 import { mapLimit, type ManifestInfo, type RegistryReader } from "./registry/types";
 
@@ -33,6 +34,8 @@ export interface PinsRead {
   readonly listed: number;
   readonly heads: number;
   readonly manifests: number;
+  /** Why the Packages API was not used, when it was asked for. */
+  readonly note?: string;
 }
 
 export interface PinsReadOptions {
@@ -85,10 +88,21 @@ export async function readPinsTags(
     listed: names.length,
     heads,
     manifests,
+    ...(note !== undefined ? { note } : {}),
   });
 
+  let note: string | undefined;
+  let versions: Map<string, string[]> | undefined;
   if (opts.packageVersions) {
-    const versions = await opts.packageVersions();
+    try {
+      versions = await opts.packageVersions();
+    } catch (e) {
+      // Only a refusal before anything was read falls back; a failure half way fails closed.
+      if (!(e instanceof PackagesUnavailable)) throw e;
+      note = `${e.message}; reading the registry's manifests instead.`;
+    }
+  }
+  if (versions) {
     const onVersion = new Map<string, string>();
     for (const [digest, tags] of versions) for (const t of tags) onVersion.set(t, digest);
     const listed = new Set(names);
@@ -149,5 +163,6 @@ export async function readPinsTags(
     listed: names.length,
     heads,
     manifests,
+    ...(note !== undefined ? { note } : {}),
   };
 }

@@ -175,14 +175,15 @@ export async function runWith(
   }
 
   let tags: Map<string, string>;
+  let note: string | undefined;
   try {
     const packageVersions = packagesOf(policy);
-    tags = (
-      await readPinsTags(policy, readerOf(policy), {
-        exhaustive: a.booleans.has("exhaustive"),
-        ...(packageVersions ? { packageVersions } : {}),
-      })
-    ).tags;
+    const read = await readPinsTags(policy, readerOf(policy), {
+      exhaustive: a.booleans.has("exhaustive"),
+      ...(packageVersions ? { packageVersions } : {}),
+    });
+    tags = read.tags;
+    note = read.note;
   } catch (e) {
     if (e instanceof RegistryError) {
       io.stderr(
@@ -223,6 +224,7 @@ export async function runWith(
       throw new Error(`unknown format ${String(never)}`);
     }
   }
+  if (note !== undefined) io.stderr(`warning: packages-api: ${note}\n`);
   for (const h of allow.hazards) io.stderr(`${h.severity}: ${h.kind}: ${h.message}\n`);
   return a.booleans.has("strict") && allow.hazards.some((h) => h.severity === "error")
     ? EXIT_NONE

@@ -27,6 +27,12 @@ export interface GhcrPackagesOptions {
 }
 
 const DIGEST = /^sha256:[a-f0-9]{64}$/;
+
+/**
+ * The API refused the token or does not know the package on the FIRST page (401, 403 that is not a rate
+ * limit, 404 under both /orgs and /users): nothing was read, so a caller may read the registry instead.
+ */
+export class PackagesUnavailable extends RegistryError {}
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 
 /** digest -> tags of every version of the package (untagged versions included, with no tags). */
@@ -83,6 +89,14 @@ export async function ghcrPackageVersions(
         await sleep(Math.max(base * 2 ** (attempt - 1), after ?? 0));
         continue;
       }
+      if ((res.status === 401 || res.status === 403) && /\(\w+, page 1\)$/.test(step)) {
+        await res.body?.cancel();
+        throw new PackagesUnavailable(
+          "ghcr.io",
+          step,
+          `HTTP ${res.status}: the token may not read the package through the API`,
+        );
+      }
       if (!res.ok && res.status !== 404) {
         const text = (await res.text()).slice(0, 300);
         fail(
@@ -113,7 +127,13 @@ export async function ghcrPackageVersions(
           missing = true;
           break;
         }
-        fail(step, "HTTP 404: no such package, or the token may not read it");
+        if (page === 1)
+          throw new PackagesUnavailable(
+            "ghcr.io",
+            step,
+            "HTTP 404: no such package, or the token may not read it",
+          );
+        fail(step, "HTTP 404: the package vanished while it was being listed");
       }
       const text = await res.text();
       let body: unknown;

@@ -493,6 +493,23 @@ describe("registry at scale: against a registry on 127.0.0.1", function () {
         formatLines(expandPolicy(policy, again.tags), "x/y"),
         formatLines(expandPolicy(policy, new Map(api.tags)), "x/y"),
       );
+      // A token the API refuses, or a package it does not know: nothing was read, so the registry is read.
+      const refused = await readPinsTags(policy, reader(api.host), {
+        packageVersions: () =>
+          ghcrPackageVersions({
+            owner: "nobody",
+            packageName: "platform/platform",
+            token: "t",
+            apiUrl: `http://${api.host}`,
+          }),
+      });
+      assert.equal(refused.mode, "selective");
+      assert.match(refused.note ?? "", /HTTP 404: no such package, or the token may not read it/);
+      assert.equal(
+        formatLines(expandPolicy(policy, refused.tags), "x/y"),
+        formatLines(expandPolicy(policy, new Map(api.tags)), "x/y"),
+      );
+      // Failing after the first page is not a refusal: fail closed.
       api.failFrom(3);
       await assert.rejects(
         versions(),
