@@ -72,7 +72,13 @@ export async function readPinsTags(
 ): Promise<PinsRead> {
   const repo = policy.repository;
   const limit = opts.concurrency ?? 8;
-  const names = [...new Set(await reader.listTags(repo))].sort();
+  // The tag listing and the Packages API are independent: read both at once.
+  const [tagList, fromApi] = await Promise.allSettled([
+    reader.listTags(repo),
+    opts.packageVersions ? opts.packageVersions() : Promise.resolve(undefined),
+  ]);
+  if (tagList.status === "rejected") throw tagList.reason;
+  const names = [...new Set(tagList.value)].sort();
   let heads = 0;
   let manifests = 0;
   const known = new Map<string, string>();
@@ -93,15 +99,11 @@ export async function readPinsTags(
 
   let note: string | undefined;
   let versions: Map<string, string[]> | undefined;
-  if (opts.packageVersions) {
-    try {
-      versions = await opts.packageVersions();
-    } catch (e) {
-      // Only a refusal before anything was read falls back; a failure half way fails closed.
-      if (!(e instanceof PackagesUnavailable)) throw e;
-      note = `${e.message}; reading the registry's manifests instead.`;
-    }
-  }
+  if (fromApi.status === "fulfilled") versions = fromApi.value;
+  else if (fromApi.reason instanceof PackagesUnavailable) {
+    // Only a refusal before anything was read falls back; a failure half way fails closed.
+    note = `${fromApi.reason.message}; reading the registry's manifests instead.`;
+  } else throw fromApi.reason;
   if (versions) {
     const onVersion = new Map<string, string>();
     for (const [digest, tags] of versions) for (const t of tags) onVersion.set(t, digest);

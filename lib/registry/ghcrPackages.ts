@@ -6,8 +6,8 @@
  * retries a 429, a 5xx or a rate-limited 403 (honouring `Retry-After`), then throws a RegistryError; a
  * partial list is never returned.
  */
-import { nextLink, retryAfterMs } from "./oci";
-import { RegistryError } from "./types";
+import { nextLink, relLink, retryAfterMs } from "./oci";
+import { mapLimit, RegistryError } from "./types";
 
 export interface GhcrPackagesOptions {
   /** The package owner (organisation or user): `example-org` of `ghcr.io/example-org/platform/platform`. */
@@ -24,6 +24,8 @@ export interface GhcrPackagesOptions {
   readonly maxRetryAfterMs?: number;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly timeoutMs?: number;
+  /** Pages in flight at once once the last page is known (default 8). */
+  readonly concurrency?: number;
 }
 
 const DIGEST = /^sha256:[a-f0-9]{64}$/;
@@ -108,6 +110,30 @@ export async function ghcrPackageVersions(
     }
   }
 
+  /** Adds one page's versions to `out`; anything malformed fails closed. */
+  async function readPage(res: Response, step: string, out: Map<string, string[]>): Promise<void> {
+    const text = await res.text();
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      fail(step, `response is not JSON: ${text.slice(0, 200)}`);
+    }
+    if (!Array.isArray(body)) fail(step, `response is not a list: ${text.slice(0, 200)}`);
+    for (const v of body as unknown[]) {
+      const name = (v as { name?: unknown } | null)?.name;
+      const tags = (v as { metadata?: { container?: { tags?: unknown } } } | null)?.metadata
+        ?.container?.tags;
+      if (typeof name !== "string" || !DIGEST.test(name))
+        fail(step, `a version's name ${JSON.stringify(name)} is not a sha256 digest`);
+      if (!Array.isArray(tags) || tags.some((t) => typeof t !== "string" || !TAG.test(t)))
+        fail(step, `version ${name as string} has no list of valid tags`);
+      out.set(name as string, [
+        ...new Set([...(out.get(name as string) ?? []), ...(tags as string[])]),
+      ]);
+    }
+  }
+
   // An organisation's package is under /orgs, a user's under /users: a 404 on the first /orgs page
   // means "not an organisation"; any other 404 is an error.
   for (const kind of ["orgs", "users"] as const) {
@@ -135,27 +161,28 @@ export async function ghcrPackageVersions(
           );
         fail(step, "HTTP 404: the package vanished while it was being listed");
       }
-      const text = await res.text();
-      let body: unknown;
-      try {
-        body = JSON.parse(text);
-      } catch {
-        fail(step, `response is not JSON: ${text.slice(0, 200)}`);
+      await readPage(res, step, out);
+      const link = res.headers.get("link");
+      const next = nextLink(link, url);
+      const last = relLink(link, "last", url);
+      const lastPage = last === undefined ? NaN : Number(new URL(last).searchParams.get("page"));
+      if (page === 1 && next !== undefined && Number.isInteger(lastPage) && lastPage > 1) {
+        // GitHub announces the last page: read pages 2..last in parallel (bounded), not one by one.
+        const pages = Array.from({ length: lastPage - 1 }, (_, i) => i + 2);
+        await mapLimit(pages, opts.concurrency ?? 8, async (n) => {
+          const u = new URL(url!);
+          u.searchParams.set("page", String(n));
+          const pstep = `list package versions of ${where} (${kind}, page ${n})`;
+          const r = await get(u.toString(), pstep);
+          if (r.status === 404) {
+            await r.body?.cancel();
+            fail(pstep, "HTTP 404: the package vanished while it was being listed");
+          }
+          await readPage(r, pstep, out);
+        });
+        break;
       }
-      if (!Array.isArray(body)) fail(step, `response is not a list: ${text.slice(0, 200)}`);
-      for (const v of body as unknown[]) {
-        const name = (v as { name?: unknown } | null)?.name;
-        const tags = (v as { metadata?: { container?: { tags?: unknown } } } | null)?.metadata
-          ?.container?.tags;
-        if (typeof name !== "string" || !DIGEST.test(name))
-          fail(step, `a version's name ${JSON.stringify(name)} is not a sha256 digest`);
-        if (!Array.isArray(tags) || tags.some((t) => typeof t !== "string" || !TAG.test(t)))
-          fail(step, `version ${name as string} has no list of valid tags`);
-        out.set(name as string, [
-          ...new Set([...(out.get(name as string) ?? []), ...(tags as string[])]),
-        ]);
-      }
-      url = nextLink(res.headers.get("link"), url);
+      url = next;
     }
     if (!missing) return out;
   }

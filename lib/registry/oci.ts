@@ -424,11 +424,16 @@ function describe(e: unknown): string {
 
 /** The `rel="next"` target of a Link header, resolved against the current URL. */
 export function nextLink(header: string | null, current: string): string | undefined {
+  return relLink(header, "next", current);
+}
+
+/** The target of a Link header's relation `rel` (`next`, `last`, ...), resolved against the current URL. */
+export function relLink(header: string | null, rel: string, current: string): string | undefined {
   if (!header) return undefined;
+  const re = new RegExp(`;\\s*rel="?${rel}"?(\\s*;|\\s*$)`, "i");
   for (const part of header.split(/,(?=\s*<)/)) {
     const m = /^\s*<([^>]*)>(.*)$/.exec(part);
-    if (m && /;\s*rel="?next"?(\s*;|\s*$)/i.test(m[2] ?? ""))
-      return new URL(m[1] ?? "", current).toString();
+    if (m && re.test(m[2] ?? "")) return new URL(m[1] ?? "", current).toString();
   }
   return undefined;
 }

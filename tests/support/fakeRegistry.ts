@@ -249,8 +249,11 @@ export async function startFakeRegistry(opts: FakeRegistryOptions): Promise<Fake
       const versions = views().versions;
       const slice = versions.slice((pageNo - 1) * perPage, pageNo * perPage);
       const headers: Record<string, string> = {};
-      if (pageNo * perPage < versions.length)
-        headers.link = `<http://${host}${api}?per_page=${perPage}&page=${pageNo + 1}>; rel="next"`;
+      const lastPage = Math.max(1, Math.ceil(versions.length / perPage));
+      if (pageNo < lastPage)
+        headers.link =
+          `<http://${host}${api}?per_page=${perPage}&page=${pageNo + 1}>; rel="next", ` +
+          `<http://${host}${api}?per_page=${perPage}&page=${lastPage}>; rel="last"`;
       json(
         res,
         200,
