@@ -382,6 +382,19 @@ describe("registry at scale: against a registry on 127.0.0.1", function () {
     assert.match(bad.err, /--artifact "x:1.0" is not <host>\/<repository>/);
   });
 
+  it("promote-plan: --artifact or --listing, not both; a malformed reference is usage (exit 2)", async () => {
+    const both = await cli(promoteWith, [...promoteArgs(), "--listing", "x"]);
+    assert.deepEqual([both.code, both.out], [2, ""]);
+    assert.match(both.err, /give --artifact or --listing, not both/);
+    const bad = await cli(promoteWith, [...promoteArgs().slice(0, -1), "ghcr.io/o/p:1.0.0"]);
+    assert.deepEqual([bad.code, bad.out], [2, ""]);
+    assert.match(
+      bad.err,
+      /--artifact "ghcr.io\/o\/p:1.0.0" is not <host>\/<repository> without tag or digest/,
+    );
+    assert.equal(reg.total(), 0);
+  });
+
   it("waits out a 429 with Retry-After, then answers the same", async () => {
     const slept: number[] = [];
     reg.throttle(2, 3);
