@@ -16,11 +16,11 @@ import * as stamp from "./stamp";
 export const commands: readonly Command[] = [
   { name: "select", summary: "print the tag Flux selects for a semver constraint (tags on stdin)", module: select },
   { name: "next-version", summary: "print the next X.Y.Z-rc.N (registry tags on stdin)", module: nextVersion },
-  { name: "build-plan", summary: "plan an RC build: version and tags to push (registry tags on stdin)", module: buildPlan },
+  { name: "build-plan", summary: "plan an RC build: version and tags to push (registry tags on stdin, or --artifact)", module: buildPlan },
   { name: "stamp", summary: "stamp the RC version into the platform content", module: stamp },
   { name: "pins", summary: "print the registry pin allowlist (Pulumi.yaml, stack pins, registry tags)", module: pins },
   { name: "preview-summary", summary: "summarise `pulumi preview` outputs as a PR comment under GitHub's size limit", module: previewSummary },
   { name: "check-delivered", summary: "compare delivered local files with the hashes the program recorded (drift)", module: checkDelivered },
   { name: "check-rendered", summary: "compare rendered Kubernetes YAML with the inputs in `pulumi stack export` (drift)", module: checkRendered },
-  { name: "promote-plan", summary: "decide a promotion from a Flux event and the registry listing", module: promote },
+  { name: "promote-plan", summary: "decide a promotion from a Flux event and the registry (--artifact) or a listing", module: promote },
 ];

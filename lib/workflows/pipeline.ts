@@ -325,23 +325,21 @@ function promoteJob(p: PipelineSpec): Job {
     steps: [
       ...setupSteps(p, { oras: false }, true),
       {
-        name: "Read the registry's tags and digests",
-        run: script([
-          ...READ_TAGS("$RUNNER_TEMP/tags.txt", false),
-          "# Tag names come from the registry ([A-Za-z0-9_.-]) and are passed as arguments, never as code.",
-          "# shellcheck disable=SC2016",
-          'xargs -r -P 8 -n 1 bash -euc \'printf "%s %s\\n" "$1" "$(crane digest "$ARTIFACT:$1")"\' _ <"$RUNNER_TEMP/tags.txt" >"$RUNNER_TEMP/listing.txt"',
-        ]),
-      },
-      {
         name: "Decide",
         id: "plan",
+        // The CLI reads the registry itself: one paginated tag listing and a constant number of manifest
+        // requests, whatever the registry's age (no per-tag call). Same credentials as the login above.
+        env: {
+          PROMOTION_REGISTRY_USERNAME: "${{ github.actor }}",
+          PROMOTION_REGISTRY_PASSWORD: "${{ secrets.GITHUB_TOKEN }}",
+        },
         run: script([
           "# The event (client_payload or inputs) is read from $GITHUB_EVENT_PATH by the CLI, never by the shell.",
-          "# A refusal exits 1 (the run fails, visibly) after recording action=refuse.",
+          "# A refusal exits 1 (the run fails, visibly) after recording action=refuse; an unreadable registry",
+          "# exits 1 with nothing recorded, so the tagging step never runs.",
           "status=0",
           node(
-            'promote-plan --event "$GITHUB_EVENT_PATH" --event-name "$GITHUB_EVENT_NAME" --gate-name "$GATE_NAME" --gate-namespace "$GATE_NAMESPACE" --listing "$RUNNER_TEMP/listing.txt" >"$RUNNER_TEMP/plan.txt" || status=$?',
+            'promote-plan --event "$GITHUB_EVENT_PATH" --event-name "$GITHUB_EVENT_NAME" --gate-name "$GATE_NAME" --gate-namespace "$GATE_NAMESPACE" --artifact "$ARTIFACT" >"$RUNNER_TEMP/plan.txt" || status=$?',
           ),
           'cat "$RUNNER_TEMP/plan.txt"',
           'cat "$RUNNER_TEMP/plan.txt" >>"$GITHUB_OUTPUT"',
