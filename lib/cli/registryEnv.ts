@@ -8,7 +8,10 @@ import { OciRegistryReader } from "../registry/oci";
 
 export const CREDENTIALS_HELP = `Registry credentials (optional; anonymous otherwise, e.g. public GHCR packages):
   PROMOTION_REGISTRY_USERNAME, PROMOTION_REGISTRY_PASSWORD (basic auth, or the
-  credentials for the registry's token endpoint).`;
+  credentials for the registry's token endpoint).
+  PROMOTION_REGISTRY_SCHEME=https|http (optional): https by default, http by default for
+  127.0.0.1, localhost and [::1]; set it for a TLS registry on a loopback address, or for a
+  plain-HTTP one elsewhere (pipeline.registryInsecure sets http in the generated workflows).`;
 
 const HOST = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]{1,5})?$|^\[[0-9a-fA-F:]+\](:[0-9]{1,5})?$/;
 const REPOSITORY = /^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(\/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*$/;
@@ -32,8 +35,15 @@ export function readerFromEnv(
 ): OciRegistryReader {
   const user = env.PROMOTION_REGISTRY_USERNAME;
   const password = env.PROMOTION_REGISTRY_PASSWORD;
+  const scheme = env.PROMOTION_REGISTRY_SCHEME;
+  if (scheme !== undefined && scheme !== "" && scheme !== "http" && scheme !== "https") {
+    throw new Error(
+      `PROMOTION_REGISTRY_SCHEME=${JSON.stringify(scheme)} is not http or https; unset it to let the host decide.`,
+    );
+  }
   return new OciRegistryReader({
     host,
+    ...(scheme === "http" || scheme === "https" ? { scheme } : {}),
     ...(user && password !== undefined ? { credentials: { username: user, password } } : {}),
   });
 }

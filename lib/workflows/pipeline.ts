@@ -157,6 +157,36 @@ export function loginSteps(p: PipelineSpec, oras: boolean): Step[] {
   }
 }
 
+/**
+ * What `promotion` needs to read the registry itself (promote-plan --artifact): the same credentials as the
+ * login step, through env only, and plain HTTP only for `registryInsecure`.
+ */
+export function registryReadEnv(p: PipelineSpec): Record<string, string> {
+  const creds = p.registryCredentials;
+  const scheme: Record<string, string> = p.registryInsecure ? { PROMOTION_REGISTRY_SCHEME: "http" } : {};
+  switch (creds?.mode) {
+    case undefined:
+    case "none":
+      return scheme;
+    case "github-token":
+      return {
+        PROMOTION_REGISTRY_USERNAME: "${{ github.actor }}",
+        PROMOTION_REGISTRY_PASSWORD: "${{ secrets.GITHUB_TOKEN }}",
+        ...scheme,
+      };
+    case "secrets":
+      return {
+        PROMOTION_REGISTRY_USERNAME: `\${{ secrets.${creds.usernameSecret} }}`,
+        PROMOTION_REGISTRY_PASSWORD: `\${{ secrets.${creds.passwordSecret} }}`,
+        ...scheme,
+      };
+    default: {
+      const never: never = creds;
+      throw new Error(`unknown registry credentials ${JSON.stringify(never)}`);
+    }
+  }
+}
+
 /** The job token's scopes: `packages: write` only when the job token is the registry login. */
 export function jobPermissions(p: PipelineSpec): Permissions {
   return p.registryCredentials?.mode === "github-token"
@@ -329,10 +359,7 @@ function promoteJob(p: PipelineSpec): Job {
         id: "plan",
         // The CLI reads the registry itself: one paginated tag listing and a constant number of manifest
         // requests, whatever the registry's age (no per-tag call). Same credentials as the login above.
-        env: {
-          PROMOTION_REGISTRY_USERNAME: "${{ github.actor }}",
-          PROMOTION_REGISTRY_PASSWORD: "${{ secrets.GITHUB_TOKEN }}",
-        },
+        ...(Object.keys(registryReadEnv(p)).length > 0 ? { env: registryReadEnv(p) } : {}),
         run: script([
           "# The event (client_payload or inputs) is read from $GITHUB_EVENT_PATH by the CLI, never by the shell.",
           "# A refusal exits 1 (the run fails, visibly) after recording action=refuse; an unreadable registry",
