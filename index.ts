@@ -70,6 +70,8 @@ if (cluster.role === "integration" && config.dispatchToken) {
       repository: pipeline.repository,
       tokenSource: config.dispatchToken,
       ...(dispatchToken ? { token: dispatchToken } : {}),
+      server: pipeline.github.url,
+      ...(pipeline.github.ca ? { ca: pipeline.github.ca } : {}),
     },
     { ...k8sOpts, dependsOn: [gate] },
   );

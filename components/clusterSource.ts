@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { declareObject } from "./kubeObject";
+import { declareObject, declarePublicSecret } from "./kubeObject";
 import type { ClusterSpec, PinSpec, PipelineSpec } from "../lib/config";
-import { clusterSource } from "../lib/k8s/source";
+import { clusterSource, registryCaSecret } from "../lib/k8s/source";
 import type { GateSourceKind } from "../lib/k8s/gate";
 
 /** Inputs of a cluster's Flux source. */
@@ -19,6 +19,7 @@ export interface ClusterSourceArgs {
  * The cluster's Flux source: OCIRepository `flux-system` for integration (`>= 0.0.0-0`) and live
  * (`>= 0.0.0`), GitRepository for dev. Pulumi owns the object: if Flux was bootstrapped by a flux-operator
  * FluxInstance whose `sync` also creates it, name ours differently (`pipeline.source`) or drop `sync`.
+ * With `pipeline.registryCA.pem` it also declares the CA Secret `<source>-registry-ca` beside it.
  */
 export class ClusterSource extends pulumi.ComponentResource {
   /** Kind of the declared source object. */
@@ -29,6 +30,8 @@ export class ClusterSource extends pulumi.ComponentResource {
   public readonly ref: Readonly<Record<string, string>>;
   /** The declared object. */
   public readonly resource: k8s.apiextensions.CustomResource;
+  /** The registry CA Secret (`ca.crt`), when the CA's PEM is in config. */
+  public readonly caSecret?: k8s.core.v1.Secret;
 
   constructor(name: string, args: ClusterSourceArgs, opts?: pulumi.ComponentResourceOptions) {
     super("promotion:flux:ClusterSource", name, {}, opts);
@@ -36,7 +39,14 @@ export class ClusterSource extends pulumi.ComponentResource {
     this.kind = obj.kind as GateSourceKind;
     this.objectRef = `${obj.metadata.namespace ?? ""}/${obj.metadata.name}`;
     this.ref = ((obj.spec ?? {}) as { ref: Record<string, string> }).ref;
-    this.resource = declareObject(`${name}-source`, obj, { parent: this });
+    const ca = registryCaSecret(args.pipeline, args.cluster);
+    if (ca) this.caSecret = declarePublicSecret(`${name}-registry-ca`, ca, { parent: this });
+    // The source reads its certSecretRef on every reconcile; declared after the Secret so that its first
+    // reconcile already finds the CA.
+    this.resource = declareObject(`${name}-source`, obj, {
+      parent: this,
+      ...(this.caSecret ? { dependsOn: [this.caSecret] } : {}),
+    });
     this.registerOutputs({ kind: this.kind, objectRef: this.objectRef, ref: this.ref });
   }
 }

@@ -14,3 +14,25 @@ export function declareObject(
     opts,
   );
 }
+
+/**
+ * Declares a Secret built by a pure builder (lib/k8s) with public content only, e.g. a CA certificate
+ * (`stringData` passed through unchanged). Secrets holding credentials are declared by their component
+ * with secret Outputs instead.
+ */
+export function declarePublicSecret(
+  name: string,
+  obj: KubeObject,
+  opts: pulumi.CustomResourceOptions,
+): k8s.core.v1.Secret {
+  if (obj.kind !== "Secret") throw new Error(`${name}: ${obj.kind} is not a Secret`);
+  return new k8s.core.v1.Secret(
+    name,
+    {
+      metadata: obj.metadata,
+      type: obj.type as string,
+      stringData: obj.stringData as Record<string, string>,
+    },
+    opts,
+  );
+}

@@ -1,12 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { declareObject } from "./kubeObject";
-import type { ClusterRole, DispatchTokenSource, ObjectRef } from "../lib/config";
+import { declareObject, declarePublicSecret } from "./kubeObject";
+import type { CaSource, ClusterRole, DispatchTokenSource, ObjectRef } from "../lib/config";
 import {
   dispatchEventType,
-  dispatchProvider,
+  dispatchProviderFor,
   dispatchTokenSecret,
-  githubRepositoryAddress,
+  githubCaSecret,
   tokenSecretName,
   validationAlert,
 } from "../lib/k8s/validation";
@@ -25,6 +25,10 @@ export interface ValidationNotifierArgs {
   readonly tokenSource: DispatchTokenSource;
   /** Managed mode only: the token, as a Pulumi secret (`loadConfig().dispatchToken`). */
   readonly token?: pulumi.Output<string>;
+  /** `https://github.com` (default) or a GitHub Enterprise Server's address (`pipeline.github.url`). */
+  readonly server?: string;
+  /** CA of a GitHub Enterprise Server with a private certificate (`pipeline.github.ca`). */
+  readonly ca?: CaSource;
 }
 
 /** Placeholder handed to the pure builder so it never sees the token; replaced by the secret Output below. */
@@ -46,6 +50,8 @@ export class ValidationNotifier extends pulumi.ComponentResource {
   public readonly tokenSecretName: string;
   /** The managed token Secret, when the stack manages it. */
   public readonly tokenSecret?: k8s.core.v1.Secret;
+  /** The GitHub Enterprise Server CA Secret, when its PEM is in config. */
+  public readonly caSecret?: k8s.core.v1.Secret;
   public readonly provider: k8s.apiextensions.CustomResource;
   public readonly alert: k8s.apiextensions.CustomResource;
 
@@ -89,14 +95,23 @@ export class ValidationNotifier extends pulumi.ComponentResource {
       );
     }
 
-    const providerObj = dispatchProvider({
-      namespace,
-      address: githubRepositoryAddress(args.owner, args.repository),
-      secretName: this.tokenSecretName,
+    const caObj = githubCaSecret(namespace, args.ca);
+    if (caObj) this.caSecret = declarePublicSecret(`${name}-github-ca`, caObj, { parent: this });
+
+    const providerObj = dispatchProviderFor({
+      gate: args.gate,
+      owner: args.owner,
+      repository: args.repository,
+      tokenSource: args.tokenSource,
+      ...(args.server !== undefined ? { server: args.server } : {}),
+      ...(args.ca ? { ca: args.ca } : {}),
     });
+    // notification-controller reads both Secrets when an event arrives (createNotifier); declaring them
+    // first means the first health event after `pulumi up` finds them.
+    const secrets = [this.tokenSecret, this.caSecret].filter((x): x is k8s.core.v1.Secret => !!x);
     this.provider = declareObject(`${name}-provider`, providerObj, {
       parent: this,
-      ...(this.tokenSecret ? { dependsOn: [this.tokenSecret] } : {}),
+      ...(secrets.length > 0 ? { dependsOn: secrets } : {}),
     });
     const alertObj = validationAlert(args.gate);
     this.alert = declareObject(`${name}-alert`, alertObj, {

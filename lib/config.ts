@@ -6,8 +6,15 @@
  */
 import { ConfigError, ProblemCollector } from "./errors";
 import { parseConstraint, ConstraintError } from "./flux/semver";
+import { pemProblem, normalisePem } from "./k8s/ca";
 import { CHECK_TYPES } from "./k8s/canary";
-import { dispatchEventType } from "./k8s/validation";
+import {
+  checkGithubAddress,
+  dispatchEventType,
+  GITHUB_CA_SECRET_NAME,
+  GITHUB_COM,
+  githubRepositoryAddress,
+} from "./k8s/validation";
 import { attachPins, parsePinsConfig, pinsFromStackFiles, type PinsConfig } from "./pinsConfig";
 
 /** Config namespace: the project name in Pulumi.yaml. */
@@ -94,6 +101,32 @@ export interface ExtraCheck {
   readonly spec: Readonly<Record<string, unknown>>;
 }
 
+/**
+ * Where a CA certificate comes from: a PEM in config (public; the program declares the Secret, key
+ * `ca.crt`, under the derived `secretName`), or a Secret created out of band with key `ca.crt`.
+ */
+export type CaSource =
+  | { readonly mode: "pem"; readonly secretName: string; readonly pem: string }
+  | { readonly mode: "existing"; readonly secretName: string };
+
+/**
+ * How the generated workflows log in to the registry: the job's GITHUB_TOKEN as `github.actor` (what
+ * ghcr.io and a GitHub Enterprise Server's container registry accept), two GitHub Actions secrets, or no
+ * login at all.
+ */
+export type RegistryCredentials =
+  | { readonly mode: "github-token" }
+  | { readonly mode: "none" }
+  | { readonly mode: "secrets"; readonly usernameSecret: string; readonly passwordSecret: string };
+
+/** The GitHub the integration cluster's Provider sends repository_dispatch to. */
+export interface GitHubSpec {
+  /** `https://github.com` or a GitHub Enterprise Server's `https://<host>[:port]`, no path. */
+  readonly url: string;
+  /** CA of a GitHub Enterprise Server with a private certificate (Provider `certSecretRef`). */
+  readonly ca?: CaSource;
+}
+
 /** The shared, project-level definition of the pipeline (`promotion-pipeline:pipeline` in Pulumi.yaml). */
 export interface PipelineSpec {
   /** Registry host, e.g. `ghcr.io`. */
@@ -112,6 +145,18 @@ export interface PipelineSpec {
   readonly gate: ObjectRef;
   /** Secret (docker-registry type) for a private registry, in the source's namespace. */
   readonly registrySecret?: string;
+  /** CA of a registry with a private certificate (OCIRepository `certSecretRef`), in the source's namespace. */
+  readonly registryCA?: CaSource;
+  /** Plain-HTTP registry (OCIRepository `insecure: true`); only when asked for explicitly. */
+  readonly registryInsecure: boolean;
+  /**
+   * How the generated workflows log in to the registry; `github-token` by default on ghcr.io, undefined when
+   * not configured for another registry (validateConfig refuses that; only the pins CLI, which generates no
+   * workflow, reads a pipeline without it).
+   */
+  readonly registryCredentials?: RegistryCredentials;
+  /** The GitHub (github.com or an Enterprise Server) that receives repository_dispatch. */
+  readonly github: GitHubSpec;
   /** Optional cosign keyless verification. */
   readonly verify?: VerifySpec;
   /** Clusters by name, sorted by name. */
@@ -510,6 +555,156 @@ function parseExtraChecks(c: ProblemCollector, key: string, raw: unknown): Extra
   return out;
 }
 
+/** The host of an `oci://<host>/<path>` URL, e.g. `ghcr.io` or `127.0.0.1:5000`. */
+export function registryHostOf(url: string): string {
+  return url.replace(/^oci:\/\//, "").split("/")[0] ?? "";
+}
+
+/** The one registry whose login default is the job's GITHUB_TOKEN. */
+export const GHCR = "ghcr.io";
+
+/** GitHub Actions secret names: letters, digits and `_`, not starting with a digit. */
+const ACTIONS_SECRET = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * A CA from a PEM in config or from a Secret created out of band (at most one of the two). `pemKey` and
+ * `nameKey` are the full config keys; `derivedName` is the Secret the program declares for a PEM.
+ */
+function parseCa(
+  c: ProblemCollector,
+  nameKey: string,
+  name: string | undefined,
+  pemKey: string,
+  pem: string | undefined,
+  derivedName: string,
+): CaSource | undefined {
+  if (name !== undefined && pem !== undefined) {
+    c.add(pemKey, pem, `is set together with ${nameKey} (${name}); the controller reads one Secret.`, `keep ${pemKey} (the program declares the Secret ${derivedName}) or ${nameKey} (a Secret with key ca.crt created out of band), not both.`);
+    return undefined;
+  }
+  if (pem !== undefined) {
+    const problem = pemProblem(pem);
+    if (problem !== undefined) {
+      c.add(pemKey, pem, problem, "paste the CA certificate itself: one or more -----BEGIN CERTIFICATE----- ... -----END CERTIFICATE----- blocks (e.g. the output of `openssl x509 -in ca.crt`).");
+      return undefined;
+    }
+    return { mode: "pem", secretName: derivedName, pem: normalisePem(pem) };
+  }
+  if (name !== undefined) return { mode: "existing", secretName: name };
+  return undefined;
+}
+
+function parseRegistryCA(c: ProblemCollector, key: string, raw: unknown, source: ObjectRef): CaSource | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  const fix = "write { pem: <CA certificate PEM> } (the program declares the Secret) or { secretName: <Secret with key ca.crt in the source's namespace> }.";
+  if (!isRecord(raw)) {
+    c.add(key, raw, "must be a mapping with pem or secretName.", fix);
+    return undefined;
+  }
+  const r = new Reader(c, key, raw, ["secretName", "pem"]);
+  const name = r.string("secretName", { pattern: DNS_SUBDOMAIN, what: "a Secret name (lower-case letters, digits, '-', '.')" });
+  const pem = r.string("pem", { what: "the CA certificate in PEM" });
+  if (raw.secretName === undefined && raw.pem === undefined) {
+    c.add(key, raw, "names no CA: it needs pem or secretName.", `${fix} Remove registryCA for a registry with a publicly trusted certificate.`);
+    return undefined;
+  }
+  return parseCa(c, r.key("secretName"), name, r.key("pem"), pem, `${source.name}-registry-ca`);
+}
+
+function parseRegistryCredentials(c: ProblemCollector, key: string, raw: unknown): RegistryCredentials | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  const fix = "write registryCredentials: { usernameSecret: REGISTRY_USERNAME, passwordSecret: REGISTRY_PASSWORD } (names of GitHub Actions secrets of the platform repository), github-token (the job's GITHUB_TOKEN as github.actor) or none (the registry needs no login).";
+  if (raw === "none") return { mode: "none" };
+  if (raw === "github-token") return { mode: "github-token" };
+  if (!isRecord(raw)) {
+    c.add(key, raw, "is not none, github-token or a mapping of secret names.", fix);
+    return undefined;
+  }
+  const r = new Reader(c, key, raw, ["usernameSecret", "passwordSecret"]);
+  const secretName = (k: string): string | undefined => {
+    const v = r.string(k, { required: true, pattern: ACTIONS_SECRET, what: "a GitHub Actions secret name (letters, digits and '_', not starting with a digit)" });
+    if (v !== undefined && /^GITHUB_/i.test(v)) {
+      c.add(r.key(k), v, "starts with GITHUB_, a prefix GitHub reserves: no repository secret can have this name.", "name the secret e.g. REGISTRY_USERNAME / REGISTRY_PASSWORD; for the job's own token write registryCredentials: github-token.");
+      return undefined;
+    }
+    return v;
+  };
+  const usernameSecret = secretName("usernameSecret");
+  const passwordSecret = secretName("passwordSecret");
+  if (usernameSecret !== undefined && usernameSecret === passwordSecret) {
+    c.add(r.key("passwordSecret"), passwordSecret, "is the same secret as usernameSecret.", "name two secrets: one holding the registry user name, one its password or token.");
+    return undefined;
+  }
+  if (usernameSecret === undefined || passwordSecret === undefined) return undefined;
+  return { mode: "secrets", usernameSecret, passwordSecret };
+}
+
+/**
+ * `github: { url, caSecretName?, caPem? }`. notification-controller v1.9.3 addresses the dispatch from the
+ * Provider's address alone (internal/notifier/github_helpers.go, `NewGitHubClient`): `parseGitAddress`
+ * (internal/notifier/util.go) keeps `<scheme>://<host[:port]>` and takes the WHOLE path, minus a leading
+ * `/` and a trailing `.git`, as `owner/repo`, which must split into exactly two parts. So the server URL
+ * can carry no path. `createGitHubClient` then returns a plain github.com client when the host is
+ * `github.com` (the TLS config is not used), and otherwise go-github's `WithEnterpriseURLs(host, host)`,
+ * which appends `/api/v3/` unless the host starts with `api.` or contains `.api.`.
+ */
+function parseGitHub(c: ProblemCollector, key: string, raw: unknown, owner: string | undefined, repository: string | undefined): GitHubSpec {
+  const def: GitHubSpec = { url: GITHUB_COM };
+  if (raw === undefined || raw === null) return def;
+  if (!isRecord(raw)) {
+    c.add(key, raw, "must be a mapping { url, caSecretName?, caPem? }.", "write github: { url: https://github.example.com } for a GitHub Enterprise Server, or remove it for github.com.");
+    return def;
+  }
+  const r = new Reader(c, key, raw, ["url", "caSecretName", "caPem"]);
+  const text = r.string("url", { required: true, what: "the GitHub web address, e.g. https://github.example.com" });
+  const caName = r.string("caSecretName", { pattern: DNS_SUBDOMAIN, what: "a Secret name (lower-case letters, digits, '-', '.')" });
+  const caPem = r.string("caPem", { what: "the CA certificate in PEM" });
+  const ca = parseCa(c, r.key("caSecretName"), caName, r.key("caPem"), caPem, GITHUB_CA_SECRET_NAME);
+  if (text === undefined) return def;
+  const urlKey = r.key("url");
+  let u: URL;
+  try {
+    u = new URL(text);
+  } catch {
+    c.add(urlKey, text, "is not a URL.", "write the server's web address, e.g. https://github.example.com.");
+    return def;
+  }
+  const bad = (problem: string, fix: string): GitHubSpec => {
+    c.add(urlKey, text, problem, fix);
+    return def;
+  };
+  const base = `https://${u.host}`;
+  if (u.protocol !== "https:") {
+    return bad("is not https: the Provider sends the dispatch token in an Authorization header, which plain HTTP would expose.", `serve GitHub over TLS and write ${base}${ca ? "" : " (with caPem or caSecretName for a private CA)"}.`);
+  }
+  if (u.username !== "" || u.password !== "") {
+    return bad("contains credentials; the token comes from the dispatch token Secret.", `write ${base}.`);
+  }
+  if (u.search !== "" || u.hash !== "") {
+    return bad("has a query or fragment.", `write ${base}.`);
+  }
+  if (u.pathname !== "/" && u.pathname !== "") {
+    const parts = u.pathname.split("/").filter(Boolean);
+    const ownerRepo = parts.length === 2 ? " It looks like owner/repository: they come from pipeline.owner and pipeline.repository." : "";
+    return bad(`has a path (${u.pathname}): notification-controller takes everything after the host as owner/repository (parseGitAddress), so a server below a path cannot be addressed.${ownerRepo}`, `write only the server, ${base}.`);
+  }
+  if (/^api\./.test(u.hostname) || u.hostname.includes(".api.")) {
+    return bad("is an API host: go-github's WithEnterpriseURLs adds no /api/v3/ to a host starting with api. or containing .api., so the dispatch would miss the Enterprise Server's API.", "write the server's web address (the one in a repository's URL), e.g. https://github.example.com.");
+  }
+  if (u.host === "github.com" && ca) {
+    c.add(r.key(ca.mode === "pem" ? "caPem" : "caSecretName"), ca.mode === "pem" ? caPem : caName, "is set for github.com: createGitHubClient builds a plain github.com client and never uses a CA.", "remove the CA; it is for a GitHub Enterprise Server with a private certificate.");
+    return def;
+  }
+  if (owner !== undefined && repository !== undefined) {
+    try {
+      checkGithubAddress(githubRepositoryAddress(owner, repository, base), base);
+    } catch (e) {
+      return bad(`gives a Provider address the controller cannot use: ${(e as Error).message}`, "check pipeline.owner, pipeline.repository and github.url.");
+    }
+  }
+  return { url: base, ...(ca ? { ca } : {}) };
+}
+
 export function parsePipeline(c: ProblemCollector, raw: unknown): PipelineSpec | undefined {
   const key = `${NS}:pipeline`;
   if (!isRecord(raw)) {
@@ -518,7 +713,7 @@ export function parsePipeline(c: ProblemCollector, raw: unknown): PipelineSpec |
   }
   const r = new Reader(c, key, raw, [
     "registry", "owner", "repository", "artifact", "url", "source", "gate", "registrySecret", "verify",
-    "clusters", "ownerStack", "buildPaths", "branch", "startVersion", "keepStable", "floatingTags", "extraChecks",
+    "registryCA", "registryInsecure", "registryCredentials", "github", "clusters", "ownerStack", "buildPaths", "branch", "startVersion", "keepStable", "floatingTags", "extraChecks",
     "watch",
   ]);
   const registry = r.string("registry", { required: true, pattern: REGISTRY_HOST, what: "a registry host such as ghcr.io or 127.0.0.1:5000 (no scheme, no path)" });
@@ -547,6 +742,20 @@ export function parsePipeline(c: ProblemCollector, raw: unknown): PipelineSpec |
     c.add(r.key("gate"), raw.gate, `gives a repository_dispatch event type GitHub refuses: ${(e as Error).message}`, "use a shorter Kustomization name or namespace.");
   }
   const registrySecret = r.string("registrySecret", { pattern: DNS_SUBDOMAIN, what: "a Secret name" });
+  const registryCA = parseRegistryCA(c, r.key("registryCA"), raw.registryCA, source);
+  const registryInsecure = r.bool("registryInsecure", false);
+  const host = url !== undefined ? registryHostOf(url) : registry;
+  if (registryInsecure && raw.registryCA !== undefined && raw.registryCA !== null) {
+    c.add(r.key("registryInsecure"), raw.registryInsecure, "is set together with registryCA: a registry with a CA is served over TLS, and insecure would still let source-controller fall back to plain HTTP (parseRepository adds name.Insecure; getTLSConfig skips verification only without certSecretRef).", "remove registryInsecure and keep registryCA (TLS verified against your CA).");
+  }
+  if (registryInsecure && host === GHCR) {
+    c.add(r.key("registryInsecure"), raw.registryInsecure, "asks for plain HTTP to ghcr.io, which is served only over TLS with a public certificate.", "remove registryInsecure.");
+  }
+  let registryCredentials = parseRegistryCredentials(c, r.key("registryCredentials"), raw.registryCredentials);
+  if (raw.registryCredentials === undefined || raw.registryCredentials === null) {
+    if (host === GHCR) registryCredentials = { mode: "github-token" };
+  }
+  const github = parseGitHub(c, r.key("github"), raw.github, owner, repository);
   let verify: VerifySpec | undefined;
   const v = r.record("verify");
   if (v) {
@@ -580,6 +789,10 @@ export function parsePipeline(c: ProblemCollector, raw: unknown): PipelineSpec |
     source,
     gate,
     ...(registrySecret ? { registrySecret } : {}),
+    ...(registryCA ? { registryCA } : {}),
+    registryInsecure,
+    ...(registryCredentials ? { registryCredentials } : {}),
+    github,
     ...(verify ? { verify } : {}),
     clusters,
     ownerStack,
@@ -765,6 +978,13 @@ export function validateConfig(raw: RawConfig, now: Date = new Date()): StackCon
   }
   if (raw.renderSecrets !== undefined && typeof raw.renderSecrets !== "boolean") {
     c.add(`${NS}:renderSecrets`, raw.renderSecrets, "must be true or false.", "write true or false.");
+  }
+
+  // The owner stack's workflows log in to the registry; only ghcr.io takes the job's GITHUB_TOKEN by default.
+  // Checked for every stack, so that all stacks of a pipeline accept or refuse the same definition.
+  const rawCredentials = isRecord(raw.pipeline) ? raw.pipeline.registryCredentials : undefined;
+  if (pipeline && !pipeline.registryCredentials && (rawCredentials === undefined || rawCredentials === null)) {
+    c.add(`${NS}:pipeline.registryCredentials`, undefined, `is required for the registry ${registryHostOf(pipeline.url)}: the generated workflows would log in with the job's GITHUB_TOKEN, which only ghcr.io (and a GitHub Enterprise Server's own registry) accepts.`, "name the GitHub Actions secrets that hold the registry login: registryCredentials: { usernameSecret: REGISTRY_USERNAME, passwordSecret: REGISTRY_PASSWORD }; or write registryCredentials: none for a registry that needs no login, or github-token for a GitHub Enterprise Server's registry.");
   }
 
   const pins = parsePinsConfig(c, raw.pins);

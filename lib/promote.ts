@@ -8,6 +8,8 @@
  */
 import { DIGEST_PATTERN } from "./config";
 import { compareParsed, parseFluxVersion, type ParsedVersion } from "./flux/semver";
+import { commitOfRevision, OCI_REVISION, OCI_VERSION } from "./registry/annotations";
+import { mapLimit, type ManifestInfo } from "./registry/types";
 import { parseRevision, VersionError } from "./versions";
 
 /** What started the run: a Flux event relayed by repository_dispatch, or a person (workflow_dispatch). */
@@ -340,4 +342,119 @@ export function parseListing(text: string): Map<string, string> {
     out.set(parts[0]!, parts[1]!);
   }
   return out;
+}
+
+/** What the promotion reads from the artifact's repository: the tag names once, then a few manifests. */
+export interface PromotionRegistry {
+  /** Every tag (all pages of one listing). */
+  listTags(): Promise<readonly string[]>;
+  /** The digest a tag points at (a manifest HEAD). */
+  digestOf(tag: string): Promise<string>;
+  /** The manifest a tag or digest names, with its annotations (a GET); undefined when there is none. */
+  manifestOf(ref: string): Promise<ManifestInfo | undefined>;
+}
+
+function highestStableOf(tags: Iterable<string>): string | undefined {
+  let best: { tag: string; v: ParsedVersion } | undefined;
+  for (const t of tags) {
+    const v = stable(t);
+    if (v && (!best || compareParsed(v, best.v) > 0)) best = { tag: t, v };
+  }
+  return best?.tag;
+}
+
+/**
+ * The part of the registry's tag -> digest listing the decision depends on, from ONE tag listing and a
+ * constant number of manifest requests, whatever the number of tags: the event's RC tag (a GET, which also
+ * gives the source commit from the artifact's `org.opencontainers.image.revision`), or for a manual run
+ * `sha-<7>` / the digest and the RC its `org.opencontainers.image.version` names; then `sha-<7>` and
+ * `validated-<7>` of that commit, every stable tag of the candidate's X.Y.Z (normally one, or none) and
+ * the highest stable. decidePromotion on this listing decides exactly as on the full one, given the
+ * build's naming scheme: the tags of one build are linked by its commit and version, so a stable tag of
+ * another version moved by hand onto an RC's digest is not seen (the result is then a refusal as a stale
+ * candidate, or a promotion that adds tags and moves none).
+ */
+export async function readPromotionListing(
+  request: PromoteRequest,
+  registry: PromotionRegistry,
+): Promise<Map<string, string>> {
+  const names = new Set(await registry.listTags());
+  const listing = new Map<string, string>();
+  const read = async (tag: string): Promise<void> => {
+    if (names.has(tag) && !listing.has(tag)) listing.set(tag, await registry.digestOf(tag));
+  };
+  let digest: string;
+  let commit: string | undefined;
+  let rc: ParsedVersion | undefined;
+  if (request.kind === "event") {
+    const meta = isRecord(request.payload) ? request.payload.metadata : undefined;
+    const revision = isRecord(meta) ? meta.revision : undefined;
+    const rev = typeof revision === "string" ? splitRevision(revision) : undefined;
+    if (!rev || !RC_TAG.test(rev.tag) || !names.has(rev.tag)) return listing;
+    const m = await registry.manifestOf(rev.tag);
+    if (!m) return listing;
+    listing.set(rev.tag, m.digest);
+    // The tag moved: the decision refuses on that alone.
+    if (m.digest !== rev.digest) return listing;
+    digest = rev.digest;
+    rc = parseFluxVersion(rev.tag);
+    commit = commitOfRevision(m.annotations[OCI_REVISION]);
+  } else {
+    const sha = request.artifactSha?.trim() ?? "";
+    const wanted = request.digest?.trim() ?? "";
+    if ((sha === "") === (wanted === "")) return listing;
+    if (sha !== "") {
+      if (!SHORT_SHA.test(sha)) return listing;
+      const shaTag = `sha-${sha.slice(0, 7)}`;
+      if (!names.has(shaTag)) return listing;
+      digest = await registry.digestOf(shaTag);
+      listing.set(shaTag, digest);
+    } else {
+      if (!DIGEST_PATTERN.test(wanted)) return listing;
+      digest = wanted;
+    }
+    const m = await registry.manifestOf(digest);
+    if (!m) return listing;
+    commit = commitOfRevision(m.annotations[OCI_REVISION]);
+    const version = m.annotations[OCI_VERSION];
+    if (version !== undefined && RC_TAG.test(version)) {
+      await read(version);
+      if (listing.get(version) === digest) rc = parseFluxVersion(version);
+    }
+  }
+  const wants = new Set<string>();
+  if (commit !== undefined) {
+    wants.add(`sha-${commit.slice(0, 7)}`);
+    wants.add(`validated-${commit.slice(0, 7)}`);
+  }
+  if (rc) {
+    for (const t of [...names].sort()) {
+      const v = stable(t);
+      if (v && sameCore(v, rc)) wants.add(t);
+    }
+  }
+  const top = highestStableOf(names);
+  if (top !== undefined) wants.add(top);
+  const todo = [...wants].filter((t) => names.has(t) && !listing.has(t)).sort();
+  const digests = await mapLimit(todo, todo.length, (t) => registry.digestOf(t));
+  todo.forEach((t, i) => listing.set(t, digests[i]!));
+  return listing;
+}
+
+/**
+ * The decision against the registry itself: an event that is not a promotion request is decided without
+ * any registry request; otherwise readPromotionListing, then decidePromotion. Registry failures throw
+ * (fail closed: no decision, nothing tagged).
+ */
+export async function decidePromotionFromRegistry(
+  request: PromoteRequest,
+  gate: PromoteInput["gate"],
+  registry: PromotionRegistry,
+): Promise<PromoteDecision> {
+  if (request.kind === "event") {
+    const found = fromEvent(request.payload, gate);
+    if ("action" in found) return found;
+  }
+  const listing = await readPromotionListing(request, registry);
+  return decidePromotion({ request, listing, gate });
 }

@@ -1,25 +1,43 @@
 /**
  * `promotion build-plan`: the build workflow's decision. Tags of the artifact repository on stdin (one per
- * line, as `crane ls` prints them); prints version, rc_tag, sha_tag, integration_tag as `key=value` lines.
- * Exit 1 when a tag it would push exists (never overwrite) or, with --expect-version, when the registry
- * moved since the plan.
+ * line, as `crane ls` prints them), or read from the registry with `--artifact` (one paginated tag
+ * listing, no per-tag request; a repository that does not exist yet is empty); prints version, rc_tag,
+ * sha_tag, integration_tag as `key=value` lines. Exit 1 when a tag it would push exists (never
+ * overwrite), with --expect-version when the registry moved since the plan, or when the registry cannot
+ * be read (nothing printed).
  */
 import { parseArgs } from "node:util";
 import { BuildRefused, planBuild, planOutputs } from "../build";
+import { RegistryError } from "../registry/types";
 import { VersionError } from "../versions";
 import { EXIT_USAGE } from "./command";
 import { annotation, type CommandIo } from "./actionsIo";
+import { readerFromEnv, splitArtifact } from "./registryEnv";
 
 export const usage =
-  "build-plan --commit <40 hex> --start-version X.Y.Z [--expect-version V] < tags";
+  "build-plan --commit <40 hex> --start-version X.Y.Z [--expect-version V] (--artifact <host>/<repository> | < tags)";
 
-export async function run(argv: readonly string[], io: CommandIo): Promise<number> {
+/** Lists the artifact's tags; undefined when the repository does not exist yet. Injected by tests. */
+export type TagLister = (host: string, repository: string) => Promise<string[] | undefined>;
+
+const ociLister: TagLister = (host, repository) => readerFromEnv(host).listTagsIfExists(repository);
+
+export function run(argv: readonly string[], io: CommandIo): Promise<number> {
+  return runWith(argv, io, ociLister);
+}
+
+export async function runWith(
+  argv: readonly string[],
+  io: CommandIo,
+  lister: TagLister,
+): Promise<number> {
   const { values } = parseArgs({
     args: [...argv],
     options: {
       commit: { type: "string" },
       "start-version": { type: "string", default: "0.0.1" },
       "expect-version": { type: "string" },
+      artifact: { type: "string" },
     },
     strict: true,
   });
@@ -27,10 +45,31 @@ export async function run(argv: readonly string[], io: CommandIo): Promise<numbe
     io.stderr(`build-plan: missing --commit\nusage: ${usage}\n`);
     return 2;
   }
-  const tags = (await io.stdin())
-    .split("\n")
-    .map((t) => t.trim())
-    .filter((t) => t !== "");
+  let tags: string[];
+  if (values.artifact !== undefined) {
+    const artifact = splitArtifact(values.artifact);
+    if (typeof artifact === "string") {
+      io.stderr(`build-plan: ${artifact}\nusage: ${usage}\n`);
+      return 2;
+    }
+    try {
+      const listed = await lister(artifact.host, artifact.repository);
+      if (listed === undefined)
+        io.stderr(
+          annotation("notice", `${values.artifact} does not exist yet: this is its first build.`),
+        );
+      tags = listed ?? [];
+    } catch (e) {
+      if (!(e instanceof RegistryError)) throw e;
+      io.stderr(annotation("error", `${e.message}. No plan: refusing to go on without the tags.`));
+      return 1;
+    }
+  } else {
+    tags = (await io.stdin())
+      .split("\n")
+      .map((t) => t.trim())
+      .filter((t) => t !== "");
+  }
   try {
     const plan = planBuild({
       tags,

@@ -13,10 +13,10 @@ import { observeCluster } from "../kube/observe";
 import { attachPins, parsePinsConfig, readPinsFromStackFiles } from "../pinsConfig";
 import { parsePolicy, policyOf, type PinsPolicy } from "../pinsPolicy";
 import { createdOf, type ManifestReader } from "../registry/manifest";
-import { OciRegistryReader } from "../registry/oci";
 import { mapLimit, readTagDigests, type RegistryReader } from "../registry/types";
 import type { ClusterObservation } from "../status";
 import { UsageError } from "./command";
+import { readerFromEnv } from "./registryEnv";
 import { GitHubClient, GitHubError } from "../github/client";
 import { recordsOf, RECORD_ENVIRONMENT } from "../record";
 import type { PromotionRecordFact } from "../trace";
@@ -116,14 +116,8 @@ export function loadFacts(values: ReadonlyMap<string, string>): PipelineFacts | 
 /** Reads the registry; injected by tests. */
 export type RegistryFactory = (policy: PinsPolicy) => RegistryReader & ManifestReader;
 
-export const ociRegistry: RegistryFactory = (policy) => {
-  const user = process.env.PROMOTION_REGISTRY_USERNAME;
-  const password = process.env.PROMOTION_REGISTRY_PASSWORD;
-  return new OciRegistryReader({
-    host: policy.registry,
-    ...(user && password !== undefined ? { credentials: { username: user, password } } : {}),
-  });
-};
+/** The registry with the environment's credentials and scheme, as `pins` and `promote-plan` read it. */
+export const ociRegistry: RegistryFactory = (policy) => readerFromEnv(policy.registry);
 
 export interface RegistryFacts {
   readonly tags: Map<string, string>;

@@ -14,13 +14,15 @@ import { ConfigError, ProblemCollector } from "../errors";
 import { formatGhcr, formatGhcrOutput, formatLines, formatReport } from "../pins";
 import { attachPins, parsePinsConfig, readPinsFromStackFiles } from "../pinsConfig";
 import { expandPolicy, parsePolicy, policyOf, type PinsPolicy } from "../pinsPolicy";
-import { OciRegistryReader } from "../registry/oci";
-import { RegistryError, readTagDigests, type RegistryReader } from "../registry/types";
+import { ghcrPackageVersions } from "../registry/ghcrPackages";
+import { RegistryError, type RegistryReader } from "../registry/types";
+import { isPlaceholder, readPinsTags } from "../pinsRegistry";
 import { parseArgs } from "./args";
+import { CREDENTIALS_HELP, readerFromEnv } from "./registryEnv";
 import { EXIT_NONE, EXIT_OK, EXIT_USAGE, UsageError, type CommandIo } from "./command";
 
 export const usage =
-  "pins [--policy <file> | --dir <project dir>] [--format lines|ghcr|ghcr-output|report] [--strict]";
+  "pins [--policy <file> | --dir <project dir>] [--format lines|ghcr|ghcr-output|report] [--strict] [--exhaustive]";
 
 export const help = `Usage: promotion ${usage}
 
@@ -42,11 +44,18 @@ Options:
                     ghcr-output  the same as $GITHUB_OUTPUT lines
                     report       every protected digest, its tags and why
   --strict          exit 1 when a hazard of severity error is found
+  --exhaustive      read the digest of every tag (a HEAD each), for a
+                    registry whose tags do not follow the build's naming
   -h, --help        this text
 
-Registry credentials (optional; anonymous otherwise, e.g. public GHCR packages):
-  PROMOTION_REGISTRY_USERNAME, PROMOTION_REGISTRY_PASSWORD (basic auth, or the
-  credentials for the registry's token endpoint).
+Registry reads: one paginated tag listing, then a HEAD only for the tags whose
+digest decides protection (selections, pins, floating tags, the stable window,
+pending RCs, tags outside the build's naming) and the other tags of each
+protected digest's build (found from its revision and version annotations).
+For ghcr.io with a password (a GitHub token), the GitHub Packages API lists
+every version with its tags instead (100 per page; GITHUB_API_URL).
+
+${CREDENTIALS_HELP}
 
 Hazards (stderr, "error:" or "warning:"): a pin to a missing tag, a stray
 pre-release that stops integration from taking RCs, a retention rule in
@@ -69,13 +78,26 @@ function projectValue(config: Record<string, unknown>, key: string): unknown {
 /** Reads the registry; injected by tests. */
 export type ReaderFactory = (policy: PinsPolicy) => RegistryReader;
 
-const ociReader: ReaderFactory = (policy) => {
-  const user = process.env.PROMOTION_REGISTRY_USERNAME;
-  const password = process.env.PROMOTION_REGISTRY_PASSWORD;
-  return new OciRegistryReader({
-    host: policy.registry,
-    ...(user && password !== undefined ? { credentials: { username: user, password } } : {}),
-  });
+/** ghcr.io: the package's versions (digest -> tags) from the GitHub Packages API, or undefined. */
+export type PackagesFactory = (
+  policy: PinsPolicy,
+) => (() => Promise<Map<string, string[]>>) | undefined;
+
+const ociReader: ReaderFactory = (policy) => readerFromEnv(policy.registry);
+
+/** The Packages API for a ghcr.io policy when a token (the registry password) is set. */
+export const envPackages: PackagesFactory = (policy) => {
+  const token = process.env.PROMOTION_REGISTRY_PASSWORD;
+  const [owner, ...rest] = policy.repository.split("/");
+  if (policy.registry !== "ghcr.io" || !token || !owner || rest.length === 0) return undefined;
+  const apiUrl = process.env.GITHUB_API_URL;
+  return () =>
+    ghcrPackageVersions({
+      owner,
+      packageName: rest.join("/"),
+      token,
+      ...(apiUrl ? { apiUrl } : {}),
+    });
 };
 
 /** The policy of a Pulumi project directory, or a message for stderr. */
@@ -115,15 +137,19 @@ function policyFromFile(file: string): PinsPolicy | string {
 }
 
 export function run(argv: readonly string[], io: CommandIo): Promise<number> {
-  return runWith(argv, io, ociReader);
+  return runWith(argv, io, ociReader, envPackages);
 }
 
 export async function runWith(
   argv: readonly string[],
   io: CommandIo,
   readerOf: ReaderFactory,
+  packagesOf: PackagesFactory = () => undefined,
 ): Promise<number> {
-  const a = parseArgs("pins", argv, { values: ["dir", "policy", "format"], booleans: ["strict"] });
+  const a = parseArgs("pins", argv, {
+    values: ["dir", "policy", "format"],
+    booleans: ["strict", "exhaustive"],
+  });
   if (a.help) {
     io.stdout(`${help}\n`);
     return EXIT_OK;
@@ -149,8 +175,15 @@ export async function runWith(
   }
 
   let tags: Map<string, string>;
+  let note: string | undefined;
   try {
-    tags = await readTagDigests(readerOf(policy), policy.repository);
+    const packageVersions = packagesOf(policy);
+    const read = await readPinsTags(policy, readerOf(policy), {
+      exhaustive: a.booleans.has("exhaustive"),
+      ...(packageVersions ? { packageVersions } : {}),
+    });
+    tags = read.tags;
+    note = read.note;
   } catch (e) {
     if (e instanceof RegistryError) {
       io.stderr(
@@ -162,6 +195,10 @@ export async function runWith(
   }
 
   const allow = expandPolicy(policy, tags);
+  if (allow.digests.some((d) => isPlaceholder(d.digest))) {
+    // Cannot happen (placeholders stand only for tags no protection depends on); fail closed if it does.
+    throw new Error("internal: the allowlist protects a digest that was never read");
+  }
   if (allow.digests.length === 0 && format !== "report") {
     io.stderr(
       `promotion pins: the allowlist of ${policy.registry}/${policy.repository} protects nothing (${tags.size} tags in the registry).\n` +
@@ -187,6 +224,7 @@ export async function runWith(
       throw new Error(`unknown format ${String(never)}`);
     }
   }
+  if (note !== undefined) io.stderr(`warning: packages-api: ${note}\n`);
   for (const h of allow.hazards) io.stderr(`${h.severity}: ${h.kind}: ${h.message}\n`);
   return a.booleans.has("strict") && allow.hazards.some((h) => h.severity === "error")
     ? EXIT_NONE

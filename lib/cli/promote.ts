@@ -1,23 +1,65 @@
 /**
  * `promotion promote-plan`: the promote workflow's decision. Reads the GitHub event from the file GitHub
- * wrote ($GITHUB_EVENT_PATH: never interpolated into a script) and the registry listing, prints
- * `key=value` lines for $GITHUB_OUTPUT on stdout and the reason on stderr as a workflow annotation.
- * Exit 0: promote, no-op or ignore; exit 1: refused (the run fails, visibly).
+ * wrote ($GITHUB_EVENT_PATH: never interpolated into a script) and the registry itself (`--artifact`:
+ * one paginated tag listing and a constant number of manifest requests, lib/promote.ts
+ * readPromotionListing) or a `tag digest` listing file (`--listing`), prints `key=value` lines for
+ * $GITHUB_OUTPUT on stdout and the reason on stderr as a workflow annotation.
+ * Exit 0: promote, no-op or ignore; exit 1: refused (the run fails, visibly), or the registry could not
+ * be read (nothing on stdout: no decision, so nothing is tagged).
  */
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { dispatchEventType } from "../k8s/validation";
 import {
   decidePromotion,
+  decidePromotionFromRegistry,
   decisionOutputs,
   parseListing,
   quote,
+  type PromoteDecision,
   type PromoteRequest,
+  type PromotionRegistry,
 } from "../promote";
+import { RegistryError, type RegistryReader } from "../registry/types";
 import { annotation, type CommandIo } from "./actionsIo";
+import { CREDENTIALS_HELP, readerFromEnv, splitArtifact } from "./registryEnv";
 
 export const usage =
-  "promote-plan --event <event.json> --event-name <repository_dispatch|workflow_dispatch> --gate-name <name> --gate-namespace <ns> --listing <file of 'tag digest' lines>";
+  "promote-plan --event <event.json> --event-name <repository_dispatch|workflow_dispatch> --gate-name <name> --gate-namespace <ns> (--artifact <host>/<repository> | --listing <file of 'tag digest' lines>)";
+
+export const help = `Usage: promotion ${usage}
+
+Decides a promotion (DESIGN 2) and prints action=, digest=, version=, tags=
+lines for $GITHUB_OUTPUT; the reason goes to stderr as a workflow annotation.
+
+  --artifact <host>/<repository>  read the registry itself: one paginated tag
+                 listing and at most a handful of manifest requests (the event's
+                 RC, sha-/validated-<7> of its commit, the candidate X.Y.Z, the
+                 highest stable), whatever the number of tags
+  --listing <file>  or: the registry as 'tag digest' lines
+
+${CREDENTIALS_HELP}
+
+Exit codes: 0 promote, noop or ignore; 1 refused, or the registry could not be
+read (then stdout is empty: nothing is decided, nothing may be tagged); 2 bad
+usage.`;
+
+/** Reads the artifact's registry; injected by tests. */
+export type PromoteReaderFactory = (host: string) => RegistryReader;
+
+/** The promotion's view of one repository of a RegistryReader. */
+export function promotionRegistry(reader: RegistryReader, repository: string): PromotionRegistry {
+  return {
+    listTags: () => reader.listTags(repository),
+    digestOf: (tag) => reader.digestOf(repository, tag),
+    manifestOf: async (ref) => {
+      if (reader.manifestIfExists) return reader.manifestIfExists(repository, ref);
+      if (!reader.manifestOf)
+        throw new Error("internal: the registry reader cannot read manifests");
+      return reader.manifestOf(repository, ref);
+    },
+  };
+}
 
 function request(eventName: string, event: unknown, eventType: string): PromoteRequest | string {
   const e = (typeof event === "object" && event !== null ? event : {}) as Record<string, unknown>;
@@ -46,7 +88,15 @@ function request(eventName: string, event: unknown, eventType: string): PromoteR
   }
 }
 
-export function run(argv: readonly string[], io: CommandIo): number {
+export function run(argv: readonly string[], io: CommandIo): Promise<number> {
+  return runWith(argv, io, (host) => readerFromEnv(host));
+}
+
+export async function runWith(
+  argv: readonly string[],
+  io: CommandIo,
+  readerOf: PromoteReaderFactory,
+): Promise<number> {
   const { values } = parseArgs({
     args: [...argv],
     options: {
@@ -55,14 +105,26 @@ export function run(argv: readonly string[], io: CommandIo): number {
       "gate-name": { type: "string" },
       "gate-namespace": { type: "string" },
       listing: { type: "string" },
+      artifact: { type: "string" },
     },
     strict: true,
   });
-  const missing = ["event", "event-name", "gate-name", "gate-namespace", "listing"].filter(
+  const missing = ["event", "event-name", "gate-name", "gate-namespace"].filter(
     (k) => values[k as keyof typeof values] === undefined,
   );
+  if (values.listing === undefined && values.artifact === undefined)
+    missing.push("listing (or --artifact)");
   if (missing.length > 0) {
     io.stderr(`promote-plan: missing --${missing.join(", --")}\nusage: ${usage}\n`);
+    return 2;
+  }
+  if (values.listing !== undefined && values.artifact !== undefined) {
+    io.stderr(`promote-plan: give --artifact or --listing, not both\nusage: ${usage}\n`);
+    return 2;
+  }
+  const artifact = values.artifact === undefined ? undefined : splitArtifact(values.artifact);
+  if (typeof artifact === "string") {
+    io.stderr(`promote-plan: ${artifact}\nusage: ${usage}\n`);
     return 2;
   }
   const gate = { name: values["gate-name"]!, namespace: values["gate-namespace"]! };
@@ -75,12 +137,31 @@ export function run(argv: readonly string[], io: CommandIo): number {
     );
     return 1;
   }
-  const listing = parseListing(readFileSync(values.listing!, "utf8"));
   const req = request(values["event-name"]!, event, dispatchEventType(gate));
-  const decision =
-    typeof req === "string"
-      ? ({ action: "ignore", reason: req } as const)
-      : decidePromotion({ request: req, listing, gate });
+  let decision: PromoteDecision;
+  if (typeof req === "string") {
+    decision = { action: "ignore", reason: req };
+  } else if (artifact === undefined) {
+    const listing = parseListing(readFileSync(values.listing!, "utf8"));
+    decision = decidePromotion({ request: req, listing, gate });
+  } else {
+    try {
+      decision = await decidePromotionFromRegistry(
+        req,
+        gate,
+        promotionRegistry(readerOf(artifact.host), artifact.repository),
+      );
+    } catch (e) {
+      if (!(e instanceof RegistryError)) throw e;
+      io.stderr(
+        annotation(
+          "error",
+          `${e.message}. No decision: nothing is tagged (a promotion never proceeds on a partial view of the registry).`,
+        ),
+      );
+      return 1;
+    }
+  }
   io.stdout(decisionOutputs(decision));
   io.stderr(
     annotation(

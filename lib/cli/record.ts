@@ -16,7 +16,7 @@ import {
   type RecordInput,
 } from "../record";
 import { annotationsOf, REVISION_ANNOTATION, type ManifestReader } from "../registry/manifest";
-import { OciRegistryReader } from "../registry/oci";
+import { readerFromEnv } from "./registryEnv";
 import { RegistryError } from "../registry/types";
 import { annotation, type CommandIo } from "./actionsIo";
 import { EXIT_NONE, EXIT_OK, UsageError } from "./command";
@@ -34,7 +34,8 @@ a digest that has a record already gets none.
 Environment: GITHUB_TOKEN (deployments: write), GITHUB_REPOSITORY,
 GITHUB_API_URL, GITHUB_SERVER_URL, GITHUB_RUN_ID, GITHUB_ACTOR, GITHUB_SHA (the
 ref when the artifact carries no commit); PROMOTION_REGISTRY_USERNAME and
-PROMOTION_REGISTRY_PASSWORD to read the artifact's manifest.
+PROMOTION_REGISTRY_PASSWORD (and PROMOTION_REGISTRY_SCHEME) to read the
+artifact's manifest.
 
 Exit codes: 0 recorded or already recorded; 1 GitHub or the registry failed;
 2 bad usage.`;
@@ -53,14 +54,7 @@ export interface RecordDeps {
 
 const defaultDeps: RecordDeps = {
   github: () => clientFromEnv(),
-  manifests: (host) => {
-    const user = process.env.PROMOTION_REGISTRY_USERNAME;
-    const password = process.env.PROMOTION_REGISTRY_PASSWORD;
-    return new OciRegistryReader({
-      host,
-      ...(user && password !== undefined ? { credentials: { username: user, password } } : {}),
-    });
-  },
+  manifests: (host) => readerFromEnv(host),
   env: process.env,
   now: () => new Date(),
 };

@@ -21,7 +21,8 @@ path. Refused when the version does not exist, was never validated
 (no validated-<commit> on its digest), or is already the newest stable's
 content. Prints action=rollback|refuse, digest, version, rollback_of.
 
-Registry credentials: PROMOTION_REGISTRY_USERNAME, PROMOTION_REGISTRY_PASSWORD.
+Registry credentials: PROMOTION_REGISTRY_USERNAME, PROMOTION_REGISTRY_PASSWORD;
+PROMOTION_REGISTRY_SCHEME=http|https as for promote-plan.
 
 Exit codes: 0 roll back; 1 refused, or the registry could not be read; 2 bad usage.`;
 

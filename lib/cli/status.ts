@@ -57,7 +57,7 @@ Options:
   -h, --help             this text
 
 Registry credentials (optional): PROMOTION_REGISTRY_USERNAME and
-PROMOTION_REGISTRY_PASSWORD. Kubernetes: a bearer token or a client
+PROMOTION_REGISTRY_PASSWORD; PROMOTION_REGISTRY_SCHEME as for promote-plan. Kubernetes: a bearer token or a client
 certificate in the kubeconfig (read-only: get on ocirepositories and
 kustomizations); exec plugins are not run.
 

@@ -3,6 +3,7 @@
  * what the cluster accepts), a GitRepository for dev. Pure: returns plain objects.
  */
 import type { ClusterSpec, PinSpec, PipelineSpec } from "../config";
+import { caSecret } from "./ca";
 import { API, MANAGED_BY_LABELS, type KubeObject } from "./types";
 
 /** Annotations that make a pin visible on the object itself (`kubectl describe` shows why and until when). */
@@ -48,6 +49,12 @@ export function ociRepository(pipeline: PipelineSpec, cluster: ClusterSpec, pin?
       url: pipeline.url,
       ref: sourceRef(cluster, pin),
       ...(pipeline.registrySecret ? { secretRef: { name: pipeline.registrySecret } } : {}),
+      // source-controller's getTLSConfig reads ca.crt from this Secret in the OCIRepository's namespace and
+      // adds it to the system roots (WithSystemCertPool).
+      ...(pipeline.registryCA ? { certSecretRef: { name: pipeline.registryCA.secretName } } : {}),
+      // Plain HTTP only when asked for: parseRepository then adds name.Insecure (http allowed) and, without
+      // certSecretRef, getTLSConfig turns off certificate verification for https.
+      ...(pipeline.registryInsecure ? { insecure: true } : {}),
       ...(pipeline.verify
         ? {
             verify: {
@@ -59,6 +66,15 @@ export function ociRepository(pipeline: PipelineSpec, cluster: ClusterSpec, pin?
       ...(cluster.suspended ? { suspend: true } : {}),
     },
   };
+}
+
+/**
+ * The registry CA Secret (key `ca.crt`) next to the OCIRepository, when the PEM comes from config; none
+ * for a Secret created out of band or for a dev cluster (its GitRepository does not use the registry).
+ */
+export function registryCaSecret(pipeline: PipelineSpec, cluster: ClusterSpec): KubeObject | undefined {
+  if (cluster.role === "dev" || pipeline.registryCA?.mode !== "pem") return undefined;
+  return caSecret(pipeline.registryCA.secretName, pipeline.source.namespace, pipeline.registryCA.pem);
 }
 
 export function gitRepository(pipeline: PipelineSpec, cluster: ClusterSpec): KubeObject {

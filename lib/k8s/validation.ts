@@ -14,11 +14,16 @@
  *   such events when the provider is neither a commit-status nor a generic provider: githubdispatch never
  *   receives it.
  */
-import type { DispatchTokenSource, ObjectRef } from "../config";
+import type { CaSource, DispatchTokenSource, ObjectRef } from "../config";
+import { caSecret } from "./ca";
 import { API, MANAGED_BY_LABELS, type KubeObject } from "./types";
 
 export const DISPATCH_PROVIDER_NAME = "github-dispatch";
 export const VALIDATION_ALERT_NAME = "validation-success";
+/** github.com; any other server is addressed as a GitHub Enterprise Server. */
+export const GITHUB_COM = "https://github.com";
+/** Name of the CA Secret the program declares from `github.caPem` (Provider `certSecretRef`). */
+export const GITHUB_CA_SECRET_NAME = "github-dispatch-ca";
 /** Name of the Secret this program manages when the token comes from Pulumi secret config. */
 export const MANAGED_TOKEN_SECRET_NAME = "github-dispatch-token";
 /** notification-controller reads the token from this key of the Provider's secretRef (`extractAuthFromSecret`). */
@@ -66,8 +71,15 @@ export function dispatchEventType(gate: ObjectRef): string {
   return eventType;
 }
 
-/** `https://github.com/<owner>/<repository>`, the address form the githubdispatch notifier parses. */
-export function githubRepositoryAddress(owner: string, repository: string): string {
+/**
+ * `<server>/<owner>/<repository>`, the address form the githubdispatch notifier parses; `server` is
+ * `https://github.com` or a GitHub Enterprise Server's `https://<host>[:port]` (see checkGithubAddress).
+ */
+export function githubRepositoryAddress(
+  owner: string,
+  repository: string,
+  server: string = GITHUB_COM,
+): string {
   if (!GH_OWNER.test(owner)) {
     throw new ValidationLoopError(
       `"${owner}" is not a GitHub owner name (letters, digits and single '-', at most 39).`,
@@ -76,19 +88,30 @@ export function githubRepositoryAddress(owner: string, repository: string): stri
   if (!GH_REPO.test(repository) || repository === "." || repository === "..") {
     throw new ValidationLoopError(`"${repository}" is not a GitHub repository name.`);
   }
-  return `https://github.com/${owner}/${repository}`;
+  return `${server}/${owner}/${repository}`;
 }
 
-/** Checks an address is exactly `https://github.com/<owner>/<repository>` and returns it. */
-export function checkGithubAddress(address: string): string {
-  const m = /^https:\/\/github\.com\/([^/]+)\/([^/]+)$/.exec(address);
-  if (!m || !GH_OWNER.test(m[1]!) || !GH_REPO.test(m[2]!) || m[2]!.endsWith(".git")) {
+/**
+ * Checks an address is exactly `<server>/<owner>/<repository>` and returns it. This is what
+ * notification-controller v1.9.3 does with it (internal/notifier/github_helpers.go, `NewGitHubClient`):
+ * `parseGitAddress` (internal/notifier/util.go) keeps `<scheme>://<host>` and takes the whole path, minus
+ * the leading `/` and a trailing `.git`, as the repository id, which must split on `/` into exactly two
+ * parts (`invalid repository id`). `createGitHubClient` uses github.com's API for host `github.com` and, for
+ * any other host, go-github's `WithEnterpriseURLs(host, host)`: the API is `<server>/api/v3/`, so the
+ * dispatch goes to `POST <server>/api/v3/repos/<owner>/<repository>/dispatches`.
+ */
+export function checkGithubAddress(address: string, server: string = GITHUB_COM): string {
+  const fail = (): never => {
     throw new ValidationLoopError(
-      `Provider address "${address}" is not a GitHub repository URL: the githubdispatch provider sends ` +
+      `Provider address "${address}" is not a GitHub repository URL on ${server}: the githubdispatch provider sends ` +
         `repository_dispatch to the owner/repository parsed from it (NewGitHubClient splits the path into exactly ` +
-        `two parts). Write https://github.com/<owner>/<repository>.`,
+        `two parts). Write ${server}/<owner>/<repository>.`,
     );
-  }
+  };
+  if (!/^https:\/\/[^/\s?#@]+$/.test(server) || !address.startsWith(`${server}/`)) return fail();
+  const id = address.slice(server.length + 1);
+  const m = /^([^/]+)\/([^/]+)$/.exec(id);
+  if (!m || !GH_OWNER.test(m[1]!) || !GH_REPO.test(m[2]!) || m[2]!.endsWith(".git")) return fail();
   return address;
 }
 
@@ -130,15 +153,19 @@ export function dispatchTokenSecret<T>(namespace: string, token: T): KubeObject 
 export interface DispatchProviderSpec {
   /** Namespace of the Provider, the Alert and the Secret (the gate's namespace). */
   readonly namespace: string;
-  /** `https://github.com/<owner>/<repository>` of the platform repository. */
+  /** `<server>/<owner>/<repository>` of the platform repository. */
   readonly address: string;
+  /** `https://github.com` (default) or the GitHub Enterprise Server the address is on. */
+  readonly server?: string;
   /** Secret with key `token` in the same namespace. */
   readonly secretName: string;
+  /** Secret with key `ca.crt` in the same namespace: the CA of a GitHub Enterprise Server. */
+  readonly caSecretName?: string;
 }
 
 /** Provider `github-dispatch` (notification.toolkit.fluxcd.io/v1beta3, type githubdispatch). */
 export function dispatchProvider(spec: DispatchProviderSpec): KubeObject {
-  checkGithubAddress(spec.address);
+  checkGithubAddress(spec.address, spec.server);
   if (spec.secretName.trim() === "") {
     throw new ValidationLoopError(
       "the Provider needs a secretRef: githubdispatch has no anonymous mode.",
@@ -156,6 +183,9 @@ export function dispatchProvider(spec: DispatchProviderSpec): KubeObject {
       type: "githubdispatch",
       address: spec.address,
       secretRef: { name: spec.secretName },
+      // certSecretRef, not a ca.crt in the token Secret: getTLSConfigForProvider reads ca.crt from the
+      // secretRef only for commit-status providers (isCommitStatusProvider), and githubdispatch is not one.
+      ...(spec.caSecretName !== undefined ? { certSecretRef: { name: spec.caSecretName } } : {}),
     },
   };
 }
@@ -186,7 +216,7 @@ export function validationAlert(gate: ObjectRef): KubeObject {
   };
 }
 
-/** Everything the validation loop declares, in apply order (Secret first, when managed). */
+/** What the validation loop is built from. */
 export interface ValidationLoopSpec<T> {
   /** The gate Kustomization whose health events dispatch. */
   readonly gate: ObjectRef;
@@ -198,19 +228,39 @@ export interface ValidationLoopSpec<T> {
   readonly tokenSource: DispatchTokenSource;
   /** Managed mode only: the token (opaque; a secret Output in components). */
   readonly token?: T;
+  /** `https://github.com` (default) or a GitHub Enterprise Server's `https://<host>[:port]`. */
+  readonly server?: string;
+  /** CA of a GitHub Enterprise Server with a private certificate. */
+  readonly ca?: CaSource;
 }
 
+/** The Provider's CA Secret, declared only when the PEM comes from config. */
+export function githubCaSecret(
+  namespace: string,
+  ca: CaSource | undefined,
+): KubeObject | undefined {
+  return ca?.mode === "pem" ? caSecret(ca.secretName, namespace, ca.pem) : undefined;
+}
+
+/** The Provider for a validation loop spec (the part components and the builder share). */
+export function dispatchProviderFor<T>(spec: ValidationLoopSpec<T>): KubeObject {
+  const server = spec.server ?? GITHUB_COM;
+  return dispatchProvider({
+    namespace: spec.gate.namespace,
+    address: githubRepositoryAddress(spec.owner, spec.repository, server),
+    server,
+    secretName: tokenSecretName(spec.tokenSource),
+    ...(spec.ca ? { caSecretName: spec.ca.secretName } : {}),
+  });
+}
+
+/** Everything the validation loop declares, in apply order (Secrets first, when declared). */
 export function validationLoopObjects<T>(spec: ValidationLoopSpec<T>): KubeObject[] {
   const out: KubeObject[] = [];
   if (spec.tokenSource.mode === "managed")
     out.push(dispatchTokenSecret(spec.gate.namespace, spec.token));
-  out.push(
-    dispatchProvider({
-      namespace: spec.gate.namespace,
-      address: githubRepositoryAddress(spec.owner, spec.repository),
-      secretName: tokenSecretName(spec.tokenSource),
-    }),
-    validationAlert(spec.gate),
-  );
+  const ca = githubCaSecret(spec.gate.namespace, spec.ca);
+  if (ca) out.push(ca);
+  out.push(dispatchProviderFor(spec), validationAlert(spec.gate));
   return out;
 }

@@ -1,13 +1,17 @@
 /**
  * `RegistryReader` over the OCI distribution API with `fetch`: `/v2/<name>/tags/list` with `Link`
- * pagination, manifest HEAD for `Docker-Content-Digest`, anonymous, basic and bearer-token auth (the
- * `WWW-Authenticate` challenge, then the token endpoint; anonymous tokens are how public GHCR packages
- * are read). Plain http only for loopback hosts. Fails closed: any HTTP error, malformed body or missing
- * digest throws a RegistryError naming the registry and the step; a partial tag list is never returned.
+ * pagination, manifest HEAD for `Docker-Content-Digest`, manifest GET for annotations, anonymous, basic
+ * and bearer-token auth (the `WWW-Authenticate` challenge, then the token endpoint; anonymous tokens are
+ * how public GHCR packages are read). Plain http only for loopback hosts. A 429 or 5xx answer, or a
+ * request that fails on the network, is retried with exponential backoff, waiting at least what
+ * `Retry-After` asks. Fails closed: any other HTTP error, a failure that outlasts the retries, a malformed
+ * body or a missing digest throws a RegistryError naming the registry and the step; a partial tag list is
+ * never returned.
  */
+import { createHash } from "node:crypto";
 import { parseChallenges } from "./auth";
 import type { ManifestRead } from "./manifest";
-import { RegistryError, readTagDigests, type RegistryReader } from "./types";
+import { RegistryError, readTagDigests, type ManifestInfo, type RegistryReader } from "./types";
 
 /** Media types a Flux artifact, an image or an index may have; a registry answers HEAD for these. */
 export const MANIFEST_ACCEPT = [
@@ -36,7 +40,34 @@ export interface OciRegistryReaderOptions {
   readonly scheme?: "http" | "https";
   /** Injected for tests. */
   readonly fetch?: typeof fetch;
+  /** Retries of a 429, a 5xx or a network failure (default 3, so 4 attempts); 0 turns them off. */
+  readonly retries?: number;
+  /** First backoff; doubled per retry (default 250 ms). A longer `Retry-After` wins. */
+  readonly retryBaseMs?: number;
+  /** A `Retry-After` longer than this fails at once instead of waiting (default 60 s). */
+  readonly maxRetryAfterMs?: number;
+  /** Injected for tests: how the client waits between attempts. */
+  readonly sleep?: (ms: number) => Promise<void>;
 }
+
+/** Statuses worth another attempt: rate limited, or the registry (or a proxy before it) failing. */
+export function isRetryable(status: number): boolean {
+  return status === 429 || (status >= 500 && status <= 599);
+}
+
+/**
+ * Milliseconds a `Retry-After` header asks for: delta-seconds or an HTTP date (RFC 9110 10.2.3);
+ * undefined when absent or unreadable.
+ */
+export function retryAfterMs(header: string | null, now: number = Date.now()): number | undefined {
+  if (header === null) return undefined;
+  const v = header.trim();
+  if (/^\d+$/.test(v)) return Number(v) * 1000;
+  const t = Date.parse(v);
+  return Number.isNaN(t) ? undefined : Math.max(0, t - now);
+}
+
+const sleepMs = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** True for hosts where plain http is acceptable (a local test or dev registry). */
 export function isLoopback(host: string): boolean {
@@ -50,6 +81,10 @@ export class OciRegistryReader implements RegistryReader {
   private readonly pageSize: number;
   private readonly concurrency: number;
   private readonly timeoutMs: number;
+  private readonly retries: number;
+  private readonly retryBaseMs: number;
+  private readonly maxRetryAfterMs: number;
+  private readonly sleep: (ms: number) => Promise<void>;
   /** Authorization header per scope (bearer tokens are scoped to a repository). */
   private readonly authByScope = new Map<string, string>();
 
@@ -60,6 +95,10 @@ export class OciRegistryReader implements RegistryReader {
     this.pageSize = opts.pageSize ?? 1000;
     this.concurrency = opts.concurrency ?? 8;
     this.timeoutMs = opts.timeoutMs ?? 30_000;
+    this.retries = Math.max(0, opts.retries ?? 3);
+    this.retryBaseMs = opts.retryBaseMs ?? 250;
+    this.maxRetryAfterMs = opts.maxRetryAfterMs ?? 60_000;
+    this.sleep = opts.sleep ?? sleepMs;
   }
 
   private fail(step: string, detail: string): never {
@@ -71,6 +110,18 @@ export class OciRegistryReader implements RegistryReader {
   }
 
   async listTags(repo: string): Promise<string[]> {
+    return (await this.listTagsPaged(repo, false)) ?? [];
+  }
+
+  /**
+   * Like listTags, but a repository that does not exist yet (404 `NAME_UNKNOWN` on the first page, as
+   * distribution and GHCR answer before the first push) is `undefined` instead of an error.
+   */
+  async listTagsIfExists(repo: string): Promise<string[] | undefined> {
+    return this.listTagsPaged(repo, true);
+  }
+
+  private async listTagsPaged(repo: string, allowMissing: boolean): Promise<string[] | undefined> {
     const step = `list tags of ${repo}`;
     this.checkRepo(repo, step);
     const tags: string[] = [];
@@ -85,8 +136,13 @@ export class OciRegistryReader implements RegistryReader {
         "GET",
         `${step} (page ${page})`,
         "application/json",
+        allowMissing && page === 1 ? [404] : [],
       );
       const text = await res.text();
+      if (res.status === 404) {
+        if (/NAME_UNKNOWN/.test(text)) return undefined;
+        this.fail(`${step} (page ${page})`, `HTTP 404 ${res.statusText}: ${text.slice(0, 300)}`);
+      }
       let body: unknown;
       try {
         body = JSON.parse(text);
@@ -130,6 +186,81 @@ export class OciRegistryReader implements RegistryReader {
     return digest;
   }
 
+  /**
+   * The manifest `ref` (a tag or a digest) names: its digest and annotations, from one GET. The digest
+   * is the registry's `Docker-Content-Digest`, checked against the bytes when it is sha256.
+   */
+  async manifestOf(repo: string, ref: string): Promise<ManifestInfo> {
+    return (await this.readManifest(repo, ref, false))!;
+  }
+
+  /** Like manifestOf, but a tag or digest the registry does not have (404) is `undefined`. */
+  async manifestIfExists(repo: string, ref: string): Promise<ManifestInfo | undefined> {
+    return this.readManifest(repo, ref, true);
+  }
+
+  private async readManifest(
+    repo: string,
+    ref: string,
+    allowMissing: boolean,
+  ): Promise<ManifestInfo | undefined> {
+    const read = await this.readManifestBody(repo, ref, allowMissing);
+    if (read === undefined) return undefined;
+    const { digest, body } = read;
+    const raw = (body as { annotations?: unknown } | null)?.annotations;
+    const annotations: Record<string, string> = {};
+    if (typeof raw === "object" && raw !== null && !Array.isArray(raw)) {
+      for (const [k, v] of Object.entries(raw)) if (typeof v === "string") annotations[k] = v;
+    }
+    const mediaType = (body as { mediaType?: unknown } | null)?.mediaType;
+    return {
+      digest,
+      annotations,
+      ...(typeof mediaType === "string" ? { mediaType } : {}),
+    };
+  }
+
+  /** One manifest GET: its checked digest and parsed JSON (what manifestOf and manifest share). */
+  private async readManifestBody(
+    repo: string,
+    ref: string,
+    allowMissing: boolean,
+  ): Promise<{ step: string; digest: string; body: unknown } | undefined> {
+    const step = `read manifest of ${repo}${DIGEST.test(ref) ? "@" : ":"}${ref}`;
+    this.checkRepo(repo, step);
+    if (!TAG.test(ref) && !DIGEST.test(ref))
+      this.fail(step, `${JSON.stringify(ref)} is neither a tag nor a digest`);
+    const res = await this.request(
+      repo,
+      `${this.base}/v2/${repo}/manifests/${ref}`,
+      "GET",
+      step,
+      MANIFEST_ACCEPT,
+      allowMissing ? [404] : [],
+    );
+    if (res.status === 404) {
+      await res.body?.cancel();
+      return undefined;
+    }
+    const bytes = Buffer.from(await res.arrayBuffer());
+    const header = res.headers.get("docker-content-digest");
+    const computed = `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
+    const digest = header ?? computed;
+    if (!DIGEST.test(digest))
+      this.fail(step, `Docker-Content-Digest ${JSON.stringify(digest)} is not a digest`);
+    if (digest.startsWith("sha256:") && digest !== computed)
+      this.fail(step, `the manifest's bytes hash to ${computed}, not to ${digest}`);
+    if (DIGEST.test(ref) && digest !== ref)
+      this.fail(step, `the registry answered with ${digest}, not the requested ${ref}`);
+    let body: unknown;
+    try {
+      body = JSON.parse(bytes.toString("utf8"));
+    } catch {
+      this.fail(step, `the manifest is not JSON: ${bytes.toString("utf8").slice(0, 200)}`);
+    }
+    return { step, digest, body };
+  }
+
   /** Tag → digest for every tag of `repo`, with at most `concurrency` HEADs in flight. */
   async tagDigests(repo: string): Promise<Map<string, string>> {
     return readTagDigests(this, repo, this.concurrency);
@@ -137,38 +268,70 @@ export class OciRegistryReader implements RegistryReader {
 
   /**
    * The manifest `reference` (tag or digest) as JSON, with its digest: annotations such as
-   * `org.opencontainers.image.created` live there. One GET (plus the auth dance).
+   * `org.opencontainers.image.created` live there. One GET (plus the auth dance), read and checked as
+   * manifestOf reads it.
    */
   async manifest(repo: string, reference: string): Promise<ManifestRead> {
-    const step = `read manifest of ${repo}:${reference}`;
-    this.checkRepo(repo, step);
-    if (!TAG.test(reference) && !DIGEST.test(reference))
-      this.fail(step, `${JSON.stringify(reference)} is neither a tag nor a digest`);
-    const res = await this.request(
-      repo,
-      `${this.base}/v2/${repo}/manifests/${reference}`,
-      "GET",
-      step,
-      MANIFEST_ACCEPT,
-    );
-    const text = await res.text();
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      this.fail(step, `response is not JSON: ${text.slice(0, 200)}`);
-    }
+    const { step, digest, body } = (await this.readManifestBody(repo, reference, false))!;
     if (typeof body !== "object" || body === null || Array.isArray(body))
       this.fail(step, "the manifest is not a JSON object");
-    const digest = res.headers.get("docker-content-digest");
-    return {
-      ...(digest !== null && DIGEST.test(digest) ? { digest } : {}),
-      manifest: body as Record<string, unknown>,
-    };
+    return { digest, manifest: body as Record<string, unknown> };
   }
 
-  /** One request, authenticating on a 401 challenge and retrying once. Non-2xx throws. */
+  /**
+   * One request, authenticating on a 401 challenge and retrying once; a 429, 5xx or network failure is
+   * retried with backoff (see OciRegistryReaderOptions). Non-2xx throws, except the statuses in `pass`.
+   */
   private async request(
+    repo: string,
+    url: string,
+    method: "GET" | "HEAD",
+    step: string,
+    accept: string,
+    pass: readonly number[] = [],
+  ): Promise<Response> {
+    for (let attempt = 1; ; attempt++) {
+      let res: Response;
+      try {
+        res = await this.requestOnce(repo, url, method, step, accept);
+      } catch (e) {
+        if (!(e instanceof NetworkError) || attempt > this.retries) {
+          if (e instanceof NetworkError)
+            this.fail(step, `${e.message}${attempt > 1 ? ` (after ${attempt} attempts)` : ""}`);
+          throw e;
+        }
+        await this.sleep(this.backoff(attempt, undefined));
+        continue;
+      }
+      if (isRetryable(res.status) && attempt <= this.retries) {
+        const after = retryAfterMs(res.headers.get("retry-after"));
+        await res.body?.cancel();
+        if (after !== undefined && after > this.maxRetryAfterMs) {
+          this.fail(
+            step,
+            `HTTP ${res.status} ${res.statusText} with Retry-After ${Math.ceil(after / 1000)}s, longer than the ${Math.ceil(this.maxRetryAfterMs / 1000)}s this client waits`,
+          );
+        }
+        await this.sleep(this.backoff(attempt, after));
+        continue;
+      }
+      if (!res.ok && !pass.includes(res.status)) {
+        const text = method === "HEAD" ? "" : (await res.text()).slice(0, 300);
+        const tries = attempt > 1 ? ` (after ${attempt} attempts)` : "";
+        this.fail(step, `HTTP ${res.status} ${res.statusText}${text ? `: ${text}` : ""}${tries}`);
+      }
+      return res;
+    }
+  }
+
+  /** Exponential backoff from retryBaseMs, never shorter than what Retry-After asked. */
+  private backoff(attempt: number, retryAfter: number | undefined): number {
+    const exp = this.retryBaseMs * 2 ** (attempt - 1);
+    return Math.max(exp, retryAfter ?? 0);
+  }
+
+  /** One attempt, with the 401 challenge answered once. */
+  private async requestOnce(
     repo: string,
     url: string,
     method: "GET" | "HEAD",
@@ -190,10 +353,6 @@ export class OciRegistryReader implements RegistryReader {
         );
       }
     }
-    if (!res.ok) {
-      const text = method === "HEAD" ? "" : (await res.text()).slice(0, 300);
-      this.fail(step, `HTTP ${res.status} ${res.statusText}${text ? `: ${text}` : ""}`);
-    }
     return res;
   }
 
@@ -212,7 +371,7 @@ export class OciRegistryReader implements RegistryReader {
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (e) {
-      this.fail(step, `${method} ${url} failed: ${describe(e)}`);
+      throw new NetworkError(`${method} ${url} failed: ${describe(e)}`);
     }
   }
 
@@ -270,6 +429,9 @@ export class OciRegistryReader implements RegistryReader {
   }
 }
 
+/** A request that got no HTTP answer (refused, reset, timed out): retried, then a RegistryError. */
+class NetworkError extends Error {}
+
 function basic(user: string, password: string): string {
   return `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
 }
@@ -287,11 +449,16 @@ function describe(e: unknown): string {
 
 /** The `rel="next"` target of a Link header, resolved against the current URL. */
 export function nextLink(header: string | null, current: string): string | undefined {
+  return relLink(header, "next", current);
+}
+
+/** The target of a Link header's relation `rel` (`next`, `last`, ...), resolved against the current URL. */
+export function relLink(header: string | null, rel: string, current: string): string | undefined {
   if (!header) return undefined;
+  const re = new RegExp(`;\\s*rel="?${rel}"?(\\s*;|\\s*$)`, "i");
   for (const part of header.split(/,(?=\s*<)/)) {
     const m = /^\s*<([^>]*)>(.*)$/.exec(part);
-    if (m && /;\s*rel="?next"?(\s*;|\s*$)/i.test(m[2] ?? ""))
-      return new URL(m[1] ?? "", current).toString();
+    if (m && re.test(m[2] ?? "")) return new URL(m[1] ?? "", current).toString();
   }
   return undefined;
 }

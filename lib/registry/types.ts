@@ -1,9 +1,24 @@
-/** Read access to an OCI registry: what the pin allowlist needs, nothing more. */
+/** A manifest as the promotion and the allowlist read it: its digest and its annotations. */
+export interface ManifestInfo {
+  readonly digest: string;
+  /** `annotations` of the manifest (string values only); empty when it has none. */
+  readonly annotations: Readonly<Record<string, string>>;
+  readonly mediaType?: string;
+}
+
+/** Read access to an OCI registry: what the pin allowlist and the promotion need, nothing more. */
 export interface RegistryReader {
   /** Every tag of `repo` (all pages). Throws, never returns an empty list, when the registry cannot answer. */
   listTags(repo: string): Promise<string[]>;
   /** The manifest digest `tag` points at (`sha256:<hex>`). Throws when it cannot be read. */
   digestOf(repo: string, tag: string): Promise<string>;
+  /**
+   * The manifest a tag or digest names, with its annotations (one GET). Optional: a reader without it
+   * makes the allowlist read every tag's digest, as before.
+   */
+  manifestOf?(repo: string, ref: string): Promise<ManifestInfo>;
+  /** Like manifestOf, but `undefined` for a tag or digest the registry does not have (404). Optional. */
+  manifestIfExists?(repo: string, ref: string): Promise<ManifestInfo | undefined>;
 }
 
 /** A registry failure: names the registry and the step, so a cleaner never proceeds on a partial answer. */
@@ -18,7 +33,10 @@ export class RegistryError extends Error {
   }
 }
 
-/** Runs `fn` over `items` with at most `limit` calls in flight; keeps input order; fails on the first error. */
+/**
+ * Runs `fn` over `items` with at most `limit` calls in flight; keeps input order; fails with the first
+ * error, once the calls already in flight have settled (none is left running behind a failure).
+ */
 export async function mapLimit<T, R>(
   items: readonly T[],
   limit: number,
@@ -27,6 +45,7 @@ export async function mapLimit<T, R>(
   const out = new Array<R>(items.length);
   let next = 0;
   let failed = false;
+  let first: { error: unknown } | undefined;
   const worker = async (): Promise<void> => {
     while (!failed && next < items.length) {
       const i = next++;
@@ -34,12 +53,13 @@ export async function mapLimit<T, R>(
         out[i] = await fn(items[i] as T, i);
       } catch (e) {
         failed = true;
-        throw e;
+        first ??= { error: e };
       }
     }
   };
   const n = Math.max(1, Math.min(limit, items.length));
   await Promise.all(Array.from({ length: n }, () => worker()));
+  if (first) throw first.error;
   return out;
 }
 

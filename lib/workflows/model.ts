@@ -46,7 +46,10 @@ export interface Triggers {
   readonly push?: { readonly branches: readonly string[]; readonly paths?: readonly string[] };
   readonly repository_dispatch?: { readonly types: readonly string[] };
   readonly workflow_dispatch?: { readonly inputs?: Readonly<Record<string, DispatchInput>> };
-  readonly pull_request?: { readonly branches?: readonly string[]; readonly paths?: readonly string[] };
+  readonly pull_request?: {
+    readonly branches?: readonly string[];
+    readonly paths?: readonly string[];
+  };
   readonly schedule?: readonly { readonly cron: string }[];
 }
 

@@ -41,7 +41,11 @@ function setupSteps(): Step[] {
     },
     {
       name: "Install",
-      run: ["bash scripts/with-node npm ci --ignore-scripts", "bash scripts/with-node npm run build", "bash scripts/setup-pulumi.sh"].join("\n"),
+      run: [
+        "bash scripts/with-node npm ci --ignore-scripts",
+        "bash scripts/with-node npm run build",
+        "bash scripts/setup-pulumi.sh",
+      ].join("\n"),
     },
     {
       name: "Kubeconfig",
@@ -81,7 +85,8 @@ const FAIL_ON_ANY = [
 function checkStacks(stacks: readonly string[]): void {
   if (stacks.length === 0) throw new Error("no stacks: add a Pulumi.<stack>.yaml");
   for (const s of stacks) {
-    if (!/^[A-Za-z0-9._-]+$/.test(s)) throw new Error(`stack name ${JSON.stringify(s)} is not a plain stack name`);
+    if (!/^[A-Za-z0-9._-]+$/.test(s))
+      throw new Error(`stack name ${JSON.stringify(s)} is not a plain stack name`);
   }
 }
 
@@ -102,7 +107,8 @@ export function previewWorkflow(stacks: readonly string[], branch = "main"): Wor
         env: {
           GH_TOKEN: "${{ github.token }}",
           PR_NUMBER: "${{ github.event.pull_request.number }}",
-          RUN_URL: "${{ github.server_url }}/${{ github.repository }}/actions/runs/${{ github.run_id }}",
+          RUN_URL:
+            "${{ github.server_url }}/${{ github.repository }}/actions/runs/${{ github.run_id }}",
         },
         run: [
           'node dist/promotion.mjs preview-summary --dir "$RUNNER_TEMP/results" --run-url "$RUN_URL" > "$RUNNER_TEMP/summary.md"',
@@ -116,7 +122,10 @@ export function previewWorkflow(stacks: readonly string[], branch = "main"): Wor
     name: "Pulumi preview",
     on: { pull_request: { branches: [branch] } },
     permissions: {},
-    concurrency: { group: "pulumi-preview-${{ github.event.pull_request.number }}", "cancel-in-progress": true },
+    concurrency: {
+      group: "pulumi-preview-${{ github.event.pull_request.number }}",
+      "cancel-in-progress": true,
+    },
     defaults: { run: { shell: "bash" } },
     jobs: { preview: job },
   };
@@ -142,7 +151,8 @@ export function driftWorkflow(stacks: readonly string[], cron = "17 3 * * *"): W
         if: "always()",
         env: {
           GH_TOKEN: "${{ github.token }}",
-          RUN_URL: "${{ github.server_url }}/${{ github.repository }}/actions/runs/${{ github.run_id }}",
+          RUN_URL:
+            "${{ github.server_url }}/${{ github.repository }}/actions/runs/${{ github.run_id }}",
         },
         run: [
           'if grep -qvx 0 "$RUNNER_TEMP"/results/*.exit; then',

@@ -5,7 +5,7 @@
  * (version, tags, promote or not) is TypeScript. Event and input data never appear in a script: the CLI
  * reads them from $GITHUB_EVENT_PATH, and step outputs reach scripts through `env:` only.
  */
-import type { PipelineSpec } from "../config";
+import { registryHostOf, type PipelineSpec } from "../config";
 import { dispatchEventType } from "../k8s/validation";
 import {
   CHECKOUT,
@@ -16,7 +16,7 @@ import {
   SETUP_NODE,
   SETUP_ORAS,
 } from "./actions";
-import type { Job, Step, Workflow } from "./model";
+import { isRunStep, type Job, type Permissions, type Step, type Workflow } from "./model";
 import { withRecord } from "./record";
 import { withRollback } from "./rollback";
 
@@ -98,7 +98,107 @@ const READ_TAGS = (file: string, allowMissing: boolean): string[] => [
 
 const node = (args: string): string => `node "$PROMOTION_CLI" ${args}`;
 
-export function setupSteps(tools: { oras: boolean }, sparse: boolean): Step[] {
+/** What logs oras and crane in: the credentials' env and the commands, run by every job. */
+const LOGIN_COMMANDS = (oras: boolean): string[] => [
+  ...(oras
+    ? [
+        'printf \'%s\' "$REGISTRY_PASSWORD" | oras login "$REGISTRY" --username "$REGISTRY_USERNAME" --password-stdin',
+      ]
+    : []),
+  'printf \'%s\' "$REGISTRY_PASSWORD" | crane auth login "$REGISTRY" --username "$REGISTRY_USERNAME" --password-stdin',
+];
+
+/**
+ * The registry login step, from `pipeline.registryCredentials`: the job's GITHUB_TOKEN as github.actor
+ * (ghcr.io), two repository secrets (any other registry), or no step. Secrets reach the script only
+ * through `env:`; the secret NAMES in the error message are validated identifiers (config.ts).
+ */
+export function loginSteps(p: PipelineSpec, oras: boolean): Step[] {
+  const creds = p.registryCredentials;
+  if (!creds) {
+    throw new Error(
+      `pipeline.registryCredentials is not set for the registry ${registryHostOf(p.url)}: the workflows cannot log in (validateConfig refuses this configuration).`,
+    );
+  }
+  switch (creds.mode) {
+    case "none":
+      return [];
+    case "github-token":
+      return [
+        {
+          name: "Log in to the registry",
+          env: {
+            REGISTRY_USERNAME: "${{ github.actor }}",
+            REGISTRY_PASSWORD: "${{ secrets.GITHUB_TOKEN }}",
+          },
+          run: script(LOGIN_COMMANDS(oras)),
+        },
+      ];
+    case "secrets":
+      return [
+        {
+          name: "Log in to the registry",
+          env: {
+            REGISTRY_USERNAME: `\${{ secrets.${creds.usernameSecret} }}`,
+            REGISTRY_PASSWORD: `\${{ secrets.${creds.passwordSecret} }}`,
+          },
+          run: script([
+            "# An unset secret is an empty string: say which one, instead of failing later with 401.",
+            'if [ -z "$REGISTRY_USERNAME" ] || [ -z "$REGISTRY_PASSWORD" ]; then',
+            `  echo "::error::the repository secrets ${creds.usernameSecret} and ${creds.passwordSecret} must hold the login of $REGISTRY (promotion-pipeline:pipeline.registryCredentials); at least one is empty or not set."`,
+            "  exit 1",
+            "fi",
+            ...LOGIN_COMMANDS(oras),
+          ]),
+        },
+      ];
+    default: {
+      const never: never = creds;
+      throw new Error(`unknown registry credentials ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+/**
+ * What `promotion` needs to read the registry itself (promote-plan --artifact): the same credentials as the
+ * login step, through env only, and plain HTTP only for `registryInsecure`.
+ */
+export function registryReadEnv(p: PipelineSpec): Record<string, string> {
+  const creds = p.registryCredentials;
+  const scheme: Record<string, string> = p.registryInsecure
+    ? { PROMOTION_REGISTRY_SCHEME: "http" }
+    : {};
+  switch (creds?.mode) {
+    case undefined:
+    case "none":
+      return scheme;
+    case "github-token":
+      return {
+        PROMOTION_REGISTRY_USERNAME: "${{ github.actor }}",
+        PROMOTION_REGISTRY_PASSWORD: "${{ secrets.GITHUB_TOKEN }}",
+        ...scheme,
+      };
+    case "secrets":
+      return {
+        PROMOTION_REGISTRY_USERNAME: `\${{ secrets.${creds.usernameSecret} }}`,
+        PROMOTION_REGISTRY_PASSWORD: `\${{ secrets.${creds.passwordSecret} }}`,
+        ...scheme,
+      };
+    default: {
+      const never: never = creds;
+      throw new Error(`unknown registry credentials ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+/** The job token's scopes: `packages: write` only when the job token is the registry login. */
+export function jobPermissions(p: PipelineSpec): Permissions {
+  return p.registryCredentials?.mode === "github-token"
+    ? { contents: "read", packages: "write" }
+    : { contents: "read" };
+}
+
+export function setupSteps(p: PipelineSpec, tools: { oras: boolean }, sparse: boolean): Step[] {
   return [
     {
       name: "Check out",
@@ -116,22 +216,27 @@ export function setupSteps(tools: { oras: boolean }, sparse: boolean): Step[] {
       ? [{ name: "Set up oras", uses: SETUP_ORAS, with: { version: ORAS_VERSION } }]
       : []),
     { name: "Set up crane", uses: SETUP_CRANE, with: { version: CRANE_VERSION } },
-    {
-      name: "Log in to the registry",
-      env: {
-        REGISTRY_USERNAME: "${{ github.actor }}",
-        REGISTRY_PASSWORD: "${{ secrets.GITHUB_TOKEN }}",
-      },
-      run: script([
-        ...(tools.oras
-          ? [
-              'printf \'%s\' "$REGISTRY_PASSWORD" | oras login "$REGISTRY" --username "$REGISTRY_USERNAME" --password-stdin',
-            ]
-          : []),
-        'printf \'%s\' "$REGISTRY_PASSWORD" | crane auth login "$REGISTRY" --username "$REGISTRY_USERNAME" --password-stdin',
-      ]),
-    },
+    ...loginSteps(p, tools.oras),
   ];
+}
+
+/**
+ * `registryInsecure: true` (plain-HTTP registry): every crane call gets `--insecure` (go-containerregistry's
+ * `name.Insecure`, the same switch source-controller's `parseRepository` sets for `spec.insecure`) and every
+ * oras call `--plain-http`. Nothing changes otherwise, so the default workflows keep their bytes.
+ */
+export function plainHttp(run: string): string {
+  return run
+    .replace(/\bcrane (ls|tag|digest|auth login) /g, "crane --insecure $1 ")
+    .replace(/\boras (login|push) /g, "oras $1 --plain-http ");
+}
+
+export function forRegistry(p: PipelineSpec, job: Job): Job {
+  if (!p.registryInsecure) return job;
+  return {
+    ...job,
+    steps: job.steps.map((st) => (isRunStep(st) ? { ...st, run: plainHttp(st.run) } : st)),
+  };
 }
 
 function buildJob(p: PipelineSpec): Job {
@@ -139,7 +244,7 @@ function buildJob(p: PipelineSpec): Job {
   return {
     name: "Build and push a release candidate",
     "runs-on": RUNNER,
-    permissions: { contents: "read", packages: "write" },
+    permissions: jobPermissions(p),
     "timeout-minutes": 15,
     env: {
       CONTENT_DIR: contentDir,
@@ -147,7 +252,7 @@ function buildJob(p: PipelineSpec): Job {
       GATE_NAMESPACE: p.gate.namespace,
     },
     steps: [
-      ...setupSteps({ oras: true }, false),
+      ...setupSteps(p, { oras: true }, false),
       {
         name: "Read the registry's tags",
         run: script(READ_TAGS("$RUNNER_TEMP/tags.txt", true)),
@@ -235,7 +340,7 @@ export function buildWorkflow(p: PipelineSpec): Workflow {
       PROMOTION_CLI: CLI_PATH,
     },
     defaults: { run: { shell: "bash" } },
-    jobs: { build: buildJob(p) },
+    jobs: { build: forRegistry(p, buildJob(p)) },
   };
 }
 
@@ -246,31 +351,26 @@ function promoteJob(p: PipelineSpec): Job {
     // Non-info events stop here, before they enter the concurrency group (a pending run there is replaced
     // by the next one); the CLI checks the severity again.
     if: "github.event_name == 'workflow_dispatch' || github.event.client_payload.severity == 'info'",
-    permissions: { contents: "read", packages: "write" },
+    permissions: jobPermissions(p),
     // One promotion at a time, never cancelled half-way. Job-level, so that a skipped run never waits here.
     concurrency: { group: "promotion-promote", "cancel-in-progress": false },
     "timeout-minutes": 10,
     env: { GATE_NAME: p.gate.name, GATE_NAMESPACE: p.gate.namespace },
     steps: [
-      ...setupSteps({ oras: false }, true),
-      {
-        name: "Read the registry's tags and digests",
-        run: script([
-          ...READ_TAGS("$RUNNER_TEMP/tags.txt", false),
-          "# Tag names come from the registry ([A-Za-z0-9_.-]) and are passed as arguments, never as code.",
-          "# shellcheck disable=SC2016",
-          'xargs -r -P 8 -n 1 bash -euc \'printf "%s %s\\n" "$1" "$(crane digest "$ARTIFACT:$1")"\' _ <"$RUNNER_TEMP/tags.txt" >"$RUNNER_TEMP/listing.txt"',
-        ]),
-      },
+      ...setupSteps(p, { oras: false }, true),
       {
         name: "Decide",
         id: "plan",
+        // The CLI reads the registry itself: one paginated tag listing and a constant number of manifest
+        // requests, whatever the registry's age (no per-tag call). Same credentials as the login above.
+        ...(Object.keys(registryReadEnv(p)).length > 0 ? { env: registryReadEnv(p) } : {}),
         run: script([
           "# The event (client_payload or inputs) is read from $GITHUB_EVENT_PATH by the CLI, never by the shell.",
-          "# A refusal exits 1 (the run fails, visibly) after recording action=refuse.",
+          "# A refusal exits 1 (the run fails, visibly) after recording action=refuse; an unreadable registry",
+          "# exits 1 with nothing recorded, so the tagging step never runs.",
           "status=0",
           node(
-            'promote-plan --event "$GITHUB_EVENT_PATH" --event-name "$GITHUB_EVENT_NAME" --gate-name "$GATE_NAME" --gate-namespace "$GATE_NAMESPACE" --listing "$RUNNER_TEMP/listing.txt" >"$RUNNER_TEMP/plan.txt" || status=$?',
+            'promote-plan --event "$GITHUB_EVENT_PATH" --event-name "$GITHUB_EVENT_NAME" --gate-name "$GATE_NAME" --gate-namespace "$GATE_NAMESPACE" --artifact "$ARTIFACT" >"$RUNNER_TEMP/plan.txt" || status=$?',
           ),
           'cat "$RUNNER_TEMP/plan.txt"',
           'cat "$RUNNER_TEMP/plan.txt" >>"$GITHUB_OUTPUT"',
@@ -338,6 +438,6 @@ function promoteWorkflowBase(p: PipelineSpec): Workflow {
       PROMOTION_CLI: CLI_PATH,
     },
     defaults: { run: { shell: "bash" } },
-    jobs: { promote: withRecord(promoteJob(p)) },
+    jobs: { promote: forRegistry(p, withRecord(promoteJob(p), p)) },
   };
 }

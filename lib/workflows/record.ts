@@ -4,18 +4,20 @@
  * The job gains `deployments: write` and nothing else: the least permission that creates a Deployment
  * (a Release would need `contents: write`, which can also push code).
  */
+import type { PipelineSpec } from "../config";
 import type { Job, Step } from "./model";
+import { registryReadEnv } from "./pipeline";
 
 export const RECORD_STEP = "Record the promotion (GitHub Deployment to live)";
 
-export function recordStep(): Step {
+/** The record step; it reads the artifact's manifest with the same credentials as the login (registryReadEnv). */
+export function recordStep(p: PipelineSpec): Step {
   return {
     name: RECORD_STEP,
     if: "steps.plan.outputs.action == 'promote' || steps.plan.outputs.action == 'noop'",
     env: {
       GITHUB_TOKEN: "${{ github.token }}",
-      PROMOTION_REGISTRY_USERNAME: "${{ github.actor }}",
-      PROMOTION_REGISTRY_PASSWORD: "${{ secrets.GITHUB_TOKEN }}",
+      ...registryReadEnv(p),
       DIGEST: "${{ steps.plan.outputs.digest }}",
       VERSION: "${{ steps.plan.outputs.version }}",
       STABLE: "${{ steps.plan.outputs.stable }}",
@@ -29,11 +31,14 @@ export function recordStep(): Step {
   };
 }
 
-/** The promote job with the record step last and `deployments: write` added to its permissions. */
-export function withRecord(job: Job): Job {
+/**
+ * The promote job with the record step last and `deployments: write` added to its permissions (what
+ * jobPermissions gave it: `packages: write` only when the job token is the registry login).
+ */
+export function withRecord(job: Job, p: PipelineSpec): Job {
   return {
     ...job,
     permissions: { ...job.permissions, deployments: "write" },
-    steps: [...job.steps, recordStep()],
+    steps: [...job.steps, recordStep(p)],
   };
 }

@@ -6,13 +6,13 @@
  */
 import type { PipelineSpec } from "../config";
 import type { Job, Workflow } from "./model";
-import { setupSteps } from "./pipeline";
+import { forRegistry, jobPermissions, registryReadEnv, setupSteps } from "./pipeline";
 import { recordStep } from "./record";
 
 export const ROLLBACK_INPUT = "rollback_to";
 export const ROLLBACK_TAG_STEP = "Tag the earlier digest with the new version (no tag moves)";
 
-/** The promote job's condition before the rollback input existed, and with it. */
+/** The promote job's condition (lib/workflows/pipeline.ts promoteJob) before the rollback input existed, and with it. */
 const PROMOTE_IF =
   "github.event_name == 'workflow_dispatch' || github.event.client_payload.severity == 'info'";
 const PROMOTE_IF_WITH_ROLLBACK =
@@ -21,24 +21,25 @@ const PROMOTE_IF_WITH_ROLLBACK =
 const script = (lines: readonly string[]): string =>
   ["set -euo pipefail", ...lines].join("\n") + "\n";
 
-function rollbackJob(promote: Job): Job {
-  const record = recordStep();
+function rollbackJob(promote: Job, p: PipelineSpec): Job {
+  const record = recordStep(p);
   return {
     name: "Roll back: re-release an earlier stable version",
     "runs-on": promote["runs-on"],
     if: "github.event_name == 'workflow_dispatch' && github.event.inputs.rollback_to",
-    permissions: { contents: "read", deployments: "write", packages: "write" },
+    // The promote job's scopes (jobPermissions: packages: write only when the job token is the registry
+    // login) and deployments: write for the record.
+    permissions: { ...jobPermissions(p), deployments: "write" },
     ...(promote.concurrency ? { concurrency: promote.concurrency } : {}),
     "timeout-minutes": 10,
     steps: [
-      ...setupSteps({ oras: false }, true),
+      ...setupSteps(p, { oras: false }, true),
       {
         name: "Plan the rollback",
         id: "plan",
         env: {
           ROLLBACK_TO: "${{ github.event.inputs.rollback_to }}",
-          PROMOTION_REGISTRY_USERNAME: "${{ github.actor }}",
-          PROMOTION_REGISTRY_PASSWORD: "${{ secrets.GITHUB_TOKEN }}",
+          ...registryReadEnv(p),
         },
         run: script([
           "# The input reaches the CLI as an argument from env, never as code; a refusal exits 1.",
@@ -86,7 +87,7 @@ function rollbackJob(promote: Job): Job {
 }
 
 /** The promote workflow with the rollback input and job; the promote job skips rollback runs. */
-export function withRollback(w: Workflow, _p: PipelineSpec): Workflow {
+export function withRollback(w: Workflow, p: PipelineSpec): Workflow {
   const promote = w.jobs.promote;
   if (!promote) throw new Error("the promote workflow has no promote job");
   if (promote.if !== PROMOTE_IF)
@@ -114,7 +115,7 @@ export function withRollback(w: Workflow, _p: PipelineSpec): Workflow {
     jobs: {
       ...w.jobs,
       promote: { ...promote, if: PROMOTE_IF_WITH_ROLLBACK },
-      rollback: rollbackJob(promote),
+      rollback: forRegistry(p, rollbackJob(promote, p)),
     },
   };
 }

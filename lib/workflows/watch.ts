@@ -9,7 +9,7 @@ import type { PipelineSpec } from "../config";
 import { WATCH_LABEL } from "../stalled";
 import { CHECKOUT, NODE_VERSION, SETUP_NODE } from "./actions";
 import type { Workflow } from "./model";
-import { CLI_PATH } from "./pipeline";
+import { CLI_PATH, registryReadEnv } from "./pipeline";
 
 export const WATCH_WORKFLOW = ".github/workflows/pipeline-watch.yaml";
 
@@ -35,9 +35,13 @@ export function watchWorkflow(p: PipelineSpec, policyPath: string): Workflow {
       watch: {
         name: "Is the promotion pipeline stalled?",
         "runs-on": "ubuntu-24.04",
-        // contents: read for the checkout, packages: read for a private GHCR package, issues: write for
-        // the one watch issue. Nothing else.
-        permissions: { contents: "read", issues: "write", packages: "read" },
+        // contents: read for the checkout, issues: write for the one watch issue, and packages: read (a
+        // private GHCR package) only when the job token is the registry login. Nothing else.
+        permissions: {
+          contents: "read",
+          issues: "write",
+          ...(p.registryCredentials?.mode === "github-token" ? { packages: "read" as const } : {}),
+        },
         "timeout-minutes": 10,
         steps: [
           {
@@ -54,8 +58,8 @@ export function watchWorkflow(p: PipelineSpec, policyPath: string): Workflow {
             name: "Check the pipeline and keep the watch issue in step",
             env: {
               GITHUB_TOKEN: "${{ github.token }}",
-              PROMOTION_REGISTRY_USERNAME: "${{ github.actor }}",
-              PROMOTION_REGISTRY_PASSWORD: "${{ secrets.GITHUB_TOKEN }}",
+              // The CLI reads the registry with the same credentials as the other workflows' login.
+              ...registryReadEnv(p),
             },
             run: script([
               "# Exit 0 clear, 4 alarm (the issue is open and this job fails), 1 the issue could not be updated.",

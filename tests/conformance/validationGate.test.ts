@@ -13,6 +13,7 @@ import { gateKustomization } from "../../lib/k8s/gate";
 import { validationLoopObjects } from "../../lib/k8s/validation";
 import type { KubeObject } from "../../lib/k8s/types";
 import { loadSchemas, validateObject, SCHEMA_DIR } from "./schemas";
+import { TEST_CA_PEM } from "../support/testCa";
 
 const gate = { name: "platform", namespace: "flux-system" };
 const source = { kind: "OCIRepository" as const, name: "flux-system", namespace: "flux-system" };
@@ -31,6 +32,15 @@ function allObjects(): KubeObject[] {
       owner: "example-org",
       repository: "platform",
       tokenSource: { mode: "existing", secretName: "gh" },
+    }),
+    // GitHub Enterprise Server with a private CA: the CA Secret and the Provider's certSecretRef.
+    ...validationLoopObjects({
+      gate,
+      owner: "example-org",
+      repository: "platform",
+      tokenSource: { mode: "existing", secretName: "gh" },
+      server: "https://github.example.com",
+      ca: { mode: "pem", secretName: "github-dispatch-ca", pem: TEST_CA_PEM },
     }),
     gateKustomization({ gate, source }),
     gateKustomization({

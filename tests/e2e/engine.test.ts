@@ -31,7 +31,7 @@ import { platformFiles } from "../../lib/platformFiles";
 import { pinsFiles } from "../../lib/pinsFiles";
 import { workflowFiles } from "../../lib/workflows/files";
 import { canaryAlertRules, canaryManifest, platformCanary } from "../../lib/k8s/canary";
-import { clusterSource } from "../../lib/k8s/source";
+import { clusterSource, registryCaSecret } from "../../lib/k8s/source";
 import { gateKustomization } from "../../lib/k8s/gate";
 import { validationLoopObjects } from "../../lib/k8s/validation";
 
@@ -105,7 +105,9 @@ function expectedFiles(cfg: StackConfig): Map<string, string> {
 function expectedObjects(cfg: StackConfig): Map<string, unknown> {
   const { pipeline, cluster } = cfg;
   const src = clusterSource(pipeline, cluster, cfg.pin);
+  const ca = registryCaSecret(pipeline, cluster);
   const objs = [
+    ...(ca ? [ca] : []),
     src,
     gateKustomization({
       gate: pipeline.gate,
@@ -118,6 +120,8 @@ function expectedObjects(cfg: StackConfig): Map<string, unknown> {
           owner: pipeline.owner,
           repository: pipeline.repository,
           tokenSource: cfg.dispatchToken,
+          server: pipeline.github.url,
+          ...(pipeline.github.ca ? { ca: pipeline.github.ca } : {}),
         })
       : []),
   ];

@@ -33,6 +33,7 @@ config:
   promotion-pipeline:pipeline:
     value:
       registry: "${registry}"
+      registryCredentials: none
       owner: example-org
       repository: platform
       artifact: platform

@@ -172,6 +172,8 @@ describe("e2e: build and promote workflows on a real registry", function () {
           registry: reg.host,
           owner: "example-org",
           repository: "platform",
+          // The job token as the login, as on ghcr.io (secrets.GITHUB_TOKEN is this registry's password here).
+          registryCredentials: "github-token",
           clusters: { integration: { role: "integration" }, live: { role: "live" } },
         },
         dispatchTokenSecret: "github-dispatch-token",
@@ -535,5 +537,233 @@ describe("e2e: test registry lifecycle", () => {
     const after = pids().filter((p) => before.has(p));
     await assert.rejects(fetch(`http://${reg.host}/v2/`));
     assert.ok(after.length < before.size, "the registry process is gone");
+  });
+});
+
+/**
+ * `pipeline.registryCredentials` against real registries: the login takes the configured secret NAMES
+ * (`NEXUS_USER`/`NEXUS_PASSWORD`, not GITHUB_TOKEN) for a basic-auth registry, fails loudly when a secret is
+ * missing or wrong, and `none` logs in to nothing. Every job run gets a fresh docker config, so a push can
+ * only succeed through the job's own login step.
+ */
+describe("e2e: registry login with the configured secret names (registryCredentials)", function () {
+  this.timeout(120_000);
+  const NEXUS_USER = "nexus-bot";
+  const NEXUS_PASSWORD = "n3xus-pa55word";
+  let authReg: TestRegistry;
+  let openReg: TestRegistry;
+  let root: string;
+  let bin: string;
+
+  function generated(
+    host: string,
+    registryCredentials: unknown,
+    extra: Record<string, unknown> = {},
+  ): Map<string, string> {
+    const cfg = validateConfig(
+      {
+        stack: "integration",
+        pipeline: {
+          registry: host,
+          owner: "example-org",
+          repository: "platform",
+          registryCredentials,
+          clusters: { integration: { role: "integration" }, live: { role: "live" } },
+          ...extra,
+        },
+        dispatchTokenSecret: "github-dispatch-token",
+      },
+      new Date("2026-11-23T12:00:00Z"),
+    );
+    return new Map(workflowFiles(cfg, { cli: readCliBundle() }).map((f) => [f.path, f.content]));
+  }
+
+  function run(
+    files: Map<string, string>,
+    job: "build" | "promote",
+    sha: string,
+    secrets: Record<string, string>,
+    event: [string, unknown] = ["push", { ref: "refs/heads/main", after: sha }],
+    orasWrapper = true,
+  ): Promise<JobResult> {
+    const ws = mkdtempSync(join(root, "ws-"));
+    for (const [p, content] of files) {
+      mkdirSync(join(ws, dirname(p)), { recursive: true });
+      writeFileSync(join(ws, p), content);
+    }
+    mkdirSync(join(ws, "kubernetes"));
+    writeFileSync(
+      join(ws, "kubernetes", "namespace.yaml"),
+      "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: apps\n",
+    );
+    const home = mkdtempSync(join(root, "home-"));
+    const ctx: JobContext = {
+      workspace: ws,
+      eventName: event[0],
+      event: event[1],
+      githubEnv: {
+        GITHUB_SHA: sha,
+        GITHUB_REF_NAME: "main",
+        GITHUB_REF: "refs/heads/main",
+        GITHUB_SERVER_URL: "https://github.example.com",
+        GITHUB_REPOSITORY: "example-org/platform",
+        GITHUB_RUN_ID: "1",
+      },
+      secrets,
+      actor: "github-actions[bot]",
+      machineEnv: {
+        PATH: [
+          ...(orasWrapper ? [bin] : []),
+          TOOLS_BIN,
+          dirname(process.execPath),
+          "/usr/local/bin",
+          "/usr/bin",
+          "/bin",
+        ].join(":"),
+        HOME: home,
+        DOCKER_CONFIG: join(home, "docker"),
+        LANG: "C.UTF-8",
+      },
+    };
+    return runJob(files.get(job === "build" ? BUILD_WORKFLOW : PROMOTE_WORKFLOW)!, job, ctx);
+  }
+
+  /** Tags of the artifact, read with the registry's own credentials (not the jobs' docker config). */
+  function tags(host: string, auth: boolean): string[] {
+    const dir = mkdtempSync(join(root, "reader-"));
+    const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, DOCKER_CONFIG: dir };
+    if (auth) {
+      execFileSync(tool("crane"), ["auth", "login", host, "-u", NEXUS_USER, "-p", NEXUS_PASSWORD], {
+        env,
+        stdio: "ignore",
+      });
+    }
+    return execFileSync(tool("crane"), ["ls", `${host}/${REPO_PATH}`], { env, encoding: "utf8" })
+      .split("\n")
+      .filter(Boolean)
+      .sort();
+  }
+
+  before(async function () {
+    for (const t of ["crane", "oras"] as const) tool(t);
+    root = mkdtempSync(join(tmpdir(), "promotion-e2e-login-"));
+    bin = join(root, "bin");
+    mkdirSync(bin);
+    writeFileSync(
+      join(bin, "oras"),
+      `#!/bin/sh\nsub="$1"; shift\nexec "${join(TOOLS_BIN, "oras")}" "$sub" --plain-http "$@"\n`,
+    );
+    chmodSync(join(bin, "oras"), 0o755);
+    authReg = await startRegistry({ basicAuth: { user: NEXUS_USER, password: NEXUS_PASSWORD } });
+    openReg = await startRegistry();
+  });
+
+  after(async () => {
+    await authReg?.stop();
+    await openReg?.stop();
+    if (root) rmSync(root, { recursive: true, force: true });
+  });
+
+  const secretsOk = {
+    NEXUS_USER,
+    NEXUS_PASSWORD,
+    // The job token is NOT the registry's password: a login with it would be refused.
+    GITHUB_TOKEN: "ghs_job-token-not-accepted-by-the-registry",
+  };
+  const creds = { usernameSecret: "NEXUS_USER", passwordSecret: "NEXUS_PASSWORD" };
+
+  it("build logs in with secrets.NEXUS_USER / secrets.NEXUS_PASSWORD and pushes the RC", async () => {
+    const files = generated(authReg.host, creds);
+    const r = await run(files, "build", commit("a"), secretsOk);
+    assert.equal(r.status, "success", r.log);
+    assert.equal(r.steps.find((s) => s.name === "Log in to the registry")?.status, "success");
+    assert.deepEqual(tags(authReg.host, true), [
+      "0.0.1-rc.1",
+      "integration-aaaaaaa",
+      "sha-aaaaaaa",
+    ]);
+  });
+
+  it("promote (by hand) logs in the same way and tags the RC's digest 0.0.1", async () => {
+    const files = generated(authReg.host, creds);
+    const r = await run(files, "promote", commit("0"), secretsOk, [
+      "workflow_dispatch",
+      { inputs: { artifact_sha: commit("a").slice(0, 7), digest: "" } },
+    ]);
+    assert.equal(r.status, "success", r.log);
+    assert.deepEqual(tags(authReg.host, true), [
+      "0.0.1",
+      "0.0.1-rc.1",
+      "integration-aaaaaaa",
+      "sha-aaaaaaa",
+      "validated-aaaaaaa",
+    ]);
+  });
+
+  it("a missing secret stops the job at the login, naming both secrets; nothing is pushed", async () => {
+    const files = generated(authReg.host, creds);
+    const r = await run(files, "build", commit("b"), { NEXUS_USER, GITHUB_TOKEN: "x" });
+    assert.equal(r.status, "failure");
+    const login = r.steps.find((s) => s.name === "Log in to the registry")!;
+    assert.equal(login.status, "failure");
+    assert.match(
+      login.stdout,
+      /::error::the repository secrets NEXUS_USER and NEXUS_PASSWORD must hold the login of 127\.0\.0\.1:\d+ \(promotion-pipeline:pipeline\.registryCredentials\); at least one is empty or not set\./,
+    );
+    assert.ok(!r.log.includes(NEXUS_USER + ":"), "no credential is printed");
+    assert.equal(r.steps.at(-1)?.status, "skipped");
+    assert.ok(!tags(authReg.host, true).includes("sha-bbbbbbb"));
+  });
+
+  it("a wrong password fails the login (the registry refuses it); nothing is pushed", async () => {
+    const files = generated(authReg.host, creds);
+    const r = await run(files, "build", commit("b"), { ...secretsOk, NEXUS_PASSWORD: "wrong" });
+    assert.equal(r.status, "failure");
+    assert.equal(
+      r.steps.find((s) => s.name === "Log in to the registry")?.status,
+      "failure",
+      r.log,
+    );
+    assert.ok(!r.log.includes(NEXUS_PASSWORD), "the password is never printed");
+    assert.ok(!tags(authReg.host, true).includes("sha-bbbbbbb"));
+  });
+
+  it("the job token alone (registryCredentials: github-token) is refused by this registry", async () => {
+    const files = generated(authReg.host, "github-token");
+    const r = await run(files, "build", commit("b"), secretsOk);
+    assert.equal(r.status, "failure");
+    assert.equal(
+      r.steps.find((s) => s.name === "Log in to the registry")?.status,
+      "failure",
+      r.log,
+    );
+  });
+
+  it("registryCredentials: none has no login step and pushes to a registry without auth", async () => {
+    const files = generated(openReg.host, "none");
+    assert.ok(!files.get(BUILD_WORKFLOW)!.includes("Log in to the registry"));
+    const r = await run(files, "build", commit("c"), { GITHUB_TOKEN: "x" });
+    assert.equal(r.status, "success", r.log);
+    assert.deepEqual(tags(openReg.host, false), [
+      "0.0.1-rc.1",
+      "integration-ccccccc",
+      "sha-ccccccc",
+    ]);
+  });
+
+  it("registryInsecure: the workflows' own --plain-http / --insecure reach a plain-HTTP registry (no oras wrapper)", async () => {
+    const files = generated(openReg.host, "none", { registryInsecure: true });
+    const plain = await run(files, "build", commit("d"), { GITHUB_TOKEN: "x" }, undefined, false);
+    assert.equal(plain.status, "success", plain.log);
+    assert.ok(tags(openReg.host, false).includes("sha-ddddddd"));
+    // The same build without registryInsecure fails: oras speaks https to a plain-HTTP registry.
+    const secure = generated(openReg.host, "none");
+    const failed = await run(secure, "build", commit("e"), { GITHUB_TOKEN: "x" }, undefined, false);
+    assert.equal(failed.status, "failure");
+    assert.equal(
+      failed.steps.find((st) => st.status === "failure")?.name,
+      "Push the release candidate",
+    );
+    assert.ok(!tags(openReg.host, false).includes("sha-eeeeeee"));
   });
 });

@@ -5,6 +5,7 @@
  */
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { get as httpsGet } from "node:https";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,6 +13,8 @@ import { join } from "node:path";
 export interface StartRegistryOptions {
   /** Require HTTP basic auth with this user (htpasswd, bcrypt; needs `htpasswd` from apache2-utils). */
   readonly basicAuth?: { readonly user: string; readonly password: string };
+  /** Serve HTTPS with this certificate and key (PEM files); `caPem` is what clients trust. */
+  readonly tls?: { readonly certFile: string; readonly keyFile: string; readonly caPem: string };
 }
 
 export interface TestRegistry {
@@ -32,6 +35,17 @@ export async function freePort(): Promise<number> {
       const port = typeof addr === "object" && addr ? addr.port : 0;
       srv.close(() => resolve(port));
     });
+  });
+}
+
+/** Status code of a GET over HTTPS trusting only `caPem`. */
+function httpsStatus(url: string, caPem: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = httpsGet(url, { ca: caPem }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on("error", reject);
   });
 }
 
@@ -60,6 +74,9 @@ export async function startRegistry(opts: StartRegistryOptions = {}): Promise<Te
     `version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\n` +
     `storage:\n  filesystem:\n    rootdirectory: ${join(dir, "data")}\n  delete:\n    enabled: true\n` +
     `http:\n  addr: 127.0.0.1:${port}\n` +
+    (opts.tls
+      ? `  tls:\n    certificate: ${opts.tls.certFile}\n    key: ${opts.tls.keyFile}\n`
+      : "") +
     auth;
   writeFileSync(join(dir, "config.yml"), config);
   const child: ChildProcess = spawn(BINARY, ["serve", join(dir, "config.yml")], {
@@ -78,8 +95,10 @@ export async function startRegistry(opts: StartRegistryOptions = {}): Promise<Te
       throw new Error(`docker-registry exited with ${child.exitCode}: ${stderr}`);
     }
     try {
-      const res = await fetch(`http://${host}/v2/`);
-      if (res.status === 200 || res.status === 401) break;
+      const status = opts.tls
+        ? await httpsStatus(`https://${host}/v2/`, opts.tls.caPem)
+        : (await fetch(`http://${host}/v2/`)).status;
+      if (status === 200 || status === 401) break;
     } catch {
       // not listening yet
     }

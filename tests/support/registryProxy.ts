@@ -2,7 +2,9 @@
  * A front for a real test registry that adds what Debian's docker-registry 2.8 lacks and GHCR has:
  * tag-list pagination (`n`, `last`, a `Link: <...>; rel="next"` header, a page-size cap) and the bearer
  * token dance (401 + `WWW-Authenticate: Bearer realm=...,service=...,scope=...`, then a token endpoint,
- * anonymous or with basic credentials). Everything else is forwarded to the registry unchanged.
+ * anonymous or with basic credentials). Everything else is forwarded to the registry unchanged. It
+ * also counts requests by kind and can fail every request from a chosen one on (a registry failing
+ * half way).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { randomBytes } from "node:crypto";
@@ -22,12 +24,20 @@ export interface RegistryProxy {
   readonly tokenRequests: string[];
   /** Tag-list pages served. */
   pagesServed: number;
+  /** Requests seen since the last reset, by kind. */
+  readonly requests: { list: number; head: number; get: number; put: number; other: number };
+  resetRequests(): void;
+  /** From the `n`-th next request on, every request answers 500; undefined stops it. */
+  failFrom(n: number | undefined): void;
   close(): Promise<void>;
 }
 
 export async function startRegistryProxy(opts: ProxyOptions): Promise<RegistryProxy> {
   const tokens = new Set<string>();
   const state = { pagesServed: 0, tokenRequests: [] as string[] };
+  const requests = { list: 0, head: 0, get: 0, put: 0, other: 0 };
+  let seen = 0;
+  let failAt: number | undefined;
   let host = "";
   const server = createServer((req, res) => {
     handle(req, res).catch((e: unknown) => {
@@ -55,6 +65,17 @@ export async function startRegistryProxy(opts: ProxyOptions): Promise<RegistryPr
       return;
     }
     const repo = /^\/v2\/(.+?)\/(tags|manifests|blobs)\//.exec(url.pathname)?.[1];
+    seen++;
+    if (url.pathname.endsWith("/tags/list")) requests.list++;
+    else if (url.pathname.includes("/manifests/")) {
+      const m = req.method ?? "GET";
+      requests[m === "HEAD" ? "head" : m === "PUT" ? "put" : "get"]++;
+    } else requests.other++;
+    if (failAt !== undefined && seen >= failAt) {
+      res.writeHead(500, { "content-type": "application/json" });
+      res.end(JSON.stringify({ errors: [{ code: "UNKNOWN", message: "injected failure" }] }));
+      return;
+    }
     if (opts.bearer) {
       const auth = req.headers.authorization ?? "";
       if (!auth.startsWith("Bearer ") || !tokens.has(auth.slice(7))) {
@@ -130,6 +151,13 @@ export async function startRegistryProxy(opts: ProxyOptions): Promise<RegistryPr
     },
     set pagesServed(v: number) {
       state.pagesServed = v;
+    },
+    requests,
+    resetRequests() {
+      for (const k of Object.keys(requests) as (keyof typeof requests)[]) requests[k] = 0;
+    },
+    failFrom(n) {
+      failAt = n === undefined ? undefined : seen + n;
     },
     close: () =>
       new Promise<void>((resolve) => {

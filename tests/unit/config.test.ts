@@ -147,7 +147,7 @@ describe("config: pipeline definition", () => {
   });
 
   it("accepts a URL with a registry port and no tag", () => {
-    const c = validateConfig(raw("live", {}, { url: "oci://127.0.0.1:5000/o/r/platform" }), NOW);
+    const c = validateConfig(raw("live", {}, { url: "oci://127.0.0.1:5000/o/r/platform", registryCredentials: "none" }), NOW);
     assert.equal(c.pipeline.url, "oci://127.0.0.1:5000/o/r/platform");
   });
 

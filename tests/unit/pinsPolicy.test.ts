@@ -273,14 +273,23 @@ describe("pinsFiles: what the owner stack delivers", () => {
 
   it("GHCR workflow: auto on ghcr.io only, false turns it off, explicit on another registry is an error", () => {
     assert.deepEqual(ghcrRetention(cfg()), DEFAULT_GHCR);
-    assert.equal(ghcrRetention(cfg({}, { registry: "registry.example.org" })), undefined);
+    assert.equal(
+      ghcrRetention(cfg({}, { registry: "registry.example.org", registryCredentials: "none" })),
+      undefined,
+    );
     assert.equal(ghcrRetention(cfg({ pins: { ghcr: false } })), undefined);
     assert.deepEqual(
-      pinsFiles(cfg({}, { registry: "registry.example.org" })).repository.map((x) => x.path),
+      pinsFiles(
+        cfg({}, { registry: "registry.example.org", registryCredentials: "none" }),
+      ).repository.map((x) => x.path),
       ["registry/pins-policy.yaml"],
     );
     assert.throws(
-      () => cfg({ pins: { ghcr: { cutOff: "1w" } } }, { registry: "registry.example.org" }),
+      () =>
+        cfg(
+          { pins: { ghcr: { cutOff: "1w" } } },
+          { registry: "registry.example.org", registryCredentials: "none" },
+        ),
       /promotion-pipeline:pins\.ghcr = .*: asks for the GHCR retention workflow, but the artifact oci:\/\/registry\.example\.org\/example-org\/platform\/platform is not on ghcr\.io\./,
     );
   });

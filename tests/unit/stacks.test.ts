@@ -1,6 +1,7 @@
 import { strict as assert } from "node:assert";
 import { join } from "node:path";
 import { registered, runProgram, stackConfig, type Registered } from "../support/pulumiMocks";
+import { TEST_CA_PEM } from "../support/testCa";
 
 const root = join(__dirname, "..", "..");
 
@@ -119,6 +120,32 @@ describe("whole program per stack (index.ts under mocks, with the shipped Pulumi
     assert.ok(!JSON.stringify(exports).includes("ghp_unit_test_token"), "no output carries the token");
     const others = resources.filter((r) => r !== secret);
     assert.ok(!JSON.stringify(others.map((r) => r.inputs)).includes("ghp_unit_test_token"), "no other resource sees the token");
+  });
+
+  it("self-hosted registry and GHES: CA Secrets, certSecretRef, the GHES address and the workflows' login", async () => {
+    const shipped = JSON.parse(stackConfig(root, "integration")["promotion-pipeline:pipeline"]!) as Record<string, unknown>;
+    const cfg = stackConfig(root, "integration", {
+      "promotion-pipeline:kubernetes": { context: "kind-integration" },
+      "promotion-pipeline:pipeline": {
+        ...shipped,
+        registry: "registry.example.com",
+        registryCA: { pem: TEST_CA_PEM },
+        registryCredentials: { usernameSecret: "REGISTRY_USERNAME", passwordSecret: "REGISTRY_PASSWORD" },
+        github: { url: "https://github.example.com", caPem: TEST_CA_PEM },
+      },
+    });
+    const { resources } = await runProgram(root, "integration", cfg);
+    const secrets = resources.filter((r) => r.type === "kubernetes:core/v1:Secret");
+    assert.deepEqual(secrets.map((r) => meta(r).name).sort(), ["flux-system-registry-ca", "github-dispatch-ca"]);
+    const src = one(resources, "kubernetes:source.toolkit.fluxcd.io/v1:OCIRepository");
+    assert.equal(spec(src).url, "oci://registry.example.com/example-org/platform/platform");
+    assert.deepEqual(spec(src).certSecretRef, { name: "flux-system-registry-ca" });
+    const provider = one(resources, "kubernetes:notification.toolkit.fluxcd.io/v1beta3:Provider");
+    assert.equal(spec(provider).address, "https://github.example.com/example-org/platform");
+    assert.deepEqual(spec(provider).certSecretRef, { name: "github-dispatch-ca" });
+    const build = resources.find((r) => JSON.stringify(r.inputs).includes("build-platform-artifact.yaml"));
+    assert.ok(build, "the owner stack writes the build workflow");
+    assert.match(JSON.stringify(build.inputs), /secrets\.REGISTRY_PASSWORD/);
   });
 
   it("a bad value stops the program before any resource is registered", async () => {
