@@ -13,8 +13,9 @@ import {
   githubRepositoryAddress,
   validationLoopObjects,
 } from "../../lib/k8s/validation";
+import { watchFile } from "../../lib/platformFiles";
 import { workflowFiles } from "../../lib/workflows/files";
-import { buildWorkflow, promoteWorkflow } from "../../lib/workflows/pipeline";
+import { buildWorkflow, PROMOTE_WORKFLOW, promoteWorkflow } from "../../lib/workflows/pipeline";
 import { ofType, registered, settle, useMocks } from "../support/pulumiMocks";
 import { TEST_CA_PEM } from "../support/testCa";
 import { actionlint, githubParserErrors } from "../support/workflowValidators";
@@ -395,6 +396,9 @@ describe("registry login in the generated workflows (registryCredentials)", () =
       }
     >;
   };
+  /** Issue 13: the jobs that leave the promotion record also get deployments: write, and only they. */
+  const withRecordScope = (id: string, scopes: Record<string, string>) =>
+    id === "promote" || id === "rollback" ? { ...scopes, deployments: "write" } : scopes;
   const login = (text: string) =>
     Object.values((parse(text) as Wf).jobs)[0]!.steps.find(
       (s) => s.name === "Log in to the registry",
@@ -470,8 +474,8 @@ describe("registry login in the generated workflows (registryCredentials)", () =
         step.run!,
         /crane auth login "\$REGISTRY" --username "\$REGISTRY_USERNAME" --password-stdin/,
       );
-      for (const j of Object.values((parse(f.content) as Wf).jobs))
-        assert.deepEqual(j.permissions, { contents: "read" });
+      for (const [id, j] of Object.entries((parse(f.content) as Wf).jobs))
+        assert.deepEqual(j.permissions, withRecordScope(id, { contents: "read" }));
     }
     assert.match(login(texts(c)[0]!.content)!.run!, /oras login/, "the build job logs oras in too");
   });
@@ -480,8 +484,8 @@ describe("registry login in the generated workflows (registryCredentials)", () =
     const none = cfg({ registryCredentials: "none" });
     for (const f of texts(none)) {
       assert.equal(login(f.content), undefined);
-      for (const j of Object.values((parse(f.content) as Wf).jobs))
-        assert.deepEqual(j.permissions, { contents: "read" });
+      for (const [id, j] of Object.entries((parse(f.content) as Wf).jobs))
+        assert.deepEqual(j.permissions, withRecordScope(id, { contents: "read" }));
     }
     const token = cfg({
       registry: "containers.github.example.com",
@@ -492,8 +496,11 @@ describe("registry login in the generated workflows (registryCredentials)", () =
         REGISTRY_USERNAME: "${{ github.actor }}",
         REGISTRY_PASSWORD: "${{ secrets.GITHUB_TOKEN }}",
       });
-      for (const j of Object.values((parse(f.content) as Wf).jobs))
-        assert.deepEqual(j.permissions, { contents: "read", packages: "write" });
+      for (const [id, j] of Object.entries((parse(f.content) as Wf).jobs))
+        assert.deepEqual(
+          j.permissions,
+          withRecordScope(id, { contents: "read", packages: "write" }),
+        );
     }
   });
 
@@ -535,9 +542,72 @@ describe("registry login in the generated workflows (registryCredentials)", () =
     ];
     for (const c of variants) {
       for (const f of texts(c))
-        assert.deepEqual(await githubParserErrors(f), { errors: [], jobs: 1 }, f.path);
+        assert.deepEqual(
+          await githubParserErrors(f),
+          // The promote workflow has the promote job and the rollback_to job (issue 13).
+          { errors: [], jobs: f.path === PROMOTE_WORKFLOW ? 2 : 1 },
+          f.path,
+        );
       assert.deepEqual(actionlint(texts(c)), { output: "", status: 0 });
     }
+  });
+
+  it("issue 13's jobs read the registry with the configured login: record, rollback-plan and the watch", () => {
+    type Job = Wf["jobs"][string];
+    const steps = (c: StackConfig) => {
+      const promote = parse(texts(c).find((f) => f.path === PROMOTE_WORKFLOW)!.content) as Wf;
+      const watch = parse(watchFile(c).content) as Wf;
+      const named = (j: Job, name: string) => j.steps.find((st) => st.name === name)!;
+      return {
+        record: named(promote.jobs.promote!, "Record the promotion (GitHub Deployment to live)"),
+        rollbackRecord: named(
+          promote.jobs.rollback!,
+          "Record the promotion (GitHub Deployment to live)",
+        ),
+        plan: named(promote.jobs.rollback!, "Plan the rollback"),
+        rollbackLogin: named(promote.jobs.rollback!, "Log in to the registry"),
+        watch: watch.jobs.watch!.steps.at(-1)!,
+        watchPermissions: watch.jobs.watch!.permissions,
+        promote,
+      };
+    };
+    const read = (e: Record<string, string> | undefined) =>
+      Object.fromEntries(
+        Object.entries(e ?? {}).filter(([k]) => k.startsWith("PROMOTION_REGISTRY_")),
+      );
+    const secrets = steps(cfg());
+    for (const st of [secrets.record, secrets.rollbackRecord, secrets.plan, secrets.watch])
+      assert.deepEqual(
+        read(st.env),
+        {
+          PROMOTION_REGISTRY_USERNAME: "${{ secrets.REGISTRY_USERNAME }}",
+          PROMOTION_REGISTRY_PASSWORD: "${{ secrets.REGISTRY_PASSWORD }}",
+        },
+        st.name,
+      );
+    assert.deepEqual(secrets.rollbackLogin.env, {
+      REGISTRY_USERNAME: "${{ secrets.REGISTRY_USERNAME }}",
+      REGISTRY_PASSWORD: "${{ secrets.REGISTRY_PASSWORD }}",
+    });
+    assert.deepEqual(secrets.watchPermissions, { contents: "read", issues: "write" });
+    const none = steps(cfg({ registryCredentials: "none", registryInsecure: true }));
+    for (const st of [none.record, none.plan, none.watch])
+      assert.deepEqual(read(st.env), { PROMOTION_REGISTRY_SCHEME: "http" }, st.name);
+    const rollbackRuns = none.promote.jobs.rollback!.steps.flatMap((st) =>
+      st.run ? [st.run] : [],
+    );
+    assert.match(rollbackRuns.join("\n"), /crane --insecure tag "\$ARTIFACT@\$DIGEST"/);
+    assert.doesNotMatch(rollbackRuns.join("\n"), /crane (tag|digest) /);
+    const ghcr = steps(cfg({ registry: "ghcr.io", registryCredentials: undefined }));
+    assert.deepEqual(ghcr.watchPermissions, {
+      contents: "read",
+      issues: "write",
+      packages: "read",
+    });
+    assert.deepEqual(read(ghcr.watch.env), {
+      PROMOTION_REGISTRY_USERNAME: "${{ github.actor }}",
+      PROMOTION_REGISTRY_PASSWORD: "${{ secrets.GITHUB_TOKEN }}",
+    });
   });
 
   it("the workflow builders refuse a pipeline without credentials (validateConfig's rule, kept by the generator)", () => {
