@@ -550,8 +550,11 @@ describe("e2e: registry login with the configured secret names (registryCredenti
   this.timeout(120_000);
   const NEXUS_USER = "nexus-bot";
   const NEXUS_PASSWORD = "n3xus-pa55word";
+  // The job token (github.token): GitHub's API (mocked) takes it for the promotion record; the registry does not.
+  const JOB_TOKEN = "ghs_job-token-not-accepted-by-the-registry";
   let authReg: TestRegistry;
   let openReg: TestRegistry;
+  let github: GitHubApiMock;
   let root: string;
   let bin: string;
 
@@ -606,6 +609,7 @@ describe("e2e: registry login with the configured secret names (registryCredenti
         GITHUB_REF_NAME: "main",
         GITHUB_REF: "refs/heads/main",
         GITHUB_SERVER_URL: "https://github.example.com",
+        GITHUB_API_URL: github.url,
         GITHUB_REPOSITORY: "example-org/platform",
         GITHUB_RUN_ID: "1",
       },
@@ -656,11 +660,13 @@ describe("e2e: registry login with the configured secret names (registryCredenti
     chmodSync(join(bin, "oras"), 0o755);
     authReg = await startRegistry({ basicAuth: { user: NEXUS_USER, password: NEXUS_PASSWORD } });
     openReg = await startRegistry();
+    github = await startGitHubApiMock("example-org/platform", JOB_TOKEN);
   });
 
   after(async () => {
     await authReg?.stop();
     await openReg?.stop();
+    await github?.close();
     if (root) rmSync(root, { recursive: true, force: true });
   });
 
@@ -668,7 +674,7 @@ describe("e2e: registry login with the configured secret names (registryCredenti
     NEXUS_USER,
     NEXUS_PASSWORD,
     // The job token is NOT the registry's password: a login with it would be refused.
-    GITHUB_TOKEN: "ghs_job-token-not-accepted-by-the-registry",
+    GITHUB_TOKEN: JOB_TOKEN,
   };
   const creds = { usernameSecret: "NEXUS_USER", passwordSecret: "NEXUS_PASSWORD" };
 
@@ -698,6 +704,10 @@ describe("e2e: registry login with the configured secret names (registryCredenti
       "sha-aaaaaaa",
       "validated-aaaaaaa",
     ]);
+    // The record (issue 13) read the artifact's manifest with the same secrets (registryReadEnv): its
+    // ref is the commit the build's revision annotation names, which an anonymous read could not see.
+    assert.equal(github.deployments.length, 1, r.log);
+    assert.equal(github.deployments[0]!.ref, commit("a"));
   });
 
   it("a missing secret stops the job at the login, naming both secrets; nothing is pushed", async () => {
