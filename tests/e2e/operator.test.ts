@@ -180,6 +180,8 @@ describe("e2e: promotion status and trace on a registry the workflows built", fu
           registry: reg.host,
           owner: "example-org",
           repository: "platform",
+          // The job token as the login, as on ghcr.io (secrets.GITHUB_TOKEN is this registry's password here).
+          registryCredentials: "github-token",
           clusters: { integration: { role: "integration" }, live: { role: "live" } },
         },
         dispatchTokenSecret: "github-dispatch-token",
