@@ -12,6 +12,7 @@ import { dirname, join } from "node:path";
 import { validateConfig } from "../../lib/config";
 import { readCliBundle, workflowFiles } from "../../lib/workflows/files";
 import { PROMOTE_WORKFLOW } from "../../lib/workflows/pipeline";
+import { startGitHubApiMock, type GitHubApiMock } from "../support/githubApi";
 import { pushArtifact } from "../support/push";
 import { startRegistry, type TestRegistry } from "../support/registry";
 import { startRegistryProxy, type RegistryProxy } from "../support/registryProxy";
@@ -25,6 +26,8 @@ describe("e2e: the promote workflow reads the registry at a constant cost", func
   this.timeout(180_000);
   let reg: TestRegistry;
   let proxy: RegistryProxy;
+  /** GitHub's API (mocked) for the promotion record, the promote job's last step (issue 13). */
+  let github: GitHubApiMock;
   let root: string;
   let files: Map<string, string>;
   let machineEnv: Record<string, string>;
@@ -59,7 +62,11 @@ describe("e2e: the promote workflow reads the registry at a constant cost", func
           metadata: { revision: `${rc.tag}@${rc.digest}` },
         },
       },
-      githubEnv: { GITHUB_SHA: commit(999), GITHUB_REPOSITORY: "example-org/platform" },
+      githubEnv: {
+        GITHUB_SHA: commit(999),
+        GITHUB_REPOSITORY: "example-org/platform",
+        GITHUB_API_URL: github.url,
+      },
       secrets: { GITHUB_TOKEN: "unused" },
       machineEnv,
     };
@@ -90,6 +97,8 @@ describe("e2e: the promote workflow reads the registry at a constant cost", func
           registry: proxy.host,
           owner: "example-org",
           repository: "platform",
+          // The job token as the login, as on ghcr.io (this registry takes any login).
+          registryCredentials: "github-token",
           clusters: { integration: { role: "integration" }, live: { role: "live" } },
         },
         dispatchTokenSecret: "github-dispatch-token",
@@ -113,10 +122,12 @@ describe("e2e: the promote workflow reads the registry at a constant cost", func
       LANG: "C.UTF-8",
     };
     mkdirSync(machineEnv.HOME!);
+    github = await startGitHubApiMock("example-org/platform", "unused");
   });
 
   after(async () => {
     await proxy?.close();
+    await github?.close();
     await reg?.stop();
     if (root) rmSync(root, { recursive: true, force: true });
   });
@@ -143,6 +154,7 @@ describe("e2e: the promote workflow reads the registry at a constant cost", func
     );
     assert.equal(proxy.requests.put, 0);
     assert.deepEqual(listing(), before);
+    assert.equal(github.deployments.length, 0, "nothing recorded");
   });
 
   it("the decision reads one paginated listing and a few manifests, never one per tag; then it tags", async () => {
@@ -168,5 +180,6 @@ describe("e2e: the promote workflow reads the registry at a constant cost", func
     assert.equal(after.get("0.0.1"), rc.digest);
     assert.equal(after.get(`validated-${rc.short}`), rc.digest);
     assert.equal(after.size, tags + 2);
+    assert.equal(github.deployments.length, 1, result.log);
   });
 });
