@@ -305,6 +305,8 @@ describe("flux: the real Flux controllers carry a release candidate from the reg
       LANG: "C.UTF-8",
       SSL_CERT_FILE: registryCA.caFile,
       NODE_EXTRA_CA_CERTS: registryCA.caFile,
+      // `promotion` reads 127.0.0.1 over plain HTTP unless told; this registry is TLS-only.
+      PROMOTION_REGISTRY_SCHEME: "https",
     };
     crane("auth", "login", reg.host, "--username", REGISTRY_USER, "--password", REGISTRY_PASSWORD);
 
