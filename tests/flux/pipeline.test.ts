@@ -23,6 +23,7 @@ import { startRegistry, type TestRegistry } from "../support/registry";
 import { tool, TOOLS_BIN } from "../support/tools";
 import { runJob, type JobContext, type JobResult } from "../support/workflowRunner";
 import { GitHubStandIn, type DispatchRequest } from "../support/githubStandIn";
+import { startGitHubApiMock, type GitHubApiMock } from "../support/githubApi";
 import { assertToolchain, ok, ProjectCopy } from "../support/projectCopy";
 import { BUILD_WORKFLOW, PROMOTE_WORKFLOW } from "../../lib/workflows/pipeline";
 import {
@@ -60,6 +61,8 @@ describe("flux: the real Flux controllers carry a release candidate from the reg
   let procs: ProcessGroup;
   let reg: TestRegistry;
   let github: GitHubStandIn;
+  /** MOCK of GitHub's REST API for the promote job's Deployment record (tests/support/githubApi.ts). */
+  let githubApi: GitHubApiMock;
   let integration: Cluster;
   let live: Cluster;
   let project: ProjectCopy;
@@ -68,6 +71,8 @@ describe("flux: the real Flux controllers carry a release candidate from the reg
   let machineEnv: Record<string, string>;
   let artifact: string;
   let canary: CanaryCheckerStandIn;
+  /** Live runs the same Canary (it is part of the platform artifact), so its gate waits for canary runs too. */
+  let liveCanary: CanaryCheckerStandIn;
   /** Promote runs, in the order the dispatches arrived. */
   const promotions: { dispatch: DispatchRequest; result: Promise<JobResult> }[] = [];
   let promoteChain: Promise<unknown> = Promise.resolve();
@@ -100,6 +105,8 @@ describe("flux: the real Flux controllers carry a release candidate from the reg
         GITHUB_REF_NAME: "main",
         GITHUB_REF: "refs/heads/main",
         GITHUB_SERVER_URL: github.url,
+        GITHUB_API_URL: githubApi.url,
+        GITHUB_ACTOR: REGISTRY_USER,
         GITHUB_REPOSITORY: `${OWNER}/${REPOSITORY}`,
         GITHUB_RUN_ID: String(promotions.length + 1),
       },
@@ -294,6 +301,7 @@ describe("flux: the real Flux controllers carry a release candidate from the reg
       },
     });
 
+    githubApi = await startGitHubApiMock(`${OWNER}/${REPOSITORY}`, REGISTRY_PASSWORD);
     // The runner's machine: crane, oras, node on PATH; trusts the registry's CA (Go reads SSL_CERT_FILE,
     // Node NODE_EXTRA_CA_CERTS), as a self-hosted runner of a private registry would.
     const home = join(work, "runner-home");
@@ -381,6 +389,8 @@ describe("flux: the real Flux controllers carry a release candidate from the reg
       5000,
     );
     canary.start();
+    liveCanary = new CanaryCheckerStandIn(live.kube, CANARY_NAMESPACE, CANARY_NAME, allPass, 5000);
+    liveCanary.start();
   });
 
   /** Pulumi.yaml and the stack files of the copy, pointed at this run's registry, GitHub and clusters. */
@@ -489,8 +499,10 @@ describe("flux: the real Flux controllers carry a release candidate from the reg
   after(async function () {
     this.timeout(120_000);
     canary?.stop();
+    liveCanary?.stop();
     await procs?.stopAll();
     await github?.stop();
+    await githubApi?.close();
     await reg?.stop();
     if (!work) return;
     if (failed || process.env.PROMOTION_KEEP_FLUX) {
@@ -552,6 +564,8 @@ describe("flux: the real Flux controllers carry a release candidate from the reg
     assert.equal(tags.get(stable1), rc.digest, "0.0.1 is not the validated digest");
     assert.equal(tags.get(`validated-${commit("a").slice(0, 7)}`), rc.digest);
     stableDigests.set(stable1, rc.digest);
+    assert.equal(githubApi.deployments.length, 1, "the promotion left no Deployment record (GitHub API mock)");
+    assert.match(JSON.stringify(githubApi.deployments[0]!.payload), new RegExp(rc.digest));
 
     const liveRevision = `${stable1}@${rc.digest}`;
     const tLiveSelected = await waitSelected(live, liveRevision);
