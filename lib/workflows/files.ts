@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { PipelineSpec, StackConfig } from "../config";
 import { GENERATOR } from "../emit";
+import { Refusal } from "../errors";
 import type { GeneratedFile } from "../files";
 import { emitWorkflow } from "./emit";
 import {
@@ -25,7 +26,7 @@ export function readCliBundle(root: string = join(__dirname, "..", "..")): strin
   try {
     return readFileSync(path, "utf8");
   } catch (e) {
-    throw new Error(
+    throw new Refusal(
       `${path} is missing (${(e as Error).message}): run \`npm run build\` before \`pulumi up\`; the workflows run that bundle.`,
     );
   }
