@@ -481,7 +481,7 @@ describe("e2e: the real Pulumi engine on the embedded default", function () {
       }
     });
 
-    it("a missing CLI bundle ends the owner stack's preview with only the message and the build command", function () {
+    it("a missing or stale CLI bundle ends the owner stack's preview with only the message and the build command", function () {
       const bundle = join(copy, "dist", "promotion.mjs");
       const aside = `${bundle}.aside`;
       copyFileSync(bundle, aside);
@@ -496,6 +496,20 @@ describe("e2e: the real Pulumi engine on the embedded default", function () {
         copyFileSync(aside, bundle);
         rmSync(aside);
       }
+      // A bundle older than its sources (lib/cli edited after `npm run build`) is refused the same way.
+      const source = join(copy, "lib", "cli", "main.ts");
+      const saved = readFileSync(source, "utf8");
+      writeFileSync(source, `${saved}\n// edited after the build\n`);
+      try {
+        assertOnlyMessage(
+          pulumi("preview", "--stack", "integration"),
+          /error: \S*dist\/promotion\.mjs is stale: it was built from other sources than this checkout's .*: run `npm run build`/,
+          "preview",
+        );
+      } finally {
+        writeFileSync(source, saved);
+      }
+      ok(pulumi("preview", "--stack", "integration", "--expect-no-changes"), "restored: preview");
     });
 
     it("up after a delivered file's content changed rewrites the file (it is not deleted by the replacement)", function () {

@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { cpSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { appendFileSync, cpSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
@@ -141,22 +141,35 @@ describe("whole program per stack (index.ts under mocks, with the shipped Pulumi
     assert.deepEqual(registered, [], "nothing was registered");
   });
 
-  it("a missing CLI bundle on the owner stack is a RunError naming the build command, before any resource", async () => {
-    // A copy of the project without dist/: the program reads the bundle relative to its own files.
-    const copy = mkdtempSync(join(tmpdir(), "promotion-nobundle-"));
+  /** Runs the integration (owner) stack from a copy of the project changed by `edit`; returns the error. */
+  async function ownerStackError(edit: (copy: string) => void): Promise<unknown> {
+    // The program reads dist/promotion.mjs, and hashes the bundle's sources, relative to its own files.
+    const copy = mkdtempSync(join(tmpdir(), "promotion-bundle-"));
     try {
-      for (const f of ["index.ts", "lib", "components", "Pulumi.yaml", "Pulumi.integration.yaml", "Pulumi.live.yaml", "package.json", "tsconfig.json"])
+      for (const f of ["index.ts", "lib", "components", "dist", "Pulumi.yaml", "Pulumi.integration.yaml", "Pulumi.live.yaml", "package.json", "package-lock.json", "tsconfig.json"])
         cpSync(join(root, f), join(copy, f), { recursive: true });
       symlinkSync(join(root, "node_modules"), join(copy, "node_modules"));
-      const e: unknown = await runProgram(copy, "integration", stackConfig(copy, "integration")).then(
+      edit(copy);
+      return await runProgram(copy, "integration", stackConfig(copy, "integration")).then(
         () => assert.fail("the program ran"),
         (err: unknown) => err,
       );
-      assert.ok(pulumi.RunError.isInstance(e), `not a RunError: ${String(e)}`);
-      assert.match(e.message, /dist\/promotion\.mjs is missing .*: run `npm run build` before `pulumi up`/);
-      assert.deepEqual(registered, [], "nothing was registered");
     } finally {
       rmSync(copy, { recursive: true, force: true });
     }
+  }
+
+  it("a missing CLI bundle on the owner stack is a RunError naming the build command, before any resource", async () => {
+    const e = await ownerStackError((copy) => rmSync(join(copy, "dist"), { recursive: true }));
+    assert.ok(pulumi.RunError.isInstance(e), `not a RunError: ${String(e)}`);
+    assert.match(e.message, /dist\/promotion\.mjs is missing .*: run `npm run build` before `pulumi up`/);
+    assert.deepEqual(registered, [], "nothing was registered");
+  });
+
+  it("a CLI bundle older than its sources is not delivered: a RunError naming the build command", async () => {
+    const e = await ownerStackError((copy) => appendFileSync(join(copy, "lib/cli/main.ts"), "\n// edited\n"));
+    assert.ok(pulumi.RunError.isInstance(e), `not a RunError: ${String(e)}`);
+    assert.match(e.message, /dist\/promotion\.mjs is stale: .* run `npm run build`/);
+    assert.deepEqual(registered, [], "nothing was registered");
   });
 });
