@@ -9,7 +9,6 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { Refusal } from "./lib/errors";
 import { loadConfig } from "./lib/readConfig";
-import { checkProgramTypes } from "./lib/typecheck";
 import type { KubernetesTarget } from "./lib/config";
 import { dispatchEventType as eventTypeOf } from "./lib/k8s/validation";
 import { platformFiles } from "./lib/platformFiles";
@@ -24,7 +23,7 @@ import { readCliBundle } from "./lib/workflows/files";
 
 /**
  * Everything that can refuse the stack runs before the first resource is registered. A refusal (bad config,
- * missing or stale CLI bundle, a type error at `pulumi up`) ends `pulumi preview`/`up` with its message only, as Pulumi's own errors read:
+ * missing CLI bundle) ends `pulumi preview`/`up` with its message only, as Pulumi's own errors read:
  * pulumi.RunError has no stack trace and no dump of the error object.
  */
 function beforeAnyResource<T>(check: () => T): T {
@@ -37,9 +36,6 @@ function beforeAnyResource<T>(check: () => T): T {
 }
 
 const { config, dispatchToken, pinsHostPrivateKey, cli } = beforeAnyResource(() => {
-  // ts-node only transpiles (tsconfig.pulumi.json): the update of `pulumi up` type-checks the program before
-  // it applies anything; previews skip it (and never load the TypeScript compiler).
-  if (!pulumi.runtime.isDryRun()) checkProgramTypes(__dirname);
   const loaded = loadConfig();
   // The owner stack delivers the CLI bundle (and a cleaner host runs it): read it now, not mid-registration.
   return { ...loaded, cli: loaded.config.ownsFiles ? readCliBundle() : undefined };

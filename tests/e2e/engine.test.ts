@@ -481,27 +481,6 @@ describe("e2e: the real Pulumi engine on the embedded default", function () {
       }
     });
 
-    it("a type error: preview only transpiles, up stops with tsc's diagnostics before applying anything", function () {
-      const entry = join(copy, "index.ts");
-      const saved = readFileSync(entry, "utf8");
-      const line = saved.split("\n").length + 1;
-      writeFileSync(entry, `${saved}\nexport const typeError: number = "not a number";\n`);
-      const before = resourceCount("live");
-      try {
-        ok(pulumi("preview", "--stack", "live"), "preview (transpile only) of a program with a type error");
-        assertOnlyMessage(
-          pulumi("up", "--stack", "live", "--yes"),
-          new RegExp(
-            `error: the program has 1 type error; nothing was applied:\\n\\s+index\\.ts\\(${line},14\\): error TS2322: Type 'string' is not assignable to type 'number'\\.\\n\\s+Fix them \\(\\\`npm run typecheck\\\` lists the same\\)`,
-          ),
-          "up",
-        );
-        assert.equal(resourceCount("live"), before, "up changed nothing");
-      } finally {
-        writeFileSync(entry, saved);
-      }
-    });
-
     it("a missing or stale CLI bundle ends the owner stack's preview with only the message and the build command", function () {
       const bundle = join(copy, "dist", "promotion.mjs");
       const aside = `${bundle}.aside`;

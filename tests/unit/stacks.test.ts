@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { appendFileSync, cpSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
@@ -146,7 +146,7 @@ describe("whole program per stack (index.ts under mocks, with the shipped Pulumi
     // The program reads dist/promotion.mjs, and hashes the bundle's sources, relative to its own files.
     const copy = mkdtempSync(join(tmpdir(), "promotion-bundle-"));
     try {
-      for (const f of ["index.ts", "lib", "components", "dist", "Pulumi.yaml", "Pulumi.integration.yaml", "Pulumi.live.yaml", "package.json", "package-lock.json", "tsconfig.json", "tsconfig.pulumi.json"])
+      for (const f of ["index.ts", "lib", "components", "dist", "Pulumi.yaml", "Pulumi.integration.yaml", "Pulumi.live.yaml", "package.json", "package-lock.json", "tsconfig.json"])
         cpSync(join(root, f), join(copy, f), { recursive: true });
       symlinkSync(join(root, "node_modules"), join(copy, "node_modules"));
       edit(copy);
@@ -167,11 +167,7 @@ describe("whole program per stack (index.ts under mocks, with the shipped Pulumi
   });
 
   it("a CLI bundle older than its sources is not delivered: a RunError naming the build command", async () => {
-    // The recorded hash no longer matches (as after an edit of lib/cli without `npm run build`).
-    const e = await ownerStackError((copy) => {
-      const bundle = join(copy, "dist", "promotion.mjs");
-      writeFileSync(bundle, readFileSync(bundle, "utf8").replace(/sha256=[0-9a-f]{64}/, `sha256=${"0".repeat(64)}`));
-    });
+    const e = await ownerStackError((copy) => appendFileSync(join(copy, "lib/cli/main.ts"), "\n// edited\n"));
     assert.ok(pulumi.RunError.isInstance(e), `not a RunError: ${String(e)}`);
     assert.match(e.message, /dist\/promotion\.mjs is stale: .* run `npm run build`/);
     assert.deepEqual(registered, [], "nothing was registered");
