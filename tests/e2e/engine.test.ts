@@ -451,7 +451,7 @@ describe("e2e: the real Pulumi engine on the embedded default", function () {
     function assertOnlyMessage(r: Run, message: RegExp, what: string): void {
       const text = r.out + r.err;
       assert.notEqual(r.code, 0, `${what} succeeded:\n${text}`);
-      assert.match(text, message, what);
+      assert.match(text, message, `${what}:\n${text}`);
       for (const noise of [
         /unhandled exception/,
         /^\s+at .+:\d+:\d+\)?$/m, // stack frames
@@ -472,7 +472,7 @@ describe("e2e: the real Pulumi engine on the embedded default", function () {
           "config set pin.tag",
         );
         const message =
-          /error: invalid configuration \(2 problems\):\n\s+- promotion-pipeline:pin\.reason = \(not set\): is required[^\n]*Fix: [^\n]+\n\s+- promotion-pipeline:pin\.expires = \(not set\)/;
+          /error: invalid configuration \(\d+ problems\):\n\s+- promotion-pipeline:pin\.reason = \(not set\): is required[^\n]*Fix: [^\n]+\n\s+- promotion-pipeline:pin\.expires = \(not set\)/;
         assertOnlyMessage(pulumi("preview", "--stack", "live"), message, "preview");
         assertOnlyMessage(pulumi("up", "--stack", "live", "--yes"), message, "up");
         assert.equal(resourceCount("live"), before, "up changed nothing");
