@@ -6,6 +6,8 @@
  *   the owner stack  the files of the platform repository (workflows, CLI bundle, Canary manifest).
  */
 import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { Refusal } from "./lib/errors";
 import { loadConfig } from "./lib/readConfig";
 import type { KubernetesTarget } from "./lib/config";
 import { dispatchEventType as eventTypeOf } from "./lib/k8s/validation";
@@ -19,7 +21,25 @@ import { RegistryPins } from "./components/registryPins";
 import { pinsFiles } from "./lib/pinsFiles";
 import { readCliBundle } from "./lib/workflows/files";
 
-const { config, dispatchToken, pinsHostPrivateKey } = loadConfig();
+/**
+ * Everything that can refuse the stack runs before the first resource is registered. A refusal (bad config,
+ * missing CLI bundle) ends `pulumi preview`/`up` with its message only, as Pulumi's own errors read:
+ * pulumi.RunError has no stack trace and no dump of the error object.
+ */
+function beforeAnyResource<T>(check: () => T): T {
+  try {
+    return check();
+  } catch (e) {
+    if (e instanceof Refusal) throw new pulumi.RunError(e.message);
+    throw e;
+  }
+}
+
+const { config, dispatchToken, pinsHostPrivateKey, cli } = beforeAnyResource(() => {
+  const loaded = loadConfig();
+  // The owner stack delivers the CLI bundle (and a cleaner host runs it): read it now, not mid-registration.
+  return { ...loaded, cli: loaded.config.ownsFiles ? readCliBundle() : undefined };
+});
 const { pipeline, cluster, stack } = config;
 
 function providerArgs(t: KubernetesTarget): k8s.ProviderArgs {
@@ -81,7 +101,7 @@ const files = config.ownsFiles
   ? new RepositoryFiles(
       "platform-files",
       {
-        files: platformFiles(config, { canaryManifest: canary.manifest }),
+        files: platformFiles(config, { canaryManifest: canary.manifest, ...(cli !== undefined ? { cli } : {}) }),
         target: config.files,
         repository: pipeline.repository,
         commitMessage: "promotion-pipeline: update",
@@ -101,7 +121,7 @@ const registryPins = pins
       ...(pins.registryDir.length > 0
         ? { directoryFiles: { files: pins.registryDir, directory: pins.registryDirectory } }
         : {}),
-      ...(config.pins.host ? { host: config.pins.host, cli: readCliBundle() } : {}),
+      ...(config.pins.host ? { host: config.pins.host, ...(cli !== undefined ? { cli } : {}) } : {}),
       ...(pinsHostPrivateKey ? { privateKey: pinsHostPrivateKey } : {}),
     })
   : undefined;

@@ -20,8 +20,20 @@ export function formatProblem(p: ConfigProblem): string {
   return `${p.key} = ${renderValue(p.value)}: ${p.problem} Fix: ${p.fix}`;
 }
 
+/**
+ * The program refusing to run, for a reason its user can fix: the message says everything (what, why, the
+ * fix), so the program shows only it (index.ts turns it into a pulumi.RunError: no stack trace, no dump of the
+ * error's fields). Anything else thrown is a bug and keeps its stack.
+ */
+export class Refusal extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "Refusal";
+  }
+}
+
 /** Thrown before any resource is registered; lists every problem found, not only the first. */
-export class ConfigError extends Error {
+export class ConfigError extends Refusal {
   constructor(public readonly problems: readonly ConfigProblem[]) {
     super(
       `invalid configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +

@@ -57,7 +57,8 @@ done_step() {
 }
 
 # The sources a binary is built from, hashed: a changed pin or main.go rebuilds it.
-stamp_of() { (cd "$repo/tools/$1" && cat go.mod go.sum ./*.go | sha256sum | cut -c1-16); }
+# The sources a binary is built from: go.mod, go.sum and the non-test Go files (a test edit rebuilds nothing).
+stamp_of() { (cd "$repo/tools/$1" && find . -maxdepth 1 -name '*.go' ! -name '*_test.go' | sort | xargs cat go.mod go.sum | sha256sum | cut -c1-16); }
 
 npm_version() { # npm_version PACKAGE: the exact version package.json pins
   sed -n "s/^ *\"${1//\//\\/}\": *\"\\([0-9][^\"]*\\)\".*/\\1/p" "$repo/package.json" | head -1

@@ -7,6 +7,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { PipelineSpec, StackConfig } from "../config";
 import { GENERATOR } from "../emit";
+import { checkBundleSources } from "../bundleSources";
+import { Refusal } from "../errors";
 import type { GeneratedFile } from "../files";
 import { emitWorkflow } from "./emit";
 import {
@@ -19,16 +21,19 @@ import {
 
 const SOURCE = "lib/workflows/pipeline.ts, from promotion-pipeline:pipeline in Pulumi.yaml";
 
-/** `dist/promotion.mjs`, built by `npm run build`. */
+/** `dist/promotion.mjs`, built by `npm run build`; refused when missing or built from other sources. */
 export function readCliBundle(root: string = join(__dirname, "..", "..")): string {
   const path = join(root, "dist", "promotion.mjs");
+  let bundle: string;
   try {
-    return readFileSync(path, "utf8");
+    bundle = readFileSync(path, "utf8");
   } catch (e) {
-    throw new Error(
+    throw new Refusal(
       `${path} is missing (${(e as Error).message}): run \`npm run build\` before \`pulumi up\`; the workflows run that bundle.`,
     );
   }
+  checkBundleSources(bundle, path, root);
+  return bundle;
 }
 
 /** The bundle with a generated-file header (after a shebang line, if any). */

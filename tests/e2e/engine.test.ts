@@ -452,6 +452,71 @@ describe("e2e: the real Pulumi engine on the embedded default", function () {
         );
     });
 
+    /** The engine's output for a refused run: the message and nothing of the program's insides. */
+    function assertOnlyMessage(r: Run, message: RegExp, what: string): void {
+      const text = r.out + r.err;
+      assert.notEqual(r.code, 0, `${what} succeeded:\n${text}`);
+      assert.match(text, message, `${what}:\n${text}`);
+      for (const noise of [
+        /unhandled exception/,
+        /^\s+at .+:\d+:\d+\)?$/m, // stack frames
+        /ts-node|TSError/,
+        /problems: \[/, // util.inspect of the error object
+        /ConfigError|Refusal \[|RunError/,
+      ])
+        assert.doesNotMatch(text, noise, `${what} shows ${String(noise)}:\n${text}`);
+    }
+
+    it("a bad value ends preview and up with only the message (key, value, problem, fix), nothing applied", function () {
+      const stackFile = join(copy, "Pulumi.live.yaml");
+      const saved = readFileSync(stackFile, "utf8");
+      const before = resourceCount("live");
+      try {
+        ok(
+          pulumi("config", "set", "--path", `${NS}:pin.tag`, "1.4.2", "--stack", "live"),
+          "config set pin.tag",
+        );
+        const message =
+          /error: invalid configuration \(\d+ problems\):\n\s+- promotion-pipeline:pin\.reason = \(not set\): is required[^\n]*Fix: [^\n]+\n\s+- promotion-pipeline:pin\.expires = \(not set\)/;
+        assertOnlyMessage(pulumi("preview", "--stack", "live"), message, "preview");
+        assertOnlyMessage(pulumi("up", "--stack", "live", "--yes"), message, "up");
+        assert.equal(resourceCount("live"), before, "up changed nothing");
+      } finally {
+        writeFileSync(stackFile, saved);
+      }
+    });
+
+    it("a missing or stale CLI bundle ends the owner stack's preview with only the message and the build command", function () {
+      const bundle = join(copy, "dist", "promotion.mjs");
+      const aside = `${bundle}.aside`;
+      copyFileSync(bundle, aside);
+      rmSync(bundle);
+      try {
+        assertOnlyMessage(
+          pulumi("preview", "--stack", "integration"),
+          /error: \S*dist\/promotion\.mjs is missing \(.*\): run `npm run build` before `pulumi up`/,
+          "preview",
+        );
+      } finally {
+        copyFileSync(aside, bundle);
+        rmSync(aside);
+      }
+      // A bundle older than its sources (lib/cli edited after `npm run build`) is refused the same way.
+      const source = join(copy, "lib", "cli", "main.ts");
+      const saved = readFileSync(source, "utf8");
+      writeFileSync(source, `${saved}\n// edited after the build\n`);
+      try {
+        assertOnlyMessage(
+          pulumi("preview", "--stack", "integration"),
+          /error: \S*dist\/promotion\.mjs is stale: it was built from other sources than this checkout's .*: run `npm run build`/,
+          "preview",
+        );
+      } finally {
+        writeFileSync(source, saved);
+      }
+      ok(pulumi("preview", "--stack", "integration", "--expect-no-changes"), "restored: preview");
+    });
+
     it("up after a delivered file's content changed rewrites the file (it is not deleted by the replacement)", function () {
       const stackFile = join(copy, "Pulumi.live.yaml");
       const saved = readFileSync(stackFile, "utf8");

@@ -131,3 +131,388 @@ export const filterText = fc.oneof(
   ),
   fc.stringMatching(/^[\^$.*+?()[\]{}|\\dvrc0-9:,iP<>=!sw-]{0,8}$/),
 );
+
+// ------------------------------------------------------------------------------------------------ Go regexp
+
+const reLiteral = fc.constantFrom(
+  ..."abkKsSvVrcRC0129._-+ /:@#=,~'\"&%".split(""),
+  ...["é", "É", "ß", "α", "Α", "Σ", "σ", "ς", "K", "ſ", "Ω", "ǅ", "日", "٣", "😀"],
+  ...[
+    "\\.",
+    "\\-",
+    "\\+",
+    "\\_",
+    "\\/",
+    "\\$",
+    "\\\\",
+    "\\^",
+    "\\|",
+    "\\(",
+    "\\[",
+    "\\{",
+    "\\}",
+    "\\*",
+    "\\?",
+    "\\#",
+    "\\ ",
+  ],
+);
+
+/** Escapes Go accepts (`\x{1F600}`, octal, `\Q...\E`) and ones it refuses although JavaScript or PCRE take them. */
+const reEscape = fc.constantFrom(
+  ...[
+    "\\d",
+    "\\D",
+    "\\s",
+    "\\S",
+    "\\w",
+    "\\W",
+    "\\b",
+    "\\B",
+    "\\A",
+    "\\z",
+    "\\a",
+    "\\f",
+    "\\t",
+    "\\n",
+    "\\r",
+    "\\v",
+  ],
+  ...[
+    "\\x41",
+    "\\x6b",
+    "\\x{212A}",
+    "\\x{1F600}",
+    "\\x{10FFFF}",
+    "\\x{110000}",
+    "\\x{}",
+    "\\x4",
+    "\\xg1",
+    "\\x{41",
+  ],
+  ...[
+    "\\101",
+    "\\0",
+    "\\08",
+    "\\7",
+    "\\8",
+    "\\1",
+    "\\Q1.*\\E",
+    "\\Qa+",
+    "\\Q\\E",
+    "\\E",
+    "\\Q]\\E",
+  ],
+  ...[
+    "\\Z",
+    "\\u0041",
+    "\\cA",
+    "\\k<a>",
+    "\\C",
+    "\\e",
+    "\\G",
+    "\\N",
+    "\\h",
+    "\\R",
+    "\\X",
+    "\\K",
+    "\\y",
+    "\\",
+    "\\@",
+  ],
+);
+
+/** Unicode classes: general categories, scripts, negations, and names Go does not know. */
+const reUnicodeClass = fc.constantFrom(
+  ...[
+    "\\pL",
+    "\\pN",
+    "\\PL",
+    "\\pZ",
+    "\\pP",
+    "\\pS",
+    "\\pM",
+    "\\pC",
+    "\\PN",
+    "\\pX",
+    "\\p",
+    "\\p{",
+    "\\p{L",
+    "\\p{}",
+  ],
+  ...[
+    "\\p{Lu}",
+    "\\p{Ll}",
+    "\\p{Lt}",
+    "\\p{Nd}",
+    "\\p{Zs}",
+    "\\p{Sm}",
+    "\\p{So}",
+    "\\p{Cf}",
+    "\\p{Cs}",
+    "\\p{Co}",
+  ],
+  ...[
+    "\\p{Greek}",
+    "\\p{Han}",
+    "\\p{Latin}",
+    "\\p{Cyrillic}",
+    "\\p{Arabic}",
+    "\\p{Common}",
+    "\\p{Inherited}",
+  ],
+  ...[
+    "\\P{Greek}",
+    "\\p{^Lu}",
+    "\\P{^Nd}",
+    "\\p{^Greek}",
+    "\\p{Any}",
+    "\\P{Any}",
+    "\\p{Klingon}",
+    "\\p{greek}",
+  ],
+  ...["\\p{L}", "\\p{Braille}", "\\p{Emoji}", "\\p{IsGreek}", "\\p{Greek_and_Coptic}"],
+);
+
+const rePosixClass = fc.constantFrom(
+  ...[
+    "[:alpha:]",
+    "[:^alpha:]",
+    "[:digit:]",
+    "[:^digit:]",
+    "[:word:]",
+    "[:upper:]",
+    "[:lower:]",
+    "[:space:]",
+  ],
+  ...[
+    "[:punct:]",
+    "[:xdigit:]",
+    "[:alnum:]",
+    "[:ascii:]",
+    "[:blank:]",
+    "[:cntrl:]",
+    "[:graph:]",
+    "[:print:]",
+  ],
+  ...["[:word2:]", "[:alpha", "[:]", "[::]"],
+);
+
+const reClassItem = fc.oneof(
+  { weight: 4, arbitrary: reLiteral },
+  {
+    weight: 3,
+    arbitrary: fc.constantFrom(
+      "a-z",
+      "A-Z",
+      "0-9",
+      "a-f",
+      "z-a",
+      "0-0",
+      "α-ω",
+      "\\x00-\\x{10FFFF}",
+      "+--",
+      "--",
+    ),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom(
+      "\\d",
+      "\\D",
+      "\\s",
+      "\\S",
+      "\\w",
+      "\\W",
+      "\\b",
+      "\\.",
+      "\\-",
+      "\\]",
+      "\\^",
+      "-",
+      "]",
+    ),
+  },
+  { weight: 2, arbitrary: reUnicodeClass },
+  { weight: 2, arbitrary: rePosixClass },
+  { weight: 1, arbitrary: reEscape },
+);
+
+/** `[...]`: negated or not, `]` or `-` first, sometimes unterminated. */
+const reClass = fc
+  .tuple(
+    fc.constantFrom("[", "[", "[^", "[]", "[^]", "[-"),
+    fc.array(reClassItem, { minLength: 0, maxLength: 4 }),
+    fc.constantFrom("]", "]", "]", "]", ""),
+  )
+  .map(([open, items, close]) => `${open}${items.join("")}${close}`);
+
+const reFlags = fc.constantFrom(
+  ...[
+    "i",
+    "s",
+    "m",
+    "U",
+    "-i",
+    "i-s",
+    "ims",
+    "imsU",
+    "-U",
+    "sU",
+    "i-m-s",
+    "",
+    "-",
+    "i-",
+    "z",
+    "x",
+    "P",
+    "#",
+  ],
+);
+
+const reRepeat = fc.oneof(
+  {
+    weight: 8,
+    arbitrary: fc.constantFrom(
+      "*",
+      "+",
+      "?",
+      "*?",
+      "+?",
+      "??",
+      "{2}",
+      "{0,3}",
+      "{2,}",
+      "{1,1}",
+      "{0}",
+      "{2}?",
+    ),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      "{1000}",
+      "{0,1000}",
+      "{999,1000}",
+      "{1001}",
+      "{3,2}",
+      "{-1}",
+      "{2,}?",
+    ),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom("{,3}", "{01}", "{", "{2", "{a}", "**", "+*", "*+", "??+", "++"),
+  },
+);
+
+/** No repeat (most atoms), one, or rarely a second one (Go refuses most doubled operators). */
+const reRepeats = fc.oneof(
+  { weight: 14, arbitrary: fc.constant("") },
+  { weight: 5, arbitrary: reRepeat },
+  { weight: 1, arbitrary: fc.tuple(reRepeat, reRepeat).map(([a, b]) => a + b) },
+);
+
+const reCaptureName = fc.constantFrom(
+  "a",
+  "a",
+  "b",
+  "maj",
+  "n1",
+  "_x",
+  "A_1",
+  "a-b",
+  "",
+  "1",
+  "é",
+  "日",
+  "a b",
+);
+
+const reAnchor = fc.constantFrom("^", "$", "\\A", "\\z", "\\b", "\\B", "(?m)^", "(?m)$");
+
+/**
+ * Go `regexp` syntax of every kind, valid and broken: literals (non-ASCII ones with special case folds), escapes,
+ * Unicode and POSIX classes, bracket classes, flag groups, named captures (duplicate names included), repeats
+ * (lazy, counted, too large, nested), anchors, alternation and stray parentheses.
+ */
+export const goRegexpText: fc.Arbitrary<string> = fc.letrec<{
+  re: string;
+  piece: string;
+  atom: string;
+}>((tie) => ({
+  atom: fc.oneof(
+    { maxDepth: 3, depthIdentifier: "re" },
+    { weight: 6, arbitrary: reLiteral },
+    { weight: 3, arbitrary: reEscape },
+    { weight: 3, arbitrary: reUnicodeClass },
+    { weight: 3, arbitrary: reClass },
+    { weight: 2, arbitrary: reAnchor },
+    { weight: 2, arbitrary: fc.constant(".") },
+    { weight: 2, arbitrary: reFlags.map((f) => `(?${f})`) },
+    {
+      weight: 4,
+      arbitrary: fc
+        .tuple(
+          fc.oneof(
+            fc.constantFrom("(", "(?:", "(?:"),
+            reFlags.map((f) => `(?${f}:`),
+            reCaptureName.map((n) => `(?P<${n}>`),
+            reCaptureName.map((n) => `(?<${n}>`),
+            fc.constantFrom("(?=", "(?!", "(?<=", "(?<!", "(?P=a)", "(?P>a)", "(?'a'", "(?#"),
+          ),
+          tie("re"),
+          fc.constantFrom(")", ")", ")", ")", ""),
+        )
+        .map(([open, body, close]) => `${open}${body}${close}`),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom(")", "(", "|", "*", "+", "?", "{1}", "]", "}", "[[", "\\Q"),
+    },
+  ),
+  piece: fc.tuple(tie("atom"), reRepeats).map(([a, r]) => a + r),
+  re: fc
+    .array(fc.array(tie("piece"), { minLength: 0, maxLength: 4, depthIdentifier: "re" }), {
+      minLength: 1,
+      maxLength: 3,
+      depthIdentifier: "re",
+    })
+    .map((alts) => alts.map((a) => a.join("")).join("|")),
+})).re;
+
+/** Subjects for Go regexps: registry tags and short strings over letters whose case folds are special. */
+export const regexpSubject = fc.oneof(
+  { weight: 2, arbitrary: anyTag },
+  {
+    weight: 3,
+    arbitrary: fc.string({
+      unit: fc.constantFrom(
+        ..."aAbBkKsSvVrcRC0129.-_+ /\n\t\r\f\u000b\u00a0".split(""),
+        ...[
+          "é",
+          "É",
+          "ß",
+          "ẞ",
+          "α",
+          "Α",
+          "Σ",
+          "σ",
+          "ς",
+          "K",
+          "ſ",
+          "Ω",
+          "ω",
+          "ǅ",
+          "ǆ",
+          "Ǆ",
+          "日",
+          "٣",
+          "😀",
+          "\u2028",
+        ],
+      ),
+      maxLength: 8,
+    }),
+  },
+);

@@ -152,7 +152,8 @@ describe("promotion CLI", function () {
 
     it("imports nothing but Node built-ins", () => {
       const text = readFileSync(bundle, "utf8");
-      const specifiers = [...text.matchAll(/\b(?:from|import)\s*\(?\s*["']([^"']+)["']/g)].map((m) => m[1]!);
+      // `{import('./x.js').T}` is a JSDoc type in a bundled library's comments (re2js), not an import.
+      const specifiers = [...text.matchAll(/(?<!\{)\b(?:from|import)\s*\(?\s*["']([^"']+)["']/g)].map((m) => m[1]!);
       const required = [...text.matchAll(/\brequire\(\s*["']([^"']+)["']\s*\)/g)].map((m) => m[1]!);
       const foreign = [...specifiers, ...required].filter((s) => !s.startsWith("node:") && !/^(fs|path|os|util|url|crypto|process|stream|events|buffer|child_process|module|tty|assert)$/.test(s));
       assert.deepEqual(foreign, []);

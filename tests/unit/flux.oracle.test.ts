@@ -9,6 +9,7 @@ import { explainSelection, isSelectionInputError } from "../../lib/flux/select";
 import { compareVersions, parseConstraint, parseFluxTag, parseVersion } from "../../lib/flux/semver";
 import { anyTag, constraintText, filterText, pipelineTag } from "../support/fluxArbitraries";
 import { oracle, type OracleRequest } from "../support/fluxOracle";
+import { measureAgreement, regexpCases } from "../support/regexpAgreement";
 
 /** Fixed for reproducible CI runs; ORACLE_SEED and ORACLE_SCALE explore further. */
 const SEED = Number(process.env.ORACLE_SEED ?? 20260722);
@@ -129,10 +130,34 @@ describe("lib/flux against Flux's own Go code (tools/flux-oracle)", function () 
       tags.forEach((t, k) => {
         const what = `${JSON.stringify(filter)} on ${JSON.stringify(t)} (js ${re.source})`;
         assert.equal(re.test(t), a.matched![k], what);
-        assert.equal(re.testLinear(t), a.matched![k], `linear: ${what}`);
       });
     });
     assert.ok(compiled > 1000 && rejected > 500, `${compiled} compiled, ${rejected} rejected`);
+  });
+
+  it("agrees with Go's regexp on every generated pattern: Unicode classes, flags, repeats, escapes, groups", () => {
+    const r = measureAgreement(regexpCases(Math.round(6000 * SCALE), SEED + 5), compileGoRegexp)!;
+    const shown = r.disagreements.slice(0, 5).map((d) => JSON.stringify(d));
+    assert.deepEqual(shown, [], `${r.disagreements.length} of ${r.cases} cases differ from Go`);
+    assert.equal(r.agreed, r.cases);
+    // The generator must keep exercising both sides.
+    assert.ok(r.goRejected > r.cases / 4 && r.cases - r.goRejected > r.cases / 4, `Go rejected ${r.goRejected}`);
+    assert.ok(r.subjectsCompared > r.cases, `${r.subjectsCompared} subjects matched`);
+  });
+
+  it("knows every \\p name Go 1.26 knows, spelled in any case, with or without `_`, `-` and spaces", () => {
+    const names = ["L", "l", "Lu", "lu", "LU", "Letter", "uppercase_letter", "Greek", "greek", "G-r_e e k", "Any", "any"];
+    names.push("ASCII", "ascii", "Assigned", "Cn", "LC", "lc", "Cased_Letter", "digit", "punct", "cntrl", "Other", "Symbol");
+    names.push("^Greek", "Han", "Common", "Inherited", "Kawi", "Vithkuqi", "Zzzz", "Unknown", "Hani", "Old_Italic");
+    names.push("Emoji", "White_Space", "Alphabetic", "Hex_Digit", "Garay", "Sunuwar", "Cypro_Minoan", "Klingon", "");
+    const patterns = names.flatMap((n) => [`\\p{${n}}`, `\\P{${n}}`, `[x\\p{${n}}]`, `(?i)\\p{${n}}`]);
+    patterns.push("\\pl", "\\Pn", "\\pc", "\\pX", "\\p^", "[\\pz]");
+    const subjects = ["a", "A", "\u03a3", "1", "\u0378", "\u{1F600}", " ", "\u00e9", "\u212a", "_"];
+    const r = measureAgreement(
+      patterns.map((pattern) => ({ pattern, subjects })),
+      compileGoRegexp,
+    )!;
+    assert.deepEqual(r.disagreements, []);
   });
 
   it("orders versions as Masterminds Version.Compare", () => {

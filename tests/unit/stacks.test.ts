@@ -1,5 +1,8 @@
 import { strict as assert } from "node:assert";
+import { appendFileSync, cpSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import * as pulumi from "@pulumi/pulumi";
 import { registered, runProgram, stackConfig, type Registered } from "../support/pulumiMocks";
 import { TEST_CA_PEM } from "../support/testCa";
 
@@ -151,6 +154,50 @@ describe("whole program per stack (index.ts under mocks, with the shipped Pulumi
   it("a bad value stops the program before any resource is registered", async () => {
     const cfg = stackConfig(root, "live", { "promotion-pipeline:pin": { tag: "1.4.2", expires: "2099-01-01" } });
     await assert.rejects(runProgram(root, "live", cfg), /promotion-pipeline:pin\.reason = \(not set\): is required/);
+    assert.deepEqual(registered, [], "nothing was registered");
+  });
+
+  it("a bad value is a pulumi.RunError carrying only the message (the engine then prints no stack trace)", async () => {
+    const cfg = stackConfig(root, "live", { "promotion-pipeline:pipeline": { registry: "https://ghcr.io" } });
+    const e: unknown = await runProgram(root, "live", cfg).then(
+      () => assert.fail("the program ran"),
+      (err: unknown) => err,
+    );
+    assert.ok(pulumi.RunError.isInstance(e), `not a RunError: ${String(e)}`);
+    assert.match(e.message, /^invalid configuration \(\d+ problems?\):\n {2}- promotion-pipeline:pipeline\.registry = "https:\/\/ghcr\.io": /);
+    assert.ok(!("problems" in e), "no problems list for the engine to dump");
+    assert.deepEqual(registered, [], "nothing was registered");
+  });
+
+  /** Runs the integration (owner) stack from a copy of the project changed by `edit`; returns the error. */
+  async function ownerStackError(edit: (copy: string) => void): Promise<unknown> {
+    // The program reads dist/promotion.mjs, and hashes the bundle's sources, relative to its own files.
+    const copy = mkdtempSync(join(tmpdir(), "promotion-bundle-"));
+    try {
+      for (const f of ["index.ts", "lib", "components", "dist", "Pulumi.yaml", "Pulumi.integration.yaml", "Pulumi.live.yaml", "package.json", "package-lock.json", "tsconfig.json"])
+        cpSync(join(root, f), join(copy, f), { recursive: true });
+      symlinkSync(join(root, "node_modules"), join(copy, "node_modules"));
+      edit(copy);
+      return await runProgram(copy, "integration", stackConfig(copy, "integration")).then(
+        () => assert.fail("the program ran"),
+        (err: unknown) => err,
+      );
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
+  }
+
+  it("a missing CLI bundle on the owner stack is a RunError naming the build command, before any resource", async () => {
+    const e = await ownerStackError((copy) => rmSync(join(copy, "dist"), { recursive: true }));
+    assert.ok(pulumi.RunError.isInstance(e), `not a RunError: ${String(e)}`);
+    assert.match(e.message, /dist\/promotion\.mjs is missing .*: run `npm run build` before `pulumi up`/);
+    assert.deepEqual(registered, [], "nothing was registered");
+  });
+
+  it("a CLI bundle older than its sources is not delivered: a RunError naming the build command", async () => {
+    const e = await ownerStackError((copy) => appendFileSync(join(copy, "lib/cli/main.ts"), "\n// edited\n"));
+    assert.ok(pulumi.RunError.isInstance(e), `not a RunError: ${String(e)}`);
+    assert.match(e.message, /dist\/promotion\.mjs is stale: .* run `npm run build`/);
     assert.deepEqual(registered, [], "nothing was registered");
   });
 });

@@ -184,30 +184,17 @@ func readPackageJSON(path string) (*packageJSON, error) {
 // GetRequiredPackages lists the resource plugins that installed npm packages ask for.
 func (h *host) GetRequiredPackages(ctx context.Context, req *pulumirpc.GetRequiredPackagesRequest,
 ) (*pulumirpc.GetRequiredPackagesResponse, error) {
-	root := filepath.Join(req.GetInfo().GetProgramDirectory(), "node_modules")
-	if resolved, err := filepath.EvalSymlinks(root); err == nil {
-		root = resolved // WalkDir does not follow a symlinked root (nor any other symlink)
-	}
 	seen := map[string]bool{}
 	var pkgs []*pulumirpc.PackageDependency
-	_ = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return nil //nolint:nilerr // unreadable parts of node_modules are skipped
-		}
-		if d.IsDir() && (d.Name() == ".bin" || d.Name() == ".cache") {
-			return fs.SkipDir
-		}
-		if d.IsDir() || d.Name() != "package.json" {
-			return nil
-		}
+	walkNodeModules(filepath.Join(req.GetInfo().GetProgramDirectory(), "node_modules"), func(path string) {
 		p, err := readPackageJSON(path)
 		if err != nil || !p.Pulumi.Resource {
-			return nil //nolint:nilerr // not a Pulumi package
+			return // not a Pulumi package
 		}
 		name := p.Pulumi.Name
 		if name == "" {
 			if !strings.HasPrefix(p.Name, "@pulumi/") {
-				return nil
+				return
 			}
 			name = strings.TrimPrefix(p.Name, "@pulumi/")
 		}
@@ -224,10 +211,47 @@ func (h *host) GetRequiredPackages(ctx context.Context, req *pulumirpc.GetRequir
 				Name: name, Kind: "resource", Version: version, Server: p.Pulumi.Server,
 			})
 		}
-		return nil
 	})
 	sort.Slice(pkgs, func(i, j int) bool { return pkgs[i].Name+pkgs[i].Version < pkgs[j].Name+pkgs[j].Version })
 	return &pulumirpc.GetRequiredPackagesResponse{Packages: pkgs}, nil
+}
+
+// walkNodeModules calls visit for every package.json below root, following symlinked directories (a linked
+// node_modules, linked scopes or packages, as npm workspaces and the e2e copies make) once each by their real
+// path, so link cycles end. .bin and .cache are skipped; unreadable parts are skipped silently.
+func walkNodeModules(root string, visit func(path string)) {
+	visited := map[string]bool{}
+	var walk func(dir string)
+	walk = func(dir string) {
+		real, err := filepath.EvalSymlinks(dir)
+		if err != nil || visited[real] {
+			return
+		}
+		visited[real] = true
+		entries, err := os.ReadDir(real)
+		if err != nil {
+			return
+		}
+		for _, e := range entries {
+			path := filepath.Join(real, e.Name())
+			isDir := e.IsDir()
+			if e.Type()&fs.ModeSymlink != 0 {
+				st, err := os.Stat(path)
+				if err != nil {
+					continue
+				}
+				isDir = st.IsDir()
+			}
+			switch {
+			case isDir && (e.Name() == ".bin" || e.Name() == ".cache"):
+			case isDir:
+				walk(path)
+			case e.Name() == "package.json":
+				visit(path)
+			}
+		}
+	}
+	walk(root)
 }
 
 // resolveRunScript finds @pulumi/pulumi/cmd/run as the program's own Node would.
