@@ -29,7 +29,7 @@ import { BUILD_WORKFLOW, PROMOTE_WORKFLOW } from "../../lib/workflows/pipeline";
 import {
   CANARY_NAME,
   CANARY_NAMESPACE,
-  FLUX_PODS_CHECK,
+  KUBERNETES_API_CHECK,
   VERSION_ANNOTATION,
 } from "../../lib/k8s/canary";
 import { newAuthority, servingCert, serviceAccountKeys, type Authority } from "./support/pki";
@@ -564,7 +564,11 @@ describe("flux: the real Flux controllers carry a release candidate from the reg
     assert.equal(tags.get(stable1), rc.digest, "0.0.1 is not the validated digest");
     assert.equal(tags.get(`validated-${commit("a").slice(0, 7)}`), rc.digest);
     stableDigests.set(stable1, rc.digest);
-    assert.equal(githubApi.deployments.length, 1, "the promotion left no Deployment record (GitHub API mock)");
+    assert.equal(
+      githubApi.deployments.length,
+      1,
+      "the promotion left no Deployment record (GitHub API mock)",
+    );
     assert.match(JSON.stringify(githubApi.deployments[0]!.payload), new RegExp(rc.digest));
 
     const liveRevision = `${stable1}@${rc.digest}`;
@@ -626,7 +630,11 @@ describe("flux: the real Flux controllers carry a release candidate from the reg
       60_000,
       500,
     );
-    assert.match(ready.message ?? "", /certificate|x509|tls|https/i, `unexpected failure: ${ready.message}`);
+    assert.match(
+      ready.message ?? "",
+      /certificate|x509|tls|https/i,
+      `unexpected failure: ${ready.message}`,
+    );
     await k.delete(SOURCE.api, SOURCE.kind, FLUX_NAMESPACE, "no-ca-probe");
   });
 
@@ -637,7 +645,7 @@ describe("flux: the real Flux controllers carry a release candidate from the reg
     // errorMessage tells: the gate's failed expression must catch it (docs/validation-gate.md, trap 2).
     canary.verdict = (c) =>
       c.metadata.annotations?.[VERSION_ANNOTATION] === "0.0.2-rc.1"
-        ? failing(FLUX_PODS_CHECK)(c)
+        ? failing(KUBERNETES_API_CHECK)(c)
         : allPass(c);
     const before = listing();
     unhealthy = await build(commit("b"));
