@@ -43,7 +43,11 @@ const result = await build({
 // Same algorithm as lib/bundleSources.ts sourcesHash (tests/unit/bundleSources.test.ts checks they agree):
 // the repository files esbuild read, node_modules left out (package-lock.json pins it), sorted.
 const files = [
-  ...Object.keys(result.metafile.inputs).filter((f) => !f.startsWith("node_modules/")),
+  // A node_modules entry may be a symlink (the engine e2e's project copy links them one by one): esbuild then
+  // names its real path, outside the root; those are dependencies too.
+  ...Object.keys(result.metafile.inputs).filter(
+    (f) => !f.split("/").includes("node_modules") && !f.startsWith("../"),
+  ),
   "package-lock.json",
 ].sort();
 const hash = createHash("sha256");

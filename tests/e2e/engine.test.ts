@@ -11,21 +11,19 @@ import { strict as assert } from "node:assert";
 import { spawnSync } from "node:child_process";
 import {
   copyFileSync,
-  cpSync,
   existsSync,
-  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
   rmSync,
-  symlinkSync,
   writeFileSync,
 } from "node:fs";
-import { homedir, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { createHash } from "node:crypto";
-import { delimiter, dirname, join, relative } from "node:path";
+import { join, relative } from "node:path";
 import { parse } from "yaml";
 import { NS, type StackConfig } from "../../lib/config";
+import { assertToolchain, ok, ProjectCopy, type Run } from "../support/projectCopy";
 import { shippedConfig } from "../support/pulumiMocks";
 import { platformFiles } from "../../lib/platformFiles";
 import { pinsFiles } from "../../lib/pinsFiles";
@@ -35,11 +33,6 @@ import { clusterSource, registryCaSecret } from "../../lib/k8s/source";
 import { gateKustomization } from "../../lib/k8s/gate";
 import { validationLoopObjects } from "../../lib/k8s/validation";
 
-const REPO = join(__dirname, "..", "..");
-const PULUMI_VERSION = "3.259.0";
-const CACHE = process.env.PROMOTION_CACHE ?? join(homedir(), ".cache", "promotion-pipeline");
-const TOOLCHAIN = join(CACHE, `pulumi-${PULUMI_VERSION}`);
-const SETUP = "bash scripts/setup-pulumi.sh";
 const STACKS = ["integration", "live"] as const;
 type Stack = (typeof STACKS)[number];
 const M = "kubernetes/1-manifest";
@@ -70,11 +63,6 @@ const EXPECTED_FILES: Record<Stack, string[]> = {
 const OCI_FILE = `${M}/source.toolkit.fluxcd.io_v1-ocirepository-flux-system-flux-system.yaml`;
 const BUILD_WF = ".github/workflows/build-platform-artifact.yaml";
 
-interface Run {
-  code: number;
-  out: string;
-  err: string;
-}
 
 /** Files below `dir`, relative, sorted ([] when it does not exist). */
 function filesBelow(dir: string): string[] {
@@ -142,31 +130,13 @@ describe("e2e: the real Pulumi engine on the embedded default", function () {
   let copy: string;
   let env: NodeJS.ProcessEnv;
 
-  /** Runs `cmd` in the copy with the Pulumi toolchain's environment (scripts/pulumi-env.sh). */
-  function sh(
+  let project: ProjectCopy;
+  const sh = (
     cmd: string,
     args: string[] = [],
     opts: { input?: string; extraEnv?: NodeJS.ProcessEnv } = {},
-  ): Run {
-    const r = spawnSync("bash", ["-c", `. scripts/pulumi-env.sh && ${cmd} "$@"`, "bash", ...args], {
-      cwd: copy,
-      env: { ...env, ...opts.extraEnv },
-      encoding: "utf8",
-      input: opts.input ?? "",
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    if (r.error) throw r.error;
-    return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
-  }
-  const pulumi = (...args: string[]): Run => sh("pulumi", [...args, "--non-interactive"]);
-  function ok(r: Run, what: string): string {
-    assert.equal(
-      r.code,
-      0,
-      `${what} exited ${r.code}:\n${r.out.slice(-4000)}\n${r.err.slice(-4000)}`,
-    );
-    return r.out;
-  }
+  ): Run => project.sh(cmd, args, opts);
+  const pulumi = (...args: string[]): Run => project.pulumi(...args);
   const up = (stack: Stack): string =>
     ok(pulumi("up", "--stack", stack, "--yes", "--skip-preview"), `pulumi up --stack ${stack}`);
   function previewSteps(
@@ -212,81 +182,11 @@ describe("e2e: the real Pulumi engine on the embedded default", function () {
   }
 
   before(function () {
-    const pulumiBin = join(TOOLCHAIN, "bin", "pulumi");
-    const needed = [
-      pulumiBin,
-      join(TOOLCHAIN, "bin", "pulumi-language-nodejs"),
-      join(
-        TOOLCHAIN,
-        "home",
-        "plugins",
-        "resource-kubernetes-v4.25.0",
-        "pulumi-resource-kubernetes",
-      ),
-      join(TOOLCHAIN, "home", "plugins", "resource-command-v1.2.1", "pulumi-resource-command"),
-    ];
-    const absent = needed.filter((p) => !existsSync(p));
-    if (absent.length > 0)
-      throw new Error(`Pulumi toolchain missing (${absent.join(", ")}): run \`${SETUP}\``);
-    if (!existsSync(join(REPO, "dist", "promotion.mjs")))
-      throw new Error("dist/promotion.mjs missing: run `npm run build`");
-
+    assertToolchain();
     work = mkdtempSync(join(tmpdir(), "pp-engine-"));
-    copy = join(work, "project");
-    mkdirSync(copy);
-    const tracked = spawnSync("git", ["ls-files", "-z"], { cwd: REPO, encoding: "utf8" })
-      .stdout.split("\0")
-      .filter(Boolean);
-    for (const f of tracked) {
-      if (!existsSync(join(REPO, f))) continue; // deleted in the working tree
-      mkdirSync(dirname(join(copy, f)), { recursive: true });
-      copyFileSync(join(REPO, f), join(copy, f));
-    }
-    // node_modules: this checkout's packages, linked one by one, so the copy's own install marker
-    // (node_modules/.promotion-lock) tells scripts/main.sh not to run `npm ci`, which must never touch them.
-    mkdirSync(join(copy, "node_modules"));
-    for (const e of readdirSync(join(REPO, "node_modules"))) {
-      if (e !== ".promotion-lock")
-        symlinkSync(join(REPO, "node_modules", e), join(copy, "node_modules", e));
-    }
-    writeFileSync(
-      join(copy, "node_modules", ".promotion-lock"),
-      `${createHash("sha256")
-        .update(readFileSync(join(copy, "package-lock.json")))
-        .digest("hex")}\n`,
-    );
-    cpSync(join(REPO, "dist"), join(copy, "dist"), { recursive: true });
-    // A git repository of its own, so `git status` tells what a run changed (node_modules is a symlink here,
-    // which .gitignore's `node_modules/` does not match).
-    const git = (...a: string[]): void => {
-      const r = spawnSync("git", a, { cwd: copy, encoding: "utf8" });
-      assert.equal(r.status, 0, `git ${a.join(" ")}: ${r.stderr}`);
-    };
-    git("init", "-q");
-    writeFileSync(join(copy, ".git", "info", "exclude"), "/node_modules\n");
-    git("add", "-A");
-    git(
-      "-c",
-      "user.name=e2e",
-      "-c",
-      "user.email=e2e@example.invalid",
-      "commit",
-      "-q",
-      "--no-verify",
-      "-m",
-      "copy",
-    );
-
-    const backend = join(work, "backend");
-    mkdirSync(backend);
-    env = {
-      ...process.env,
-      // Node >= 22 (the one running mocha, via scripts/with-node) first, for the language host.
-      PATH: [dirname(process.execPath), process.env.PATH ?? ""].join(delimiter),
-      PROMOTION_CACHE: CACHE,
-      PULUMI_BACKEND_URL: `file://${backend}`,
-      PULUMI_CONFIG_PASSPHRASE: "embedded-default",
-    };
+    project = ProjectCopy.create(work);
+    copy = project.dir;
+    env = project.env;
     for (const stack of STACKS)
       ok(pulumi("stack", "select", "--create", stack), `stack select ${stack}`);
   });
@@ -634,7 +534,11 @@ describe("e2e: the real Pulumi engine on the embedded default", function () {
     it("promotion check-delivered catches the workflow edit (exit 1, names the file) and not the rendered YAML", function () {
       const r = checkDelivered("integration");
       assert.equal(r.code, 1, r.out + r.err);
-      assert.equal(r.out, `changed: ${BUILD_WF}\n5 unchanged, 1 changed, 0 missing\n`);
+      const delivered = filesBelow(join(outDir("integration"), "github")).length;
+      assert.equal(
+        r.out,
+        `changed: ${BUILD_WF}\n${delivered - 1} unchanged, 1 changed, 0 missing\n`,
+      );
       assert.doesNotMatch(r.out, /ocirepository/i);
     });
 
