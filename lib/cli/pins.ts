@@ -6,14 +6,9 @@
  * registry that cannot be read, or an allowlist that protects nothing, prints nothing and exits 1, so a
  * cleaner that runs only on success never runs on a partial or empty list.
  */
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { parse } from "yaml";
-import { NS, parsePipeline } from "../config";
-import { ConfigError, ProblemCollector } from "../errors";
+import { factsFromDir, factsFromPolicy } from "./facts";
 import { formatGhcr, formatGhcrOutput, formatLines, formatReport } from "../pins";
-import { attachPins, parsePinsConfig, readPinsFromStackFiles } from "../pinsConfig";
-import { expandPolicy, parsePolicy, policyOf, type PinsPolicy } from "../pinsPolicy";
+import { expandPolicy, type PinsPolicy } from "../pinsPolicy";
 import { ghcrPackageVersions } from "../registry/ghcrPackages";
 import { RegistryError, type RegistryReader } from "../registry/types";
 import { isPlaceholder, readPinsTags } from "../pinsRegistry";
@@ -68,13 +63,6 @@ invalid configuration or invalid policy.`;
 type Format = "lines" | "ghcr" | "ghcr-output" | "report";
 const FORMATS: readonly Format[] = ["lines", "ghcr", "ghcr-output", "report"];
 
-/** A project-level config value: `key: value` or `key: { value: ... }`. */
-function projectValue(config: Record<string, unknown>, key: string): unknown {
-  const v = config[key];
-  if (typeof v === "object" && v !== null && !Array.isArray(v) && "value" in v) return v.value;
-  return v;
-}
-
 /** Reads the registry; injected by tests. */
 export type ReaderFactory = (policy: PinsPolicy) => RegistryReader;
 
@@ -100,40 +88,16 @@ export const envPackages: PackagesFactory = (policy) => {
     });
 };
 
-/** The policy of a Pulumi project directory, or a message for stderr. */
+/** The policy of a Pulumi project directory, or a message for stderr (the same reading as status/trace). */
 function policyFromDir(dir: string): PinsPolicy | string {
-  let project: unknown;
-  try {
-    project = parse(readFileSync(join(dir, "Pulumi.yaml"), "utf8"));
-  } catch (e) {
-    return `cannot read ${join(dir, "Pulumi.yaml")}: ${(e as Error).message}`;
-  }
-  const config = (project as { config?: unknown } | null)?.config;
-  const cfg =
-    typeof config === "object" && config !== null ? (config as Record<string, unknown>) : {};
-  const c = new ProblemCollector();
-  const pipeline = parsePipeline(c, projectValue(cfg, `${NS}:pipeline`));
-  const pinsConfig = parsePinsConfig(c, projectValue(cfg, `${NS}:pins`));
-  const stackPins = readPinsFromStackFiles(dir, c);
-  const clusters = pipeline ? attachPins(c, pipeline.clusters, stackPins) : [];
-  if (c.count > 0 || !pipeline) return new ConfigError(c.problems).message;
-  return policyOf(pipeline, pinsConfig, clusters);
+  const f = factsFromDir(dir);
+  return typeof f === "string" ? f : f.policy;
 }
 
 /** The policy file's policy, or a message for stderr. */
 function policyFromFile(file: string): PinsPolicy | string {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (e) {
-    return `cannot read the pin policy ${file}: ${(e as Error).message}`;
-  }
-  try {
-    return parsePolicy(text);
-  } catch (e) {
-    if (e instanceof ConfigError) return `${file}: ${e.message}`;
-    throw e;
-  }
+  const f = factsFromPolicy(file);
+  return typeof f === "string" ? f : f.policy;
 }
 
 export function run(argv: readonly string[], io: CommandIo): Promise<number> {
