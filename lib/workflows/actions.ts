@@ -4,7 +4,7 @@
  * to update, resolve the new tag to its commit (`git ls-remote https://github.com/<action> refs/tags/<tag>`,
  * peeling annotated tags) and change both fields together.
  */
-import type { ActionRef } from "./model";
+import type { ActionRef, Step } from "./model";
 
 export const CHECKOUT: ActionRef = {
   action: "actions/checkout",
@@ -46,3 +46,22 @@ export const CONTAINER_RETENTION_POLICY: ActionRef = {
   sha: "d3bdcf5ce9b05f685154e4a16c39233b245e3d53",
   version: "v3.1.0",
 };
+
+/**
+ * A job that only runs the delivered CLI against a file of the repository: a sparse checkout of exactly those
+ * paths (no credentials kept) and Node.js.
+ */
+export function sparseCliSteps(paths: readonly string[]): Step[] {
+  return [
+    {
+      name: "Check out",
+      uses: CHECKOUT,
+      with: {
+        "persist-credentials": false,
+        "sparse-checkout": paths.join("\n"),
+        "sparse-checkout-cone-mode": false,
+      },
+    },
+    { name: "Set up Node.js", uses: SETUP_NODE, with: { "node-version": NODE_VERSION } },
+  ];
+}

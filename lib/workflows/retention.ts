@@ -15,7 +15,7 @@
 import type { PipelineSpec } from "../config";
 import type { GhcrRetentionSpec } from "../pinsConfig";
 import { splitOciUrl } from "../pinsPolicy";
-import { CHECKOUT, CONTAINER_RETENTION_POLICY, NODE_VERSION, SETUP_NODE } from "./actions";
+import { CONTAINER_RETENTION_POLICY, sparseCliSteps } from "./actions";
 import type { Job, Workflow } from "./model";
 import { BUILD_WORKFLOW, CLI_PATH, buildWorkflow } from "./pipeline";
 
@@ -82,16 +82,7 @@ export function retentionWorkflow(
     concurrency: { group: buildGroup, "cancel-in-progress": false },
     "timeout-minutes": 30,
     steps: [
-      {
-        name: "Check out",
-        uses: CHECKOUT,
-        with: {
-          "persist-credentials": false,
-          "sparse-checkout": [CLI_PATH, policyPath].join("\n"),
-          "sparse-checkout-cone-mode": false,
-        },
-      },
-      { name: "Set up Node.js", uses: SETUP_NODE, with: { "node-version": NODE_VERSION } },
+      ...sparseCliSteps([CLI_PATH, policyPath]),
       {
         name: "Expand the pin policy against the registry now",
         id: "pins",

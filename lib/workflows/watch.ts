@@ -7,7 +7,7 @@
  */
 import type { PipelineSpec } from "../config";
 import { WATCH_LABEL } from "../stalled";
-import { CHECKOUT, NODE_VERSION, SETUP_NODE } from "./actions";
+import { sparseCliSteps } from "./actions";
 import type { Workflow } from "./model";
 import { CLI_PATH, registryReadEnv } from "./pipeline";
 
@@ -44,16 +44,7 @@ export function watchWorkflow(p: PipelineSpec, policyPath: string): Workflow {
         },
         "timeout-minutes": 10,
         steps: [
-          {
-            name: "Check out",
-            uses: CHECKOUT,
-            with: {
-              "persist-credentials": false,
-              "sparse-checkout": [CLI_PATH, policyPath].join("\n"),
-              "sparse-checkout-cone-mode": false,
-            },
-          },
-          { name: "Set up Node.js", uses: SETUP_NODE, with: { "node-version": NODE_VERSION } },
+          ...sparseCliSteps([CLI_PATH, policyPath]),
           {
             name: "Check the pipeline and keep the watch issue in step",
             env: {
