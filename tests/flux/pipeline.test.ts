@@ -259,6 +259,23 @@ describe("flux: the real Flux controllers carry a release candidate from the reg
     return { d: entry.dispatch, run: await entry.result, at };
   }
 
+  /**
+   * The `n`-th dispatch carries `rc`'s revision, its promote run succeeded, and the stable tag of that version
+   * now names the RC's digest (returned; recorded in stableDigests).
+   */
+  async function expectPromoted(n: number, rc: { tag: string; digest: string }): Promise<string> {
+    const { d, run } = await waitDispatch(n);
+    assert.equal(
+      (d.clientPayload as { metadata?: { revision?: string } }).metadata?.revision,
+      `${rc.tag}@${rc.digest}`,
+    );
+    assert.equal(run.status, "success", `promote failed:\n${run.log}`);
+    const stable = rc.tag.replace(/-rc\.\d+$/, "");
+    assert.equal(listing().get(stable), rc.digest);
+    stableDigests.set(stable, rc.digest);
+    return stable;
+  }
+
   before(async function () {
     this.timeout(15 * 60_000);
     assertBuilt();
@@ -718,14 +735,7 @@ describe("flux: the real Flux controllers carry a release candidate from the reg
     // kustomize-controller retries after retryInterval; ask now, as `flux reconcile` would.
     await reconcileGate(integration);
     await waitApplied(integration, revision);
-    const { d, run } = await waitDispatch(before + 1);
-    assert.equal(
-      (d.clientPayload as { metadata?: { revision?: string } }).metadata?.revision,
-      revision,
-    );
-    assert.equal(run.status, "success", `promote failed:\n${run.log}`);
-    assert.equal(listing().get("0.0.2"), unhealthy.digest);
-    stableDigests.set("0.0.2", unhealthy.digest);
+    assert.equal(await expectPromoted(before + 1, unhealthy), "0.0.2");
     await waitSelected(live, `0.0.2@${unhealthy.digest}`);
     await waitApplied(live, `0.0.2@${unhealthy.digest}`);
     await waitApplied(integration, `0.0.2@${unhealthy.digest}`);
@@ -815,14 +825,7 @@ describe("flux: the real Flux controllers carry a release candidate from the reg
     );
     canary.start();
     await waitApplied(integration, revision);
-    const { d, run } = await waitDispatch(before + 1);
-    assert.equal(
-      (d.clientPayload as { metadata?: { revision?: string } }).metadata?.revision,
-      revision,
-    );
-    assert.equal(run.status, "success", `promote failed:\n${run.log}`);
-    assert.equal(listing().get("0.0.3"), rc.digest);
-    stableDigests.set("0.0.3", rc.digest);
+    assert.equal(await expectPromoted(before + 1, rc), "0.0.3");
     await waitApplied(integration, `0.0.3@${rc.digest}`);
   });
 
@@ -836,15 +839,7 @@ describe("flux: the real Flux controllers carry a release candidate from the reg
       const revision = `${rc.tag}@${rc.digest}`;
       await waitSelected(integration, revision);
       await waitApplied(integration, revision);
-      const { d, run } = await waitDispatch(before + i);
-      assert.equal(
-        (d.clientPayload as { metadata?: { revision?: string } }).metadata?.revision,
-        revision,
-      );
-      assert.equal(run.status, "success", `promote failed:\n${run.log}`);
-      const stable = rc.tag.replace(/-rc\.\d+$/, "");
-      assert.equal(listing().get(stable), rc.digest);
-      stableDigests.set(stable, rc.digest);
+      const stable = await expectPromoted(before + i, rc);
       await waitApplied(integration, `${stable}@${rc.digest}`);
     }
     await sleep(3000);
