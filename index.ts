@@ -50,7 +50,10 @@ function providerArgs(t: KubernetesTarget): k8s.ProviderArgs {
       // fails in render mode (its Read wants a cluster); drift there is `promotion check-delivered`.
       return { renderYamlToDirectory: t.directory };
     case "cluster":
-      return { ...(t.context ? { context: t.context } : {}), ...(t.kubeconfig ? { kubeconfig: t.kubeconfig } : {}) };
+      return {
+        ...(t.context ? { context: t.context } : {}),
+        ...(t.kubeconfig ? { kubeconfig: t.kubeconfig } : {}),
+      };
     default: {
       const never: never = t;
       throw new Error(`unknown kubernetes target ${JSON.stringify(never)}`);
@@ -101,7 +104,10 @@ const files = config.ownsFiles
   ? new RepositoryFiles(
       "platform-files",
       {
-        files: platformFiles(config, { canaryManifest: canary.manifest, ...(cli !== undefined ? { cli } : {}) }),
+        files: platformFiles(config, {
+          canaryManifest: canary.manifest,
+          ...(cli !== undefined ? { cli } : {}),
+        }),
         target: config.files,
         repository: pipeline.repository,
         commitMessage: "promotion-pipeline: update",
@@ -117,11 +123,17 @@ const pins = config.ownsFiles ? pinsFiles(config) : undefined;
 const registryPins = pins
   ? new RegistryPins("registry-pins", {
       policy: pins.policy,
-      repositoryFiles: { files: pins.repository, target: config.files, repository: pipeline.repository },
+      repositoryFiles: {
+        files: pins.repository,
+        target: config.files,
+        repository: pipeline.repository,
+      },
       ...(pins.registryDir.length > 0
         ? { directoryFiles: { files: pins.registryDir, directory: pins.registryDirectory } }
         : {}),
-      ...(config.pins.host ? { host: config.pins.host, ...(cli !== undefined ? { cli } : {}) } : {}),
+      ...(config.pins.host
+        ? { host: config.pins.host, ...(cli !== undefined ? { cli } : {}) }
+        : {}),
       ...(pinsHostPrivateKey ? { privateKey: pinsHostPrivateKey } : {}),
     })
   : undefined;
@@ -135,6 +147,9 @@ export const pin = config.pin ?? null;
 export const gateKustomization = gate.objectRef;
 export const dispatchEventType = eventTypeOf(pipeline.gate);
 /** sha256 of every file this stack delivered, for `promotion check-delivered` (drift of local files). */
-export const deliveredFiles = { ...(files?.hashes ?? {}), ...(registryPins?.repositoryHashes ?? {}) };
+export const deliveredFiles = {
+  ...(files?.hashes ?? {}),
+  ...(registryPins?.repositoryHashes ?? {}),
+};
 /** sha256 of the delivered pins policy (owner stack). */
 export const pinsPolicyHash = registryPins?.policyHash ?? null;

@@ -36,7 +36,10 @@ export function recordedSources(
   bundle: string,
 ): { readonly sha256: string; readonly files: string[] } | undefined {
   // The header's line lists every source, so it can be long: read the whole header, not a fixed prefix.
-  const header = bundle.slice(0, bundle.indexOf("\nimport ") > 0 ? bundle.indexOf("\nimport ") : 65536);
+  const header = bundle.slice(
+    0,
+    bundle.indexOf("\nimport ") > 0 ? bundle.indexOf("\nimport ") : 65536,
+  );
   const m = LINE.exec(header);
   return m ? { sha256: m[1]!, files: m[2]!.split(",") } : undefined;
 }

@@ -189,7 +189,11 @@ export interface WatchSpec {
   readonly pinExpiryDays: number;
 }
 
-export const DEFAULT_WATCH: WatchSpec = { schedule: "23 * * * *", rcWaitHours: 24, pinExpiryDays: 3 };
+export const DEFAULT_WATCH: WatchSpec = {
+  schedule: "23 * * * *",
+  rcWaitHours: 24,
+  pinExpiryDays: 3,
+};
 
 /** Five cron fields of GitHub's schedule syntax (digits, `*`, `/`, `,`, `-`; no names, no seconds). */
 const CRON = /^(\S+\s+){4}\S+$/;
@@ -198,13 +202,33 @@ const CRON_FIELD = /^(\*|\d+(-\d+)?)(\/\d+)?(,(\*|\d+(-\d+)?)(\/\d+)?)*$/;
 function parseWatch(c: ProblemCollector, key: string, raw: unknown): WatchSpec {
   if (raw === undefined || raw === null) return DEFAULT_WATCH;
   if (!isRecord(raw)) {
-    c.add(key, raw, "must be a mapping.", "write e.g. watch: { rcWaitHours: 24, pinExpiryDays: 3, schedule: \"23 * * * *\" }.");
+    c.add(
+      key,
+      raw,
+      "must be a mapping.",
+      'write e.g. watch: { rcWaitHours: 24, pinExpiryDays: 3, schedule: "23 * * * *" }.',
+    );
     return DEFAULT_WATCH;
   }
   const r = new Reader(c, key, raw, ["schedule", "rcWaitHours", "pinExpiryDays"]);
-  let schedule = r.string("schedule", { def: DEFAULT_WATCH.schedule, what: "a five-field cron schedule such as \"23 * * * *\"" }) ?? DEFAULT_WATCH.schedule;
-  if (!CRON.test(schedule.trim()) || !schedule.trim().split(/\s+/).every((f) => CRON_FIELD.test(f))) {
-    c.add(r.key("schedule"), schedule, "is not a five-field cron schedule (minute hour day month weekday; digits, *, /, ',' and -).", "write e.g. \"23 * * * *\" (hourly).");
+  let schedule =
+    r.string("schedule", {
+      def: DEFAULT_WATCH.schedule,
+      what: 'a five-field cron schedule such as "23 * * * *"',
+    }) ?? DEFAULT_WATCH.schedule;
+  if (
+    !CRON.test(schedule.trim()) ||
+    !schedule
+      .trim()
+      .split(/\s+/)
+      .every((f) => CRON_FIELD.test(f))
+  ) {
+    c.add(
+      r.key("schedule"),
+      schedule,
+      "is not a five-field cron schedule (minute hour day month weekday; digits, *, /, ',' and -).",
+      'write e.g. "23 * * * *" (hourly).',
+    );
     schedule = DEFAULT_WATCH.schedule;
   }
   const rcWaitHours = r.int("rcWaitHours", DEFAULT_WATCH.rcWaitHours, 1, 24 * 90);
@@ -224,8 +248,7 @@ export type FilesTarget =
 
 /** How the dispatch token reaches the Provider. */
 export type DispatchTokenSource =
-  | { readonly mode: "managed" }
-  | { readonly mode: "existing"; readonly secretName: string };
+  { readonly mode: "managed" } | { readonly mode: "existing"; readonly secretName: string };
 
 /** Everything the program needs for one stack, validated. */
 export interface StackConfig {
@@ -327,11 +350,21 @@ class Reader {
       return opts.def;
     }
     if (v.trim() === "") {
-      this.c.add(this.key(k), v, "must not be empty.", `set ${opts.what ?? "a value"} or remove the key.`);
+      this.c.add(
+        this.key(k),
+        v,
+        "must not be empty.",
+        `set ${opts.what ?? "a value"} or remove the key.`,
+      );
       return opts.def;
     }
     if (opts.pattern && !opts.pattern.test(v)) {
-      this.c.add(this.key(k), v, `is not ${opts.what ?? `a value matching ${String(opts.pattern)}`}.`, `write ${opts.what ?? "a valid value"}.`);
+      this.c.add(
+        this.key(k),
+        v,
+        `is not ${opts.what ?? `a value matching ${String(opts.pattern)}`}.`,
+        `write ${opts.what ?? "a valid value"}.`,
+      );
       return opts.def;
     }
     return v;
@@ -351,24 +384,44 @@ class Reader {
     if (v === undefined || v === null) return def;
     const n = typeof v === "string" && /^\d+$/.test(v) ? Number(v) : v;
     if (typeof n !== "number" || !Number.isInteger(n) || n < min || n > max) {
-      this.c.add(this.key(k), v, `must be a whole number from ${min} to ${max}.`, `write a number from ${min} to ${max}.`);
+      this.c.add(
+        this.key(k),
+        v,
+        `must be a whole number from ${min} to ${max}.`,
+        `write a number from ${min} to ${max}.`,
+      );
       return def;
     }
     return n;
   }
 
-  stringList(k: string, def: readonly string[], pattern?: RegExp, what?: string): readonly string[] {
+  stringList(
+    k: string,
+    def: readonly string[],
+    pattern?: RegExp,
+    what?: string,
+  ): readonly string[] {
     const v = this.obj[k];
     if (v === undefined || v === null) return def;
     if (!Array.isArray(v) || v.some((x) => typeof x !== "string" || x.trim() === "")) {
-      this.c.add(this.key(k), v, "must be a list of non-empty strings.", `write a YAML list of ${what ?? "strings"}.`);
+      this.c.add(
+        this.key(k),
+        v,
+        "must be a list of non-empty strings.",
+        `write a YAML list of ${what ?? "strings"}.`,
+      );
       return def;
     }
     const list = v as string[];
     if (pattern) {
       for (const [i, x] of list.entries()) {
         if (!pattern.test(x)) {
-          this.c.add(`${this.key(k)}[${i}]`, x, `is not ${what ?? "valid"}.`, `write ${what ?? "a valid value"}.`);
+          this.c.add(
+            `${this.key(k)}[${i}]`,
+            x,
+            `is not ${what ?? "valid"}.`,
+            `write ${what ?? "a valid value"}.`,
+          );
         }
       }
     }
@@ -379,7 +432,12 @@ class Reader {
     const v = this.obj[k];
     if (v === undefined || v === null) return undefined;
     if (!isRecord(v)) {
-      this.c.add(this.key(k), v, "must be a mapping (YAML object).", "write it as a YAML mapping of keys to values.");
+      this.c.add(
+        this.key(k),
+        v,
+        "must be a mapping (YAML object).",
+        "write it as a YAML mapping of keys to values.",
+      );
       return undefined;
     }
     return v;
@@ -391,20 +449,40 @@ function checkRegex(c: ProblemCollector, key: string, value: string | undefined)
   try {
     new RegExp(value);
   } catch (e) {
-    c.add(key, value, `is not a valid regular expression (${(e as Error).message}).`, "write a valid Go/RE2-compatible regular expression.");
+    c.add(
+      key,
+      value,
+      `is not a valid regular expression (${(e as Error).message}).`,
+      "write a valid Go/RE2-compatible regular expression.",
+    );
   }
 }
 
 function parseRef(c: ProblemCollector, key: string, raw: unknown, def: ObjectRef): ObjectRef {
   if (raw === undefined || raw === null) return def;
   if (!isRecord(raw)) {
-    c.add(key, raw, "must be a mapping with name and namespace.", `write { name: ${def.name}, namespace: ${def.namespace} }.`);
+    c.add(
+      key,
+      raw,
+      "must be a mapping with name and namespace.",
+      `write { name: ${def.name}, namespace: ${def.namespace} }.`,
+    );
     return def;
   }
   const r = new Reader(c, key, raw, ["name", "namespace"]);
   return {
-    name: r.string("name", { def: def.name, pattern: DNS_SUBDOMAIN, what: "a Kubernetes object name (lower-case letters, digits, '-', '.')" }) ?? def.name,
-    namespace: r.string("namespace", { def: def.namespace, pattern: DNS_LABEL, what: "a Kubernetes namespace name (lower-case letters, digits, '-')" }) ?? def.namespace,
+    name:
+      r.string("name", {
+        def: def.name,
+        pattern: DNS_SUBDOMAIN,
+        what: "a Kubernetes object name (lower-case letters, digits, '-', '.')",
+      }) ?? def.name,
+    namespace:
+      r.string("namespace", {
+        def: def.namespace,
+        pattern: DNS_LABEL,
+        what: "a Kubernetes namespace name (lower-case letters, digits, '-')",
+      }) ?? def.namespace,
   };
 }
 
@@ -412,24 +490,44 @@ function parseRef(c: ProblemCollector, key: string, raw: unknown, def: ObjectRef
  * Checks a constraint for a role: it must parse as a Masterminds/semver v3 constraint (what Flux uses),
  * live must admit no pre-release, integration must admit pre-releases.
  */
-export function checkConstraint(c: ProblemCollector, key: string, role: "integration" | "live", value: string): void {
+export function checkConstraint(
+  c: ProblemCollector,
+  key: string,
+  role: "integration" | "live",
+  value: string,
+): void {
   let admitsPre: boolean;
   try {
     admitsPre = parseConstraint(value).admitsPrerelease();
   } catch (e) {
     const msg = e instanceof ConstraintError ? e.message : String(e);
-    c.add(key, value, `is not a valid Flux (Masterminds semver v3) constraint: ${msg}.`, `write a constraint such as "${defaultConstraint(role)}".`);
+    c.add(
+      key,
+      value,
+      `is not a valid Flux (Masterminds semver v3) constraint: ${msg}.`,
+      `write a constraint such as "${defaultConstraint(role)}".`,
+    );
     return;
   }
   switch (role) {
     case "live":
       if (admitsPre) {
-        c.add(key, value, "admits pre-releases, but a live cluster must only take stable X.Y.Z versions (an RC would reach live without passing integration).", `use a constraint without a pre-release part, e.g. "${defaultConstraint("live")}".`);
+        c.add(
+          key,
+          value,
+          "admits pre-releases, but a live cluster must only take stable X.Y.Z versions (an RC would reach live without passing integration).",
+          `use a constraint without a pre-release part, e.g. "${defaultConstraint("live")}".`,
+        );
       }
       return;
     case "integration":
       if (!admitsPre) {
-        c.add(key, value, "admits no pre-release, so the integration cluster would never see an X.Y.Z-rc.N candidate and nothing would be validated.", `add a pre-release lower bound, e.g. "${defaultConstraint("integration")}".`);
+        c.add(
+          key,
+          value,
+          "admits no pre-release, so the integration cluster would never see an X.Y.Z-rc.N candidate and nothing would be validated.",
+          `add a pre-release lower bound, e.g. "${defaultConstraint("integration")}".`,
+        );
       }
       return;
     default: {
@@ -441,7 +539,12 @@ export function checkConstraint(c: ProblemCollector, key: string, role: "integra
 
 function parseClusters(c: ProblemCollector, key: string, raw: unknown): ClusterSpec[] {
   if (!isRecord(raw) || Object.keys(raw).length === 0) {
-    c.add(key, raw, "must map each cluster name to its settings.", "write e.g. clusters: { integration: { role: integration }, live: { role: live } }.");
+    c.add(
+      key,
+      raw,
+      "must map each cluster name to its settings.",
+      "write e.g. clusters: { integration: { role: integration }, live: { role: live } }.",
+    );
     return [];
   }
   const out: ClusterSpec[] = [];
@@ -453,18 +556,46 @@ function parseClusters(c: ProblemCollector, key: string, raw: unknown): ClusterS
     }
     const body = raw[name];
     if (!isRecord(body)) {
-      c.add(ckey, body, "must be a mapping with at least `role`.", "write { role: integration } (or dev, live).");
+      c.add(
+        ckey,
+        body,
+        "must be a mapping with at least `role`.",
+        "write { role: integration } (or dev, live).",
+      );
       continue;
     }
-    const r = new Reader(c, ckey, body, ["role", "interval", "timeout", "semver", "semverFilter", "suspended", "git"]);
+    const r = new Reader(c, ckey, body, [
+      "role",
+      "interval",
+      "timeout",
+      "semver",
+      "semverFilter",
+      "suspended",
+      "git",
+    ]);
     const roleRaw = body.role;
     if (typeof roleRaw !== "string" || !(CLUSTER_ROLES as readonly string[]).includes(roleRaw)) {
-      c.add(`${ckey}.role`, roleRaw, "must be one of dev, integration, live.", "set role: integration (RCs), live (stable only) or dev (follows Git).");
+      c.add(
+        `${ckey}.role`,
+        roleRaw,
+        "must be one of dev, integration, live.",
+        "set role: integration (RCs), live (stable only) or dev (follows Git).",
+      );
       continue;
     }
     const role = roleRaw as ClusterRole;
-    const interval = r.string("interval", { def: role === "live" ? "5m" : "1m", pattern: FLUX_INTERVAL, what: "a Flux interval such as 1m, 30s or 1h" }) ?? "1m";
-    const timeout = r.string("timeout", { def: "60s", pattern: FLUX_TIMEOUT, what: "a Flux timeout such as 60s or 2m (ms, s, m only)" }) ?? "60s";
+    const interval =
+      r.string("interval", {
+        def: role === "live" ? "5m" : "1m",
+        pattern: FLUX_INTERVAL,
+        what: "a Flux interval such as 1m, 30s or 1h",
+      }) ?? "1m";
+    const timeout =
+      r.string("timeout", {
+        def: "60s",
+        pattern: FLUX_TIMEOUT,
+        what: "a Flux timeout such as 60s or 2m (ms, s, m only)",
+      }) ?? "60s";
     const suspended = r.bool("suspended", false);
     const semverFilter = r.string("semverFilter", { what: "a regular expression" });
     checkRegex(c, `${ckey}.semverFilter`, semverFilter);
@@ -473,16 +604,38 @@ function parseClusters(c: ProblemCollector, key: string, raw: unknown): ClusterS
     switch (role) {
       case "dev": {
         if (body.semver !== undefined) {
-          c.add(`${ckey}.semver`, body.semver, "applies only to integration and live clusters; a dev cluster follows Git.", "remove semver from the dev cluster.");
+          c.add(
+            `${ckey}.semver`,
+            body.semver,
+            "applies only to integration and live clusters; a dev cluster follows Git.",
+            "remove semver from the dev cluster.",
+          );
         }
         const g = r.record("git");
         if (!g) {
-          c.add(`${ckey}.git`, body.git, "is required for a dev cluster.", "write git: { url: https://github.com/<owner>/<repo>, branch: main }.");
+          c.add(
+            `${ckey}.git`,
+            body.git,
+            "is required for a dev cluster.",
+            "write git: { url: https://github.com/<owner>/<repo>, branch: main }.",
+          );
         } else {
           const gr = new Reader(c, `${ckey}.git`, g, ["url", "branch", "secretRef"]);
-          const url = gr.string("url", { required: true, pattern: /^(https:\/\/|ssh:\/\/)[^\s]+$/, what: "an https:// or ssh:// clone URL" });
-          const branch = gr.string("branch", { def: "main", pattern: /^[^\s~^:?*[\\]+$/, what: "a branch name" }) ?? "main";
-          const secretRef = gr.string("secretRef", { pattern: DNS_SUBDOMAIN, what: "a Secret name" });
+          const url = gr.string("url", {
+            required: true,
+            pattern: /^(https:\/\/|ssh:\/\/)[^\s]+$/,
+            what: "an https:// or ssh:// clone URL",
+          });
+          const branch =
+            gr.string("branch", {
+              def: "main",
+              pattern: /^[^\s~^:?*[\\]+$/,
+              what: "a branch name",
+            }) ?? "main";
+          const secretRef = gr.string("secretRef", {
+            pattern: DNS_SUBDOMAIN,
+            what: "a Secret name",
+          });
           if (url) git = { url, branch, ...(secretRef ? { secretRef } : {}) };
         }
         break;
@@ -490,9 +643,16 @@ function parseClusters(c: ProblemCollector, key: string, raw: unknown): ClusterS
       case "integration":
       case "live": {
         if (body.git !== undefined) {
-          c.add(`${ckey}.git`, body.git, "applies only to dev clusters; integration and live follow the OCI artifact.", "remove git, or set role: dev.");
+          c.add(
+            `${ckey}.git`,
+            body.git,
+            "applies only to dev clusters; integration and live follow the OCI artifact.",
+            "remove git, or set role: dev.",
+          );
         }
-        semver = r.string("semver", { def: defaultConstraint(role), what: "a semver constraint" }) ?? defaultConstraint(role);
+        semver =
+          r.string("semver", { def: defaultConstraint(role), what: "a semver constraint" }) ??
+          defaultConstraint(role);
         checkConstraint(c, `${ckey}.semver`, role, semver);
         break;
       }
@@ -518,7 +678,12 @@ function parseClusters(c: ProblemCollector, key: string, raw: unknown): ClusterS
 function parseExtraChecks(c: ProblemCollector, key: string, raw: unknown): ExtraCheck[] {
   if (raw === undefined || raw === null) return [];
   if (!Array.isArray(raw)) {
-    c.add(key, raw, "must be a list of checks.", "write a YAML list such as [{ type: http, spec: { name: ingress, url: https://... } }].");
+    c.add(
+      key,
+      raw,
+      "must be a list of checks.",
+      "write a YAML list such as [{ type: http, spec: { name: ingress, url: https://... } }].",
+    );
     return [];
   }
   const out: ExtraCheck[] = [];
@@ -526,11 +691,20 @@ function parseExtraChecks(c: ProblemCollector, key: string, raw: unknown): Extra
   raw.forEach((item, i) => {
     const ikey = `${key}[${i}]`;
     if (!isRecord(item)) {
-      c.add(ikey, item, "must be a mapping with type and spec.", "write { type: http, spec: { name: ..., ... } }.");
+      c.add(
+        ikey,
+        item,
+        "must be a mapping with type and spec.",
+        "write { type: http, spec: { name: ..., ... } }.",
+      );
       return;
     }
     const r = new Reader(c, ikey, item, ["type", "spec"]);
-    const type = r.string("type", { required: true, pattern: /^[a-zA-Z][a-zA-Z0-9]*$/, what: "a canary-checker check type such as http, dns, tcp or kubernetes" });
+    const type = r.string("type", {
+      required: true,
+      pattern: /^[a-zA-Z][a-zA-Z0-9]*$/,
+      what: "a canary-checker check type such as http, dns, tcp or kubernetes",
+    });
     const spec = r.record("spec");
     if (!spec) {
       c.add(`${ikey}.spec`, item.spec, "is required.", "write the check's fields, including name.");
@@ -538,16 +712,31 @@ function parseExtraChecks(c: ProblemCollector, key: string, raw: unknown): Extra
     }
     const name = spec.name;
     if (typeof name !== "string" || name.trim() === "") {
-      c.add(`${ikey}.spec.name`, name, "is required: canary-checker reports and alerts by check name, and an unnamed check cannot be alerted on.", "give the check a unique name.");
+      c.add(
+        `${ikey}.spec.name`,
+        name,
+        "is required: canary-checker reports and alerts by check name, and an unnamed check cannot be alerted on.",
+        "give the check a unique name.",
+      );
       return;
     }
     if (names.has(name) || name === "kubernetes-api" || name === "flux-pods-healthy") {
-      c.add(`${ikey}.spec.name`, name, "duplicates another check's name.", "give each check a unique name.");
+      c.add(
+        `${ikey}.spec.name`,
+        name,
+        "duplicates another check's name.",
+        "give each check a unique name.",
+      );
       return;
     }
     names.add(name);
     if (type && !CHECK_TYPES.includes(type)) {
-      c.add(`${ikey}.type`, type, "is not a canary-checker check type.", `use one of: ${CHECK_TYPES.join(", ")}.`);
+      c.add(
+        `${ikey}.type`,
+        type,
+        "is not a canary-checker check type.",
+        `use one of: ${CHECK_TYPES.join(", ")}.`,
+      );
       return;
     }
     if (type) out.push({ type, spec });
@@ -579,13 +768,23 @@ function parseCa(
   derivedName: string,
 ): CaSource | undefined {
   if (name !== undefined && pem !== undefined) {
-    c.add(pemKey, pem, `is set together with ${nameKey} (${name}); the controller reads one Secret.`, `keep ${pemKey} (the program declares the Secret ${derivedName}) or ${nameKey} (a Secret with key ca.crt created out of band), not both.`);
+    c.add(
+      pemKey,
+      pem,
+      `is set together with ${nameKey} (${name}); the controller reads one Secret.`,
+      `keep ${pemKey} (the program declares the Secret ${derivedName}) or ${nameKey} (a Secret with key ca.crt created out of band), not both.`,
+    );
     return undefined;
   }
   if (pem !== undefined) {
     const problem = pemProblem(pem);
     if (problem !== undefined) {
-      c.add(pemKey, pem, problem, "paste the CA certificate itself: one or more -----BEGIN CERTIFICATE----- ... -----END CERTIFICATE----- blocks (e.g. the output of `openssl x509 -in ca.crt`).");
+      c.add(
+        pemKey,
+        pem,
+        problem,
+        "paste the CA certificate itself: one or more -----BEGIN CERTIFICATE----- ... -----END CERTIFICATE----- blocks (e.g. the output of `openssl x509 -in ca.crt`).",
+      );
       return undefined;
     }
     return { mode: "pem", secretName: derivedName, pem: normalisePem(pem) };
@@ -594,26 +793,45 @@ function parseCa(
   return undefined;
 }
 
-function parseRegistryCA(c: ProblemCollector, key: string, raw: unknown, source: ObjectRef): CaSource | undefined {
+function parseRegistryCA(
+  c: ProblemCollector,
+  key: string,
+  raw: unknown,
+  source: ObjectRef,
+): CaSource | undefined {
   if (raw === undefined || raw === null) return undefined;
-  const fix = "write { pem: <CA certificate PEM> } (the program declares the Secret) or { secretName: <Secret with key ca.crt in the source's namespace> }.";
+  const fix =
+    "write { pem: <CA certificate PEM> } (the program declares the Secret) or { secretName: <Secret with key ca.crt in the source's namespace> }.";
   if (!isRecord(raw)) {
     c.add(key, raw, "must be a mapping with pem or secretName.", fix);
     return undefined;
   }
   const r = new Reader(c, key, raw, ["secretName", "pem"]);
-  const name = r.string("secretName", { pattern: DNS_SUBDOMAIN, what: "a Secret name (lower-case letters, digits, '-', '.')" });
+  const name = r.string("secretName", {
+    pattern: DNS_SUBDOMAIN,
+    what: "a Secret name (lower-case letters, digits, '-', '.')",
+  });
   const pem = r.string("pem", { what: "the CA certificate in PEM" });
   if (raw.secretName === undefined && raw.pem === undefined) {
-    c.add(key, raw, "names no CA: it needs pem or secretName.", `${fix} Remove registryCA for a registry with a publicly trusted certificate.`);
+    c.add(
+      key,
+      raw,
+      "names no CA: it needs pem or secretName.",
+      `${fix} Remove registryCA for a registry with a publicly trusted certificate.`,
+    );
     return undefined;
   }
   return parseCa(c, r.key("secretName"), name, r.key("pem"), pem, `${source.name}-registry-ca`);
 }
 
-function parseRegistryCredentials(c: ProblemCollector, key: string, raw: unknown): RegistryCredentials | undefined {
+function parseRegistryCredentials(
+  c: ProblemCollector,
+  key: string,
+  raw: unknown,
+): RegistryCredentials | undefined {
   if (raw === undefined || raw === null) return undefined;
-  const fix = "write registryCredentials: { usernameSecret: REGISTRY_USERNAME, passwordSecret: REGISTRY_PASSWORD } (names of GitHub Actions secrets of the platform repository), github-token (the job's GITHUB_TOKEN as github.actor) or none (the registry needs no login).";
+  const fix =
+    "write registryCredentials: { usernameSecret: REGISTRY_USERNAME, passwordSecret: REGISTRY_PASSWORD } (names of GitHub Actions secrets of the platform repository), github-token (the job's GITHUB_TOKEN as github.actor) or none (the registry needs no login).";
   if (raw === "none") return { mode: "none" };
   if (raw === "github-token") return { mode: "github-token" };
   if (!isRecord(raw)) {
@@ -622,9 +840,18 @@ function parseRegistryCredentials(c: ProblemCollector, key: string, raw: unknown
   }
   const r = new Reader(c, key, raw, ["usernameSecret", "passwordSecret"]);
   const secretName = (k: string): string | undefined => {
-    const v = r.string(k, { required: true, pattern: ACTIONS_SECRET, what: "a GitHub Actions secret name (letters, digits and '_', not starting with a digit)" });
+    const v = r.string(k, {
+      required: true,
+      pattern: ACTIONS_SECRET,
+      what: "a GitHub Actions secret name (letters, digits and '_', not starting with a digit)",
+    });
     if (v !== undefined && /^GITHUB_/i.test(v)) {
-      c.add(r.key(k), v, "starts with GITHUB_, a prefix GitHub reserves: no repository secret can have this name.", "name the secret e.g. REGISTRY_USERNAME / REGISTRY_PASSWORD; for the job's own token write registryCredentials: github-token.");
+      c.add(
+        r.key(k),
+        v,
+        "starts with GITHUB_, a prefix GitHub reserves: no repository secret can have this name.",
+        "name the secret e.g. REGISTRY_USERNAME / REGISTRY_PASSWORD; for the job's own token write registryCredentials: github-token.",
+      );
       return undefined;
     }
     return v;
@@ -632,7 +859,12 @@ function parseRegistryCredentials(c: ProblemCollector, key: string, raw: unknown
   const usernameSecret = secretName("usernameSecret");
   const passwordSecret = secretName("passwordSecret");
   if (usernameSecret !== undefined && usernameSecret === passwordSecret) {
-    c.add(r.key("passwordSecret"), passwordSecret, "is the same secret as usernameSecret.", "name two secrets: one holding the registry user name, one its password or token.");
+    c.add(
+      r.key("passwordSecret"),
+      passwordSecret,
+      "is the same secret as usernameSecret.",
+      "name two secrets: one holding the registry user name, one its password or token.",
+    );
     return undefined;
   }
   if (usernameSecret === undefined || passwordSecret === undefined) return undefined;
@@ -648,25 +880,54 @@ function parseRegistryCredentials(c: ProblemCollector, key: string, raw: unknown
  * `github.com` (the TLS config is not used), and otherwise go-github's `WithEnterpriseURLs(host, host)`,
  * which appends `/api/v3/` unless the host starts with `api.` or contains `.api.`.
  */
-function parseGitHub(c: ProblemCollector, key: string, raw: unknown, owner: string | undefined, repository: string | undefined): GitHubSpec {
+function parseGitHub(
+  c: ProblemCollector,
+  key: string,
+  raw: unknown,
+  owner: string | undefined,
+  repository: string | undefined,
+): GitHubSpec {
   const def: GitHubSpec = { url: GITHUB_COM };
   if (raw === undefined || raw === null) return def;
   if (!isRecord(raw)) {
-    c.add(key, raw, "must be a mapping { url, caSecretName?, caPem? }.", "write github: { url: https://github.example.com } for a GitHub Enterprise Server, or remove it for github.com.");
+    c.add(
+      key,
+      raw,
+      "must be a mapping { url, caSecretName?, caPem? }.",
+      "write github: { url: https://github.example.com } for a GitHub Enterprise Server, or remove it for github.com.",
+    );
     return def;
   }
   const r = new Reader(c, key, raw, ["url", "caSecretName", "caPem"]);
-  const text = r.string("url", { required: true, what: "the GitHub web address, e.g. https://github.example.com" });
-  const caName = r.string("caSecretName", { pattern: DNS_SUBDOMAIN, what: "a Secret name (lower-case letters, digits, '-', '.')" });
+  const text = r.string("url", {
+    required: true,
+    what: "the GitHub web address, e.g. https://github.example.com",
+  });
+  const caName = r.string("caSecretName", {
+    pattern: DNS_SUBDOMAIN,
+    what: "a Secret name (lower-case letters, digits, '-', '.')",
+  });
   const caPem = r.string("caPem", { what: "the CA certificate in PEM" });
-  const ca = parseCa(c, r.key("caSecretName"), caName, r.key("caPem"), caPem, GITHUB_CA_SECRET_NAME);
+  const ca = parseCa(
+    c,
+    r.key("caSecretName"),
+    caName,
+    r.key("caPem"),
+    caPem,
+    GITHUB_CA_SECRET_NAME,
+  );
   if (text === undefined) return def;
   const urlKey = r.key("url");
   let u: URL;
   try {
     u = new URL(text);
   } catch {
-    c.add(urlKey, text, "is not a URL.", "write the server's web address, e.g. https://github.example.com.");
+    c.add(
+      urlKey,
+      text,
+      "is not a URL.",
+      "write the server's web address, e.g. https://github.example.com.",
+    );
     return def;
   }
   const bad = (problem: string, fix: string): GitHubSpec => {
@@ -675,31 +936,54 @@ function parseGitHub(c: ProblemCollector, key: string, raw: unknown, owner: stri
   };
   const base = `https://${u.host}`;
   if (u.protocol !== "https:") {
-    return bad("is not https: the Provider sends the dispatch token in an Authorization header, which plain HTTP would expose.", `serve GitHub over TLS and write ${base}${ca ? "" : " (with caPem or caSecretName for a private CA)"}.`);
+    return bad(
+      "is not https: the Provider sends the dispatch token in an Authorization header, which plain HTTP would expose.",
+      `serve GitHub over TLS and write ${base}${ca ? "" : " (with caPem or caSecretName for a private CA)"}.`,
+    );
   }
   if (u.username !== "" || u.password !== "") {
-    return bad("contains credentials; the token comes from the dispatch token Secret.", `write ${base}.`);
+    return bad(
+      "contains credentials; the token comes from the dispatch token Secret.",
+      `write ${base}.`,
+    );
   }
   if (u.search !== "" || u.hash !== "") {
     return bad("has a query or fragment.", `write ${base}.`);
   }
   if (u.pathname !== "/" && u.pathname !== "") {
     const parts = u.pathname.split("/").filter(Boolean);
-    const ownerRepo = parts.length === 2 ? " It looks like owner/repository: they come from pipeline.owner and pipeline.repository." : "";
-    return bad(`has a path (${u.pathname}): notification-controller takes everything after the host as owner/repository (parseGitAddress), so a server below a path cannot be addressed.${ownerRepo}`, `write only the server, ${base}.`);
+    const ownerRepo =
+      parts.length === 2
+        ? " It looks like owner/repository: they come from pipeline.owner and pipeline.repository."
+        : "";
+    return bad(
+      `has a path (${u.pathname}): notification-controller takes everything after the host as owner/repository (parseGitAddress), so a server below a path cannot be addressed.${ownerRepo}`,
+      `write only the server, ${base}.`,
+    );
   }
   if (/^api\./.test(u.hostname) || u.hostname.includes(".api.")) {
-    return bad("is an API host: go-github's WithEnterpriseURLs adds no /api/v3/ to a host starting with api. or containing .api., so the dispatch would miss the Enterprise Server's API.", "write the server's web address (the one in a repository's URL), e.g. https://github.example.com.");
+    return bad(
+      "is an API host: go-github's WithEnterpriseURLs adds no /api/v3/ to a host starting with api. or containing .api., so the dispatch would miss the Enterprise Server's API.",
+      "write the server's web address (the one in a repository's URL), e.g. https://github.example.com.",
+    );
   }
   if (u.host === "github.com" && ca) {
-    c.add(r.key(ca.mode === "pem" ? "caPem" : "caSecretName"), ca.mode === "pem" ? caPem : caName, "is set for github.com: createGitHubClient builds a plain github.com client and never uses a CA.", "remove the CA; it is for a GitHub Enterprise Server with a private certificate.");
+    c.add(
+      r.key(ca.mode === "pem" ? "caPem" : "caSecretName"),
+      ca.mode === "pem" ? caPem : caName,
+      "is set for github.com: createGitHubClient builds a plain github.com client and never uses a CA.",
+      "remove the CA; it is for a GitHub Enterprise Server with a private certificate.",
+    );
     return def;
   }
   if (owner !== undefined && repository !== undefined) {
     try {
       checkGithubAddress(githubRepositoryAddress(owner, repository, base), base);
     } catch (e) {
-      return bad(`gives a Provider address the controller cannot use: ${(e as Error).message}`, "check pipeline.owner, pipeline.repository and github.url.");
+      return bad(
+        `gives a Provider address the controller cannot use: ${(e as Error).message}`,
+        "check pipeline.owner, pipeline.repository and github.url.",
+      );
     }
   }
   return { url: base, ...(ca ? { ca } : {}) };
@@ -708,50 +992,131 @@ function parseGitHub(c: ProblemCollector, key: string, raw: unknown, owner: stri
 export function parsePipeline(c: ProblemCollector, raw: unknown): PipelineSpec | undefined {
   const key = `${NS}:pipeline`;
   if (!isRecord(raw)) {
-    c.add(key, raw, "is missing or not a mapping; the shared pipeline definition lives in Pulumi.yaml under config.", `restore the \`${key}\` block in Pulumi.yaml (see README, Configuration).`);
+    c.add(
+      key,
+      raw,
+      "is missing or not a mapping; the shared pipeline definition lives in Pulumi.yaml under config.",
+      `restore the \`${key}\` block in Pulumi.yaml (see README, Configuration).`,
+    );
     return undefined;
   }
   const r = new Reader(c, key, raw, [
-    "registry", "owner", "repository", "artifact", "url", "source", "gate", "registrySecret", "verify",
-    "registryCA", "registryInsecure", "registryCredentials", "github", "clusters", "ownerStack", "buildPaths", "branch", "startVersion", "keepStable", "floatingTags", "extraChecks",
+    "registry",
+    "owner",
+    "repository",
+    "artifact",
+    "url",
+    "source",
+    "gate",
+    "registrySecret",
+    "verify",
+    "registryCA",
+    "registryInsecure",
+    "registryCredentials",
+    "github",
+    "clusters",
+    "ownerStack",
+    "buildPaths",
+    "branch",
+    "startVersion",
+    "keepStable",
+    "floatingTags",
+    "extraChecks",
     "watch",
   ]);
-  const registry = r.string("registry", { required: true, pattern: REGISTRY_HOST, what: "a registry host such as ghcr.io or 127.0.0.1:5000 (no scheme, no path)" });
-  const owner = r.string("owner", { required: true, pattern: GH_NAME, what: "a GitHub owner name" });
-  const repository = r.string("repository", { required: true, pattern: REPO_NAME, what: "a repository name" });
-  const artifact = r.string("artifact", { def: "platform", pattern: OCI_PATH_COMPONENT, what: "an OCI repository path component (lower-case)" }) ?? "platform";
+  const registry = r.string("registry", {
+    required: true,
+    pattern: REGISTRY_HOST,
+    what: "a registry host such as ghcr.io or 127.0.0.1:5000 (no scheme, no path)",
+  });
+  const owner = r.string("owner", {
+    required: true,
+    pattern: GH_NAME,
+    what: "a GitHub owner name",
+  });
+  const repository = r.string("repository", {
+    required: true,
+    pattern: REPO_NAME,
+    what: "a repository name",
+  });
+  const artifact =
+    r.string("artifact", {
+      def: "platform",
+      pattern: OCI_PATH_COMPONENT,
+      what: "an OCI repository path component (lower-case)",
+    }) ?? "platform";
   let url = r.string("url", { what: "an oci:// URL" });
   if (url !== undefined) {
     const m = /^oci:\/\/([^/\s]+)\/([^\s@]+)$/.exec(url);
     if (!m) {
-      c.add(r.key("url"), url, "must be oci://<host>/<path> with no digest.", "write oci://ghcr.io/<owner>/<repo>/platform; pick versions with the cluster's semver, not in the URL.");
+      c.add(
+        r.key("url"),
+        url,
+        "must be oci://<host>/<path> with no digest.",
+        "write oci://ghcr.io/<owner>/<repo>/platform; pick versions with the cluster's semver, not in the URL.",
+      );
     } else if (/:[^/]*$/.test(m[2] ?? "")) {
-      c.add(r.key("url"), url, "contains a tag; the cluster's semver constraint (or a pin) selects the tag, and Flux rejects a tagged URL.", `drop the tag: ${url.replace(/:[^/:]*$/, "")}.`);
+      c.add(
+        r.key("url"),
+        url,
+        "contains a tag; the cluster's semver constraint (or a pin) selects the tag, and Flux rejects a tagged URL.",
+        `drop the tag: ${url.replace(/:[^/:]*$/, "")}.`,
+      );
     }
   } else if (registry && owner && repository) {
     url = `oci://${registry}/${owner.toLowerCase()}/${repository.toLowerCase()}/${artifact}`;
   }
   if (url !== undefined && /@sha256:/.test(url)) {
-    c.add(r.key("url"), url, "contains a digest; use a pin to fix a cluster to a digest.", "remove @sha256:... from the URL and set a pin in the stack's config instead.");
+    c.add(
+      r.key("url"),
+      url,
+      "contains a digest; use a pin to fix a cluster to a digest.",
+      "remove @sha256:... from the URL and set a pin in the stack's config instead.",
+    );
   }
-  const source = parseRef(c, r.key("source"), raw.source, { name: "flux-system", namespace: "flux-system" });
+  const source = parseRef(c, r.key("source"), raw.source, {
+    name: "flux-system",
+    namespace: "flux-system",
+  });
   const gate = parseRef(c, r.key("gate"), raw.gate, { name: "platform", namespace: "flux-system" });
   try {
     dispatchEventType(gate);
   } catch (e) {
-    c.add(r.key("gate"), raw.gate, `gives a repository_dispatch event type GitHub refuses: ${(e as Error).message}`, "use a shorter Kustomization name or namespace.");
+    c.add(
+      r.key("gate"),
+      raw.gate,
+      `gives a repository_dispatch event type GitHub refuses: ${(e as Error).message}`,
+      "use a shorter Kustomization name or namespace.",
+    );
   }
-  const registrySecret = r.string("registrySecret", { pattern: DNS_SUBDOMAIN, what: "a Secret name" });
+  const registrySecret = r.string("registrySecret", {
+    pattern: DNS_SUBDOMAIN,
+    what: "a Secret name",
+  });
   const registryCA = parseRegistryCA(c, r.key("registryCA"), raw.registryCA, source);
   const registryInsecure = r.bool("registryInsecure", false);
   const host = url !== undefined ? registryHostOf(url) : registry;
   if (registryInsecure && raw.registryCA !== undefined && raw.registryCA !== null) {
-    c.add(r.key("registryInsecure"), raw.registryInsecure, "is set together with registryCA: a registry with a CA is served over TLS, and insecure would still let source-controller fall back to plain HTTP (parseRepository adds name.Insecure; getTLSConfig skips verification only without certSecretRef).", "remove registryInsecure and keep registryCA (TLS verified against your CA).");
+    c.add(
+      r.key("registryInsecure"),
+      raw.registryInsecure,
+      "is set together with registryCA: a registry with a CA is served over TLS, and insecure would still let source-controller fall back to plain HTTP (parseRepository adds name.Insecure; getTLSConfig skips verification only without certSecretRef).",
+      "remove registryInsecure and keep registryCA (TLS verified against your CA).",
+    );
   }
   if (registryInsecure && host === GHCR) {
-    c.add(r.key("registryInsecure"), raw.registryInsecure, "asks for plain HTTP to ghcr.io, which is served only over TLS with a public certificate.", "remove registryInsecure.");
+    c.add(
+      r.key("registryInsecure"),
+      raw.registryInsecure,
+      "asks for plain HTTP to ghcr.io, which is served only over TLS with a public certificate.",
+      "remove registryInsecure.",
+    );
   }
-  let registryCredentials = parseRegistryCredentials(c, r.key("registryCredentials"), raw.registryCredentials);
+  let registryCredentials = parseRegistryCredentials(
+    c,
+    r.key("registryCredentials"),
+    raw.registryCredentials,
+  );
   if (raw.registryCredentials === undefined || raw.registryCredentials === null) {
     if (host === GHCR) registryCredentials = { mode: "github-token" };
   }
@@ -760,8 +1125,14 @@ export function parsePipeline(c: ProblemCollector, raw: unknown): PipelineSpec |
   const v = r.record("verify");
   if (v) {
     const vr = new Reader(c, r.key("verify"), v, ["issuer", "subject"]);
-    const issuer = vr.string("issuer", { required: true, what: "an OIDC issuer regular expression" });
-    const subject = vr.string("subject", { required: true, what: "a certificate subject regular expression" });
+    const issuer = vr.string("issuer", {
+      required: true,
+      what: "an OIDC issuer regular expression",
+    });
+    const subject = vr.string("subject", {
+      required: true,
+      what: "a certificate subject regular expression",
+    });
     checkRegex(c, `${r.key("verify")}.issuer`, issuer);
     checkRegex(c, `${r.key("verify")}.subject`, subject);
     if (issuer && subject) verify = { issuer, subject };
@@ -769,12 +1140,29 @@ export function parsePipeline(c: ProblemCollector, raw: unknown): PipelineSpec |
   const clusters = parseClusters(c, r.key("clusters"), raw.clusters);
   const integrationCount = clusters.filter((cl) => cl.role === "integration").length;
   if (clusters.length > 0 && integrationCount === 0) {
-    c.add(r.key("clusters"), Object.keys(raw.clusters as object), "has no integration cluster, so nothing would validate RCs and nothing would be promoted.", "add a cluster with role: integration.");
+    c.add(
+      r.key("clusters"),
+      Object.keys(raw.clusters as object),
+      "has no integration cluster, so nothing would validate RCs and nothing would be promoted.",
+      "add a cluster with role: integration.",
+    );
   }
-  const ownerStack = r.string("ownerStack", { def: "integration", pattern: /^[A-Za-z0-9._-]+$/, what: "a stack name" }) ?? "integration";
+  const ownerStack =
+    r.string("ownerStack", {
+      def: "integration",
+      pattern: /^[A-Za-z0-9._-]+$/,
+      what: "a stack name",
+    }) ?? "integration";
   const buildPaths = r.stringList("buildPaths", ["kubernetes/**"], /^[^\s]+$/, "path globs");
-  const branch = r.string("branch", { def: "main", pattern: /^[^\s~^:?*[\\]+$/, what: "a branch name" }) ?? "main";
-  const startVersion = r.string("startVersion", { def: "0.0.1", pattern: /^\d+\.\d+\.\d+$/, what: "a stable X.Y.Z version" }) ?? "0.0.1";
+  const branch =
+    r.string("branch", { def: "main", pattern: /^[^\s~^:?*[\\]+$/, what: "a branch name" }) ??
+    "main";
+  const startVersion =
+    r.string("startVersion", {
+      def: "0.0.1",
+      pattern: /^\d+\.\d+\.\d+$/,
+      what: "a stable X.Y.Z version",
+    }) ?? "0.0.1";
   const keepStable = r.int("keepStable", 5, 1, 1000);
   const floatingTags = r.stringList("floatingTags", [], TAG_PATTERN, "OCI tags");
   const extraChecks = parseExtraChecks(c, r.key("extraChecks"), raw.extraChecks);
@@ -814,33 +1202,73 @@ export function parseDay(s: string): Date | undefined {
   return d.toISOString().slice(0, 10) === s ? d : undefined;
 }
 
-export function parsePin(c: ProblemCollector, stack: string, raw: unknown, now: Date): PinSpec | undefined {
+export function parsePin(
+  c: ProblemCollector,
+  stack: string,
+  raw: unknown,
+  now: Date,
+): PinSpec | undefined {
   const key = `${NS}:pin`;
   if (raw === undefined || raw === null) return undefined;
   if (!isRecord(raw)) {
-    c.add(key, raw, "must be a mapping { tag | digest, reason, expires }.", `write it with: pulumi config set --path '${key}.tag' 1.2.3 --stack ${stack} (and .reason, .expires).`);
+    c.add(
+      key,
+      raw,
+      "must be a mapping { tag | digest, reason, expires }.",
+      `write it with: pulumi config set --path '${key}.tag' 1.2.3 --stack ${stack} (and .reason, .expires).`,
+    );
     return undefined;
   }
   const r = new Reader(c, key, raw, ["tag", "digest", "reason", "expires"]);
   const tag = r.string("tag", { pattern: TAG_PATTERN, what: "an OCI tag such as 1.4.2" });
-  const digest = r.string("digest", { pattern: DIGEST_PATTERN, what: "a digest sha256:<64 lower-case hex>" });
+  const digest = r.string("digest", {
+    pattern: DIGEST_PATTERN,
+    what: "a digest sha256:<64 lower-case hex>",
+  });
   if (raw.tag !== undefined && raw.digest !== undefined) {
-    c.add(key, raw, "sets both tag and digest; Flux would use only the digest.", "keep one: the digest for an exact artifact, or the tag.");
+    c.add(
+      key,
+      raw,
+      "sets both tag and digest; Flux would use only the digest.",
+      "keep one: the digest for an exact artifact, or the tag.",
+    );
   }
   if (raw.tag === undefined && raw.digest === undefined) {
-    c.add(key, raw, "has neither tag nor digest, so it pins nothing.", `set ${key}.tag or ${key}.digest, or remove the pin with: pulumi config rm ${key} --stack ${stack}.`);
+    c.add(
+      key,
+      raw,
+      "has neither tag nor digest, so it pins nothing.",
+      `set ${key}.tag or ${key}.digest, or remove the pin with: pulumi config rm ${key} --stack ${stack}.`,
+    );
   }
-  const reason = r.string("reason", { required: true, what: "why the cluster is pinned (a pin nobody can explain is never lifted)" });
-  const expires = r.string("expires", { required: true, what: "the day the pin expires, YYYY-MM-DD" });
+  const reason = r.string("reason", {
+    required: true,
+    what: "why the cluster is pinned (a pin nobody can explain is never lifted)",
+  });
+  const expires = r.string("expires", {
+    required: true,
+    what: "the day the pin expires, YYYY-MM-DD",
+  });
   if (expires !== undefined) {
     const day = parseDay(expires);
     if (!day) {
-      c.add(`${key}.expires`, expires, "is not a calendar day in the form YYYY-MM-DD.", "write e.g. 2026-12-31.");
+      c.add(
+        `${key}.expires`,
+        expires,
+        "is not a calendar day in the form YYYY-MM-DD.",
+        "write e.g. 2026-12-31.",
+      );
     } else if (day.getTime() + 86_400_000 <= now.getTime()) {
-      c.add(`${key}.expires`, expires, `has passed: the pin (${reason ?? "no reason given"}) was meant to be lifted by then.`, `lift it with: pulumi config rm ${key} --stack ${stack}; or, if it must stay, set a new expiry with: pulumi config set --path '${key}.expires' YYYY-MM-DD --stack ${stack}.`);
+      c.add(
+        `${key}.expires`,
+        expires,
+        `has passed: the pin (${reason ?? "no reason given"}) was meant to be lifted by then.`,
+        `lift it with: pulumi config rm ${key} --stack ${stack}; or, if it must stay, set a new expiry with: pulumi config set --path '${key}.expires' YYYY-MM-DD --stack ${stack}.`,
+      );
     }
   }
-  if ((tag === undefined && digest === undefined) || reason === undefined || expires === undefined) return undefined;
+  if ((tag === undefined && digest === undefined) || reason === undefined || expires === undefined)
+    return undefined;
   return { ...(tag ? { tag } : {}), ...(digest ? { digest } : {}), reason, expires };
 }
 
@@ -890,14 +1318,24 @@ export function validateConfig(raw: RawConfig, now: Date = new Date()): StackCon
   let clusterName = raw.stack;
   if (raw.cluster !== undefined && raw.cluster !== null) {
     if (typeof raw.cluster !== "string" || !DNS_LABEL.test(raw.cluster)) {
-      c.add(clusterKey, raw.cluster, "must be the name of a cluster in the pipeline definition.", "set it to one of the names under promotion-pipeline:pipeline.clusters.");
+      c.add(
+        clusterKey,
+        raw.cluster,
+        "must be the name of a cluster in the pipeline definition.",
+        "set it to one of the names under promotion-pipeline:pipeline.clusters.",
+      );
     } else {
       clusterName = raw.cluster;
     }
   }
   const cluster = pipeline?.clusters.find((cl) => cl.name === clusterName);
   if (pipeline && pipeline.clusters.length > 0 && !cluster) {
-    c.add(clusterKey, raw.cluster ?? clusterName, `names no cluster of the pipeline (known: ${pipeline.clusters.map((cl) => cl.name).join(", ")}).`, `set ${clusterKey} to one of them in Pulumi.${raw.stack}.yaml, or add the cluster to the pipeline definition.`);
+    c.add(
+      clusterKey,
+      raw.cluster ?? clusterName,
+      `names no cluster of the pipeline (known: ${pipeline.clusters.map((cl) => cl.name).join(", ")}).`,
+      `set ${clusterKey} to one of them in Pulumi.${raw.stack}.yaml, or add the cluster to the pipeline definition.`,
+    );
   }
 
   // Kubernetes target: render to a directory (embedded default) or apply to a cluster.
@@ -905,18 +1343,32 @@ export function validateConfig(raw: RawConfig, now: Date = new Date()): StackCon
   let kubernetes: KubernetesTarget = { mode: "render", directory: `out/${raw.stack}/kubernetes` };
   if (raw.kubernetes !== undefined && raw.kubernetes !== null) {
     if (!isRecord(raw.kubernetes)) {
-      c.add(kkey, raw.kubernetes, "must be a mapping.", "write { renderDirectory: out/<stack>/kubernetes } or { context: <kube context> }.");
+      c.add(
+        kkey,
+        raw.kubernetes,
+        "must be a mapping.",
+        "write { renderDirectory: out/<stack>/kubernetes } or { context: <kube context> }.",
+      );
     } else {
       const r = new Reader(c, kkey, raw.kubernetes, ["renderDirectory", "context", "kubeconfig"]);
       const dir = r.string("renderDirectory", { what: "a directory path" });
       const context = r.string("context", { what: "a kube context name" });
       const kubeconfig = r.string("kubeconfig", { what: "a kubeconfig path" });
       if (dir !== undefined && (context !== undefined || kubeconfig !== undefined)) {
-        c.add(kkey, raw.kubernetes, "sets both renderDirectory and a cluster; the program either renders YAML or applies to a cluster.", "keep renderDirectory (no cluster) or context/kubeconfig (a real cluster).");
+        c.add(
+          kkey,
+          raw.kubernetes,
+          "sets both renderDirectory and a cluster; the program either renders YAML or applies to a cluster.",
+          "keep renderDirectory (no cluster) or context/kubeconfig (a real cluster).",
+        );
       } else if (dir !== undefined) {
         kubernetes = { mode: "render", directory: dir };
       } else if (context !== undefined || kubeconfig !== undefined) {
-        kubernetes = { mode: "cluster", ...(context ? { context } : {}), ...(kubeconfig ? { kubeconfig } : {}) };
+        kubernetes = {
+          mode: "cluster",
+          ...(context ? { context } : {}),
+          ...(kubeconfig ? { kubeconfig } : {}),
+        };
       }
     }
   }
@@ -925,14 +1377,24 @@ export function validateConfig(raw: RawConfig, now: Date = new Date()): StackCon
   let files: FilesTarget = { mode: "directory", directory: `out/${raw.stack}/github` };
   if (raw.files !== undefined && raw.files !== null) {
     if (!isRecord(raw.files)) {
-      c.add(fkey, raw.files, "must be a mapping.", "write { directory: out/<stack> } or { repository: true }.");
+      c.add(
+        fkey,
+        raw.files,
+        "must be a mapping.",
+        "write { directory: out/<stack> } or { repository: true }.",
+      );
     } else {
       const r = new Reader(c, fkey, raw.files, ["directory", "repository", "branch"]);
       const dir = r.string("directory", { what: "a directory path" });
       const repo = r.bool("repository", false);
       const branch = r.string("branch", { what: "a branch name" });
       if (repo && dir !== undefined) {
-        c.add(fkey, raw.files, "sets both directory and repository.", "keep one: directory (write files locally) or repository: true (commit them to GitHub).");
+        c.add(
+          fkey,
+          raw.files,
+          "sets both directory and repository.",
+          "keep one: directory (write files locally) or repository: true (commit them to GitHub).",
+        );
       } else if (repo) {
         files = { mode: "repository", branch: branch ?? pipeline?.branch ?? "main" };
       } else if (dir !== undefined) {
@@ -943,7 +1405,12 @@ export function validateConfig(raw: RawConfig, now: Date = new Date()): StackCon
 
   const pin = parsePin(c, raw.stack, raw.pin, now);
   if (pin && cluster && cluster.role === "dev") {
-    c.add(`${NS}:pin`, raw.pin, "pins an OCI artifact, but this stack's cluster is a dev cluster that follows Git.", `remove it: pulumi config rm ${NS}:pin --stack ${raw.stack}.`);
+    c.add(
+      `${NS}:pin`,
+      raw.pin,
+      "pins an OCI artifact, but this stack's cluster is a dev cluster that follows Git.",
+      `remove it: pulumi config rm ${NS}:pin --stack ${raw.stack}.`,
+    );
   }
 
   // Dispatch token: integration only; either a managed Secret from Pulumi secret config, or an existing one.
@@ -951,40 +1418,96 @@ export function validateConfig(raw: RawConfig, now: Date = new Date()): StackCon
   const tkey = `${NS}:dispatchToken`;
   const eskey = `${NS}:dispatchTokenSecret`;
   const existing = raw.dispatchTokenSecret;
-  if (existing !== undefined && existing !== null && (typeof existing !== "string" || !DNS_SUBDOMAIN.test(existing))) {
-    c.add(eskey, existing, "must be the name of an existing Secret (key `token`) in the gate's namespace.", "write a Secret name such as github-dispatch-token.");
+  if (
+    existing !== undefined &&
+    existing !== null &&
+    (typeof existing !== "string" || !DNS_SUBDOMAIN.test(existing))
+  ) {
+    c.add(
+      eskey,
+      existing,
+      "must be the name of an existing Secret (key `token`) in the gate's namespace.",
+      "write a Secret name such as github-dispatch-token.",
+    );
   }
   if (cluster && cluster.role === "integration") {
     const hasToken = raw.dispatchToken !== undefined;
     if (hasToken && typeof existing === "string") {
-      c.add(tkey, "[secret]", `is set together with ${eskey}; the Provider can use only one token.`, `remove one: pulumi config rm ${tkey} --stack ${raw.stack} (to use the existing Secret) or pulumi config rm ${eskey} --stack ${raw.stack}.`);
+      c.add(
+        tkey,
+        "[secret]",
+        `is set together with ${eskey}; the Provider can use only one token.`,
+        `remove one: pulumi config rm ${tkey} --stack ${raw.stack} (to use the existing Secret) or pulumi config rm ${eskey} --stack ${raw.stack}.`,
+      );
     } else if (hasToken) {
       if (raw.dispatchToken.trim() === "") {
-        c.add(tkey, "[secret]", "is empty, so every repository_dispatch would fail with 401 and nothing would be promoted.", `set it with: pulumi config set --secret ${tkey} <token> --stack ${raw.stack} (a fine-grained token with Contents: write on the platform repository).`);
+        c.add(
+          tkey,
+          "[secret]",
+          "is empty, so every repository_dispatch would fail with 401 and nothing would be promoted.",
+          `set it with: pulumi config set --secret ${tkey} <token> --stack ${raw.stack} (a fine-grained token with Contents: write on the platform repository).`,
+        );
       } else if (raw.dispatchTokenIsSecret === false) {
-        c.add(tkey, "[redacted]", "is stored in plain text in the stack file.", `store it as a secret: pulumi config set --secret ${tkey} <token> --stack ${raw.stack}.`);
+        c.add(
+          tkey,
+          "[redacted]",
+          "is stored in plain text in the stack file.",
+          `store it as a secret: pulumi config set --secret ${tkey} <token> --stack ${raw.stack}.`,
+        );
       } else if (kubernetes.mode === "render" && raw.renderSecrets !== true) {
-        c.add(tkey, "[secret]", "would be written in plain text into the rendered YAML (render mode writes Secrets as plain files).", `create the Secret out of band and set ${eskey} instead, or, knowingly, set ${NS}:renderSecrets true.`);
+        c.add(
+          tkey,
+          "[secret]",
+          "would be written in plain text into the rendered YAML (render mode writes Secrets as plain files).",
+          `create the Secret out of band and set ${eskey} instead, or, knowingly, set ${NS}:renderSecrets true.`,
+        );
       } else {
         dispatchToken = { mode: "managed" };
       }
     } else if (typeof existing === "string" && DNS_SUBDOMAIN.test(existing)) {
       dispatchToken = { mode: "existing", secretName: existing };
     } else if (existing === undefined || existing === null) {
-      c.add(tkey, undefined, "is missing: the integration cluster's Provider needs a GitHub token to send repository_dispatch.", `set it with: pulumi config set --secret ${tkey} <token> --stack ${raw.stack}, or name a Secret created out of band with ${eskey}.`);
+      c.add(
+        tkey,
+        undefined,
+        "is missing: the integration cluster's Provider needs a GitHub token to send repository_dispatch.",
+        `set it with: pulumi config set --secret ${tkey} <token> --stack ${raw.stack}, or name a Secret created out of band with ${eskey}.`,
+      );
     }
-  } else if (cluster && (raw.dispatchToken !== undefined || (existing !== undefined && existing !== null))) {
-    c.add(raw.dispatchToken !== undefined ? tkey : eskey, "[secret]", `is set on the ${cluster.role} stack, but only the integration cluster dispatches validation events; a token elsewhere is an unused credential.`, `remove it: pulumi config rm ${raw.dispatchToken !== undefined ? tkey : eskey} --stack ${raw.stack}.`);
+  } else if (
+    cluster &&
+    (raw.dispatchToken !== undefined || (existing !== undefined && existing !== null))
+  ) {
+    c.add(
+      raw.dispatchToken !== undefined ? tkey : eskey,
+      "[secret]",
+      `is set on the ${cluster.role} stack, but only the integration cluster dispatches validation events; a token elsewhere is an unused credential.`,
+      `remove it: pulumi config rm ${raw.dispatchToken !== undefined ? tkey : eskey} --stack ${raw.stack}.`,
+    );
   }
   if (raw.renderSecrets !== undefined && typeof raw.renderSecrets !== "boolean") {
-    c.add(`${NS}:renderSecrets`, raw.renderSecrets, "must be true or false.", "write true or false.");
+    c.add(
+      `${NS}:renderSecrets`,
+      raw.renderSecrets,
+      "must be true or false.",
+      "write true or false.",
+    );
   }
 
   // The owner stack's workflows log in to the registry; only ghcr.io takes the job's GITHUB_TOKEN by default.
   // Checked for every stack, so that all stacks of a pipeline accept or refuse the same definition.
   const rawCredentials = isRecord(raw.pipeline) ? raw.pipeline.registryCredentials : undefined;
-  if (pipeline && !pipeline.registryCredentials && (rawCredentials === undefined || rawCredentials === null)) {
-    c.add(`${NS}:pipeline.registryCredentials`, undefined, `is required for the registry ${registryHostOf(pipeline.url)}: the generated workflows would log in with the job's GITHUB_TOKEN, which only ghcr.io (and a GitHub Enterprise Server's own registry) accepts.`, "name the GitHub Actions secrets that hold the registry login: registryCredentials: { usernameSecret: REGISTRY_USERNAME, passwordSecret: REGISTRY_PASSWORD }; or write registryCredentials: none for a registry that needs no login, or github-token for a GitHub Enterprise Server's registry.");
+  if (
+    pipeline &&
+    !pipeline.registryCredentials &&
+    (rawCredentials === undefined || rawCredentials === null)
+  ) {
+    c.add(
+      `${NS}:pipeline.registryCredentials`,
+      undefined,
+      `is required for the registry ${registryHostOf(pipeline.url)}: the generated workflows would log in with the job's GITHUB_TOKEN, which only ghcr.io (and a GitHub Enterprise Server's own registry) accepts.`,
+      "name the GitHub Actions secrets that hold the registry login: registryCredentials: { usernameSecret: REGISTRY_USERNAME, passwordSecret: REGISTRY_PASSWORD }; or write registryCredentials: none for a registry that needs no login, or github-token for a GitHub Enterprise Server's registry.",
+    );
   }
 
   const pins = parsePinsConfig(c, raw.pins);
@@ -994,11 +1517,24 @@ export function validateConfig(raw: RawConfig, now: Date = new Date()): StackCon
     stackPins.push({ stack: raw.stack, cluster: cluster.name, pin });
   const pinClusters = pipeline ? attachPins(c, pipeline.clusters, stackPins) : [];
   if (pipeline && typeof pins.ghcr === "object" && !pipeline.url.startsWith("oci://ghcr.io/")) {
-    c.add(`${NS}:pins.ghcr`, raw.pins, `asks for the GHCR retention workflow, but the artifact ${pipeline.url} is not on ghcr.io.`, "remove pins.ghcr (or set it to false) and run the registry's own cleaner with `promotion pins --policy` (docs/pins.md).");
+    c.add(
+      `${NS}:pins.ghcr`,
+      raw.pins,
+      `asks for the GHCR retention workflow, but the artifact ${pipeline.url} is not on ghcr.io.`,
+      "remove pins.ghcr (or set it to false) and run the registry's own cleaner with `promotion pins --policy` (docs/pins.md).",
+    );
   }
 
   c.throwIfAny();
-  if (!pipeline || !cluster) throw new ConfigError([{ key: `${NS}:pipeline`, value: undefined, problem: "could not be read.", fix: "see the errors above." }]);
+  if (!pipeline || !cluster)
+    throw new ConfigError([
+      {
+        key: `${NS}:pipeline`,
+        value: undefined,
+        problem: "could not be read.",
+        fix: "see the errors above.",
+      },
+    ]);
   return {
     stack: raw.stack,
     pipeline,

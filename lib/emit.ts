@@ -47,4 +47,11 @@ export function toYaml(value: unknown, firstKeys: readonly string[] = []): strin
 }
 
 /** Kubernetes objects: apiVersion, kind, metadata, spec first; the rest sorted. */
-export const KUBE_KEY_ORDER = ["apiVersion", "kind", "metadata", "name", "namespace", "spec"] as const;
+export const KUBE_KEY_ORDER = [
+  "apiVersion",
+  "kind",
+  "metadata",
+  "name",
+  "namespace",
+  "spec",
+] as const;

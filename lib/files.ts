@@ -13,7 +13,9 @@ export function checkFiles(files: readonly GeneratedFile[]): GeneratedFile[] {
   const seen = new Set<string>();
   for (const f of files) {
     if (!SAFE_PATH.test(f.path) || f.path.endsWith("/")) {
-      throw new Error(`generated file path ${JSON.stringify(f.path)} is not a relative path inside the repository`);
+      throw new Error(
+        `generated file path ${JSON.stringify(f.path)} is not a relative path inside the repository`,
+      );
     }
     if (seen.has(f.path)) throw new Error(`generated file ${f.path} is produced twice`);
     seen.add(f.path);

@@ -25,7 +25,8 @@ const ANSI = /\u001b\[[0-9;]*[A-Za-z]/g;
 /** Cuts `text` to at most `max` characters, keeping a head and a tail and noting what was left out. */
 export function cutMiddle(text: string, max: number): string {
   if (text.length <= max) return text;
-  const notice = (n: number): string => `\n… ${n} characters cut; the full preview is in the workflow log …\n`;
+  const notice = (n: number): string =>
+    `\n… ${n} characters cut; the full preview is in the workflow log …\n`;
   const room = max - notice(text.length).length;
   if (room <= 0) return text.slice(0, Math.max(0, max));
   const tail = Math.floor(room / 2);
@@ -80,7 +81,11 @@ export function previewSummary(
   }));
   // Fence overhead is computed on the uncut text; cutting never lengthens a backtick run.
   const overhead =
-    header.length + blocks.reduce((n, b) => n + b.open.length + b.close.length + fence(b.body).length - b.body.length, 0);
+    header.length +
+    blocks.reduce(
+      (n, b) => n + b.open.length + b.close.length + fence(b.body).length - b.body.length,
+      0,
+    );
   let budget = limit - overhead;
   if (budget < 0) return cutMiddle(header, limit);
   // Fair share: small outputs keep everything, the rest split what remains.
@@ -93,7 +98,9 @@ export function previewSummary(
     budget -= share;
     left -= 1;
   }
-  const body = blocks.map((b, i) => b.open + fence(cutMiddle(b.body, allowed[i]!)) + b.close).join("");
+  const body = blocks
+    .map((b, i) => b.open + fence(cutMiddle(b.body, allowed[i]!)) + b.close)
+    .join("");
   const out = header + body;
   return out.length <= limit ? out : cutMiddle(out, limit);
 }

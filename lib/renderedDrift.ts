@@ -33,7 +33,10 @@ function keyOf(o: Named): string {
 /**
  * `exported`: the text of `pulumi stack export`; `rendered`: path (relative to the render directory) → text.
  */
-export function renderedDrift(exported: string, rendered: ReadonlyMap<string, string>): RenderedDrift {
+export function renderedDrift(
+  exported: string,
+  rendered: ReadonlyMap<string, string>,
+): RenderedDrift {
   const doc = JSON.parse(exported) as { deployment?: { resources?: ExportedResource[] } };
   const resources = (doc.deployment?.resources ?? []).filter(
     (r) => r.custom === true && r.type.startsWith("kubernetes:"),
@@ -46,7 +49,10 @@ export function renderedDrift(exported: string, rendered: ReadonlyMap<string, st
     } catch {
       obj = undefined;
     }
-    files.set(keyOf(obj as Named) === "//" ? `unparsable:${path}` : keyOf(obj as Named), { path, obj });
+    files.set(keyOf(obj as Named) === "//" ? `unparsable:${path}` : keyOf(obj as Named), {
+      path,
+      obj,
+    });
   }
   const changed: string[] = [];
   const missing: string[] = [];

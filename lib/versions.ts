@@ -42,7 +42,9 @@ function rcNumber(v: ParsedVersion): bigint | undefined {
 export function nextVersion(tags: readonly string[], opts: NextVersionOptions = {}): string {
   const start = opts.startVersion ?? "0.0.1";
   if (!STRICT_STABLE.test(start)) {
-    throw new VersionError(`start version ${JSON.stringify(start)} must be a stable X.Y.Z (e.g. "0.0.1" or "1.0.0").`);
+    throw new VersionError(
+      `start version ${JSON.stringify(start)} must be a stable X.Y.Z (e.g. "0.0.1" or "1.0.0").`,
+    );
   }
   const parsed: ParsedVersion[] = [];
   let highest: ParsedVersion | undefined;
@@ -57,7 +59,10 @@ export function nextVersion(tags: readonly string[], opts: NextVersionOptions = 
     base = start;
   } else {
     const patch = BigInt(highest.pat) + 1n;
-    if (patch > UINT64_MAX) throw new VersionError(`cannot bump the patch of ${highest.original}: it is the largest uint64.`);
+    if (patch > UINT64_MAX)
+      throw new VersionError(
+        `cannot bump the patch of ${highest.original}: it is the largest uint64.`,
+      );
     base = `${highest.maj}.${highest.min}.${patch}`;
   }
   // Canonical decimal strings (no leading zeros) compare exactly, without BigInt per tag.
@@ -95,15 +100,21 @@ const DIGEST = /^sha256:[0-9a-f]{64}$/;
 export function parseRevision(rev: string): Revision {
   const at = rev.indexOf("@");
   if (at < 0 || rev.indexOf("@", at + 1) >= 0) {
-    throw new VersionError(`revision ${JSON.stringify(rev)} must be <tag>@sha256:<64 hex digits> with one "@".`);
+    throw new VersionError(
+      `revision ${JSON.stringify(rev)} must be <tag>@sha256:<64 hex digits> with one "@".`,
+    );
   }
   const tag = rev.slice(0, at);
   const digest = rev.slice(at + 1);
   if (!TAG.test(tag)) {
-    throw new VersionError(`revision ${JSON.stringify(rev)}: ${JSON.stringify(tag)} is not an OCI tag ([A-Za-z0-9_][A-Za-z0-9._-]{0,127}).`);
+    throw new VersionError(
+      `revision ${JSON.stringify(rev)}: ${JSON.stringify(tag)} is not an OCI tag ([A-Za-z0-9_][A-Za-z0-9._-]{0,127}).`,
+    );
   }
   if (!DIGEST.test(digest)) {
-    throw new VersionError(`revision ${JSON.stringify(rev)}: ${JSON.stringify(digest)} is not sha256:<64 lower-case hex digits>.`);
+    throw new VersionError(
+      `revision ${JSON.stringify(rev)}: ${JSON.stringify(digest)} is not sha256:<64 lower-case hex digits>.`,
+    );
   }
   return { tag, digest };
 }

@@ -11,7 +11,8 @@ import { fileURLToPath } from "node:url";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const i = process.argv.indexOf("--outfile");
-const outfile = i > 0 && process.argv[i + 1] ? resolve(process.argv[i + 1]) : resolve(root, "dist/promotion.mjs");
+const outfile =
+  i > 0 && process.argv[i + 1] ? resolve(process.argv[i + 1]) : resolve(root, "dist/promotion.mjs");
 
 const SOURCES_PLACEHOLDER = "// promotion-sources (filled in after the build)";
 
@@ -52,10 +53,15 @@ const files = [
 ].sort();
 const hash = createHash("sha256");
 for (const f of files) {
-  hash.update(`${f}\n${createHash("sha256").update(readFileSync(resolve(root, f))).digest("hex")}\n`);
+  hash.update(
+    `${f}\n${createHash("sha256")
+      .update(readFileSync(resolve(root, f)))
+      .digest("hex")}\n`,
+  );
 }
 const text = readFileSync(outfile, "utf8");
-if (!text.includes(SOURCES_PLACEHOLDER)) throw new Error("build-cli: the banner lost its sources line");
+if (!text.includes(SOURCES_PLACEHOLDER))
+  throw new Error("build-cli: the banner lost its sources line");
 const sourcesLine = `// promotion-sources sha256=${hash.digest("hex")} files=${files.join(",")}`;
 writeFileSync(outfile, text.replace(SOURCES_PLACEHOLDER, sourcesLine));
 chmodSync(outfile, 0o755);

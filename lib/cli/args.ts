@@ -25,14 +25,16 @@ export function parseArgs(command: string, args: readonly string[], spec: FlagSp
       help = true;
       continue;
     }
-    if (!a.startsWith("--")) throw new UsageError(`${command}: unexpected argument ${JSON.stringify(a)} (see --help).`);
+    if (!a.startsWith("--"))
+      throw new UsageError(`${command}: unexpected argument ${JSON.stringify(a)} (see --help).`);
     const eq = a.indexOf("=");
     const name = eq < 0 ? a.slice(2) : a.slice(2, eq);
     if (spec.values?.includes(name)) {
       let value: string | undefined;
       if (eq >= 0) value = a.slice(eq + 1);
       else if (i + 1 < args.length) value = args[++i];
-      if (value === undefined) throw new UsageError(`${command}: --${name} needs a value (see --help).`);
+      if (value === undefined)
+        throw new UsageError(`${command}: --${name} needs a value (see --help).`);
       if (values.has(name)) throw new UsageError(`${command}: --${name} given twice.`);
       values.set(name, value);
     } else if (spec.booleans?.includes(name) && eq < 0) {

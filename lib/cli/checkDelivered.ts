@@ -28,11 +28,17 @@ export async function run(argv: readonly string[], io: CommandIo): Promise<numbe
   try {
     expected = JSON.parse(await io.stdin());
   } catch (e) {
-    io.stderr(`check-delivered: stdin is not JSON (${(e as Error).message}); pipe \`pulumi stack output deliveredFiles --json\`.\n`);
+    io.stderr(
+      `check-delivered: stdin is not JSON (${(e as Error).message}); pipe \`pulumi stack output deliveredFiles --json\`.\n`,
+    );
     return EXIT_USAGE;
   }
-  if (typeof expected !== "object" || expected === null || Array.isArray(expected) ||
-      Object.values(expected).some((v) => typeof v !== "string" || !/^[a-f0-9]{64}$/.test(v))) {
+  if (
+    typeof expected !== "object" ||
+    expected === null ||
+    Array.isArray(expected) ||
+    Object.values(expected).some((v) => typeof v !== "string" || !/^[a-f0-9]{64}$/.test(v))
+  ) {
     io.stderr("check-delivered: stdin must map each path to a sha256 hex digest.\n");
     return EXIT_USAGE;
   }

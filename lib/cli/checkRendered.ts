@@ -37,9 +37,13 @@ export async function run(argv: readonly string[], io: CommandIo): Promise<numbe
   try {
     drift = renderedDrift(await io.stdin(), rendered);
   } catch (e) {
-    io.stderr(`check-rendered: stdin is not a stack export (${(e as Error).message}); pipe \`pulumi stack export\`.\n`);
+    io.stderr(
+      `check-rendered: stdin is not a stack export (${(e as Error).message}); pipe \`pulumi stack export\`.\n`,
+    );
     return EXIT_USAGE;
   }
   io.stdout(`${formatRenderedDrift(drift)}\n`);
-  return drift.changed.length + drift.missing.length + drift.extra.length === 0 ? EXIT_OK : EXIT_NONE;
+  return drift.changed.length + drift.missing.length + drift.extra.length === 0
+    ? EXIT_OK
+    : EXIT_NONE;
 }

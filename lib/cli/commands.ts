@@ -19,18 +19,74 @@ import * as trace from "./trace";
 import * as watch from "./watch";
 
 export const commands: readonly Command[] = [
-  { name: "select", summary: "print the tag Flux selects for a semver constraint (tags on stdin)", module: select },
-  { name: "next-version", summary: "print the next X.Y.Z-rc.N (registry tags on stdin)", module: nextVersion },
-  { name: "build-plan", summary: "plan an RC build: version and tags to push (registry tags on stdin, or --artifact)", module: buildPlan },
+  {
+    name: "select",
+    summary: "print the tag Flux selects for a semver constraint (tags on stdin)",
+    module: select,
+  },
+  {
+    name: "next-version",
+    summary: "print the next X.Y.Z-rc.N (registry tags on stdin)",
+    module: nextVersion,
+  },
+  {
+    name: "build-plan",
+    summary: "plan an RC build: version and tags to push (registry tags on stdin, or --artifact)",
+    module: buildPlan,
+  },
   { name: "stamp", summary: "stamp the RC version into the platform content", module: stamp },
-  { name: "pins", summary: "print the registry pin allowlist (Pulumi.yaml, stack pins, registry tags)", module: pins },
-  { name: "preview-summary", summary: "summarise `pulumi preview` outputs as a PR comment under GitHub's size limit", module: previewSummary },
-  { name: "check-delivered", summary: "compare delivered local files with the hashes the program recorded (drift)", module: checkDelivered },
-  { name: "check-rendered", summary: "compare rendered Kubernetes YAML with the inputs in `pulumi stack export` (drift)", module: checkRendered },
-  { name: "status", summary: "where the pipeline stands: per cluster what it selects, pins, runs; the newest RC's wait", module: status },
-  { name: "trace", summary: "the journey of one commit: built, integration, validated, stable, live; where it stopped and why", module: trace },
-  { name: "watch", summary: "the pipeline-stalled watch: alarm on a stalled RC, an expiring pin or an unreadable registry; keeps one issue", module: watch },
-  { name: "record", summary: "record a promotion as a GitHub Deployment to live (the promote workflow's last step)", module: record },
-  { name: "rollback-plan", summary: "plan rollback_to=X.Y.Z: that version's digest gets the next patch version (no tag moves)", module: rollback },
-  { name: "promote-plan", summary: "decide a promotion from a Flux event and the registry (--artifact) or a listing", module: promote },
+  {
+    name: "pins",
+    summary: "print the registry pin allowlist (Pulumi.yaml, stack pins, registry tags)",
+    module: pins,
+  },
+  {
+    name: "preview-summary",
+    summary: "summarise `pulumi preview` outputs as a PR comment under GitHub's size limit",
+    module: previewSummary,
+  },
+  {
+    name: "check-delivered",
+    summary: "compare delivered local files with the hashes the program recorded (drift)",
+    module: checkDelivered,
+  },
+  {
+    name: "check-rendered",
+    summary: "compare rendered Kubernetes YAML with the inputs in `pulumi stack export` (drift)",
+    module: checkRendered,
+  },
+  {
+    name: "status",
+    summary:
+      "where the pipeline stands: per cluster what it selects, pins, runs; the newest RC's wait",
+    module: status,
+  },
+  {
+    name: "trace",
+    summary:
+      "the journey of one commit: built, integration, validated, stable, live; where it stopped and why",
+    module: trace,
+  },
+  {
+    name: "watch",
+    summary:
+      "the pipeline-stalled watch: alarm on a stalled RC, an expiring pin or an unreadable registry; keeps one issue",
+    module: watch,
+  },
+  {
+    name: "record",
+    summary: "record a promotion as a GitHub Deployment to live (the promote workflow's last step)",
+    module: record,
+  },
+  {
+    name: "rollback-plan",
+    summary:
+      "plan rollback_to=X.Y.Z: that version's digest gets the next patch version (no tag moves)",
+    module: rollback,
+  },
+  {
+    name: "promote-plan",
+    summary: "decide a promotion from a Flux event and the registry (--artifact) or a listing",
+    module: promote,
+  },
 ];

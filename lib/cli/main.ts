@@ -27,7 +27,11 @@ function isArgParseError(e: unknown): e is Error {
 }
 
 /** Runs one invocation; `argv` excludes node and the script. Never calls process.exit. */
-export async function main(argv: readonly string[], io: CommandIo, table: readonly Command[] = commands): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  io: CommandIo,
+  table: readonly Command[] = commands,
+): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     (name === undefined ? io.stderr : io.stdout)(`${usage(table)}\n`);
@@ -46,7 +50,9 @@ export async function main(argv: readonly string[], io: CommandIo, table: readon
     return await cmd.module.run(rest, io);
   } catch (e) {
     if (e instanceof UsageError || isArgParseError(e)) {
-      io.stderr(`promotion ${name}: ${e.message.replace(new RegExp(`^${name}: `), "")}\nUsage: promotion ${cmd.module.usage}\n`);
+      io.stderr(
+        `promotion ${name}: ${e.message.replace(new RegExp(`^${name}: `), "")}\nUsage: promotion ${cmd.module.usage}\n`,
+      );
       return EXIT_USAGE;
     }
     throw e;
@@ -60,7 +66,9 @@ export function run(argv: readonly string[] = process.argv.slice(2)): void {
       process.exitCode = code;
     },
     (e: unknown) => {
-      process.stderr.write(`promotion: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      process.stderr.write(
+        `promotion: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
+      );
       process.exitCode = 70;
     },
   );

@@ -25,7 +25,9 @@ export async function run(argv: readonly string[], io: CommandIo): Promise<numbe
   }
   const start = a.values.get("start");
   try {
-    io.stdout(`${nextVersion(readLines(await io.stdin()), start === undefined ? {} : { startVersion: start })}\n`);
+    io.stdout(
+      `${nextVersion(readLines(await io.stdin()), start === undefined ? {} : { startVersion: start })}\n`,
+    );
     return EXIT_OK;
   } catch (e) {
     if (e instanceof VersionError) throw new UsageError(`next-version: ${e.message}`);

@@ -31,12 +31,20 @@ export function run(argv: readonly string[], io: CommandIo): number {
     .map((f) => {
       const stack = f.slice(0, -".txt".length);
       const exitFile = join(dir, `${stack}.exit`);
-      const exitCode = existsSync(exitFile) ? Number(readFileSync(exitFile, "utf8").trim() || "1") : 1;
-      return { stack, exitCode: Number.isInteger(exitCode) ? exitCode : 1, output: readFileSync(join(dir, f), "utf8") };
+      const exitCode = existsSync(exitFile)
+        ? Number(readFileSync(exitFile, "utf8").trim() || "1")
+        : 1;
+      return {
+        stack,
+        exitCode: Number.isInteger(exitCode) ? exitCode : 1,
+        output: readFileSync(join(dir, f), "utf8"),
+      };
     });
   if (previews.length === 0) throw new UsageError(`preview-summary: no <stack>.txt in ${dir}.`);
   const title = a.values.get("title");
   const runUrl = a.values.get("run-url");
-  io.stdout(previewSummary(previews, { ...(title ? { title } : {}), ...(runUrl ? { runUrl } : {}) }));
+  io.stdout(
+    previewSummary(previews, { ...(title ? { title } : {}), ...(runUrl ? { runUrl } : {}) }),
+  );
   return EXIT_OK;
 }

@@ -29,7 +29,8 @@ export async function run(argv: readonly string[], io: CommandIo): Promise<numbe
     return EXIT_OK;
   }
   const constraint = a.values.get("constraint");
-  if (constraint === undefined) throw new UsageError("select: --constraint is required (see --help).");
+  if (constraint === undefined)
+    throw new UsageError("select: --constraint is required (see --help).");
   const filter = a.values.get("filter");
   let result;
   try {
@@ -40,7 +41,8 @@ export async function run(argv: readonly string[], io: CommandIo): Promise<numbe
   } catch (e) {
     if (!isSelectionInputError(e)) throw e;
     // Flux's own wording for the constraint (getTagBySemver: "semver '%s' parse error: %w").
-    const what = e.name === "ConstraintError" ? `semver '${constraint}' parse error` : "semverFilter";
+    const what =
+      e.name === "ConstraintError" ? `semver '${constraint}' parse error` : "semverFilter";
     io.stderr(`select: ${what}: ${e.message}\n`);
     return EXIT_USAGE;
   }

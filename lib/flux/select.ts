@@ -19,7 +19,13 @@
  */
 import { goSort } from "./gosort";
 import { compileGoRegexp, type GoRegexp, RegexSyntaxError } from "./re2";
-import { ConstraintError, compareParsed, parseConstraints, parseFluxVersion, type ParsedVersion } from "./semver";
+import {
+  ConstraintError,
+  compareParsed,
+  parseConstraints,
+  parseFluxVersion,
+  type ParsedVersion,
+} from "./semver";
 
 export { RegexSyntaxError } from "./re2";
 export { ConstraintError } from "./semver";
@@ -57,7 +63,11 @@ function reverseLess(a: ParsedVersion, b: ParsedVersion): boolean {
  * The selection with its counts. Throws ConstraintError for a malformed constraint and RegexSyntaxError for a
  * filter Go would not compile (Flux reports both on the object and selects nothing).
  */
-export function explainSelection(tags: readonly string[], constraint: string, filter?: string): SelectionExplanation {
+export function explainSelection(
+  tags: readonly string[],
+  constraint: string,
+  filter?: string,
+): SelectionExplanation {
   // Go order: the filter is compiled first, then the constraint (getTagBySemver).
   const re = compileFilter(filter);
   const c = parseConstraints(constraint);
@@ -105,7 +115,11 @@ export function explainSelection(tags: readonly string[], constraint: string, fi
 }
 
 /** The tag source-controller selects from `tags` (in registry order) for `constraint` and `filter`, or undefined. */
-export function selectTag(tags: readonly string[], constraint: string, filter?: string): string | undefined {
+export function selectTag(
+  tags: readonly string[],
+  constraint: string,
+  filter?: string,
+): string | undefined {
   return explainSelection(tags, constraint, filter).selected;
 }
 

@@ -76,7 +76,8 @@ class Version implements FluxVersion {
   }
   get prerelease(): readonly (string | number)[] {
     if (this.preParts === undefined) {
-      this.preParts = this.pre === "" ? [] : this.pre.split(".").map((p) => (isUint64(p) ? Number(p) : p));
+      this.preParts =
+        this.pre === "" ? [] : this.pre.split(".").map((p) => (isUint64(p) ? Number(p) : p));
     }
     return this.preParts;
   }
@@ -219,7 +220,14 @@ function isUint64Range(s: string, start: number, end: number): boolean {
 }
 
 /** Bytewise comparison of two substrings (pre-release identifiers are ASCII). */
-function compareBytes(a: string, as: number, ae: number, b: string, bs: number, be: number): number {
+function compareBytes(
+  a: string,
+  as: number,
+  ae: number,
+  b: string,
+  bs: number,
+  be: number,
+): number {
   const n = Math.min(ae - as, be - bs);
   for (let k = 0; k < n; k++) {
     const d = a.charCodeAt(as + k) - b.charCodeAt(bs + k);
@@ -231,7 +239,14 @@ function compareBytes(a: string, as: number, ae: number, b: string, bs: number, 
 }
 
 /** Numeric identifiers without leading zeros (validatePrerelease guarantees it): length, then bytes. */
-function compareDigits(a: string, as: number, ae: number, b: string, bs: number, be: number): number {
+function compareDigits(
+  a: string,
+  as: number,
+  ae: number,
+  b: string,
+  bs: number,
+  be: number,
+): number {
   while (as < ae - 1 && a.charCodeAt(as) === C.Zero) as++;
   while (bs < be - 1 && b.charCodeAt(bs) === C.Zero) bs++;
   if (ae - as !== be - bs) return ae - as < be - bs ? -1 : 1;
@@ -243,7 +258,14 @@ function compareDigits(a: string, as: number, ae: number, b: string, bs: number,
  * an empty one is lower, numeric (`strconv.ParseUint` succeeds) below alphanumeric, numbers by value, text bytewise.
  * Go returns -1 for two different numbers of equal value, which validatePrerelease makes impossible.
  */
-function comparePrePart(s: string, ss: number, se: number, o: string, os: number, oe: number): number {
+function comparePrePart(
+  s: string,
+  ss: number,
+  se: number,
+  o: string,
+  os: number,
+  oe: number,
+): number {
   if (compareBytes(s, ss, se, o, os, oe) === 0) return 0;
   if (ss === se) return -1;
   if (os === oe) return 1;
@@ -390,7 +412,14 @@ function parseComparator(c: string): Comparator {
   if (c.length === 0) {
     // The special case: "" is `>= 0.0.0` spelled as a dirty tilde-or-equal (unreachable from NewConstraint,
     // whose validConstraintRegex rejects "", but ported for completeness).
-    return { con: parseVersion("0.0.0")!, orig: "", op: "", dirty: true, minorDirty: false, patchDirty: false };
+    return {
+      con: parseVersion("0.0.0")!,
+      orig: "",
+      op: "",
+      dirty: true,
+      minorDirty: false,
+      patchDirty: false,
+    };
   }
   const m = constraintRegex.exec(c);
   if (!m) throw new ConstraintError(`improper constraint: ${goQuote(c)}`);
@@ -464,7 +493,8 @@ function lessThanEqual(v: Version, c: Comparator): boolean {
 /** constraintTilde, including "~0.0.0 is a special case where all constraints are accepted" (>= 0.0.0). */
 function tilde(v: Version, c: Comparator): boolean {
   if (compareInternal(v, c.con) < 0) return false;
-  if (c.con.maj === "0" && c.con.min === "0" && c.con.pat === "0" && !c.minorDirty && !c.patchDirty) return true;
+  if (c.con.maj === "0" && c.con.min === "0" && c.con.pat === "0" && !c.minorDirty && !c.patchDirty)
+    return true;
   if (v.maj !== c.con.maj) return false;
   if (v.min !== c.con.min && !c.minorDirty) return false;
   return true;
@@ -555,7 +585,9 @@ class Constraints implements Constraint {
   }
 
   admitsPrerelease(): boolean {
-    this.admitsPre ??= this.groups.some((g) => g.containsPre && prereleaseCandidates(g).some((v) => this.checkGroup(g, v)));
+    this.admitsPre ??= this.groups.some(
+      (g) => g.containsPre && prereleaseCandidates(g).some((v) => this.checkGroup(g, v)),
+    );
     return this.admitsPre;
   }
 
@@ -613,7 +645,8 @@ export function parseConstraints(s: string): Constraints {
     throw new ConstraintError(`too many constraint groups (max ${MAX_CONSTRAINT_GROUPS})`);
   }
   const groups: Group[] = ors.map((v) => {
-    if (!validConstraintRegex.test(v)) throw new ConstraintError(`improper constraint: ${goQuote(v)}`);
+    if (!validConstraintRegex.test(v))
+      throw new ConstraintError(`improper constraint: ${goQuote(v)}`);
     let cs = Array.from(v.matchAll(findConstraintRegex), (m) => m[0]);
     if (cs.length === 0) cs = [v];
     const comparators = cs.map(parseComparator);

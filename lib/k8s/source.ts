@@ -27,9 +27,15 @@ export function sourceRef(cluster: ClusterSpec, pin?: PinSpec): Record<string, s
   };
 }
 
-export function ociRepository(pipeline: PipelineSpec, cluster: ClusterSpec, pin?: PinSpec): KubeObject {
+export function ociRepository(
+  pipeline: PipelineSpec,
+  cluster: ClusterSpec,
+  pin?: PinSpec,
+): KubeObject {
   if (cluster.role === "dev") {
-    throw new Error(`cluster ${cluster.name} is a dev cluster: it follows Git, not the OCI artifact`);
+    throw new Error(
+      `cluster ${cluster.name} is a dev cluster: it follows Git, not the OCI artifact`,
+    );
   }
   const annotations: Record<string, string> = pin
     ? { [PIN_ANNOTATIONS.reason]: pin.reason, [PIN_ANNOTATIONS.expires]: pin.expires }
@@ -59,7 +65,9 @@ export function ociRepository(pipeline: PipelineSpec, cluster: ClusterSpec, pin?
         ? {
             verify: {
               provider: "cosign",
-              matchOIDCIdentity: [{ issuer: pipeline.verify.issuer, subject: pipeline.verify.subject }],
+              matchOIDCIdentity: [
+                { issuer: pipeline.verify.issuer, subject: pipeline.verify.subject },
+              ],
             },
           }
         : {}),
@@ -72,14 +80,23 @@ export function ociRepository(pipeline: PipelineSpec, cluster: ClusterSpec, pin?
  * The registry CA Secret (key `ca.crt`) next to the OCIRepository, when the PEM comes from config; none
  * for a Secret created out of band or for a dev cluster (its GitRepository does not use the registry).
  */
-export function registryCaSecret(pipeline: PipelineSpec, cluster: ClusterSpec): KubeObject | undefined {
+export function registryCaSecret(
+  pipeline: PipelineSpec,
+  cluster: ClusterSpec,
+): KubeObject | undefined {
   if (cluster.role === "dev" || pipeline.registryCA?.mode !== "pem") return undefined;
-  return caSecret(pipeline.registryCA.secretName, pipeline.source.namespace, pipeline.registryCA.pem);
+  return caSecret(
+    pipeline.registryCA.secretName,
+    pipeline.source.namespace,
+    pipeline.registryCA.pem,
+  );
 }
 
 export function gitRepository(pipeline: PipelineSpec, cluster: ClusterSpec): KubeObject {
   if (cluster.role !== "dev" || !cluster.git) {
-    throw new Error(`cluster ${cluster.name} is a ${cluster.role} cluster: it follows the OCI artifact, not Git`);
+    throw new Error(
+      `cluster ${cluster.name} is a ${cluster.role} cluster: it follows the OCI artifact, not Git`,
+    );
   }
   return {
     apiVersion: API.gitRepository,
@@ -101,7 +118,11 @@ export function gitRepository(pipeline: PipelineSpec, cluster: ClusterSpec): Kub
 }
 
 /** The source object for a cluster, whichever its role. */
-export function clusterSource(pipeline: PipelineSpec, cluster: ClusterSpec, pin?: PinSpec): KubeObject {
+export function clusterSource(
+  pipeline: PipelineSpec,
+  cluster: ClusterSpec,
+  pin?: PinSpec,
+): KubeObject {
   switch (cluster.role) {
     case "dev":
       return gitRepository(pipeline, cluster);

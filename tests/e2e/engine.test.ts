@@ -63,7 +63,6 @@ const EXPECTED_FILES: Record<Stack, string[]> = {
 const OCI_FILE = `${M}/source.toolkit.fluxcd.io_v1-ocirepository-flux-system-flux-system.yaml`;
 const BUILD_WF = ".github/workflows/build-platform-artifact.yaml";
 
-
 /** Files below `dir`, relative, sorted ([] when it does not exist). */
 function filesBelow(dir: string): string[] {
   if (!existsSync(dir)) return [];
@@ -544,13 +543,22 @@ describe("e2e: the real Pulumi engine on the embedded default", function () {
 
     it("promotion check-rendered catches the rendered edit (pulumi stack export vs out/<stack>/kubernetes)", function () {
       const check = (stack: Stack): Run =>
-        sh("./node_modules/.bin/promotion", ["check-rendered", "--dir", `out/${stack}/kubernetes`], {
-          input: ok(pulumi("stack", "export", "--stack", stack), "stack export"),
-        });
+        sh(
+          "./node_modules/.bin/promotion",
+          ["check-rendered", "--dir", `out/${stack}/kubernetes`],
+          {
+            input: ok(pulumi("stack", "export", "--stack", stack), "stack export"),
+          },
+        );
       for (const stack of STACKS) {
         const r = check(stack);
         assert.equal(r.code, 1, r.out + r.err);
-        assert.match(r.out, new RegExp(`^changed: 1-manifest/${OCI_FILE.slice(M.length + 1).replace(/\./g, "\\.")}\n1 changed, 0 missing, 0 extra\n$`));
+        assert.match(
+          r.out,
+          new RegExp(
+            `^changed: 1-manifest/${OCI_FILE.slice(M.length + 1).replace(/\./g, "\\.")}\n1 changed, 0 missing, 0 extra\n$`,
+          ),
+        );
       }
       // ... and reports nothing once the files are restored.
       for (const [f, c] of restore) writeFileSync(f, c);

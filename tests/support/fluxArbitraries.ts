@@ -4,16 +4,38 @@ import fc from "fast-check";
 const smallNum = fc.oneof(fc.integer({ min: 0, max: 3 }), fc.constantFrom(9, 10, 11, 99, 100));
 const numText = fc.oneof(
   smallNum.map(String),
-  fc.constantFrom("00", "01", "007", "18446744073709551615", "18446744073709551616", "9007199254740993"),
+  fc.constantFrom(
+    "00",
+    "01",
+    "007",
+    "18446744073709551615",
+    "18446744073709551616",
+    "9007199254740993",
+  ),
 );
 
 /** A pre-release identifier: numbers (some with leading zeros), rc-style words, hyphens. */
 export const prereleaseIdentifier = fc.oneof(
   smallNum.map(String),
-  fc.constantFrom("rc", "alpha", "beta", "RC", "rc1", "rc10", "rc9", "0a", "-", "x-y", "01", "18446744073709551616"),
+  fc.constantFrom(
+    "rc",
+    "alpha",
+    "beta",
+    "RC",
+    "rc1",
+    "rc10",
+    "rc9",
+    "0a",
+    "-",
+    "x-y",
+    "01",
+    "18446744073709551616",
+  ),
 );
 
-export const prerelease = fc.array(prereleaseIdentifier, { minLength: 1, maxLength: 3 }).map((a) => a.join("."));
+export const prerelease = fc
+  .array(prereleaseIdentifier, { minLength: 1, maxLength: 3 })
+  .map((a) => a.join("."));
 
 /** A stable X.Y.Z as the build writes it. */
 export const stableTag = fc
@@ -45,7 +67,10 @@ export const anyTag = fc.oneof(
         fc.option(prerelease, { nil: undefined }),
         fc.option(fc.constantFrom("build", "b.1", "sha.abc", "001", "a..b"), { nil: undefined }),
       )
-      .map(([v, nums, pre, meta]) => `${v}${nums.join(".")}${pre ? `-${pre}` : ""}${meta ? `+${meta}` : ""}`),
+      .map(
+        ([v, nums, pre, meta]) =>
+          `${v}${nums.join(".")}${pre ? `-${pre}` : ""}${meta ? `+${meta}` : ""}`,
+      ),
   },
   { weight: 1, arbitrary: fc.stringMatching(/^[0-9v.+\-rcx]{1,12}$/) },
 );
@@ -73,7 +98,12 @@ const op = fc.constantFrom("", "=", "!=", ">", "<", ">=", "=>", "<=", "=<", "~",
 
 /** One comparator such as `>= 1.2.x` or a hyphen range `1.2 - 2.3`. */
 export const comparator = fc.oneof(
-  { weight: 5, arbitrary: fc.tuple(op, fc.constantFrom("", " "), cvVersion).map(([o, sp, v]) => `${o}${sp}${v}`) },
+  {
+    weight: 5,
+    arbitrary: fc
+      .tuple(op, fc.constantFrom("", " "), cvVersion)
+      .map(([o, sp, v]) => `${o}${sp}${v}`),
+  },
   { weight: 1, arbitrary: fc.tuple(cvVersion, cvVersion).map(([a, b]) => `${a} - ${b}`) },
 );
 
@@ -81,15 +111,24 @@ export const comparator = fc.oneof(
 export const constraintText = fc.oneof(
   {
     weight: 4,
-    arbitrary: fc.constantFrom(">= 0.0.0-0", ">= 0.0.0", ">=0.0.0-0 <1.0.0", "*", "^1", "~0.1", "1.x || >=9.0.0-0", "!= 0.0.1"),
+    arbitrary: fc.constantFrom(
+      ">= 0.0.0-0",
+      ">= 0.0.0",
+      ">=0.0.0-0 <1.0.0",
+      "*",
+      "^1",
+      "~0.1",
+      "1.x || >=9.0.0-0",
+      "!= 0.0.1",
+    ),
   },
   {
     weight: 8,
     arbitrary: fc
       .array(
-        fc.array(comparator, { minLength: 1, maxLength: 3 }).chain((cs) =>
-          fc.constantFrom(" ", ", ", ",").map((sep) => cs.join(sep)),
-        ),
+        fc
+          .array(comparator, { minLength: 1, maxLength: 3 })
+          .chain((cs) => fc.constantFrom(" ", ", ", ",").map((sep) => cs.join(sep))),
         { minLength: 1, maxLength: 3 },
       )
       .map((gs) => gs.join(" || ")),

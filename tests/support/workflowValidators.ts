@@ -9,17 +9,28 @@ import type { GeneratedFile } from "../../lib/files";
 import { tool, toolsPath } from "./tools";
 
 /** Errors of @actions/workflow-parser (parse and template conversion) for one workflow; [] when valid. */
-export async function githubParserErrors(f: GeneratedFile): Promise<{ errors: string[]; jobs: number }> {
+export async function githubParserErrors(
+  f: GeneratedFile,
+): Promise<{ errors: string[]; jobs: number }> {
   const parser = await import("@actions/workflow-parser");
-  const result = parser.parseWorkflow({ name: f.path, content: f.content }, new parser.NoOperationTraceWriter());
+  const result = parser.parseWorkflow(
+    { name: f.path, content: f.content },
+    new parser.NoOperationTraceWriter(),
+  );
   const errors = result.context.errors.getErrors().map((e) => e.message);
   if (!result.value) return { errors: [...errors, "no template"], jobs: 0 };
   const template = await parser.convertWorkflowTemplate(result.context, result.value);
-  return { errors: [...errors, ...(template.errors ?? []).map((e) => e.Message)], jobs: template.jobs.length };
+  return {
+    errors: [...errors, ...(template.errors ?? []).map((e) => e.Message)],
+    jobs: template.jobs.length,
+  };
 }
 
 /** actionlint's output (with shellcheck on run: blocks) for the workflows; "" when clean. */
-export function actionlint(files: readonly GeneratedFile[]): { output: string; status: number | null } {
+export function actionlint(files: readonly GeneratedFile[]): {
+  output: string;
+  status: number | null;
+} {
   const dir = mkdtempSync(join(tmpdir(), "actionlint-"));
   try {
     for (const f of files) {
@@ -46,7 +57,11 @@ export function interpolatedRunScripts(text: string): string[] {
     if (!m) continue;
     const indent = m[1]!.length + (m[2] ? 2 : 0);
     const block = [m[3]!];
-    while (i + 1 < lines.length && (lines[i + 1]!.trim() === "" || lines[i + 1]!.search(/\S/) > indent)) block.push(lines[++i]!);
+    while (
+      i + 1 < lines.length &&
+      (lines[i + 1]!.trim() === "" || lines[i + 1]!.search(/\S/) > indent)
+    )
+      block.push(lines[++i]!);
     const script = block.join("\n");
     if (script.includes("${{")) out.push(script);
   }

@@ -19,7 +19,11 @@ interface Run {
 }
 
 function runSource(args: string[], input = ""): Run {
-  const r = spawnSync(bin, args, { input, encoding: "utf8", env: { ...process.env, PROMOTION_CLI_SOURCE: "1" } });
+  const r = spawnSync(bin, args, {
+    input,
+    encoding: "utf8",
+    env: { ...process.env, PROMOTION_CLI_SOURCE: "1" },
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -37,7 +41,11 @@ describe("promotion CLI", function () {
   before(() => {
     dir = mkdtempSync(join(tmpdir(), "promotion-cli-"));
     bundle = join(dir, "promotion.mjs");
-    const b = spawnSync(process.execPath, [join(root, "scripts/build-cli.mjs"), "--outfile", bundle], { encoding: "utf8" });
+    const b = spawnSync(
+      process.execPath,
+      [join(root, "scripts/build-cli.mjs"), "--outfile", bundle],
+      { encoding: "utf8" },
+    );
     assert.equal(b.status, 0, b.stderr);
   });
 
@@ -62,13 +70,19 @@ describe("promotion CLI", function () {
       const r = runSource(["select", "--constraint", ">= banana"], "1.0.0\n");
       assert.equal(r.status, 2);
       assert.equal(r.stdout, "");
-      assert.equal(r.stderr, `select: semver '>= banana' parse error: improper constraint: ">= banana"\n`);
+      assert.equal(
+        r.stderr,
+        `select: semver '>= banana' parse error: improper constraint: ">= banana"\n`,
+      );
     });
 
     it("exits 2 with Go's message for a regex Go rejects", () => {
       const r = runSource(["select", "--constraint", "*", "--filter", "(?<!x)1"], "1.0.0\n");
       assert.equal(r.status, 2);
-      assert.equal(r.stderr, "select: semverFilter: error parsing regexp: invalid named capture: `(?<!x)1`\n");
+      assert.equal(
+        r.stderr,
+        "select: semverFilter: error parsing regexp: invalid named capture: `(?<!x)1`\n",
+      );
     });
 
     it("applies --filter=<regex> (equals form)", () => {
@@ -82,7 +96,10 @@ describe("promotion CLI", function () {
     });
 
     it("--explain reports counts on stderr", () => {
-      const r = runSource(["select", "--constraint", ">= 0.0.0", "--explain"], "1.0.0\nv1.0.0\nlatest\n1.1.0-rc.1\n");
+      const r = runSource(
+        ["select", "--constraint", ">= 0.0.0", "--explain"],
+        "1.0.0\nv1.0.0\nlatest\n1.1.0-rc.1\n",
+      );
       assert.equal(r.stdout, "1.0.0\n");
       assert.equal(
         r.stderr,
@@ -153,15 +170,27 @@ describe("promotion CLI", function () {
     it("imports nothing but Node built-ins", () => {
       const text = readFileSync(bundle, "utf8");
       // `{import('./x.js').T}` is a JSDoc type in a bundled library's comments (re2js), not an import.
-      const specifiers = [...text.matchAll(/(?<!\{)\b(?:from|import)\s*\(?\s*["']([^"']+)["']/g)].map((m) => m[1]!);
+      const specifiers = [
+        ...text.matchAll(/(?<!\{)\b(?:from|import)\s*\(?\s*["']([^"']+)["']/g),
+      ].map((m) => m[1]!);
       const required = [...text.matchAll(/\brequire\(\s*["']([^"']+)["']\s*\)/g)].map((m) => m[1]!);
-      const foreign = [...specifiers, ...required].filter((s) => !s.startsWith("node:") && !/^(fs|path|os|util|url|crypto|process|stream|events|buffer|child_process|module|tty|assert)$/.test(s));
+      const foreign = [...specifiers, ...required].filter(
+        (s) =>
+          !s.startsWith("node:") &&
+          !/^(fs|path|os|util|url|crypto|process|stream|events|buffer|child_process|module|tty|assert)$/.test(
+            s,
+          ),
+      );
       assert.deepEqual(foreign, []);
     });
 
     it("answers like the source", () => {
       const tags = "1.0.0\nv1.0.0\n1.1.0-rc.1\n1.1.0-rc.2\n0.9.0\nlatest\n";
-      for (const args of [["select", "--constraint", ">= 0.0.0-0"], ["select", "--constraint", ">= 0.0.0"], ["next-version"]]) {
+      for (const args of [
+        ["select", "--constraint", ">= 0.0.0-0"],
+        ["select", "--constraint", ">= 0.0.0"],
+        ["next-version"],
+      ]) {
         assert.deepEqual(runBundle(args, tags), runSource(args, tags), args.join(" "));
       }
     });
@@ -185,7 +214,11 @@ describe("promotion CLI", function () {
     it("is reproducible: two builds give the same bytes", () => {
       const [one, two] = ["one.mjs", "two.mjs"].map((f) => {
         const out = join(dir, f);
-        const b = spawnSync(process.execPath, [join(root, "scripts/build-cli.mjs"), "--outfile", out], { encoding: "utf8" });
+        const b = spawnSync(
+          process.execPath,
+          [join(root, "scripts/build-cli.mjs"), "--outfile", out],
+          { encoding: "utf8" },
+        );
         assert.equal(b.status, 0, b.stderr);
         return readFileSync(out);
       });

@@ -9,7 +9,10 @@ const pipeline = {
   owner: "example-org",
   repository: "platform",
   registrySecret: "ghcr-pull",
-  verify: { issuer: "^https://token.actions.githubusercontent.com$", subject: "^https://github.com/example-org/platform/" },
+  verify: {
+    issuer: "^https://token.actions.githubusercontent.com$",
+    subject: "^https://github.com/example-org/platform/",
+  },
   clusters: {
     dev: { role: "dev", git: { url: "https://github.com/example-org/platform", branch: "main" } },
     integration: { role: "integration", interval: "1m" },
@@ -17,7 +20,10 @@ const pipeline = {
   },
 };
 function cfg(stack: string, extra: Partial<RawConfig> = {}): StackConfig {
-  return validateConfig({ stack, pipeline, ...(stack === "integration" ? { dispatchTokenSecret: "t" } : {}), ...extra }, NOW);
+  return validateConfig(
+    { stack, pipeline, ...(stack === "integration" ? { dispatchTokenSecret: "t" } : {}), ...extra },
+    NOW,
+  );
 }
 
 describe("cluster source (pure builder)", () => {
@@ -63,13 +69,34 @@ describe("cluster source (pure builder)", () => {
   });
 
   it("keeps semverFilter beside semver", () => {
-    const c = validateConfig({ stack: "live", pipeline: { ...pipeline, clusters: { ...pipeline.clusters, live: { role: "live", semverFilter: "^1\\." } } } }, NOW);
+    const c = validateConfig(
+      {
+        stack: "live",
+        pipeline: {
+          ...pipeline,
+          clusters: { ...pipeline.clusters, live: { role: "live", semverFilter: "^1\\." } },
+        },
+      },
+      NOW,
+    );
     assert.deepEqual(sourceRef(c.cluster), { semver: ">= 0.0.0", semverFilter: "^1\\." });
   });
 
   it("a suspended cluster is declared suspended", () => {
-    const c = validateConfig({ stack: "live", pipeline: { ...pipeline, clusters: { ...pipeline.clusters, live: { role: "live", suspended: true } } } }, NOW);
-    assert.equal((ociRepository(c.pipeline, c.cluster).spec as Record<string, unknown>).suspend, true);
+    const c = validateConfig(
+      {
+        stack: "live",
+        pipeline: {
+          ...pipeline,
+          clusters: { ...pipeline.clusters, live: { role: "live", suspended: true } },
+        },
+      },
+      NOW,
+    );
+    assert.equal(
+      (ociRepository(c.pipeline, c.cluster).spec as Record<string, unknown>).suspend,
+      true,
+    );
   });
 
   it("refuses to build an OCIRepository for a dev cluster", () => {
@@ -90,7 +117,10 @@ describe("ClusterSource component", () => {
     const s = new ClusterSource("live", { pipeline: c.pipeline, cluster: c.cluster });
     await settle();
     const types = registered.map((r) => r.type).sort();
-    assert.deepEqual(types, ["kubernetes:source.toolkit.fluxcd.io/v1:OCIRepository", "promotion:flux:ClusterSource"]);
+    assert.deepEqual(types, [
+      "kubernetes:source.toolkit.fluxcd.io/v1:OCIRepository",
+      "promotion:flux:ClusterSource",
+    ]);
     const cr = registered.find((r) => r.type.endsWith(":OCIRepository"))!;
     assert.equal(cr.name, "live-source");
     assert.deepEqual(cr.inputs.spec, ociRepository(c.pipeline, c.cluster).spec);
@@ -107,6 +137,9 @@ describe("ClusterSource component", () => {
     const cr = registered.find((r) => r.type.endsWith(":GitRepository"));
     assert.ok(cr, registered.map((r) => r.type).join(","));
     assert.deepEqual((cr.inputs.spec as Record<string, unknown>).ref, { branch: "main" });
-    assert.equal((cr.inputs.spec as Record<string, unknown>).url, "https://github.com/example-org/platform");
+    assert.equal(
+      (cr.inputs.spec as Record<string, unknown>).url,
+      "https://github.com/example-org/platform",
+    );
   });
 });

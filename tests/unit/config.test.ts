@@ -1,5 +1,11 @@
 import { strict as assert } from "node:assert";
-import { ConfigError, validateConfig, parseDay, rawConfigFrom, type RawConfig } from "../../lib/config";
+import {
+  ConfigError,
+  validateConfig,
+  parseDay,
+  rawConfigFrom,
+  type RawConfig,
+} from "../../lib/config";
 import { DEFAULT_PINS } from "../../lib/pinsConfig";
 
 const NOW = new Date("2026-11-23T12:00:00Z");
@@ -19,7 +25,11 @@ function pipeline(overrides: Record<string, unknown> = {}): Record<string, unkno
   };
 }
 
-function raw(stack: string, extra: Partial<RawConfig> = {}, p: Record<string, unknown> = {}): RawConfig {
+function raw(
+  stack: string,
+  extra: Partial<RawConfig> = {},
+  p: Record<string, unknown> = {},
+): RawConfig {
   return {
     stack,
     pipeline: pipeline(p),
@@ -43,7 +53,8 @@ function expectProblem(r: RawConfig, key: string, ...fragments: string[]): void 
   const list = problems(r);
   const hit = list.find((l) => l.startsWith(`${key} |`));
   assert.ok(hit, `no problem for ${key}; got:\n${list.join("\n")}`);
-  for (const f of fragments) assert.ok(hit.includes(f), `problem for ${key} lacks ${JSON.stringify(f)}:\n${hit}`);
+  for (const f of fragments)
+    assert.ok(hit.includes(f), `problem for ${key} lacks ${JSON.stringify(f)}:\n${hit}`);
 }
 
 describe("config: the embedded default", () => {
@@ -71,50 +82,98 @@ describe("config: the embedded default", () => {
     const c = validateConfig(raw("dev"), NOW);
     assert.equal(c.cluster.role, "dev");
     assert.equal(c.cluster.semver, "");
-    assert.deepEqual(c.cluster.git, { url: "https://github.com/example-org/platform", branch: "main" });
+    assert.deepEqual(c.cluster.git, {
+      url: "https://github.com/example-org/platform",
+      branch: "main",
+    });
   });
 
   it("lower-cases owner and repository in the derived OCI URL (OCI names are lower-case)", () => {
-    const c = validateConfig(raw("live", {}, { owner: "Example-Org", repository: "Platform" }), NOW);
+    const c = validateConfig(
+      raw("live", {}, { owner: "Example-Org", repository: "Platform" }),
+      NOW,
+    );
     assert.equal(c.pipeline.url, "oci://ghcr.io/example-org/platform/platform");
   });
 
   it("sorts clusters by name and deduplicates list settings", () => {
-    const c = validateConfig(raw("live", {}, { floatingTags: ["staging", "latest", "staging"] }), NOW);
-    assert.deepEqual(c.pipeline.clusters.map((x) => x.name), ["dev", "integration", "live"]);
+    const c = validateConfig(
+      raw("live", {}, { floatingTags: ["staging", "latest", "staging"] }),
+      NOW,
+    );
+    assert.deepEqual(
+      c.pipeline.clusters.map((x) => x.name),
+      ["dev", "integration", "live"],
+    );
     assert.deepEqual(c.pipeline.floatingTags, ["latest", "staging"]);
   });
 
   it("reports every problem at once, not only the first", () => {
-    const list = problems(raw("live", {}, { registry: "https://ghcr.io", owner: "", keepStable: 0 }));
+    const list = problems(
+      raw("live", {}, { registry: "https://ghcr.io", owner: "", keepStable: 0 }),
+    );
     assert.ok(list.length >= 3, list.join("\n"));
   });
 });
 
 describe("config: constraints (Flux semantics)", () => {
   it("refuses a live constraint that admits pre-releases", () => {
-    const clusters = { integration: { role: "integration" }, live: { role: "live", semver: ">= 0.0.0-0" } };
-    expectProblem(raw("live", {}, { clusters }), "promotion-pipeline:pipeline.clusters.live.semver", '">= 0.0.0-0"', "admits pre-releases", '">= 0.0.0"');
+    const clusters = {
+      integration: { role: "integration" },
+      live: { role: "live", semver: ">= 0.0.0-0" },
+    };
+    expectProblem(
+      raw("live", {}, { clusters }),
+      "promotion-pipeline:pipeline.clusters.live.semver",
+      '">= 0.0.0-0"',
+      "admits pre-releases",
+      '">= 0.0.0"',
+    );
   });
 
   it("refuses an integration constraint that admits no pre-release", () => {
-    const clusters = { integration: { role: "integration", semver: ">= 1.0.0" }, live: { role: "live" } };
-    expectProblem(raw("integration", {}, { clusters }), "promotion-pipeline:pipeline.clusters.integration.semver", "admits no pre-release", '">= 0.0.0-0"');
+    const clusters = {
+      integration: { role: "integration", semver: ">= 1.0.0" },
+      live: { role: "live" },
+    };
+    expectProblem(
+      raw("integration", {}, { clusters }),
+      "promotion-pipeline:pipeline.clusters.integration.semver",
+      "admits no pre-release",
+      '">= 0.0.0-0"',
+    );
   });
 
   it("refuses a malformed constraint with the parser's reason", () => {
-    const clusters = { integration: { role: "integration" }, live: { role: "live", semver: ">= banana" } };
-    expectProblem(raw("live", {}, { clusters }), "promotion-pipeline:pipeline.clusters.live.semver", "not a valid Flux (Masterminds semver v3) constraint");
+    const clusters = {
+      integration: { role: "integration" },
+      live: { role: "live", semver: ">= banana" },
+    };
+    expectProblem(
+      raw("live", {}, { clusters }),
+      "promotion-pipeline:pipeline.clusters.live.semver",
+      "not a valid Flux (Masterminds semver v3) constraint",
+    );
   });
 
   it("accepts a narrower live constraint such as ~1.4", () => {
-    const clusters = { integration: { role: "integration" }, live: { role: "live", semver: "~1.4" } };
+    const clusters = {
+      integration: { role: "integration" },
+      live: { role: "live", semver: "~1.4" },
+    };
     assert.equal(validateConfig(raw("live", {}, { clusters }), NOW).cluster.semver, "~1.4");
   });
 
   it("refuses a semverFilter that is not a regular expression", () => {
-    const clusters = { integration: { role: "integration" }, live: { role: "live", semverFilter: "([" } };
-    expectProblem(raw("live", {}, { clusters }), "promotion-pipeline:pipeline.clusters.live.semverFilter", "not a valid regular expression");
+    const clusters = {
+      integration: { role: "integration" },
+      live: { role: "live", semverFilter: "([" },
+    };
+    expectProblem(
+      raw("live", {}, { clusters }),
+      "promotion-pipeline:pipeline.clusters.live.semverFilter",
+      "not a valid regular expression",
+    );
   });
 
   it("refuses semver on a dev cluster and git on an OCI cluster", () => {
@@ -122,95 +181,192 @@ describe("config: constraints (Flux semantics)", () => {
       dev: { role: "dev", semver: ">= 0.0.0", git: { url: "https://github.com/o/r" } },
       integration: { role: "integration", git: { url: "https://github.com/o/r" } },
     };
-    expectProblem(raw("dev", {}, { clusters }), "promotion-pipeline:pipeline.clusters.dev.semver", "dev cluster follows Git");
-    expectProblem(raw("dev", {}, { clusters }), "promotion-pipeline:pipeline.clusters.integration.git", "applies only to dev clusters");
+    expectProblem(
+      raw("dev", {}, { clusters }),
+      "promotion-pipeline:pipeline.clusters.dev.semver",
+      "dev cluster follows Git",
+    );
+    expectProblem(
+      raw("dev", {}, { clusters }),
+      "promotion-pipeline:pipeline.clusters.integration.git",
+      "applies only to dev clusters",
+    );
   });
 });
 
 describe("config: pipeline definition", () => {
   it("names a missing pipeline block and where it lives", () => {
-    expectProblem({ stack: "live", pipeline: undefined }, "promotion-pipeline:pipeline", "Pulumi.yaml");
+    expectProblem(
+      { stack: "live", pipeline: undefined },
+      "promotion-pipeline:pipeline",
+      "Pulumi.yaml",
+    );
   });
 
   it("refuses a registry with a scheme", () => {
-    expectProblem(raw("live", {}, { registry: "https://ghcr.io" }), "promotion-pipeline:pipeline.registry", '"https://ghcr.io"', "no scheme");
+    expectProblem(
+      raw("live", {}, { registry: "https://ghcr.io" }),
+      "promotion-pipeline:pipeline.registry",
+      '"https://ghcr.io"',
+      "no scheme",
+    );
   });
 
   it("requires the owner", () => {
     const p = pipeline();
     delete p.owner;
-    expectProblem({ stack: "live", pipeline: p }, "promotion-pipeline:pipeline.owner", "is required");
+    expectProblem(
+      { stack: "live", pipeline: p },
+      "promotion-pipeline:pipeline.owner",
+      "is required",
+    );
   });
 
   it("refuses a URL with a tag, naming the URL to use instead", () => {
-    expectProblem(raw("live", {}, { url: "oci://ghcr.io/o/r/platform:1.2.3" }), "promotion-pipeline:pipeline.url", "contains a tag", "oci://ghcr.io/o/r/platform.");
+    expectProblem(
+      raw("live", {}, { url: "oci://ghcr.io/o/r/platform:1.2.3" }),
+      "promotion-pipeline:pipeline.url",
+      "contains a tag",
+      "oci://ghcr.io/o/r/platform.",
+    );
   });
 
   it("accepts a URL with a registry port and no tag", () => {
-    const c = validateConfig(raw("live", {}, { url: "oci://127.0.0.1:5000/o/r/platform", registryCredentials: "none" }), NOW);
+    const c = validateConfig(
+      raw("live", {}, { url: "oci://127.0.0.1:5000/o/r/platform", registryCredentials: "none" }),
+      NOW,
+    );
     assert.equal(c.pipeline.url, "oci://127.0.0.1:5000/o/r/platform");
   });
 
   it("refuses a URL with a digest", () => {
-    expectProblem(raw("live", {}, { url: "oci://ghcr.io/o/r/platform@sha256:" + "a".repeat(64) }), "promotion-pipeline:pipeline.url", "digest");
+    expectProblem(
+      raw("live", {}, { url: "oci://ghcr.io/o/r/platform@sha256:" + "a".repeat(64) }),
+      "promotion-pipeline:pipeline.url",
+      "digest",
+    );
   });
 
   it("refuses a non-oci URL scheme", () => {
-    expectProblem(raw("live", {}, { url: "https://ghcr.io/o/r/platform" }), "promotion-pipeline:pipeline.url", "oci://<host>/<path>");
+    expectProblem(
+      raw("live", {}, { url: "https://ghcr.io/o/r/platform" }),
+      "promotion-pipeline:pipeline.url",
+      "oci://<host>/<path>",
+    );
   });
 
   it("refuses unknown settings and lists the known ones", () => {
-    expectProblem(raw("live", {}, { regsitry: "ghcr.io" }), "promotion-pipeline:pipeline.regsitry", "not a known setting", "registry");
+    expectProblem(
+      raw("live", {}, { regsitry: "ghcr.io" }),
+      "promotion-pipeline:pipeline.regsitry",
+      "not a known setting",
+      "registry",
+    );
   });
 
   it("refuses an unknown role", () => {
     const clusters = { integration: { role: "integration" }, live: { role: "production" } };
-    expectProblem(raw("live", {}, { clusters }), "promotion-pipeline:pipeline.clusters.live.role", "dev, integration, live");
+    expectProblem(
+      raw("live", {}, { clusters }),
+      "promotion-pipeline:pipeline.clusters.live.role",
+      "dev, integration, live",
+    );
   });
 
   it("refuses a pipeline without an integration cluster", () => {
-    expectProblem(raw("live", {}, { clusters: { live: { role: "live" } } }), "promotion-pipeline:pipeline.clusters", "no integration cluster");
+    expectProblem(
+      raw("live", {}, { clusters: { live: { role: "live" } } }),
+      "promotion-pipeline:pipeline.clusters",
+      "no integration cluster",
+    );
   });
 
   it("refuses an interval Flux's CRD would reject", () => {
-    const clusters = { integration: { role: "integration" }, live: { role: "live", interval: "5 minutes" } };
-    expectProblem(raw("live", {}, { clusters }), "promotion-pipeline:pipeline.clusters.live.interval", "Flux interval");
+    const clusters = {
+      integration: { role: "integration" },
+      live: { role: "live", interval: "5 minutes" },
+    };
+    expectProblem(
+      raw("live", {}, { clusters }),
+      "promotion-pipeline:pipeline.clusters.live.interval",
+      "Flux interval",
+    );
   });
 
   it("refuses a timeout in hours (the OCIRepository CRD allows ms, s, m only)", () => {
-    const clusters = { integration: { role: "integration" }, live: { role: "live", timeout: "1h" } };
-    expectProblem(raw("live", {}, { clusters }), "promotion-pipeline:pipeline.clusters.live.timeout", "ms, s, m only");
+    const clusters = {
+      integration: { role: "integration" },
+      live: { role: "live", timeout: "1h" },
+    };
+    expectProblem(
+      raw("live", {}, { clusters }),
+      "promotion-pipeline:pipeline.clusters.live.timeout",
+      "ms, s, m only",
+    );
   });
 
   it("refuses a keepStable out of range", () => {
-    expectProblem(raw("live", {}, { keepStable: 0 }), "promotion-pipeline:pipeline.keepStable", "from 1 to 1000");
+    expectProblem(
+      raw("live", {}, { keepStable: 0 }),
+      "promotion-pipeline:pipeline.keepStable",
+      "from 1 to 1000",
+    );
   });
 
   it("refuses a floating tag that is not an OCI tag", () => {
-    expectProblem(raw("live", {}, { floatingTags: ["ok", "no/slash"] }), "promotion-pipeline:pipeline.floatingTags[1]", "OCI tags");
+    expectProblem(
+      raw("live", {}, { floatingTags: ["ok", "no/slash"] }),
+      "promotion-pipeline:pipeline.floatingTags[1]",
+      "OCI tags",
+    );
   });
 
   it("refuses a dev cluster without git", () => {
     const clusters = { dev: { role: "dev" }, integration: { role: "integration" } };
-    expectProblem(raw("dev", {}, { clusters }), "promotion-pipeline:pipeline.clusters.dev.git", "is required for a dev cluster");
+    expectProblem(
+      raw("dev", {}, { clusters }),
+      "promotion-pipeline:pipeline.clusters.dev.git",
+      "is required for a dev cluster",
+    );
   });
 
   it("refuses cosign verification without a subject", () => {
-    expectProblem(raw("live", {}, { verify: { issuer: "^https://token.actions.githubusercontent.com$" } }), "promotion-pipeline:pipeline.verify.subject", "is required");
+    expectProblem(
+      raw("live", {}, { verify: { issuer: "^https://token.actions.githubusercontent.com$" } }),
+      "promotion-pipeline:pipeline.verify.subject",
+      "is required",
+    );
   });
 
   it("refuses an extra canary check without a name", () => {
-    expectProblem(raw("live", {}, { extraChecks: [{ type: "http", spec: { url: "https://x" } }] }), "promotion-pipeline:pipeline.extraChecks[0].spec.name", "is required");
+    expectProblem(
+      raw("live", {}, { extraChecks: [{ type: "http", spec: { url: "https://x" } }] }),
+      "promotion-pipeline:pipeline.extraChecks[0].spec.name",
+      "is required",
+    );
   });
 
   it("refuses an extra check that reuses a built-in check name", () => {
-    expectProblem(raw("live", {}, { extraChecks: [{ type: "http", spec: { name: "kubernetes-api", url: "https://x" } }] }), "promotion-pipeline:pipeline.extraChecks[0].spec.name", "duplicates");
+    expectProblem(
+      raw(
+        "live",
+        {},
+        { extraChecks: [{ type: "http", spec: { name: "kubernetes-api", url: "https://x" } }] },
+      ),
+      "promotion-pipeline:pipeline.extraChecks[0].spec.name",
+      "duplicates",
+    );
   });
 });
 
 describe("config: stack selection and targets", () => {
   it("refuses a stack whose cluster is not in the pipeline", () => {
-    expectProblem(raw("staging"), "promotion-pipeline:cluster", "known: dev, integration, live", "Pulumi.staging.yaml");
+    expectProblem(
+      raw("staging"),
+      "promotion-pipeline:cluster",
+      "known: dev, integration, live",
+      "Pulumi.staging.yaml",
+    );
   });
 
   it("lets promotion-pipeline:cluster choose the cluster for a differently named stack", () => {
@@ -225,7 +381,11 @@ describe("config: stack selection and targets", () => {
   });
 
   it("refuses render and cluster at once", () => {
-    expectProblem(raw("live", { kubernetes: { renderDirectory: "out", context: "x" } }), "promotion-pipeline:kubernetes", "both renderDirectory and a cluster");
+    expectProblem(
+      raw("live", { kubernetes: { renderDirectory: "out", context: "x" } }),
+      "promotion-pipeline:kubernetes",
+      "both renderDirectory and a cluster",
+    );
   });
 
   it("delivers files to the repository when asked, on the pipeline branch", () => {
@@ -242,15 +402,28 @@ describe("config: rollback pins", () => {
   });
 
   it("requires a reason", () => {
-    expectProblem(raw("live", { pin: { tag: "1.4.2", expires: "2026-12-31" } }), "promotion-pipeline:pin.reason", "is required");
+    expectProblem(
+      raw("live", { pin: { tag: "1.4.2", expires: "2026-12-31" } }),
+      "promotion-pipeline:pin.reason",
+      "is required",
+    );
   });
 
   it("requires an expiry", () => {
-    expectProblem(raw("live", { pin: { tag: "1.4.2", reason: "x" } }), "promotion-pipeline:pin.expires", "is required");
+    expectProblem(
+      raw("live", { pin: { tag: "1.4.2", reason: "x" } }),
+      "promotion-pipeline:pin.expires",
+      "is required",
+    );
   });
 
   it("fails an expired pin with the command that lifts it", () => {
-    expectProblem(raw("live", { pin: { ...pin, expires: "2026-11-01" } }), "promotion-pipeline:pin.expires", "has passed", "pulumi config rm promotion-pipeline:pin --stack live");
+    expectProblem(
+      raw("live", { pin: { ...pin, expires: "2026-11-01" } }),
+      "promotion-pipeline:pin.expires",
+      "has passed",
+      "pulumi config rm promotion-pipeline:pin --stack live",
+    );
   });
 
   it("keeps a pin valid through its expiry day", () => {
@@ -259,19 +432,35 @@ describe("config: rollback pins", () => {
   });
 
   it("refuses an impossible date", () => {
-    expectProblem(raw("live", { pin: { ...pin, expires: "2026-02-30" } }), "promotion-pipeline:pin.expires", "YYYY-MM-DD");
+    expectProblem(
+      raw("live", { pin: { ...pin, expires: "2026-02-30" } }),
+      "promotion-pipeline:pin.expires",
+      "YYYY-MM-DD",
+    );
   });
 
   it("refuses a pin with both tag and digest", () => {
-    expectProblem(raw("live", { pin: { ...pin, digest: "sha256:" + "b".repeat(64) } }), "promotion-pipeline:pin", "both tag and digest");
+    expectProblem(
+      raw("live", { pin: { ...pin, digest: "sha256:" + "b".repeat(64) } }),
+      "promotion-pipeline:pin",
+      "both tag and digest",
+    );
   });
 
   it("refuses a pin with neither tag nor digest", () => {
-    expectProblem(raw("live", { pin: { reason: "x", expires: "2026-12-31" } }), "promotion-pipeline:pin", "neither tag nor digest");
+    expectProblem(
+      raw("live", { pin: { reason: "x", expires: "2026-12-31" } }),
+      "promotion-pipeline:pin",
+      "neither tag nor digest",
+    );
   });
 
   it("refuses a malformed digest", () => {
-    expectProblem(raw("live", { pin: { digest: "sha256:abc", reason: "x", expires: "2026-12-31" } }), "promotion-pipeline:pin.digest", "sha256:<64");
+    expectProblem(
+      raw("live", { pin: { digest: "sha256:abc", reason: "x", expires: "2026-12-31" } }),
+      "promotion-pipeline:pin.digest",
+      "sha256:<64",
+    );
   });
 
   it("refuses a pin on a dev cluster", () => {
@@ -287,43 +476,99 @@ describe("config: rollback pins", () => {
 
 describe("config: dispatch token (integration only)", () => {
   it("requires a token or an existing Secret on integration", () => {
-    expectProblem({ stack: "integration", pipeline: pipeline() }, "promotion-pipeline:dispatchToken", "is missing", "pulumi config set --secret promotion-pipeline:dispatchToken");
+    expectProblem(
+      { stack: "integration", pipeline: pipeline() },
+      "promotion-pipeline:dispatchToken",
+      "is missing",
+      "pulumi config set --secret promotion-pipeline:dispatchToken",
+    );
   });
 
   it("refuses an empty token", () => {
-    const r = { stack: "integration", pipeline: pipeline(), dispatchToken: " ", dispatchTokenIsSecret: true, kubernetes: { context: "c" } };
+    const r = {
+      stack: "integration",
+      pipeline: pipeline(),
+      dispatchToken: " ",
+      dispatchTokenIsSecret: true,
+      kubernetes: { context: "c" },
+    };
     expectProblem(r, "promotion-pipeline:dispatchToken", "is empty", "--secret");
   });
 
   it("refuses a token stored in plain text", () => {
-    const r = { stack: "integration", pipeline: pipeline(), dispatchToken: "ghp_x", dispatchTokenIsSecret: false, kubernetes: { context: "c" } };
-    expectProblem(r, "promotion-pipeline:dispatchToken", "plain text", "pulumi config set --secret");
+    const r = {
+      stack: "integration",
+      pipeline: pipeline(),
+      dispatchToken: "ghp_x",
+      dispatchTokenIsSecret: false,
+      kubernetes: { context: "c" },
+    };
+    expectProblem(
+      r,
+      "promotion-pipeline:dispatchToken",
+      "plain text",
+      "pulumi config set --secret",
+    );
   });
 
   it("refuses to render a managed token into YAML unless asked explicitly", () => {
-    const r = { stack: "integration", pipeline: pipeline(), dispatchToken: "ghp_x", dispatchTokenIsSecret: true };
-    expectProblem(r, "promotion-pipeline:dispatchToken", "plain text into the rendered YAML", "dispatchTokenSecret");
+    const r = {
+      stack: "integration",
+      pipeline: pipeline(),
+      dispatchToken: "ghp_x",
+      dispatchTokenIsSecret: true,
+    };
+    expectProblem(
+      r,
+      "promotion-pipeline:dispatchToken",
+      "plain text into the rendered YAML",
+      "dispatchTokenSecret",
+    );
     const ok = validateConfig({ ...r, renderSecrets: true }, NOW);
     assert.deepEqual(ok.dispatchToken, { mode: "managed" });
   });
 
   it("manages the token Secret when a secret token is set for a real cluster", () => {
-    const r = { stack: "integration", pipeline: pipeline(), dispatchToken: "ghp_x", dispatchTokenIsSecret: true, kubernetes: { context: "c" } };
+    const r = {
+      stack: "integration",
+      pipeline: pipeline(),
+      dispatchToken: "ghp_x",
+      dispatchTokenIsSecret: true,
+      kubernetes: { context: "c" },
+    };
     assert.deepEqual(validateConfig(r, NOW).dispatchToken, { mode: "managed" });
   });
 
   it("never echoes the token in an error", () => {
-    const r = { stack: "integration", pipeline: pipeline(), dispatchToken: "ghp_topsecret", dispatchTokenIsSecret: false, kubernetes: { context: "c" } };
+    const r = {
+      stack: "integration",
+      pipeline: pipeline(),
+      dispatchToken: "ghp_topsecret",
+      dispatchTokenIsSecret: false,
+      kubernetes: { context: "c" },
+    };
     assert.ok(!problems(r).join("\n").includes("ghp_topsecret"));
   });
 
   it("refuses a token on the live stack", () => {
-    const r = { stack: "live", pipeline: pipeline(), dispatchToken: "ghp_x", dispatchTokenIsSecret: true };
+    const r = {
+      stack: "live",
+      pipeline: pipeline(),
+      dispatchToken: "ghp_x",
+      dispatchTokenIsSecret: true,
+    };
     expectProblem(r, "promotion-pipeline:dispatchToken", "only the integration cluster dispatches");
   });
 
   it("refuses a token together with an existing Secret", () => {
-    const r = { stack: "integration", pipeline: pipeline(), dispatchToken: "ghp_x", dispatchTokenIsSecret: true, dispatchTokenSecret: "s", kubernetes: { context: "c" } };
+    const r = {
+      stack: "integration",
+      pipeline: pipeline(),
+      dispatchToken: "ghp_x",
+      dispatchTokenIsSecret: true,
+      dispatchTokenSecret: "s",
+      kubernetes: { context: "c" },
+    };
     expectProblem(r, "promotion-pipeline:dispatchToken", "only one token");
   });
 });
@@ -335,18 +580,30 @@ describe("config: error format", () => {
       assert.fail("expected rejection");
     } catch (e) {
       assert.ok(e instanceof ConfigError);
-      assert.match(e.message, /^invalid configuration \(1 problem\):\n {2}- promotion-pipeline:pipeline\.keepStable = "many": must be a whole number from 1 to 1000\. Fix: write a number from 1 to 1000\.$/);
+      assert.match(
+        e.message,
+        /^invalid configuration \(1 problem\):\n {2}- promotion-pipeline:pipeline\.keepStable = "many": must be a whole number from 1 to 1000\. Fix: write a number from 1 to 1000\.$/,
+      );
     }
   });
 });
 
 describe("config: validation loop limits", () => {
   it("refuses a gate whose event type exceeds GitHub's 100 characters", () => {
-    expectProblem(raw("live", {}, { gate: { name: "p".repeat(90), namespace: "flux-system" } }), "promotion-pipeline:pipeline.gate", "100");
+    expectProblem(
+      raw("live", {}, { gate: { name: "p".repeat(90), namespace: "flux-system" } }),
+      "promotion-pipeline:pipeline.gate",
+      "100",
+    );
   });
 
   it("refuses an extra check of an unknown type", () => {
-    expectProblem(raw("live", {}, { extraChecks: [{ type: "htp", spec: { name: "x" } }] }), "promotion-pipeline:pipeline.extraChecks[0].type", "not a canary-checker check type", "http");
+    expectProblem(
+      raw("live", {}, { extraChecks: [{ type: "htp", spec: { name: "x" } }] }),
+      "promotion-pipeline:pipeline.extraChecks[0].type",
+      "not a canary-checker check type",
+      "http",
+    );
   });
 });
 
@@ -429,7 +686,12 @@ describe("config: raw values as the engine passes them (rawConfigFrom)", () => {
   const files = [{ stack: "live", text: "config: {}\n" }];
 
   it("parses structured values from JSON text and passes plain strings through", () => {
-    const r = rawConfigFrom("prod", (k) => values[k], () => true, files);
+    const r = rawConfigFrom(
+      "prod",
+      (k) => values[k],
+      () => true,
+      files,
+    );
     assert.deepEqual(r, {
       stack: "prod",
       pipeline: { registry: "ghcr.io" },
@@ -449,6 +711,16 @@ describe("config: raw values as the engine passes them (rawConfigFrom)", () => {
     const r = rawConfigFrom("integration", get, (k) => k !== "dispatchToken", files);
     assert.equal(r.dispatchToken, "ghp_x");
     assert.equal(r.dispatchTokenIsSecret, false);
-    assert.ok(!("dispatchToken" in rawConfigFrom("integration", (k) => values[k], () => true, files)));
+    assert.ok(
+      !(
+        "dispatchToken" in
+        rawConfigFrom(
+          "integration",
+          (k) => values[k],
+          () => true,
+          files,
+        )
+      ),
+    );
   });
 });

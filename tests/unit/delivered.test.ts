@@ -2,7 +2,11 @@ import { strict as assert } from "node:assert";
 import { checkDelivered, formatDrift, sha256 } from "../../lib/delivered";
 
 describe("delivered-file drift", () => {
-  const files: Record<string, string> = { "a.yaml": "one\n", "b/c.yaml": "two\n", "d.txt": "three" };
+  const files: Record<string, string> = {
+    "a.yaml": "one\n",
+    "b/c.yaml": "two\n",
+    "d.txt": "three",
+  };
   const expected = Object.fromEntries(Object.entries(files).map(([p, c]) => [p, sha256(c)]));
 
   it("reports nothing when every file matches", () => {

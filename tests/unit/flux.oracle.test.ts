@@ -6,7 +6,12 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { compileGoRegexp, type GoRegexp, RegexSyntaxError } from "../../lib/flux/re2";
 import { explainSelection, isSelectionInputError } from "../../lib/flux/select";
-import { compareVersions, parseConstraint, parseFluxTag, parseVersion } from "../../lib/flux/semver";
+import {
+  compareVersions,
+  parseConstraint,
+  parseFluxTag,
+  parseVersion,
+} from "../../lib/flux/semver";
 import { anyTag, constraintText, filterText, pipelineTag } from "../support/fluxArbitraries";
 import { oracle, type OracleRequest } from "../support/fluxOracle";
 import { measureAgreement, regexpCases } from "../support/regexpAgreement";
@@ -28,7 +33,11 @@ describe("lib/flux against Flux's own Go code (tools/flux-oracle)", function () 
 
   it("parses every tag exactly as fluxcd/pkg/version.ParseVersion and checks constraints as Masterminds", () => {
     const cases = sample(fc.tuple(fc.array(anyTag, { maxLength: 20 }), constraintText), 1500, SEED);
-    const requests: OracleRequest[] = cases.map(([tags, constraint]) => ({ op: "check", tags, constraint }));
+    const requests: OracleRequest[] = cases.map(([tags, constraint]) => ({
+      op: "check",
+      tags,
+      constraint,
+    }));
     const answers = oracle(requests)!;
     let compared = 0;
     cases.forEach(([tags, constraint], i) => {
@@ -37,16 +46,27 @@ describe("lib/flux against Flux's own Go code (tools/flux-oracle)", function () 
       try {
         c = parseConstraint(constraint);
       } catch (e) {
-        assert.ok(a.error, `Go accepts constraint ${JSON.stringify(constraint)}, we reject: ${String(e)}`);
+        assert.ok(
+          a.error,
+          `Go accepts constraint ${JSON.stringify(constraint)}, we reject: ${String(e)}`,
+        );
         assert.equal(`constraint: ${(e as Error).message}`, a.error);
         return;
       }
-      assert.equal(a.error, undefined, `Go rejects constraint ${JSON.stringify(constraint)}: ${a.error}`);
+      assert.equal(
+        a.error,
+        undefined,
+        `Go rejects constraint ${JSON.stringify(constraint)}: ${a.error}`,
+      );
       tags.forEach((t, k) => {
         const v = parseFluxTag(t);
         assert.equal(v !== undefined, a.parsed![k], `parse ${JSON.stringify(t)}`);
         if (v) {
-          assert.equal(c.check(v), a.admitted![k], `${JSON.stringify(constraint)} admits ${JSON.stringify(t)}`);
+          assert.equal(
+            c.check(v),
+            a.admitted![k],
+            `${JSON.stringify(constraint)} admits ${JSON.stringify(t)}`,
+          );
           compared++;
         }
       });
@@ -64,7 +84,9 @@ describe("lib/flux against Flux's own Go code (tools/flux-oracle)", function () 
       1500,
       SEED + 1,
     );
-    const answers = oracle(cases.map(([tags, constraint, filter]) => ({ op: "select", tags, constraint, filter })))!;
+    const answers = oracle(
+      cases.map(([tags, constraint, filter]) => ({ op: "select", tags, constraint, filter })),
+    )!;
     let selected = 0;
     let rejected = 0;
     cases.forEach(([tags, constraint, filter], i) => {
@@ -76,7 +98,11 @@ describe("lib/flux against Flux's own Go code (tools/flux-oracle)", function () 
       } catch (e) {
         if (!isSelectionInputError(e)) throw e;
         assert.ok(a.error, `Go accepts, we reject (${String(e)}): ${what}`);
-        assert.equal(a.error.split(":")[0], e.name === "ConstraintError" ? "constraint" : "filter", what);
+        assert.equal(
+          a.error.split(":")[0],
+          e.name === "ConstraintError" ? "constraint" : "filter",
+          what,
+        );
         rejected++;
         return;
       }
@@ -84,18 +110,35 @@ describe("lib/flux against Flux's own Go code (tools/flux-oracle)", function () 
       assert.equal(ours.selected, a.tag, what);
       if (a.tag !== undefined) selected++;
     });
-    assert.ok(selected > 250 && rejected > 100, `only ${selected} selections and ${rejected} rejections`);
+    assert.ok(
+      selected > 250 && rejected > 100,
+      `only ${selected} selections and ${rejected} rejections`,
+    );
   });
 
   it("breaks precedence ties like Go's unstable sort.Sort on long tag lists", () => {
     // Many equal-precedence spellings of the top version, shuffled: pdqsort (not insertion sort) decides.
-    const spell = fc.constantFrom("999.4.0", "v999.4.0", "0999.4.0", "999.04.0", "999.4.0+a", "999.4.0+b", "v999.4.0+c", "999.4.00");
+    const spell = fc.constantFrom(
+      "999.4.0",
+      "v999.4.0",
+      "0999.4.0",
+      "999.04.0",
+      "999.4.0+a",
+      "999.4.0+b",
+      "v999.4.0+c",
+      "999.4.00",
+    );
     const cases = sample(
-      fc.tuple(fc.array(fc.oneof(pipelineTag, spell), { minLength: 13, maxLength: 300 }), fc.constantFrom(">= 0.0.0", ">= 0.0.0-0")),
+      fc.tuple(
+        fc.array(fc.oneof(pipelineTag, spell), { minLength: 13, maxLength: 300 }),
+        fc.constantFrom(">= 0.0.0", ">= 0.0.0-0"),
+      ),
       300,
       SEED + 2,
     );
-    const answers = oracle(cases.map(([tags, constraint]) => ({ op: "select", tags, constraint })))!;
+    const answers = oracle(
+      cases.map(([tags, constraint]) => ({ op: "select", tags, constraint })),
+    )!;
     let ties = 0;
     cases.forEach(([tags, constraint], i) => {
       const ours = explainSelection(tags, constraint);
@@ -110,7 +153,11 @@ describe("lib/flux against Flux's own Go code (tools/flux-oracle)", function () 
       filterText,
       fc.stringMatching(/^[\^$.*+?()[\]{}|\\dDsSwWbBAzQEpPx0-9a-fvrcRC:,iUmP<>=!_-]{0,10}$/),
     );
-    const cases = sample(fc.tuple(fragment, fc.array(anyTag, { minLength: 1, maxLength: 12 })), 4000, SEED + 4);
+    const cases = sample(
+      fc.tuple(fragment, fc.array(anyTag, { minLength: 1, maxLength: 12 })),
+      4000,
+      SEED + 4,
+    );
     const answers = oracle(cases.map(([filter, tags]) => ({ op: "filter", tags, filter })))!;
     let compiled = 0;
     let rejected = 0;
@@ -125,7 +172,11 @@ describe("lib/flux against Flux's own Go code (tools/flux-oracle)", function () 
         rejected++;
         return;
       }
-      assert.equal(a.error, undefined, `Go rejects ${JSON.stringify(filter)} (${a.error}), we compiled ${re.source}`);
+      assert.equal(
+        a.error,
+        undefined,
+        `Go rejects ${JSON.stringify(filter)} (${a.error}), we compiled ${re.source}`,
+      );
       compiled++;
       tags.forEach((t, k) => {
         const what = `${JSON.stringify(filter)} on ${JSON.stringify(t)} (js ${re.source})`;
@@ -141,16 +192,71 @@ describe("lib/flux against Flux's own Go code (tools/flux-oracle)", function () 
     assert.deepEqual(shown, [], `${r.disagreements.length} of ${r.cases} cases differ from Go`);
     assert.equal(r.agreed, r.cases);
     // The generator must keep exercising both sides.
-    assert.ok(r.goRejected > r.cases / 4 && r.cases - r.goRejected > r.cases / 4, `Go rejected ${r.goRejected}`);
+    assert.ok(
+      r.goRejected > r.cases / 4 && r.cases - r.goRejected > r.cases / 4,
+      `Go rejected ${r.goRejected}`,
+    );
     assert.ok(r.subjectsCompared > r.cases, `${r.subjectsCompared} subjects matched`);
   });
 
   it("knows every \\p name Go 1.26 knows, spelled in any case, with or without `_`, `-` and spaces", () => {
-    const names = ["L", "l", "Lu", "lu", "LU", "Letter", "uppercase_letter", "Greek", "greek", "G-r_e e k", "Any", "any"];
-    names.push("ASCII", "ascii", "Assigned", "Cn", "LC", "lc", "Cased_Letter", "digit", "punct", "cntrl", "Other", "Symbol");
-    names.push("^Greek", "Han", "Common", "Inherited", "Kawi", "Vithkuqi", "Zzzz", "Unknown", "Hani", "Old_Italic");
-    names.push("Emoji", "White_Space", "Alphabetic", "Hex_Digit", "Garay", "Sunuwar", "Cypro_Minoan", "Klingon", "");
-    const patterns = names.flatMap((n) => [`\\p{${n}}`, `\\P{${n}}`, `[x\\p{${n}}]`, `(?i)\\p{${n}}`]);
+    const names = [
+      "L",
+      "l",
+      "Lu",
+      "lu",
+      "LU",
+      "Letter",
+      "uppercase_letter",
+      "Greek",
+      "greek",
+      "G-r_e e k",
+      "Any",
+      "any",
+    ];
+    names.push(
+      "ASCII",
+      "ascii",
+      "Assigned",
+      "Cn",
+      "LC",
+      "lc",
+      "Cased_Letter",
+      "digit",
+      "punct",
+      "cntrl",
+      "Other",
+      "Symbol",
+    );
+    names.push(
+      "^Greek",
+      "Han",
+      "Common",
+      "Inherited",
+      "Kawi",
+      "Vithkuqi",
+      "Zzzz",
+      "Unknown",
+      "Hani",
+      "Old_Italic",
+    );
+    names.push(
+      "Emoji",
+      "White_Space",
+      "Alphabetic",
+      "Hex_Digit",
+      "Garay",
+      "Sunuwar",
+      "Cypro_Minoan",
+      "Klingon",
+      "",
+    );
+    const patterns = names.flatMap((n) => [
+      `\\p{${n}}`,
+      `\\P{${n}}`,
+      `[x\\p{${n}}]`,
+      `(?i)\\p{${n}}`,
+    ]);
     patterns.push("\\pl", "\\Pn", "\\pc", "\\pX", "\\p^", "[\\pz]");
     const subjects = ["a", "A", "\u03a3", "1", "\u0378", "\u{1F600}", " ", "\u00e9", "\u212a", "_"];
     const r = measureAgreement(

@@ -4,7 +4,11 @@ import { join } from "node:path";
 import { parse } from "yaml";
 import { operationsFiles, stacksIn } from "../../lib/workflows/operationsFiles";
 import { driftWorkflow, previewWorkflow } from "../../lib/workflows/operations";
-import { actionlint, githubParserErrors, interpolatedRunScripts } from "../support/workflowValidators";
+import {
+  actionlint,
+  githubParserErrors,
+  interpolatedRunScripts,
+} from "../support/workflowValidators";
 
 const root = join(__dirname, "..", "..");
 const files = operationsFiles(stacksIn(root));
@@ -15,11 +19,13 @@ describe("this repository's own CI (preview on PRs, nightly drift)", () => {
   });
 
   it("committed workflows are exactly what the generator writes (npm run generate:ci)", () => {
-    for (const f of files) assert.equal(readFileSync(join(root, f.path), "utf8"), f.content, f.path);
+    for (const f of files)
+      assert.equal(readFileSync(join(root, f.path), "utf8"), f.content, f.path);
   });
 
   it("parse with GitHub's own workflow parser", async () => {
-    for (const f of files) assert.deepEqual(await githubParserErrors(f), { errors: [], jobs: 1 }, f.path);
+    for (const f of files)
+      assert.deepEqual(await githubParserErrors(f), { errors: [], jobs: 1 }, f.path);
   });
 
   it("pass actionlint with shellcheck", function () {
@@ -32,7 +38,11 @@ describe("this repository's own CI (preview on PRs, nightly drift)", () => {
   });
 
   it("the injection detector does catch an interpolated script", () => {
-    assert.equal(interpolatedRunScripts("    steps:\n      - run: echo ${{ github.event.comment.body }}\n").length, 1);
+    assert.equal(
+      interpolatedRunScripts("    steps:\n      - run: echo ${{ github.event.comment.body }}\n")
+        .length,
+      1,
+    );
   });
 
   it("drift uses preview --refresh --expect-no-changes, never a state-writing refresh", () => {

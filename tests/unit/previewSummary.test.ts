@@ -1,15 +1,28 @@
 import { strict as assert } from "node:assert";
-import { changeCounts, cutMiddle, previewSummary, GITHUB_COMMENT_LIMIT, SUMMARY_MARKER } from "../../lib/previewSummary";
+import {
+  changeCounts,
+  cutMiddle,
+  previewSummary,
+  GITHUB_COMMENT_LIMIT,
+  SUMMARY_MARKER,
+} from "../../lib/previewSummary";
 
 const small = `Previewing update (integration)\n\n     Type                 Name\n +   pulumi:pulumi:Stack  promotion-pipeline-integration\n\nResources:\n    + 3 to create\n    ~ 1 to update\n    +-1 to replace\n    2 unchanged\n`;
 
 describe("preview summary (PR comment)", () => {
   it("extracts Pulumi's change counts", () => {
-    assert.deepEqual(changeCounts(small), ["+ 3 to create", "~ 1 to update", "+-1 to replace", "2 unchanged"]);
+    assert.deepEqual(changeCounts(small), [
+      "+ 3 to create",
+      "~ 1 to update",
+      "+-1 to replace",
+      "2 unchanged",
+    ]);
   });
 
   it("strips ANSI colours before reading counts", () => {
-    assert.deepEqual(changeCounts("Resources:\n    \u001b[32m+ 1 to create\u001b[0m\n"), ["+ 1 to create"]);
+    assert.deepEqual(changeCounts("Resources:\n    \u001b[32m+ 1 to create\u001b[0m\n"), [
+      "+ 1 to create",
+    ]);
   });
 
   it("keeps a small preview whole, with the marker, one row per stack, sorted", () => {
@@ -37,14 +50,20 @@ describe("preview summary (PR comment)", () => {
       { stack: "dev", exitCode: 0, output: small },
     ]);
     assert.ok(s.length <= GITHUB_COMMENT_LIMIT, `length ${s.length}`);
-    assert.equal(s.split("+ 999 to create").length - 1, 4, "both tails and both table rows keep the counts");
+    assert.equal(
+      s.split("+ 999 to create").length - 1,
+      4,
+      "both tails and both table rows keep the counts",
+    );
     assert.ok(s.includes(small.trimEnd()), "the small preview is not cut");
     assert.ok(s.includes("characters cut"));
   });
 
   it("respects any limit, even a tiny one", () => {
     for (const limit of [200, 1000, 5000]) {
-      const s = previewSummary([{ stack: "live", exitCode: 0, output: "y".repeat(50_000) }], { limit });
+      const s = previewSummary([{ stack: "live", exitCode: 0, output: "y".repeat(50_000) }], {
+        limit,
+      });
       assert.ok(s.length <= limit, `limit ${limit}: ${s.length}`);
     }
   });

@@ -55,7 +55,10 @@ describe("compileGoRegexp", () => {
   for (const [pattern, yes, no] of table) {
     it(`${pattern} matches ${JSON.stringify(yes)}, not ${JSON.stringify(no)}`, () => {
       const re = compileGoRegexp(pattern);
-      for (const [s, want] of [...yes.map((x) => [x, true] as const), ...no.map((x) => [x, false] as const)]) {
+      for (const [s, want] of [
+        ...yes.map((x) => [x, true] as const),
+        ...no.map((x) => [x, false] as const),
+      ]) {
         assert.equal(re.test(s), want, `${pattern} on ${JSON.stringify(s)} (${re.source})`);
       }
     });
@@ -98,7 +101,8 @@ describe("compileGoRegexp", () => {
     it(`rejects ${pattern}: ${message}`, () => {
       assert.throws(
         () => compileGoRegexp(pattern),
-        (e: unknown) => e instanceof RegexSyntaxError && e.message === `error parsing regexp: ${message}`,
+        (e: unknown) =>
+          e instanceof RegexSyntaxError && e.message === `error parsing regexp: ${message}`,
       );
     });
   }

@@ -18,9 +18,21 @@ const exported = JSON.stringify({
   deployment: {
     resources: [
       { type: "pulumi:pulumi:Stack", custom: false },
-      { type: "pulumi:providers:kubernetes", custom: true, inputs: { renderYamlToDirectory: "out" } },
-      { type: "kubernetes:source.toolkit.fluxcd.io/v1:OCIRepository", custom: true, inputs: source },
-      { type: "kubernetes:notification.toolkit.fluxcd.io/v1beta3:Alert", custom: true, inputs: alert },
+      {
+        type: "pulumi:providers:kubernetes",
+        custom: true,
+        inputs: { renderYamlToDirectory: "out" },
+      },
+      {
+        type: "kubernetes:source.toolkit.fluxcd.io/v1:OCIRepository",
+        custom: true,
+        inputs: source,
+      },
+      {
+        type: "kubernetes:notification.toolkit.fluxcd.io/v1beta3:Alert",
+        custom: true,
+        inputs: alert,
+      },
     ],
   },
 });
@@ -37,9 +49,15 @@ describe("rendered YAML drift (render mode)", () => {
 
   it("catches a hand edit, a deleted file and a stray file", () => {
     const f = files();
-    f.set("1-manifest/source.yaml", stringify({ ...source, spec: { ...source.spec, ref: { tag: "1.0.0" } } }));
+    f.set(
+      "1-manifest/source.yaml",
+      stringify({ ...source, spec: { ...source.spec, ref: { tag: "1.0.0" } } }),
+    );
     f.delete("1-manifest/alert.yaml");
-    f.set("1-manifest/stray.yaml", stringify({ kind: "ConfigMap", metadata: { name: "x", namespace: "y" } }));
+    f.set(
+      "1-manifest/stray.yaml",
+      stringify({ kind: "ConfigMap", metadata: { name: "x", namespace: "y" } }),
+    );
     const d = renderedDrift(exported, f);
     assert.deepEqual(d, {
       changed: ["1-manifest/source.yaml"],

@@ -1,7 +1,13 @@
 /** Masterminds/semver v3.5.0 as Flux uses it: tag parsing, precedence, constraints (lib/flux/semver.ts). */
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { compareVersions, ConstraintError, parseConstraint, parseFluxTag, parseVersion } from "../../lib/flux/semver";
+import {
+  compareVersions,
+  ConstraintError,
+  parseConstraint,
+  parseFluxTag,
+  parseVersion,
+} from "../../lib/flux/semver";
 import { anyTag, constraintText, prerelease } from "../support/fluxArbitraries";
 
 function v(tag: string) {
@@ -28,7 +34,10 @@ describe("parseFluxTag (fluxcd/pkg/version.ParseVersion + Masterminds NewVersion
   for (const [tag, major, minor, patch, pre, meta] of accepted) {
     it(`accepts ${tag}`, () => {
       const p = v(tag);
-      assert.deepEqual([p.major, p.minor, p.patch, [...p.prerelease], p.metadata, p.original], [major, minor, patch, pre, meta, tag]);
+      assert.deepEqual(
+        [p.major, p.minor, p.patch, [...p.prerelease], p.metadata, p.original],
+        [major, minor, patch, pre, meta, tag],
+      );
     });
   }
 
@@ -104,7 +113,8 @@ describe("compareVersions (Masterminds Version.Compare)", () => {
     fc.assert(
       fc.property(version, version, version, (a, b, c) => {
         assert.equal(compareVersions(a, b) + compareVersions(b, a), 0); // not -x: -0 is not 0 to assert.equal
-        if (compareVersions(a, b) <= 0 && compareVersions(b, c) <= 0) assert.ok(compareVersions(a, c) <= 0);
+        if (compareVersions(a, b) <= 0 && compareVersions(b, c) <= 0)
+          assert.ok(compareVersions(a, c) <= 0);
       }),
       { numRuns: Number(process.env.PROPERTY_RUNS ?? 500) },
     );
@@ -191,7 +201,10 @@ describe("parseConstraint / check (Masterminds Constraints)", () => {
   ];
   for (const [c, message] of malformed) {
     it(`rejects ${JSON.stringify(c.length > 40 ? `${c.slice(0, 40)}...` : c)}: ${message}`, () => {
-      assert.throws(() => parseConstraint(c), (e: unknown) => e instanceof ConstraintError && e.message === message);
+      assert.throws(
+        () => parseConstraint(c),
+        (e: unknown) => e instanceof ConstraintError && e.message === message,
+      );
     });
   }
 
@@ -226,7 +239,8 @@ describe("admitsPrerelease", () => {
     ["> 2.0.0-0 < 1.0.0", false],
   ];
   for (const [c, expected] of table) {
-    it(`${JSON.stringify(c)} -> ${expected}`, () => assert.equal(parseConstraint(c).admitsPrerelease(), expected));
+    it(`${JSON.stringify(c)} -> ${expected}`, () =>
+      assert.equal(parseConstraint(c).admitsPrerelease(), expected));
   }
 
   it("is true whenever some generated pre-release version is admitted (no false negatives)", () => {

@@ -17,13 +17,18 @@ function one(rs: Registered[], type: string): Registered {
   return hits[0]!;
 }
 const spec = (r: Registered): Record<string, unknown> => r.inputs.spec as Record<string, unknown>;
-const meta = (r: Registered): Record<string, unknown> => r.inputs.metadata as Record<string, unknown>;
+const meta = (r: Registered): Record<string, unknown> =>
+  r.inputs.metadata as Record<string, unknown>;
 
 describe("whole program per stack (index.ts under mocks, with the shipped Pulumi.yaml and stack files)", function () {
   this.timeout(60_000);
 
   it("integration: source, gate, canary rules, validation loop and the platform files; nothing else", async () => {
-    const { resources, exports } = await runProgram(root, "integration", stackConfig(root, "integration"));
+    const { resources, exports } = await runProgram(
+      root,
+      "integration",
+      stackConfig(root, "integration"),
+    );
     const k8sKinds = kinds(resources).filter((t) => t.startsWith("kubernetes:"));
     assert.deepEqual(k8sKinds, [
       "kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization",
@@ -40,7 +45,11 @@ describe("whole program per stack (index.ts under mocks, with the shipped Pulumi
     const ks = one(resources, "kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization");
     assert.deepEqual([meta(ks).namespace, meta(ks).name], ["flux-system", "platform"]);
     assert.equal(spec(ks).wait, true);
-    assert.deepEqual(spec(ks).sourceRef, { kind: "OCIRepository", name: "flux-system", namespace: "flux-system" });
+    assert.deepEqual(spec(ks).sourceRef, {
+      kind: "OCIRepository",
+      name: "flux-system",
+      namespace: "flux-system",
+    });
 
     const provider = one(resources, "kubernetes:notification.toolkit.fluxcd.io/v1beta3:Provider");
     assert.equal(meta(provider).name, "github-dispatch");
@@ -51,17 +60,25 @@ describe("whole program per stack (index.ts under mocks, with the shipped Pulumi
     const alert = one(resources, "kubernetes:notification.toolkit.fluxcd.io/v1beta3:Alert");
     assert.equal(meta(alert).name, "validation-success");
     assert.deepEqual(spec(alert).providerRef, { name: "github-dispatch" });
-    assert.deepEqual(spec(alert).eventSources, [{ kind: "Kustomization", name: "platform", namespace: "flux-system" }]);
+    assert.deepEqual(spec(alert).eventSources, [
+      { kind: "Kustomization", name: "platform", namespace: "flux-system" },
+    ]);
     assert.equal(spec(alert).eventSeverity, "info");
     assert.deepEqual(spec(alert).inclusionList, ["^Health check passed"]);
 
     const rule = one(resources, "kubernetes:monitoring.coreos.com/v1:PrometheusRule");
-    assert.deepEqual([meta(rule).namespace, meta(rule).name], ["monitoring", "canary-checker-alerts"]);
+    assert.deepEqual(
+      [meta(rule).namespace, meta(rule).name],
+      ["monitoring", "canary-checker-alerts"],
+    );
 
     // The embedded default references a Secret created out of band: no token Secret is rendered.
     assert.equal(resources.filter((r) => r.type === "kubernetes:core/v1:Secret").length, 0);
 
-    const files = resources.filter((r) => r.type === "command:local:Command").map((r) => r.name).sort();
+    const files = resources
+      .filter((r) => r.type === "command:local:Command")
+      .map((r) => r.name)
+      .sort();
     assert.deepEqual(files, [
       "platform-files-.github/promotion/promotion.mjs",
       "platform-files-.github/workflows/build-platform-artifact.yaml",
@@ -73,11 +90,19 @@ describe("whole program per stack (index.ts under mocks, with the shipped Pulumi
       "registry-pins-local-pins-policy.yaml",
     ]);
     const local = resources.find((r) => r.name === "registry-pins-local-pins-policy.yaml")!;
-    assert.equal((local.inputs.environment as Record<string, string>).TARGET_FILE, "out/integration/registry/pins-policy.yaml");
+    assert.equal(
+      (local.inputs.environment as Record<string, string>).TARGET_FILE,
+      "out/integration/registry/pins-policy.yaml",
+    );
     assert.match(String(local.inputs.stdin), /promotion-pipeline|clusters/);
-    const wf = resources.find((r) => r.name === "platform-files-.github/workflows/tag-validated-artifact.yaml")!;
+    const wf = resources.find(
+      (r) => r.name === "platform-files-.github/workflows/tag-validated-artifact.yaml",
+    )!;
     assert.match(String(wf.inputs.stdin), /Kustomization\/platform\.flux-system/);
-    assert.equal((wf.inputs.environment as Record<string, string>).TARGET_FILE, "out/integration/github/.github/workflows/tag-validated-artifact.yaml");
+    assert.equal(
+      (wf.inputs.environment as Record<string, string>).TARGET_FILE,
+      "out/integration/github/.github/workflows/tag-validated-artifact.yaml",
+    );
 
     assert.equal(exports.dispatchEventType, "Kustomization/platform.flux-system");
     assert.equal(exports.role, "integration");
@@ -91,13 +116,22 @@ describe("whole program per stack (index.ts under mocks, with the shipped Pulumi
 
   it("live: source >= 0.0.0, gate and canary rules; no validation loop and no files", async () => {
     const { resources, exports } = await runProgram(root, "live", stackConfig(root, "live"));
-    assert.deepEqual(kinds(resources).filter((t) => t.startsWith("kubernetes:")), [
-      "kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization",
-      "kubernetes:monitoring.coreos.com/v1:PrometheusRule",
-      "kubernetes:source.toolkit.fluxcd.io/v1:OCIRepository",
-    ]);
-    assert.deepEqual(spec(one(resources, "kubernetes:source.toolkit.fluxcd.io/v1:OCIRepository")).ref, { semver: ">= 0.0.0" });
-    assert.equal(resources.filter((r) => r.type.startsWith("command:") || r.type.startsWith("github:")).length, 0);
+    assert.deepEqual(
+      kinds(resources).filter((t) => t.startsWith("kubernetes:")),
+      [
+        "kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization",
+        "kubernetes:monitoring.coreos.com/v1:PrometheusRule",
+        "kubernetes:source.toolkit.fluxcd.io/v1:OCIRepository",
+      ],
+    );
+    assert.deepEqual(
+      spec(one(resources, "kubernetes:source.toolkit.fluxcd.io/v1:OCIRepository")).ref,
+      { semver: ">= 0.0.0" },
+    );
+    assert.equal(
+      resources.filter((r) => r.type.startsWith("command:") || r.type.startsWith("github:")).length,
+      0,
+    );
     assert.equal(exports.pin, null);
   });
 
@@ -108,7 +142,10 @@ describe("whole program per stack (index.ts under mocks, with the shipped Pulumi
     const { resources } = await runProgram(root, "live", cfg);
     const src = one(resources, "kubernetes:source.toolkit.fluxcd.io/v1:OCIRepository");
     assert.deepEqual(spec(src).ref, { tag: "1.4.2" });
-    assert.equal((meta(src).annotations as Record<string, string>)["promotion-pipeline.io/pin-reason"], "INC-42");
+    assert.equal(
+      (meta(src).annotations as Record<string, string>)["promotion-pipeline.io/pin-reason"],
+      "INC-42",
+    );
   });
 
   it("integration on a real cluster with a managed token: the token reaches only the Secret, as a secret", async () => {
@@ -117,54 +154,82 @@ describe("whole program per stack (index.ts under mocks, with the shipped Pulumi
       "promotion-pipeline:dispatchTokenSecret": undefined,
       "promotion-pipeline:dispatchToken": "ghp_unit_test_token",
     });
-    const { resources, exports } = await runProgram(root, "integration", cfg, ["promotion-pipeline:dispatchToken"]);
+    const { resources, exports } = await runProgram(root, "integration", cfg, [
+      "promotion-pipeline:dispatchToken",
+    ]);
     const secret = one(resources, "kubernetes:core/v1:Secret");
     assert.equal(meta(secret).name, "github-dispatch-token");
-    assert.ok(!JSON.stringify(exports).includes("ghp_unit_test_token"), "no output carries the token");
+    assert.ok(
+      !JSON.stringify(exports).includes("ghp_unit_test_token"),
+      "no output carries the token",
+    );
     const others = resources.filter((r) => r !== secret);
-    assert.ok(!JSON.stringify(others.map((r) => r.inputs)).includes("ghp_unit_test_token"), "no other resource sees the token");
+    assert.ok(
+      !JSON.stringify(others.map((r) => r.inputs)).includes("ghp_unit_test_token"),
+      "no other resource sees the token",
+    );
   });
 
   it("self-hosted registry and GHES: CA Secrets, certSecretRef, the GHES address and the workflows' login", async () => {
-    const shipped = JSON.parse(stackConfig(root, "integration")["promotion-pipeline:pipeline"]!) as Record<string, unknown>;
+    const shipped = JSON.parse(
+      stackConfig(root, "integration")["promotion-pipeline:pipeline"]!,
+    ) as Record<string, unknown>;
     const cfg = stackConfig(root, "integration", {
       "promotion-pipeline:kubernetes": { context: "kind-integration" },
       "promotion-pipeline:pipeline": {
         ...shipped,
         registry: "registry.example.com",
         registryCA: { pem: TEST_CA_PEM },
-        registryCredentials: { usernameSecret: "REGISTRY_USERNAME", passwordSecret: "REGISTRY_PASSWORD" },
+        registryCredentials: {
+          usernameSecret: "REGISTRY_USERNAME",
+          passwordSecret: "REGISTRY_PASSWORD",
+        },
         github: { url: "https://github.example.com", caPem: TEST_CA_PEM },
       },
     });
     const { resources } = await runProgram(root, "integration", cfg);
     const secrets = resources.filter((r) => r.type === "kubernetes:core/v1:Secret");
-    assert.deepEqual(secrets.map((r) => meta(r).name).sort(), ["flux-system-registry-ca", "github-dispatch-ca"]);
+    assert.deepEqual(secrets.map((r) => meta(r).name).sort(), [
+      "flux-system-registry-ca",
+      "github-dispatch-ca",
+    ]);
     const src = one(resources, "kubernetes:source.toolkit.fluxcd.io/v1:OCIRepository");
     assert.equal(spec(src).url, "oci://registry.example.com/example-org/platform/platform");
     assert.deepEqual(spec(src).certSecretRef, { name: "flux-system-registry-ca" });
     const provider = one(resources, "kubernetes:notification.toolkit.fluxcd.io/v1beta3:Provider");
     assert.equal(spec(provider).address, "https://github.example.com/example-org/platform");
     assert.deepEqual(spec(provider).certSecretRef, { name: "github-dispatch-ca" });
-    const build = resources.find((r) => JSON.stringify(r.inputs).includes("build-platform-artifact.yaml"));
+    const build = resources.find((r) =>
+      JSON.stringify(r.inputs).includes("build-platform-artifact.yaml"),
+    );
     assert.ok(build, "the owner stack writes the build workflow");
     assert.match(JSON.stringify(build.inputs), /secrets\.REGISTRY_PASSWORD/);
   });
 
   it("a bad value stops the program before any resource is registered", async () => {
-    const cfg = stackConfig(root, "live", { "promotion-pipeline:pin": { tag: "1.4.2", expires: "2099-01-01" } });
-    await assert.rejects(runProgram(root, "live", cfg), /promotion-pipeline:pin\.reason = \(not set\): is required/);
+    const cfg = stackConfig(root, "live", {
+      "promotion-pipeline:pin": { tag: "1.4.2", expires: "2099-01-01" },
+    });
+    await assert.rejects(
+      runProgram(root, "live", cfg),
+      /promotion-pipeline:pin\.reason = \(not set\): is required/,
+    );
     assert.deepEqual(registered, [], "nothing was registered");
   });
 
   it("a bad value is a pulumi.RunError carrying only the message (the engine then prints no stack trace)", async () => {
-    const cfg = stackConfig(root, "live", { "promotion-pipeline:pipeline": { registry: "https://ghcr.io" } });
+    const cfg = stackConfig(root, "live", {
+      "promotion-pipeline:pipeline": { registry: "https://ghcr.io" },
+    });
     const e: unknown = await runProgram(root, "live", cfg).then(
       () => assert.fail("the program ran"),
       (err: unknown) => err,
     );
     assert.ok(pulumi.RunError.isInstance(e), `not a RunError: ${String(e)}`);
-    assert.match(e.message, /^invalid configuration \(\d+ problems?\):\n {2}- promotion-pipeline:pipeline\.registry = "https:\/\/ghcr\.io": /);
+    assert.match(
+      e.message,
+      /^invalid configuration \(\d+ problems?\):\n {2}- promotion-pipeline:pipeline\.registry = "https:\/\/ghcr\.io": /,
+    );
     assert.ok(!("problems" in e), "no problems list for the engine to dump");
     assert.deepEqual(registered, [], "nothing was registered");
   });
@@ -174,7 +239,18 @@ describe("whole program per stack (index.ts under mocks, with the shipped Pulumi
     // The program reads dist/promotion.mjs, and hashes the bundle's sources, relative to its own files.
     const copy = mkdtempSync(join(tmpdir(), "promotion-bundle-"));
     try {
-      for (const f of ["index.ts", "lib", "components", "dist", "Pulumi.yaml", "Pulumi.integration.yaml", "Pulumi.live.yaml", "package.json", "package-lock.json", "tsconfig.json"])
+      for (const f of [
+        "index.ts",
+        "lib",
+        "components",
+        "dist",
+        "Pulumi.yaml",
+        "Pulumi.integration.yaml",
+        "Pulumi.live.yaml",
+        "package.json",
+        "package-lock.json",
+        "tsconfig.json",
+      ])
         cpSync(join(root, f), join(copy, f), { recursive: true });
       symlinkSync(join(root, "node_modules"), join(copy, "node_modules"));
       edit(copy);
@@ -190,12 +266,17 @@ describe("whole program per stack (index.ts under mocks, with the shipped Pulumi
   it("a missing CLI bundle on the owner stack is a RunError naming the build command, before any resource", async () => {
     const e = await ownerStackError((copy) => rmSync(join(copy, "dist"), { recursive: true }));
     assert.ok(pulumi.RunError.isInstance(e), `not a RunError: ${String(e)}`);
-    assert.match(e.message, /dist\/promotion\.mjs is missing .*: run `npm run build` before `pulumi up`/);
+    assert.match(
+      e.message,
+      /dist\/promotion\.mjs is missing .*: run `npm run build` before `pulumi up`/,
+    );
     assert.deepEqual(registered, [], "nothing was registered");
   });
 
   it("a CLI bundle older than its sources is not delivered: a RunError naming the build command", async () => {
-    const e = await ownerStackError((copy) => appendFileSync(join(copy, "lib/cli/main.ts"), "\n// edited\n"));
+    const e = await ownerStackError((copy) =>
+      appendFileSync(join(copy, "lib/cli/main.ts"), "\n// edited\n"),
+    );
     assert.ok(pulumi.RunError.isInstance(e), `not a RunError: ${String(e)}`);
     assert.match(e.message, /dist\/promotion\.mjs is stale: .* run `npm run build`/);
     assert.deepEqual(registered, [], "nothing was registered");

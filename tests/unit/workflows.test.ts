@@ -138,7 +138,9 @@ describe("workflow files", () => {
         },
       },
     };
-    const r = actionlint([{ path: ".github/workflows/x.yaml", content: emitWorkflow(broken, "test") }]);
+    const r = actionlint([
+      { path: ".github/workflows/x.yaml", content: emitWorkflow(broken, "test") },
+    ]);
     assert.notEqual(r.status, 0);
     assert.match(r.output, /shellcheck reported issue/);
   });
@@ -248,16 +250,16 @@ describe("workflow files", () => {
       "github.event_name == 'workflow_dispatch' && github.event.inputs.rollback_to == '' || github.event.client_payload.severity == 'info'",
     );
     const rb = wf.jobs.rollback!;
-    assert.equal(rb.if, "github.event_name == 'workflow_dispatch' && github.event.inputs.rollback_to");
-    assert.deepEqual(rb.concurrency, wf.jobs.promote?.concurrency);
-    assert.deepEqual(
-      rb.steps.map((s) => s.name).slice(-3),
-      [
-        "Plan the rollback",
-        "Tag the earlier digest with the new version (no tag moves)",
-        "Record the promotion (GitHub Deployment to live)",
-      ],
+    assert.equal(
+      rb.if,
+      "github.event_name == 'workflow_dispatch' && github.event.inputs.rollback_to",
     );
+    assert.deepEqual(rb.concurrency, wf.jobs.promote?.concurrency);
+    assert.deepEqual(rb.steps.map((s) => s.name).slice(-3), [
+      "Plan the rollback",
+      "Tag the earlier digest with the new version (no tag moves)",
+      "Record the promotion (GitHub Deployment to live)",
+    ]);
   });
 
   it("promote retags by digest and never builds", () => {
@@ -277,10 +279,7 @@ describe("workflow files", () => {
       /share no directory; the artifact would be the whole repository/,
     );
     assert.throws(() => contentDirectory(["**/*.yaml"]), /share no directory/);
-    assert.throws(
-      () => contentDirectory(["a$(id)/**"]),
-      /may use only letters, digits/,
-    );
+    assert.throws(() => contentDirectory(["a$(id)/**"]), /may use only letters, digits/);
     assert.throws(() => contentDirectory(["../x/**"]), /may use only letters, digits/);
   });
 
