@@ -8,7 +8,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { Refusal } from "./lib/errors";
-import { loadConfig } from "./lib/readConfig";
+import { loadConfig } from "./lib/config/read";
 import type { KubernetesTarget } from "./lib/config";
 import { dispatchEventType as eventTypeOf } from "./lib/k8s/validation";
 import { platformFiles } from "./lib/platformFiles";

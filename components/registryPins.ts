@@ -5,7 +5,7 @@ import * as command from "@pulumi/command";
 import type { FilesTarget } from "../lib/config";
 import type { GeneratedFile } from "../lib/files";
 import { HOST_CLI_FILE, POLICY_FILE } from "../lib/pinsFiles";
-import type { PinsHostSpec } from "../lib/pinsConfig";
+import type { PinsHostSpec } from "../lib/config/pins";
 import { RepositoryFiles } from "./repositoryFiles";
 
 /** Inputs of the pin policy delivery; the texts come from lib/pinsFiles.ts. */

@@ -9,7 +9,7 @@
  * integration from taking new RCs.
  */
 import type { ClusterRole, PinSpec } from "./config";
-import type { RetentionRule } from "./pinsConfig";
+import type { RetentionRule } from "./config/pins";
 import { generatedHeader } from "./emit";
 import { selectTag } from "./flux/select";
 import { compareVersions, parseFluxTag, type FluxVersion } from "./flux/semver";

@@ -10,8 +10,8 @@
  */
 import type { StackConfig } from "./config";
 import { checkFiles, type GeneratedFile } from "./files";
-import type { GhcrRetentionSpec } from "./pinsConfig";
-import { DEFAULT_GHCR } from "./pinsConfig";
+import type { GhcrRetentionSpec } from "./config/pins";
+import { DEFAULT_GHCR } from "./config/pins";
 import { formatPolicy, pinsPolicy, splitOciUrl } from "./pinsPolicy";
 import { emitWorkflow } from "./workflows/emit";
 import { RETENTION_WORKFLOW, retentionWorkflow } from "./workflows/retention";

@@ -15,7 +15,7 @@ import { generatedHeader, toYaml } from "./emit";
 import { ConfigError, ProblemCollector } from "./errors";
 import { parseConstraint } from "./flux/semver";
 import { computeAllowlist, type Allowlist, type PinCluster } from "./pins";
-import { pinsTypeName, type PinsConfig, type RetentionRule } from "./pinsConfig";
+import { pinsTypeName, type PinsConfig, type RetentionRule } from "./config/pins";
 
 export const POLICY_KIND = "PinsPolicy";
 export const POLICY_API_VERSION = "promotion-pipeline/v1";

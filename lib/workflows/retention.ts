@@ -13,7 +13,7 @@
  * build is queued or running (the next schedule tries again).
  */
 import type { PipelineSpec } from "../config";
-import type { GhcrRetentionSpec } from "../pinsConfig";
+import type { GhcrRetentionSpec } from "../config/pins";
 import { splitOciUrl } from "../pinsPolicy";
 import { CONTAINER_RETENTION_POLICY, sparseCliSteps } from "./actions";
 import type { Job, Workflow } from "./model";

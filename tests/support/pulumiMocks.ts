@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { NS, rawConfigFrom, validateConfig, type StackConfig } from "../../lib/config";
-import { readStackFiles } from "../../lib/pinsConfig";
+import { readStackFiles } from "../../lib/config/pins";
 
 export interface Registered {
   readonly type: string;

@@ -6,7 +6,7 @@ import {
   rawConfigFrom,
   type RawConfig,
 } from "../../lib/config";
-import { DEFAULT_PINS } from "../../lib/pinsConfig";
+import { DEFAULT_PINS } from "../../lib/config/pins";
 
 const NOW = new Date("2026-11-23T12:00:00Z");
 

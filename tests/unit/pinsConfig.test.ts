@@ -11,7 +11,7 @@ import {
   pinsFromStackFiles,
   pinsTypeName,
   readPinsFromStackFiles,
-} from "../../lib/pinsConfig";
+} from "../../lib/config/pins";
 
 function problems(raw: unknown): string[] {
   const c = new ProblemCollector();

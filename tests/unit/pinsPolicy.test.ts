@@ -20,7 +20,7 @@ import {
 import { CONTAINER_RETENTION_POLICY } from "../../lib/workflows/actions";
 import { buildWorkflow, CLI_PATH } from "../../lib/workflows/pipeline";
 import { RETENTION_WORKFLOW, retentionWorkflow } from "../../lib/workflows/retention";
-import { DEFAULT_GHCR } from "../../lib/pinsConfig";
+import { DEFAULT_GHCR } from "../../lib/config/pins";
 import { buildHistory, tagMap } from "../support/history";
 import {
   actionlint,

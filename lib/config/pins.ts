@@ -6,8 +6,8 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { NS, parsePin, type PinSpec } from "./config";
-import { ProblemCollector } from "./errors";
+import { NS, parsePin, type PinSpec } from "./index";
+import { ProblemCollector } from "../errors";
 
 /** A retention rule of the cleaner, checked for protected digests it would delete through another tag. */
 export type RetentionRule =

@@ -4,18 +4,18 @@
  * throws a ConfigError that names every bad key, its value and the fix. Nothing is registered before this
  * returns.
  */
-import { ConfigError, ProblemCollector } from "./errors";
-import { parseConstraint, ConstraintError } from "./flux/semver";
-import { pemProblem, normalisePem } from "./k8s/ca";
-import { CHECK_TYPES } from "./k8s/canary";
+import { ConfigError, ProblemCollector } from "../errors";
+import { parseConstraint, ConstraintError } from "../flux/semver";
+import { pemProblem, normalisePem } from "../k8s/ca";
+import { CHECK_TYPES } from "../k8s/canary";
 import {
   checkGithubAddress,
   dispatchEventType,
   GITHUB_CA_SECRET_NAME,
   GITHUB_COM,
   githubRepositoryAddress,
-} from "./k8s/validation";
-import { attachPins, parsePinsConfig, pinsFromStackFiles, type PinsConfig } from "./pinsConfig";
+} from "../k8s/validation";
+import { attachPins, parsePinsConfig, pinsFromStackFiles, type PinsConfig } from "./pins";
 
 /** Config namespace: the project name in Pulumi.yaml. */
 export const NS = "promotion-pipeline";

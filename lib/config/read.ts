@@ -4,8 +4,8 @@
  * Validation runs synchronously, before the program registers any resource.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { NS, rawConfigFrom, validateConfig, type StackConfig } from "./config";
-import { readStackFiles } from "./pinsConfig";
+import { NS, rawConfigFrom, validateConfig, type StackConfig } from "./index";
+import { readStackFiles } from "./pins";
 
 export interface LoadedConfig {
   readonly config: StackConfig;
