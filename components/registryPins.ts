@@ -2,10 +2,9 @@ import { createHash } from "node:crypto";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
-import type { FilesTarget } from "../lib/config";
+import type { FilesTarget, PinsHostSpec } from "../lib/config";
 import type { GeneratedFile } from "../lib/files";
 import { HOST_CLI_FILE, POLICY_FILE } from "../lib/pinsFiles";
-import type { PinsHostSpec } from "../lib/config/pins";
 import { RepositoryFiles } from "./repositoryFiles";
 
 /** Inputs of the pin policy delivery; the texts come from lib/pinsFiles.ts. */

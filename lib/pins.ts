@@ -8,8 +8,7 @@
  * protected digest through another tag, a pin to a tag that does not exist, a stray pre-release that keeps
  * integration from taking new RCs.
  */
-import type { ClusterRole, PinSpec } from "./config";
-import type { RetentionRule } from "./config/pins";
+import type { ClusterRole, PinSpec, RetentionRule } from "./config";
 import { generatedHeader } from "./emit";
 import { selectTag } from "./flux/select";
 import { compareVersions, parseFluxTag, type FluxVersion } from "./flux/semver";

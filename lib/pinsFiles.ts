@@ -8,10 +8,8 @@
  *   - for a self-hosted cleaner (pins.host), the policy and the CLI bundle its reload command runs.
  * Pure: the component (components/registryPins.ts) only turns this into resources.
  */
-import type { StackConfig } from "./config";
+import { DEFAULT_GHCR, type GhcrRetentionSpec, type StackConfig } from "./config";
 import { checkFiles, type GeneratedFile } from "./files";
-import type { GhcrRetentionSpec } from "./config/pins";
-import { DEFAULT_GHCR } from "./config/pins";
 import { formatPolicy, pinsPolicy, splitOciUrl } from "./pinsPolicy";
 import { emitWorkflow } from "./workflows/emit";
 import { RETENTION_WORKFLOW, retentionWorkflow } from "./workflows/retention";

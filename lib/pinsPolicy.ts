@@ -10,12 +10,19 @@
  * names its field) because a cleaner trusts what it reads.
  */
 import { parse } from "yaml";
-import type { ClusterSpec, PinSpec, PipelineSpec, StackConfig } from "./config";
+import {
+  pinsTypeName,
+  type ClusterSpec,
+  type PinsConfig,
+  type PinSpec,
+  type PipelineSpec,
+  type RetentionRule,
+  type StackConfig,
+} from "./config";
 import { generatedHeader, toYaml } from "./emit";
 import { ConfigError, ProblemCollector } from "./errors";
 import { parseConstraint } from "./flux/semver";
 import { computeAllowlist, type Allowlist, type PinCluster } from "./pins";
-import { pinsTypeName, type PinsConfig, type RetentionRule } from "./config/pins";
 
 export const POLICY_KIND = "PinsPolicy";
 export const POLICY_API_VERSION = "promotion-pipeline/v1";

@@ -6,11 +6,18 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { NS, parsePipeline, type ObjectRef, type WatchSpec } from "../config";
+import {
+  attachPins,
+  NS,
+  parsePinsConfig,
+  parsePipeline,
+  readPinsFromStackFiles,
+  type ObjectRef,
+  type WatchSpec,
+} from "../config";
 import { ConfigError, ProblemCollector } from "../errors";
 import { loadKubeTarget, defaultKubeconfig, KubeError } from "../kube/client";
 import { observeCluster } from "../kube/observe";
-import { attachPins, parsePinsConfig, readPinsFromStackFiles } from "../config/pins";
 import { parsePolicy, policyOf, type PinsPolicy } from "../pinsPolicy";
 import { createdOf, type ManifestReader } from "../registry/manifest";
 import { mapLimit, readTagDigests, type RegistryReader } from "../registry/types";

@@ -6,73 +6,17 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { NS, parsePin, type PinSpec } from "./index";
 import { ProblemCollector } from "../errors";
-
-/** A retention rule of the cleaner, checked for protected digests it would delete through another tag. */
-export type RetentionRule =
-  /** Deletes every tag matching `pattern`. */
-  | { readonly kind: "delete-matching"; readonly name: string; readonly pattern: string }
-  /** Of the tags matching `pattern` (all when unset), keeps the `count` newest and deletes the rest. */
-  | {
-      readonly kind: "keep-latest";
-      readonly name: string;
-      readonly count: number;
-      readonly pattern?: string;
-    };
-
-/**
- * A host the cleaner runs on: the pin policy and the `promotion` CLI are copied there over SSH, then the
- * reload command runs; it regenerates the lines from the live registry and makes the cleaner re-read them.
- */
-export interface PinsHostSpec {
-  /** Host name or address. */
-  readonly address: string;
-  readonly port: number;
-  readonly user: string;
-  /** Absolute directory on the host for `pins-policy.yaml` and `promotion.mjs`. */
-  readonly directory: string;
-  /** Command that regenerates the lines and reloads the cleaner (see docs/pins.md for an example). */
-  readonly reloadCommand?: string;
-}
-
-/**
- * The generated GHCR retention workflow (snok/container-retention-policy v3): when it runs and what it
- * deletes among the versions the allowlist does not protect.
- */
-export interface GhcrRetentionSpec {
-  /** Cron schedule (UTC) of the cleanup. */
-  readonly schedule: string;
-  /** Only versions older than this are deleted (humantime, e.g. `2w`, `3d 12h`). */
-  readonly cutOff: string;
-  /** Of the unprotected tagged versions, how many of the newest to keep anyway. */
-  readonly keepNMostRecent: number;
-  /** GHCR account: the organisation name, or `user` for a personal account; default the owner. */
-  readonly account?: string;
-  /** Repository secret with a token that may delete the package's versions; default GITHUB_TOKEN. */
-  readonly tokenSecret?: string;
-  /** Only print what would be deleted. */
-  readonly dryRun: boolean;
-}
-
-/** Where the pin policy goes, and how the expanded lines are named. */
-export interface PinsConfig {
-  /** `type` of the `type/name==version` lines. */
-  readonly type: string;
-  /** `name` of the lines; default `<repository>/<artifact>` (the package name below the owner). */
-  readonly name?: string;
-  /** Repository path of the pin policy (owner stack). */
-  readonly policyPath: string;
-  /**
-   * The GHCR retention workflow: a spec, `false` for none, or `auto` (the default spec when the
-   * registry is ghcr.io, none otherwise).
-   */
-  readonly ghcr: GhcrRetentionSpec | "auto" | false;
-  /** Copy the policy and the CLI to a cleaner's host, if set. */
-  readonly host?: PinsHostSpec;
-  /** The cleaner's rules, checked for deletions of protected digests. */
-  readonly retention: readonly RetentionRule[];
-}
+import { parsePin } from "./pin";
+import { isRecord } from "./reader";
+import {
+  NS,
+  type GhcrRetentionSpec,
+  type PinSpec,
+  type PinsConfig,
+  type PinsHostSpec,
+  type RetentionRule,
+} from "./types";
 
 export const DEFAULT_GHCR: GhcrRetentionSpec = {
   schedule: "41 4 * * *",
@@ -88,17 +32,12 @@ export const DEFAULT_PINS: PinsConfig = {
   retention: [],
 };
 
-// `${NS}:pins` spelled out: config.ts imports this module, so NS is not initialised while it loads.
-const KEY = "promotion-pipeline:pins";
+const KEY = `${NS}:pins`;
 const TYPE = /^[a-z][a-z0-9_-]*$/;
 const NAME = /^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(\/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*$/;
 const REPO_PATH = /^(?!\/)(?!.*\/\/)(?!.*(^|\/)\.\.?(\/|$))[A-Za-z0-9._\-/]+$/;
 const HOST = /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$|^\[[0-9a-fA-F:]+\]$/;
 const USER = /^[a-z_][a-z0-9_-]*\$?$/;
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
 function unknownKeys(
   c: ProblemCollector,
@@ -513,7 +452,6 @@ export function pinsFromStackFiles(
   return out;
 }
 
-/** Reads every `Pulumi.<stack>.yaml` in `dir` (the project directory) and returns their pins. */
 /** Every `Pulumi.<stack>.yaml` in `dir` as `{ stack, text }`, sorted by stack name. */
 export function readStackFiles(dir: string): { stack: string; text: string }[] {
   return readdirSync(dir)
@@ -523,6 +461,7 @@ export function readStackFiles(dir: string): { stack: string; text: string }[] {
     .map((m) => ({ stack: m[1]!, text: readFileSync(join(dir, m[0]), "utf8") }));
 }
 
+/** Reads every `Pulumi.<stack>.yaml` in `dir` (the project directory) and returns their pins. */
 export function readPinsFromStackFiles(
   dir: string,
   c: ProblemCollector = new ProblemCollector(),

@@ -1,11 +1,12 @@
 /**
  * The only module that reads `pulumi.Config`. It collects the raw values, hands them to the pure validator
- * (`config.ts`) and returns the typed stack config plus the secret token as a Pulumi secret Output.
+ * (lib/config) and returns the typed stack config plus the secret token as a Pulumi secret Output.
  * Validation runs synchronously, before the program registers any resource.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { NS, rawConfigFrom, validateConfig, type StackConfig } from "./index";
 import { readStackFiles } from "./pins";
+import { rawConfigFrom, validateConfig } from "./stack";
+import { NS, type StackConfig } from "./types";
 
 export interface LoadedConfig {
   readonly config: StackConfig;

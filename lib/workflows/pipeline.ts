@@ -111,7 +111,7 @@ const LOGIN_COMMANDS = (oras: boolean): string[] => [
 /**
  * The registry login step, from `pipeline.registryCredentials`: the job's GITHUB_TOKEN as github.actor
  * (ghcr.io), two repository secrets (any other registry), or no step. Secrets reach the script only
- * through `env:`; the secret NAMES in the error message are validated identifiers (config.ts).
+ * through `env:`; the secret NAMES in the error message are validated identifiers (lib/config/registry.ts).
  */
 export function loginSteps(p: PipelineSpec, oras: boolean): Step[] {
   const creds = p.registryCredentials;

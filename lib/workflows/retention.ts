@@ -12,8 +12,7 @@
  * running build would cancel a build waiting there; the guard job therefore skips the cleanup while any
  * build is queued or running (the next schedule tries again).
  */
-import type { PipelineSpec } from "../config";
-import type { GhcrRetentionSpec } from "../config/pins";
+import type { GhcrRetentionSpec, PipelineSpec } from "../config";
 import { splitOciUrl } from "../pinsPolicy";
 import { CONTAINER_RETENTION_POLICY, sparseCliSteps } from "./actions";
 import type { Job, Workflow } from "./model";

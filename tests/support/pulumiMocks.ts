@@ -118,7 +118,7 @@ export async function runProgram(
 
 /**
  * The validated config of `stack` from the shipped Pulumi.yaml and stack files, assembled exactly as
- * lib/readConfig.ts does it (rawConfigFrom, readStackFiles), without the engine.
+ * lib/config/read.ts does it (rawConfigFrom, readStackFiles), without the engine.
  */
 export function shippedConfig(
   root: string,

@@ -1,0 +1,374 @@
+/**
+ * `promotion-pipeline:pipeline` (Pulumi.yaml), the shared definition every stack reads: the artifact, its
+ * registry, the Flux source and gate, the clusters, the build and the watch. Sections with more to say
+ * have their own module (clusters, registry, github).
+ */
+import type { ProblemCollector } from "../errors";
+import { CHECK_TYPES } from "../k8s/canary";
+import { dispatchEventType } from "../k8s/validation";
+import { parseClusters } from "./clusters";
+import { parseGitHub } from "./github";
+import { checkRegex, DNS_LABEL, DNS_SUBDOMAIN, isRecord, Reader, TAG_PATTERN } from "./reader";
+import { GHCR, parseRegistryCA, parseRegistryCredentials, registryHostOf } from "./registry";
+import {
+  NS,
+  type ExtraCheck,
+  type ObjectRef,
+  type PipelineSpec,
+  type VerifySpec,
+  type WatchSpec,
+} from "./types";
+
+const REGISTRY_HOST = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]{1,5})?$/;
+const GH_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,37}[A-Za-z0-9])?$/;
+const REPO_NAME = /^[A-Za-z0-9._-]{1,100}$/;
+const OCI_PATH_COMPONENT = /^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*$/;
+
+export const DEFAULT_WATCH: WatchSpec = {
+  schedule: "23 * * * *",
+  rcWaitHours: 24,
+  pinExpiryDays: 3,
+};
+
+/** Five cron fields of GitHub's schedule syntax (digits, `*`, `/`, `,`, `-`; no names, no seconds). */
+const CRON = /^(\S+\s+){4}\S+$/;
+const CRON_FIELD = /^(\*|\d+(-\d+)?)(\/\d+)?(,(\*|\d+(-\d+)?)(\/\d+)?)*$/;
+
+function parseWatch(c: ProblemCollector, key: string, raw: unknown): WatchSpec {
+  if (raw === undefined || raw === null) return DEFAULT_WATCH;
+  if (!isRecord(raw)) {
+    c.add(
+      key,
+      raw,
+      "must be a mapping.",
+      'write e.g. watch: { rcWaitHours: 24, pinExpiryDays: 3, schedule: "23 * * * *" }.',
+    );
+    return DEFAULT_WATCH;
+  }
+  const r = new Reader(c, key, raw, ["schedule", "rcWaitHours", "pinExpiryDays"]);
+  let schedule =
+    r.string("schedule", {
+      def: DEFAULT_WATCH.schedule,
+      what: 'a five-field cron schedule such as "23 * * * *"',
+    }) ?? DEFAULT_WATCH.schedule;
+  if (
+    !CRON.test(schedule.trim()) ||
+    !schedule
+      .trim()
+      .split(/\s+/)
+      .every((f) => CRON_FIELD.test(f))
+  ) {
+    c.add(
+      r.key("schedule"),
+      schedule,
+      "is not a five-field cron schedule (minute hour day month weekday; digits, *, /, ',' and -).",
+      'write e.g. "23 * * * *" (hourly).',
+    );
+    schedule = DEFAULT_WATCH.schedule;
+  }
+  const rcWaitHours = r.int("rcWaitHours", DEFAULT_WATCH.rcWaitHours, 1, 24 * 90);
+  const pinExpiryDays = r.int("pinExpiryDays", DEFAULT_WATCH.pinExpiryDays, 0, 365);
+  return { schedule: schedule.trim(), rcWaitHours, pinExpiryDays };
+}
+
+function parseRef(c: ProblemCollector, key: string, raw: unknown, def: ObjectRef): ObjectRef {
+  if (raw === undefined || raw === null) return def;
+  if (!isRecord(raw)) {
+    c.add(
+      key,
+      raw,
+      "must be a mapping with name and namespace.",
+      `write { name: ${def.name}, namespace: ${def.namespace} }.`,
+    );
+    return def;
+  }
+  const r = new Reader(c, key, raw, ["name", "namespace"]);
+  return {
+    name:
+      r.string("name", {
+        def: def.name,
+        pattern: DNS_SUBDOMAIN,
+        what: "a Kubernetes object name (lower-case letters, digits, '-', '.')",
+      }) ?? def.name,
+    namespace:
+      r.string("namespace", {
+        def: def.namespace,
+        pattern: DNS_LABEL,
+        what: "a Kubernetes namespace name (lower-case letters, digits, '-')",
+      }) ?? def.namespace,
+  };
+}
+
+function parseExtraChecks(c: ProblemCollector, key: string, raw: unknown): ExtraCheck[] {
+  if (raw === undefined || raw === null) return [];
+  if (!Array.isArray(raw)) {
+    c.add(
+      key,
+      raw,
+      "must be a list of checks.",
+      "write a YAML list such as [{ type: http, spec: { name: ingress, url: https://... } }].",
+    );
+    return [];
+  }
+  const out: ExtraCheck[] = [];
+  const names = new Set<string>();
+  raw.forEach((item, i) => {
+    const ikey = `${key}[${i}]`;
+    if (!isRecord(item)) {
+      c.add(
+        ikey,
+        item,
+        "must be a mapping with type and spec.",
+        "write { type: http, spec: { name: ..., ... } }.",
+      );
+      return;
+    }
+    const r = new Reader(c, ikey, item, ["type", "spec"]);
+    const type = r.string("type", {
+      required: true,
+      pattern: /^[a-zA-Z][a-zA-Z0-9]*$/,
+      what: "a canary-checker check type such as http, dns, tcp or kubernetes",
+    });
+    const spec = r.record("spec");
+    if (!spec) {
+      c.add(`${ikey}.spec`, item.spec, "is required.", "write the check's fields, including name.");
+      return;
+    }
+    const name = spec.name;
+    if (typeof name !== "string" || name.trim() === "") {
+      c.add(
+        `${ikey}.spec.name`,
+        name,
+        "is required: canary-checker reports and alerts by check name, and an unnamed check cannot be alerted on.",
+        "give the check a unique name.",
+      );
+      return;
+    }
+    if (names.has(name) || name === "kubernetes-api" || name === "flux-pods-healthy") {
+      c.add(
+        `${ikey}.spec.name`,
+        name,
+        "duplicates another check's name.",
+        "give each check a unique name.",
+      );
+      return;
+    }
+    names.add(name);
+    if (type && !CHECK_TYPES.includes(type)) {
+      c.add(
+        `${ikey}.type`,
+        type,
+        "is not a canary-checker check type.",
+        `use one of: ${CHECK_TYPES.join(", ")}.`,
+      );
+      return;
+    }
+    if (type) out.push({ type, spec });
+  });
+  return out;
+}
+
+export function parsePipeline(c: ProblemCollector, raw: unknown): PipelineSpec | undefined {
+  const key = `${NS}:pipeline`;
+  if (!isRecord(raw)) {
+    c.add(
+      key,
+      raw,
+      "is missing or not a mapping; the shared pipeline definition lives in Pulumi.yaml under config.",
+      `restore the \`${key}\` block in Pulumi.yaml (see README, Configuration).`,
+    );
+    return undefined;
+  }
+  const r = new Reader(c, key, raw, [
+    "registry",
+    "owner",
+    "repository",
+    "artifact",
+    "url",
+    "source",
+    "gate",
+    "registrySecret",
+    "verify",
+    "registryCA",
+    "registryInsecure",
+    "registryCredentials",
+    "github",
+    "clusters",
+    "ownerStack",
+    "buildPaths",
+    "branch",
+    "startVersion",
+    "keepStable",
+    "floatingTags",
+    "extraChecks",
+    "watch",
+  ]);
+  const registry = r.string("registry", {
+    required: true,
+    pattern: REGISTRY_HOST,
+    what: "a registry host such as ghcr.io or 127.0.0.1:5000 (no scheme, no path)",
+  });
+  const owner = r.string("owner", {
+    required: true,
+    pattern: GH_NAME,
+    what: "a GitHub owner name",
+  });
+  const repository = r.string("repository", {
+    required: true,
+    pattern: REPO_NAME,
+    what: "a repository name",
+  });
+  const artifact =
+    r.string("artifact", {
+      def: "platform",
+      pattern: OCI_PATH_COMPONENT,
+      what: "an OCI repository path component (lower-case)",
+    }) ?? "platform";
+  let url = r.string("url", { what: "an oci:// URL" });
+  if (url !== undefined) {
+    const m = /^oci:\/\/([^/\s]+)\/([^\s@]+)$/.exec(url);
+    if (!m) {
+      c.add(
+        r.key("url"),
+        url,
+        "must be oci://<host>/<path> with no digest.",
+        "write oci://ghcr.io/<owner>/<repo>/platform; pick versions with the cluster's semver, not in the URL.",
+      );
+    } else if (/:[^/]*$/.test(m[2] ?? "")) {
+      c.add(
+        r.key("url"),
+        url,
+        "contains a tag; the cluster's semver constraint (or a pin) selects the tag, and Flux rejects a tagged URL.",
+        `drop the tag: ${url.replace(/:[^/:]*$/, "")}.`,
+      );
+    }
+  } else if (registry && owner && repository) {
+    url = `oci://${registry}/${owner.toLowerCase()}/${repository.toLowerCase()}/${artifact}`;
+  }
+  if (url !== undefined && /@sha256:/.test(url)) {
+    c.add(
+      r.key("url"),
+      url,
+      "contains a digest; use a pin to fix a cluster to a digest.",
+      "remove @sha256:... from the URL and set a pin in the stack's config instead.",
+    );
+  }
+  const source = parseRef(c, r.key("source"), raw.source, {
+    name: "flux-system",
+    namespace: "flux-system",
+  });
+  const gate = parseRef(c, r.key("gate"), raw.gate, { name: "platform", namespace: "flux-system" });
+  try {
+    dispatchEventType(gate);
+  } catch (e) {
+    c.add(
+      r.key("gate"),
+      raw.gate,
+      `gives a repository_dispatch event type GitHub refuses: ${(e as Error).message}`,
+      "use a shorter Kustomization name or namespace.",
+    );
+  }
+  const registrySecret = r.string("registrySecret", {
+    pattern: DNS_SUBDOMAIN,
+    what: "a Secret name",
+  });
+  const registryCA = parseRegistryCA(c, r.key("registryCA"), raw.registryCA, source);
+  const registryInsecure = r.bool("registryInsecure", false);
+  const host = url !== undefined ? registryHostOf(url) : registry;
+  if (registryInsecure && raw.registryCA !== undefined && raw.registryCA !== null) {
+    c.add(
+      r.key("registryInsecure"),
+      raw.registryInsecure,
+      "is set together with registryCA: a registry with a CA is served over TLS, and insecure would still let source-controller fall back to plain HTTP (parseRepository adds name.Insecure; getTLSConfig skips verification only without certSecretRef).",
+      "remove registryInsecure and keep registryCA (TLS verified against your CA).",
+    );
+  }
+  if (registryInsecure && host === GHCR) {
+    c.add(
+      r.key("registryInsecure"),
+      raw.registryInsecure,
+      "asks for plain HTTP to ghcr.io, which is served only over TLS with a public certificate.",
+      "remove registryInsecure.",
+    );
+  }
+  let registryCredentials = parseRegistryCredentials(
+    c,
+    r.key("registryCredentials"),
+    raw.registryCredentials,
+  );
+  if (raw.registryCredentials === undefined || raw.registryCredentials === null) {
+    if (host === GHCR) registryCredentials = { mode: "github-token" };
+  }
+  const github = parseGitHub(c, r.key("github"), raw.github, owner, repository);
+  let verify: VerifySpec | undefined;
+  const v = r.record("verify");
+  if (v) {
+    const vr = new Reader(c, r.key("verify"), v, ["issuer", "subject"]);
+    const issuer = vr.string("issuer", {
+      required: true,
+      what: "an OIDC issuer regular expression",
+    });
+    const subject = vr.string("subject", {
+      required: true,
+      what: "a certificate subject regular expression",
+    });
+    checkRegex(c, `${r.key("verify")}.issuer`, issuer);
+    checkRegex(c, `${r.key("verify")}.subject`, subject);
+    if (issuer && subject) verify = { issuer, subject };
+  }
+  const clusters = parseClusters(c, r.key("clusters"), raw.clusters);
+  const integrationCount = clusters.filter((cl) => cl.role === "integration").length;
+  if (clusters.length > 0 && integrationCount === 0) {
+    c.add(
+      r.key("clusters"),
+      Object.keys(raw.clusters as object),
+      "has no integration cluster, so nothing would validate RCs and nothing would be promoted.",
+      "add a cluster with role: integration.",
+    );
+  }
+  const ownerStack =
+    r.string("ownerStack", {
+      def: "integration",
+      pattern: /^[A-Za-z0-9._-]+$/,
+      what: "a stack name",
+    }) ?? "integration";
+  const buildPaths = r.stringList("buildPaths", ["kubernetes/**"], /^[^\s]+$/, "path globs");
+  const branch =
+    r.string("branch", { def: "main", pattern: /^[^\s~^:?*[\\]+$/, what: "a branch name" }) ??
+    "main";
+  const startVersion =
+    r.string("startVersion", {
+      def: "0.0.1",
+      pattern: /^\d+\.\d+\.\d+$/,
+      what: "a stable X.Y.Z version",
+    }) ?? "0.0.1";
+  const keepStable = r.int("keepStable", 5, 1, 1000);
+  const floatingTags = r.stringList("floatingTags", [], TAG_PATTERN, "OCI tags");
+  const extraChecks = parseExtraChecks(c, r.key("extraChecks"), raw.extraChecks);
+  const watch = parseWatch(c, r.key("watch"), raw.watch);
+  if (!registry || !owner || !repository || url === undefined) return undefined;
+  return {
+    registry,
+    owner,
+    repository,
+    artifact,
+    url,
+    source,
+    gate,
+    ...(registrySecret ? { registrySecret } : {}),
+    ...(registryCA ? { registryCA } : {}),
+    registryInsecure,
+    ...(registryCredentials ? { registryCredentials } : {}),
+    github,
+    ...(verify ? { verify } : {}),
+    clusters,
+    ownerStack,
+    buildPaths,
+    branch,
+    startVersion,
+    keepStable,
+    floatingTags,
+    extraChecks,
+    watch,
+  };
+}

@@ -1,0 +1,168 @@
+/**
+ * What every section parser shares: the formats of names and references, and a Reader whose typed accessors
+ * record a problem (key, value, problem, fix) in a ProblemCollector instead of throwing, so one run reports
+ * every bad key.
+ */
+import type { ProblemCollector } from "../errors";
+
+export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+export const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+/** A Docker/OCI tag. */
+export const TAG_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+export const DIGEST_PATTERN = /^sha256:[a-f0-9]{64}$/;
+
+export function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** Typed accessors that record a problem instead of throwing, so one run reports every bad key. */
+export class Reader {
+  constructor(
+    private readonly c: ProblemCollector,
+    private readonly prefix: string,
+    private readonly obj: Record<string, unknown>,
+    private readonly known: readonly string[],
+  ) {
+    for (const k of Object.keys(obj)) {
+      if (!known.includes(k)) {
+        c.add(
+          `${prefix}.${k}`,
+          obj[k],
+          "is not a known setting.",
+          `remove it, or use one of: ${known.join(", ")}.`,
+        );
+      }
+    }
+  }
+
+  key(k: string): string {
+    return `${this.prefix}.${k}`;
+  }
+
+  raw(k: string): unknown {
+    return this.obj[k];
+  }
+
+  string(
+    k: string,
+    opts: { def?: string; pattern?: RegExp; what?: string; required?: boolean } = {},
+  ): string | undefined {
+    const v = this.obj[k];
+    if (v === undefined || v === null) {
+      if (opts.required) {
+        this.c.add(this.key(k), v, "is required.", `set ${opts.what ?? "it"}.`);
+      }
+      return opts.def;
+    }
+    if (typeof v !== "string") {
+      this.c.add(this.key(k), v, "must be a string.", `write ${opts.what ?? "a string"}.`);
+      return opts.def;
+    }
+    if (v.trim() === "") {
+      this.c.add(
+        this.key(k),
+        v,
+        "must not be empty.",
+        `set ${opts.what ?? "a value"} or remove the key.`,
+      );
+      return opts.def;
+    }
+    if (opts.pattern && !opts.pattern.test(v)) {
+      this.c.add(
+        this.key(k),
+        v,
+        `is not ${opts.what ?? `a value matching ${String(opts.pattern)}`}.`,
+        `write ${opts.what ?? "a valid value"}.`,
+      );
+      return opts.def;
+    }
+    return v;
+  }
+
+  bool(k: string, def: boolean): boolean {
+    const v = this.obj[k];
+    if (v === undefined || v === null) return def;
+    if (typeof v === "boolean") return v;
+    if (v === "true" || v === "false") return v === "true";
+    this.c.add(this.key(k), v, "must be true or false.", "write true or false.");
+    return def;
+  }
+
+  int(k: string, def: number, min: number, max: number): number {
+    const v = this.obj[k];
+    if (v === undefined || v === null) return def;
+    const n = typeof v === "string" && /^\d+$/.test(v) ? Number(v) : v;
+    if (typeof n !== "number" || !Number.isInteger(n) || n < min || n > max) {
+      this.c.add(
+        this.key(k),
+        v,
+        `must be a whole number from ${min} to ${max}.`,
+        `write a number from ${min} to ${max}.`,
+      );
+      return def;
+    }
+    return n;
+  }
+
+  stringList(
+    k: string,
+    def: readonly string[],
+    pattern?: RegExp,
+    what?: string,
+  ): readonly string[] {
+    const v = this.obj[k];
+    if (v === undefined || v === null) return def;
+    if (!Array.isArray(v) || v.some((x) => typeof x !== "string" || x.trim() === "")) {
+      this.c.add(
+        this.key(k),
+        v,
+        "must be a list of non-empty strings.",
+        `write a YAML list of ${what ?? "strings"}.`,
+      );
+      return def;
+    }
+    const list = v as string[];
+    if (pattern) {
+      for (const [i, x] of list.entries()) {
+        if (!pattern.test(x)) {
+          this.c.add(
+            `${this.key(k)}[${i}]`,
+            x,
+            `is not ${what ?? "valid"}.`,
+            `write ${what ?? "a valid value"}.`,
+          );
+        }
+      }
+    }
+    return [...new Set(list)].sort();
+  }
+
+  record(k: string): Record<string, unknown> | undefined {
+    const v = this.obj[k];
+    if (v === undefined || v === null) return undefined;
+    if (!isRecord(v)) {
+      this.c.add(
+        this.key(k),
+        v,
+        "must be a mapping (YAML object).",
+        "write it as a YAML mapping of keys to values.",
+      );
+      return undefined;
+    }
+    return v;
+  }
+}
+
+export function checkRegex(c: ProblemCollector, key: string, value: string | undefined): void {
+  if (value === undefined) return;
+  try {
+    new RegExp(value);
+  } catch (e) {
+    c.add(
+      key,
+      value,
+      `is not a valid regular expression (${(e as Error).message}).`,
+      "write a valid Go/RE2-compatible regular expression.",
+    );
+  }
+}
