@@ -18,7 +18,7 @@ import { PlatformCanary } from "./components/platformCanary";
 import { ValidationNotifier } from "./components/validationNotifier";
 import { RepositoryFiles } from "./components/repositoryFiles";
 import { RegistryPins } from "./components/registryPins";
-import { pinsFiles } from "./lib/pinsFiles";
+import { pinsFiles } from "./lib/pins/delivery";
 import { readCliBundle } from "./lib/workflows/files";
 
 /**

@@ -4,10 +4,10 @@ import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import type { FilesTarget, PinsHostSpec } from "../lib/config";
 import type { GeneratedFile } from "../lib/files";
-import { HOST_CLI_FILE, POLICY_FILE } from "../lib/pinsFiles";
+import { HOST_CLI_FILE, hostCopyCommand, POLICY_FILE } from "../lib/pins/delivery";
 import { RepositoryFiles } from "./repositoryFiles";
 
-/** Inputs of the pin policy delivery; the texts come from lib/pinsFiles.ts. */
+/** Inputs of the pin policy delivery; the texts come from lib/pins/delivery.ts. */
 export interface RegistryPinsArgs {
   /** The pin policy text (formatPolicy); what the cleaner's host receives. */
   readonly policy: string;
@@ -33,11 +33,6 @@ export interface RegistryPinsArgs {
   readonly cli?: string;
   /** SSH private key for the host (a secret); without it the SSH agent is used. */
   readonly privateKey?: pulumi.Input<string>;
-}
-
-/** Single-quotes a string for a POSIX shell. */
-export function shellQuote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
 const sha256 = (s: string): string => createHash("sha256").update(s, "utf8").digest("hex");
@@ -114,21 +109,20 @@ export class RegistryPins extends pulumi.ComponentResource {
       const copies = [
         { role: "policy", file: POLICY_FILE, content: args.policy },
         { role: "cli", file: HOST_CLI_FILE, content: args.cli },
-      ].map(({ role, file, content }) => {
-        const target = shellQuote(path.posix.join(h.directory, file));
-        const tmp = shellQuote(path.posix.join(h.directory, `.${file}.tmp`));
-        return new command.remote.Command(
-          `${name}-${role}`,
-          {
-            connection,
-            create: `set -e; mkdir -p ${shellQuote(h.directory)}; cat > ${tmp}; mv ${tmp} ${target}`,
-            stdin: content,
-            triggers: [sha256(content)],
-            logging: "stderr",
-          },
-          { parent: this },
-        );
-      });
+      ].map(
+        ({ role, file, content }) =>
+          new command.remote.Command(
+            `${name}-${role}`,
+            {
+              connection,
+              create: hostCopyCommand(h.directory, file),
+              stdin: content,
+              triggers: [sha256(content)],
+              logging: "stderr",
+            },
+            { parent: this },
+          ),
+      );
       if (h.reloadCommand) {
         new command.remote.Command(
           `${name}-reload`,

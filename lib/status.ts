@@ -8,7 +8,7 @@
 import { parseDay } from "./config";
 import { isSelectionInputError, selectTag } from "./flux/select";
 import { compareParsed, parseFluxVersion, type ParsedVersion } from "./flux/semver";
-import type { PinCluster } from "./pins";
+import type { PinCluster } from "./pins/allowlist";
 import { splitRevision } from "./promote";
 import type { PromotionRecordFact } from "./trace";
 

@@ -14,7 +14,7 @@
  */
 import { isSelectionInputError, selectTag } from "./flux/select";
 import { compareParsed, parseFluxVersion } from "./flux/semver";
-import type { PinCluster } from "./pins";
+import type { PinCluster } from "./pins/allowlist";
 import { splitRevision } from "./promote";
 import { formatHours, RC_TAG, shortDigest, stableTagsOn, type ClusterObservation } from "./status";
 

@@ -18,7 +18,7 @@ import {
 import { ConfigError, ProblemCollector } from "../errors";
 import { loadKubeTarget, defaultKubeconfig, KubeError } from "../kube/client";
 import { observeCluster } from "../kube/observe";
-import { parsePolicy, policyOf, type PinsPolicy } from "../pinsPolicy";
+import { parsePolicy, policyOf, type PinsPolicy } from "../pins/policy";
 import { createdOf, type ManifestReader } from "../registry/manifest";
 import { mapLimit, readTagDigests, type RegistryReader } from "../registry/types";
 import type { ClusterObservation } from "../status";

@@ -7,11 +7,11 @@
  * cleaner that runs only on success never runs on a partial or empty list.
  */
 import { factsFromDir, factsFromPolicy } from "./facts";
-import { formatGhcr, formatGhcrOutput, formatLines, formatReport } from "../pins";
-import { expandPolicy, type PinsPolicy } from "../pinsPolicy";
+import { formatGhcr, formatGhcrOutput, formatLines, formatReport } from "../pins/allowlist";
+import { expandPolicy, type PinsPolicy } from "../pins/policy";
 import { ghcrPackageVersions } from "../registry/ghcrPackages";
 import { RegistryError, type RegistryReader } from "../registry/types";
-import { isPlaceholder, readPinsTags } from "../pinsRegistry";
+import { isPlaceholder, readPinsTags } from "../pins/registry";
 import { parseArgs } from "./args";
 import { CREDENTIALS_HELP, readerFromEnv } from "./registryEnv";
 import { EXIT_NONE, EXIT_OK, EXIT_USAGE, UsageError, type CommandIo } from "./command";

@@ -13,7 +13,7 @@
  * build is queued or running (the next schedule tries again).
  */
 import type { GhcrRetentionSpec, PipelineSpec } from "../config";
-import { splitOciUrl } from "../pinsPolicy";
+import { splitOciUrl } from "../pins/policy";
 import { CONTAINER_RETENTION_POLICY, sparseCliSteps } from "./actions";
 import type { Job, Workflow } from "./model";
 import { BUILD_WORKFLOW, CLI_PATH, buildWorkflow } from "./pipeline";

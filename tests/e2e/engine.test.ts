@@ -26,7 +26,7 @@ import { NS, type StackConfig } from "../../lib/config";
 import { assertToolchain, ok, ProjectCopy, type Run } from "../support/projectCopy";
 import { shippedConfig } from "../support/pulumiMocks";
 import { platformFiles } from "../../lib/platformFiles";
-import { pinsFiles } from "../../lib/pinsFiles";
+import { pinsFiles } from "../../lib/pins/delivery";
 import { workflowFiles } from "../../lib/workflows/files";
 import { canaryAlertRules, canaryManifest, platformCanary } from "../../lib/k8s/canary";
 import { clusterSource, registryCaSecret } from "../../lib/k8s/source";

@@ -23,7 +23,7 @@ import { createServer, type Server } from "node:https";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { validateConfig } from "../../lib/config";
-import { pinsFiles } from "../../lib/pinsFiles";
+import { pinsFiles } from "../../lib/pins/delivery";
 import { readCliBundle, workflowFiles } from "../../lib/workflows/files";
 import { BUILD_WORKFLOW, PROMOTE_WORKFLOW } from "../../lib/workflows/pipeline";
 import { watchFile } from "../../lib/platformFiles";

@@ -15,7 +15,7 @@ import { promisify } from "node:util";
 import { parse } from "yaml";
 import { main } from "../../lib/cli/main";
 import { validateConfig } from "../../lib/config";
-import { pinsFiles } from "../../lib/pinsFiles";
+import { pinsFiles } from "../../lib/pins/delivery";
 import { buildHistory, shortSha, type Build } from "../support/history";
 import { pushArtifact, putManifest, artifactManifest } from "../support/push";
 import { startRegistry, type TestRegistry } from "../support/registry";

@@ -7,7 +7,7 @@ import {
   formatLines,
   type AllowlistInput,
   type PinCluster,
-} from "../../lib/pins";
+} from "../../lib/pins/allowlist";
 import { selectTag } from "../../lib/flux/select";
 import { buildHistory, fakeDigest, tagMap } from "../support/history";
 

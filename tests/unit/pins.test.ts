@@ -9,7 +9,7 @@ import {
   protectedTags,
   type AllowlistInput,
   type PinCluster,
-} from "../../lib/pins";
+} from "../../lib/pins/allowlist";
 import { buildHistory, fakeDigest, tagMap, type Build } from "../support/history";
 
 const integration: PinCluster = {

@@ -5,8 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runWith, type ReaderFactory } from "../../lib/cli/pins";
 import { main } from "../../lib/cli/main";
-import { formatGhcrOutput, formatLines } from "../../lib/pins";
-import { expandPolicy, formatPolicy, type PinsPolicy } from "../../lib/pinsPolicy";
+import { formatGhcrOutput, formatLines } from "../../lib/pins/allowlist";
+import { expandPolicy, formatPolicy, type PinsPolicy } from "../../lib/pins/policy";
 import { RegistryError, type RegistryReader } from "../../lib/registry/types";
 import { buildHistory, tagMap } from "../support/history";
 

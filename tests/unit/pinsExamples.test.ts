@@ -8,7 +8,7 @@
 import { strict as assert } from "node:assert";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { pinsFiles } from "../../lib/pinsFiles";
+import { pinsFiles } from "../../lib/pins/delivery";
 import { shippedConfig } from "../support/pulumiMocks";
 
 const ROOT = join(__dirname, "..", "..");

@@ -1,5 +1,5 @@
 /**
- * The pin POLICY (lib/pinsPolicy.ts), what the owner stack delivers for it (lib/pinsFiles.ts) and the
+ * The pin POLICY (lib/pins/policy.ts), what the owner stack delivers for it (lib/pins/delivery.ts) and the
  * generated GHCR retention workflow (lib/workflows/retention.ts).
  */
 import { strict as assert } from "node:assert";
@@ -7,8 +7,8 @@ import fc from "fast-check";
 import { parse } from "yaml";
 import { validateConfig, type RawConfig, type StackConfig } from "../../lib/config";
 import { ConfigError } from "../../lib/errors";
-import { formatLines } from "../../lib/pins";
-import { ghcrRetention, pinsFiles } from "../../lib/pinsFiles";
+import { formatLines } from "../../lib/pins/allowlist";
+import { ghcrRetention, pinsFiles } from "../../lib/pins/delivery";
 import {
   expandPolicy,
   formatPolicy,
@@ -16,7 +16,7 @@ import {
   pinsPolicy,
   PolicyError,
   type PinsPolicy,
-} from "../../lib/pinsPolicy";
+} from "../../lib/pins/policy";
 import { CONTAINER_RETENTION_POLICY } from "../../lib/workflows/actions";
 import { buildWorkflow, CLI_PATH } from "../../lib/workflows/pipeline";
 import { RETENTION_WORKFLOW, retentionWorkflow } from "../../lib/workflows/retention";

@@ -131,7 +131,7 @@ describe("RegistryPins component", () => {
   });
 
   it("quotes paths for the shell", async () => {
-    const { shellQuote } = await import("../../components/registryPins.js");
+    const { shellQuote } = await import("../../lib/pins/delivery.js");
     assert.equal(shellQuote("a'b c"), `'a'\\''b c'`);
   });
 });

@@ -1,7 +1,7 @@
 /**
  * Issue 10: the promotion, the build plan and the allowlist at a constant number of registry requests.
  * Differential: reading only what can matter decides exactly as the full tag -> digest listing does
- * (lib/promote.ts decidePromotion, lib/pinsPolicy.ts expandPolicy, both unchanged). Against the
+ * (lib/promote.ts decidePromotion, lib/pins/policy.ts expandPolicy, both unchanged). Against the
  * synthetic registry on 127.0.0.1: paginated listings, 429 with Retry-After, and a registry that fails
  * half way (nothing printed, exit 1, at every point of failure).
  */
@@ -14,9 +14,9 @@ import fc from "fast-check";
 import { runWith as buildPlanWith } from "../../lib/cli/buildPlan";
 import { runWith as pinsWith } from "../../lib/cli/pins";
 import { runWith as promoteWith } from "../../lib/cli/promote";
-import { formatLines, formatReport, type PinCluster } from "../../lib/pins";
-import { expandPolicy, formatPolicy, type PinsPolicy } from "../../lib/pinsPolicy";
-import { isPlaceholder, readPinsTags } from "../../lib/pinsRegistry";
+import { formatLines, formatReport, type PinCluster } from "../../lib/pins/allowlist";
+import { expandPolicy, formatPolicy, type PinsPolicy } from "../../lib/pins/policy";
+import { isPlaceholder, readPinsTags } from "../../lib/pins/registry";
 import {
   decidePromotion,
   decidePromotionFromRegistry,

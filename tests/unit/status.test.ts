@@ -8,7 +8,7 @@ import { createdOf } from "../../lib/registry/manifest";
 import { RegistryError } from "../../lib/registry/types";
 import { computeStatus, formatStatus, pinTimeLeft, type StatusInput } from "../../lib/status";
 import { runWith } from "../../lib/cli/status";
-import { formatPolicy } from "../../lib/pinsPolicy";
+import { formatPolicy } from "../../lib/pins/policy";
 import { buildHistory, fakeDigest, tagMap } from "../support/history";
 
 const NOW = new Date("2026-12-01T12:00:00Z");

@@ -1,6 +1,6 @@
 /**
  * What the owner stack delivers for the registry pin allowlist (DESIGN section 8, docs/pins.md): the pin
- * POLICY, never the expanded list (see lib/pinsPolicy.ts for why), as
+ * POLICY, never the expanded list (see lib/pins/policy.ts for why), as
  *   - `registry/pins-policy.yaml` (pins.policyPath) in the platform repository, and the generated GHCR
  *     retention workflow beside the other workflows (when the artifact is on ghcr.io or pins.ghcr asks);
  *   - in the embedded default (files target `directory`), also the policy below `out/<stack>/registry/`,
@@ -8,16 +8,32 @@
  *   - for a self-hosted cleaner (pins.host), the policy and the CLI bundle its reload command runs.
  * Pure: the component (components/registryPins.ts) only turns this into resources.
  */
-import { DEFAULT_GHCR, type GhcrRetentionSpec, type StackConfig } from "./config";
-import { checkFiles, type GeneratedFile } from "./files";
-import { formatPolicy, pinsPolicy, splitOciUrl } from "./pinsPolicy";
-import { emitWorkflow } from "./workflows/emit";
-import { RETENTION_WORKFLOW, retentionWorkflow } from "./workflows/retention";
+import { posix } from "node:path";
+import { DEFAULT_GHCR, type GhcrRetentionSpec, type StackConfig } from "../config";
+import { checkFiles, type GeneratedFile } from "../files";
+import { formatPolicy, pinsPolicy, splitOciUrl } from "./policy";
+import { emitWorkflow } from "../workflows/emit";
+import { RETENTION_WORKFLOW, retentionWorkflow } from "../workflows/retention";
 
 /** File name of the policy in the registry directory and on the cleaner's host. */
 export const POLICY_FILE = "pins-policy.yaml";
 /** File name of the CLI bundle on the cleaner's host. */
 export const HOST_CLI_FILE = "promotion.mjs";
+
+/** Single-quotes a string for a POSIX shell. */
+export function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The command that writes its stdin to `<directory>/<file>` on the cleaner's host: into a temporary file
+ * beside it, then `mv`, so the cleaner never reads half a file.
+ */
+export function hostCopyCommand(directory: string, file: string): string {
+  const target = shellQuote(posix.join(directory, file));
+  const tmp = shellQuote(posix.join(directory, `.${file}.tmp`));
+  return `set -e; mkdir -p ${shellQuote(directory)}; cat > ${tmp}; mv ${tmp} ${target}`;
+}
 
 const SOURCE =
   "lib/workflows/retention.ts, from promotion-pipeline:pipeline and promotion-pipeline:pins";

@@ -8,10 +8,10 @@
  * protected digest through another tag, a pin to a tag that does not exist, a stray pre-release that keeps
  * integration from taking new RCs.
  */
-import type { ClusterRole, PinSpec, RetentionRule } from "./config";
-import { generatedHeader } from "./emit";
-import { selectTag } from "./flux/select";
-import { compareVersions, parseFluxTag, type FluxVersion } from "./flux/semver";
+import type { ClusterRole, PinSpec, RetentionRule } from "../config";
+import { generatedHeader } from "../emit";
+import { selectTag } from "../flux/select";
+import { compareVersions, parseFluxTag, type FluxVersion } from "../flux/semver";
 
 export type { RetentionRule };
 

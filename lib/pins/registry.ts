@@ -18,11 +18,11 @@
  * - `exhaustive`: a HEAD per tag (readers without manifest access, or `--exhaustive`).
  * All with bounded concurrency; any failure throws (the CLI prints nothing: fail closed).
  */
-import { protectedTags } from "./pins";
-import { expandPolicy, type PinsPolicy } from "./pinsPolicy";
-import { PackagesUnavailable } from "./registry/ghcrPackages";
-import { commitOfRevision, OCI_REVISION, OCI_VERSION } from "./registry/annotations";
-import { mapLimit, type ManifestInfo, type RegistryReader } from "./registry/types";
+import { protectedTags } from "./allowlist";
+import { expandPolicy, type PinsPolicy } from "./policy";
+import { PackagesUnavailable } from "../registry/ghcrPackages";
+import { commitOfRevision, OCI_REVISION, OCI_VERSION } from "../registry/annotations";
+import { mapLimit, type ManifestInfo, type RegistryReader } from "../registry/types";
 
 export type PinsReadMode = "packages" | "selective" | "exhaustive";
 

@@ -18,11 +18,11 @@ import {
   type PipelineSpec,
   type RetentionRule,
   type StackConfig,
-} from "./config";
-import { generatedHeader, toYaml } from "./emit";
-import { ConfigError, ProblemCollector } from "./errors";
-import { parseConstraint } from "./flux/semver";
-import { computeAllowlist, type Allowlist, type PinCluster } from "./pins";
+} from "../config";
+import { generatedHeader, toYaml } from "../emit";
+import { ConfigError, ProblemCollector } from "../errors";
+import { parseConstraint } from "../flux/semver";
+import { computeAllowlist, type Allowlist, type PinCluster } from "./allowlist";
 
 export const POLICY_KIND = "PinsPolicy";
 export const POLICY_API_VERSION = "promotion-pipeline/v1";
