@@ -9,7 +9,7 @@ import { parseDay } from "./config";
 import { isSelectionInputError, selectTag } from "./flux/select";
 import { compareParsed, parseFluxVersion, type ParsedVersion } from "./flux/semver";
 import type { PinCluster } from "./pins/allowlist";
-import { splitRevision } from "./promote";
+import { splitRevision } from "./promotion/promote";
 import type { PromotionRecordFact } from "./trace";
 
 /** Our own RC tags, as the build writes them: `X.Y.Z-rc.N`. */

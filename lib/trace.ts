@@ -15,7 +15,7 @@
 import { isSelectionInputError, selectTag } from "./flux/select";
 import { compareParsed, parseFluxVersion } from "./flux/semver";
 import type { PinCluster } from "./pins/allowlist";
-import { splitRevision } from "./promote";
+import { splitRevision } from "./promotion/promote";
 import { formatHours, RC_TAG, shortDigest, stableTagsOn, type ClusterObservation } from "./status";
 
 export type StageName = "built" | "integration" | "validated" | "stable" | "live";

@@ -7,9 +7,9 @@
  * be read (nothing printed).
  */
 import { parseArgs } from "node:util";
-import { BuildRefused, planBuild, planOutputs } from "../build";
+import { BuildRefused, planBuild, planOutputs } from "../promotion/build";
 import { RegistryError } from "../registry/types";
-import { VersionError } from "../versions";
+import { VersionError } from "../promotion/versions";
 import { EXIT_USAGE } from "./command";
 import { annotation, type CommandIo } from "./actionsIo";
 import { readerFromEnv, splitArtifact } from "./registryEnv";

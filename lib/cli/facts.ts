@@ -25,7 +25,7 @@ import type { ClusterObservation } from "../status";
 import { UsageError } from "./command";
 import { readerFromEnv } from "./registryEnv";
 import { GitHubClient, GitHubError } from "../github/client";
-import { recordsOf, RECORD_ENVIRONMENT } from "../record";
+import { recordsOf, RECORD_ENVIRONMENT } from "../promotion/record";
 import type { PromotionRecordFact } from "../trace";
 
 /** The pipeline as these commands need it. */

@@ -1,5 +1,5 @@
 /** `promotion next-version`: the next release candidate X.Y.Z-rc.N from the registry's tags on stdin. */
-import { nextVersion, VersionError } from "../versions";
+import { nextVersion, VersionError } from "../promotion/versions";
 import { parseArgs } from "./args";
 import { EXIT_OK, readLines, UsageError, type CommandIo } from "./command";
 

@@ -1,7 +1,7 @@
 /**
  * `promotion promote-plan`: the promote workflow's decision. Reads the GitHub event from the file GitHub
  * wrote ($GITHUB_EVENT_PATH: never interpolated into a script) and the registry itself (`--artifact`:
- * one paginated tag listing and a constant number of manifest requests, lib/promote.ts
+ * one paginated tag listing and a constant number of manifest requests, lib/promotion/promote.ts
  * readPromotionListing) or a `tag digest` listing file (`--listing`), prints `key=value` lines for
  * $GITHUB_OUTPUT on stdout and the reason on stderr as a workflow annotation.
  * Exit 0: promote, no-op or ignore; exit 1: refused (the run fails, visibly), or the registry could not
@@ -19,7 +19,7 @@ import {
   type PromoteDecision,
   type PromoteRequest,
   type PromotionRegistry,
-} from "../promote";
+} from "../promotion/promote";
 import { RegistryError, type RegistryReader } from "../registry/types";
 import { annotation, type CommandIo } from "./actionsIo";
 import { CREDENTIALS_HELP, readerFromEnv, splitArtifact } from "./registryEnv";

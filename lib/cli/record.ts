@@ -1,20 +1,20 @@
 /**
  * `promotion record`: the promote workflow's last step. Leaves the GitHub Deployment to `live` that
- * records a promotion (lib/record.ts), once per digest: a re-run (a no-op promotion) finds the record
+ * records a promotion (lib/promotion/record.ts), once per digest: a re-run (a no-op promotion) finds the record
  * and adds none, and creates it if an earlier run could not.
  */
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { DIGEST_PATTERN } from "../config";
 import { clientFromEnv, GitHubError, runUrlFromEnv, type GitHubClient } from "../github/client";
-import { splitRevision } from "../promote";
+import { splitRevision } from "../promotion/promote";
 import {
   deploymentRequest,
   deploymentStatusRequest,
   recordsOf,
   RECORD_ENVIRONMENT,
   type RecordInput,
-} from "../record";
+} from "../promotion/record";
 import { annotationsOf, REVISION_ANNOTATION, type ManifestReader } from "../registry/manifest";
 import { readerFromEnv } from "./registryEnv";
 import { RegistryError } from "../registry/types";

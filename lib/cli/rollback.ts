@@ -5,7 +5,7 @@
  */
 import { parseArgs } from "node:util";
 import { readTagDigests, RegistryError } from "../registry/types";
-import { planRollback, rollbackOutputs } from "../rollback";
+import { planRollback, rollbackOutputs } from "../promotion/rollback";
 import { annotation, type CommandIo } from "./actionsIo";
 import { EXIT_NONE, EXIT_OK, UsageError } from "./command";
 import { ociRegistry, type RegistryFactory } from "./facts";

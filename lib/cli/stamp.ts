@@ -6,7 +6,13 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { relative } from "node:path";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { KUSTOMIZATION_FILES, STAMP_FILE, StampError, stampCanary, stampFiles } from "../stamp";
+import {
+  KUSTOMIZATION_FILES,
+  STAMP_FILE,
+  StampError,
+  stampCanary,
+  stampFiles,
+} from "../promotion/stamp";
 import { annotation, type CommandIo } from "./actionsIo";
 
 /** Every .yaml/.yml file below `dir`, sorted. */

@@ -1,5 +1,5 @@
 /**
- * The promotion record step of the promote workflow (lib/record.ts, docs/workflows.md): after the digest
+ * The promotion record step of the promote workflow (lib/promotion/record.ts, docs/workflows.md): after the digest
  * is tagged (or found tagged by an earlier run), `promotion record` leaves a GitHub Deployment to `live`.
  * The job gains `deployments: write` and nothing else: the least permission that creates a Deployment
  * (a Release would need `contents: write`, which can also push code).

@@ -1,5 +1,5 @@
 /**
- * `rollback_to=<X.Y.Z>`, the promote workflow's manual rollback without a pin (lib/rollback.ts): a
+ * `rollback_to=<X.Y.Z>`, the promote workflow's manual rollback without a pin (lib/promotion/rollback.ts): a
  * `workflow_dispatch` input and a `rollback` job that plans with `promotion rollback-plan`, adds ONE new
  * stable tag to the earlier version's digest with crane (never moving a tag), and records it like a
  * promotion. The promote job is skipped for such a run. Serialised with promotions (same group).

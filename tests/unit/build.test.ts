@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { BuildRefused, planBuild, planOutputs } from "../../lib/build";
+import { BuildRefused, planBuild, planOutputs } from "../../lib/promotion/build";
 import { main } from "../../lib/cli/main";
 
 const A = "a".repeat(40);

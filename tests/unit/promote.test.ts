@@ -6,7 +6,7 @@ import {
   parseListing,
   splitRevision,
   type PromoteInput,
-} from "../../lib/promote";
+} from "../../lib/promotion/promote";
 
 const D1 = `sha256:${"1".repeat(64)}`;
 const D2 = `sha256:${"2".repeat(64)}`;

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runWith } from "../../lib/cli/record";
 import { GitHubClient } from "../../lib/github/client";
-import { deploymentRequest, recordsOf, type RecordInput } from "../../lib/record";
+import { deploymentRequest, recordsOf, type RecordInput } from "../../lib/promotion/record";
 
 const D = `sha256:${"a".repeat(64)}`;
 const input: RecordInput = {

@@ -1,7 +1,7 @@
 /**
  * Issue 10: the promotion, the build plan and the allowlist at a constant number of registry requests.
  * Differential: reading only what can matter decides exactly as the full tag -> digest listing does
- * (lib/promote.ts decidePromotion, lib/pins/policy.ts expandPolicy, both unchanged). Against the
+ * (lib/promotion/promote.ts decidePromotion, lib/pins/policy.ts expandPolicy, both unchanged). Against the
  * synthetic registry on 127.0.0.1: paginated listings, 429 with Retry-After, and a registry that fails
  * half way (nothing printed, exit 1, at every point of failure).
  */
@@ -22,7 +22,7 @@ import {
   decidePromotionFromRegistry,
   type PromoteRequest,
   type PromotionRegistry,
-} from "../../lib/promote";
+} from "../../lib/promotion/promote";
 import { commitOfRevision } from "../../lib/registry/annotations";
 import { ghcrPackageVersions } from "../../lib/registry/ghcrPackages";
 import { OciRegistryReader, retryAfterMs } from "../../lib/registry/oci";

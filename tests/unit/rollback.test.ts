@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { planRollback, rollbackOutputs } from "../../lib/rollback";
+import { planRollback, rollbackOutputs } from "../../lib/promotion/rollback";
 import { buildHistory, fakeDigest, tagMap } from "../support/history";
 
 /** 0.0.1, 0.0.2, 0.0.3 released; two RCs of 0.0.4 pending. */

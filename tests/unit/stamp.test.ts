@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { parse } from "yaml";
-import { stampCanary, stampFiles, STAMP_FILE } from "../../lib/stamp";
+import { stampCanary, stampFiles, STAMP_FILE } from "../../lib/promotion/stamp";
 
 const base = {
   version: "0.0.3-rc.2",

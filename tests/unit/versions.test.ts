@@ -1,9 +1,9 @@
-/** RC allocation and revision parsing (lib/versions.ts, DESIGN section 2). */
+/** RC allocation and revision parsing (lib/promotion/versions.ts, DESIGN section 2). */
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { selectTag } from "../../lib/flux/select";
 import { parseConstraint, parseFluxTag } from "../../lib/flux/semver";
-import { nextVersion, parseRevision, VersionError } from "../../lib/versions";
+import { nextVersion, parseRevision, VersionError } from "../../lib/promotion/versions";
 import { anyTag, pipelineTag } from "../support/fluxArbitraries";
 
 describe("nextVersion", () => {

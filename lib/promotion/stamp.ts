@@ -4,8 +4,8 @@
  * Pure: takes the content of the root kustomization file, if any, and returns the files to write.
  */
 import { isMap, isSeq, parseAllDocuments, parseDocument } from "yaml";
-import { KUBE_KEY_ORDER, generatedHeader, toYaml } from "./emit";
-import { CANARY_NAME, CANARY_NAMESPACE, VERSION_ANNOTATION } from "./k8s/canary";
+import { KUBE_KEY_ORDER, generatedHeader, toYaml } from "../emit";
+import { CANARY_NAME, CANARY_NAMESPACE, VERSION_ANNOTATION } from "../k8s/canary";
 
 export const STAMP_FILE = "platform-version.yaml";
 export const STAMP_NAME = "platform-version";

@@ -7,7 +7,7 @@
  *
  * Pure: request bodies and the reading of listed deployments. lib/cli/record.ts does the calls.
  */
-import type { PromotionRecordFact } from "./trace";
+import type { PromotionRecordFact } from "../trace";
 
 export const RECORD_ENVIRONMENT = "live";
 export const RECORD_TASK = "deploy:promotion";

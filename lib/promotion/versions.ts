@@ -6,7 +6,7 @@
  * cluster with `>= 0.0.0` would select (`v1.4.0` and `1.4.0+meta` count as 1.4.0), and the result is ordered
  * above every stable tag, which is what lets an integration cluster with `>= 0.0.0-0` pick it.
  */
-import { compareParsed, parseFluxVersion, type ParsedVersion } from "./flux/semver";
+import { compareParsed, parseFluxVersion, type ParsedVersion } from "../flux/semver";
 
 /** A bad argument to nextVersion / parseRevision; the message names the value and what is expected. */
 export class VersionError extends Error {

@@ -1,7 +1,7 @@
 /**
  * The build decision (DESIGN 2), pure: from the registry's tags and the commit, the RC version and the
  * three tags to push, or a refusal when any of them exists already (a push never overwrites a tag).
- * The version itself comes from `nextVersion` (lib/versions.ts), the one implementation of the rule.
+ * The version itself comes from `nextVersion` (lib/promotion/versions.ts), the one implementation of the rule.
  */
 import { nextVersion } from "./versions";
 

@@ -5,7 +5,7 @@
  * normal path, and the next build starts the version after it. Refused when the version does not exist or
  * its digest was never validated (no `validated-<7>` on it).
  */
-import { compareParsed, parseFluxVersion, type ParsedVersion } from "./flux/semver";
+import { compareParsed, parseFluxVersion, type ParsedVersion } from "../flux/semver";
 import { quote } from "./promote";
 
 const STABLE = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$/;

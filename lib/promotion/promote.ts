@@ -6,10 +6,10 @@
  * Every value that leaves this module (digest, tags) is checked against a strict pattern, because the
  * workflow writes it to $GITHUB_OUTPUT; nothing from the event is ever passed through unchecked.
  */
-import { DIGEST_PATTERN } from "./config";
-import { compareParsed, parseFluxVersion, type ParsedVersion } from "./flux/semver";
-import { commitOfRevision, OCI_REVISION, OCI_VERSION } from "./registry/annotations";
-import { mapLimit, type ManifestInfo } from "./registry/types";
+import { DIGEST_PATTERN } from "../config";
+import { compareParsed, parseFluxVersion, type ParsedVersion } from "../flux/semver";
+import { commitOfRevision, OCI_REVISION, OCI_VERSION } from "../registry/annotations";
+import { mapLimit, type ManifestInfo } from "../registry/types";
 import { parseRevision, VersionError } from "./versions";
 
 /** What started the run: a Flux event relayed by repository_dispatch, or a person (workflow_dispatch). */
@@ -79,7 +79,7 @@ export function quote(v: unknown): string {
   return JSON.stringify(clipped);
 }
 
-/** Splits a Flux OCI revision `<tag>@sha256:<hex>` (lib/versions.ts); undefined when it is not one. */
+/** Splits a Flux OCI revision `<tag>@sha256:<hex>` (lib/promotion/versions.ts); undefined when it is not one. */
 export function splitRevision(rev: string): { tag: string; digest: string } | undefined {
   try {
     return parseRevision(rev);
