@@ -21,12 +21,11 @@ import { observeCluster } from "../kube/observe";
 import { parsePolicy, policyOf, type PinsPolicy } from "../pins/policy";
 import { createdOf, type ManifestReader } from "../registry/manifest";
 import { mapLimit, readTagDigests, type RegistryReader } from "../registry/types";
-import type { ClusterObservation } from "../status";
+import type { ClusterObservation } from "../status/status";
 import { UsageError } from "./command";
 import { readerFromEnv } from "./registryEnv";
 import { GitHubClient, GitHubError } from "../github/client";
-import { recordsOf, RECORD_ENVIRONMENT } from "../promotion/record";
-import type { PromotionRecordFact } from "../trace";
+import { recordsOf, RECORD_ENVIRONMENT, type PromotionRecordFact } from "../promotion/record";
 
 /** The pipeline as these commands need it. */
 export interface PipelineFacts {

@@ -1,11 +1,11 @@
 /**
  * `promotion status`: per cluster of the pipeline, its constraint, what it selects from the registry now
  * (Flux's exact model), its pin, and, with --kubeconfig/--context, what it runs; the newest RC, the
- * newest stable and how long the RC has waited. See lib/status.ts.
+ * newest stable and how long the RC has waited. See lib/status/status.ts.
  */
 import { parseArgs } from "node:util";
 import { RegistryError } from "../registry/types";
-import { computeStatus, formatStatus, newestRcTag, type PipelineStatus } from "../status";
+import { computeStatus, formatStatus, newestRcTag, type PipelineStatus } from "../status/status";
 import { EXIT_NONE, EXIT_OK, EXIT_USAGE, UsageError, type CommandIo } from "./command";
 import {
   githubFromEnv,

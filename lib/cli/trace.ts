@@ -1,10 +1,10 @@
 /**
  * `promotion trace <commit>`: where one commit is in the pipeline, the first stage it did not reach and
- * why, with exit codes a script can use. See lib/trace.ts.
+ * why, with exit codes a script can use. See lib/status/trace.ts.
  */
 import { parseArgs } from "node:util";
 import { RegistryError } from "../registry/types";
-import { EXIT_CODES, formatTrace, traceCommit, TraceInputError, type Trace } from "../trace";
+import { EXIT_CODES, formatTrace, traceCommit, TraceInputError, type Trace } from "../status/trace";
 import { EXIT_NONE, EXIT_USAGE, UsageError, type CommandIo } from "./command";
 import {
   githubFromEnv,

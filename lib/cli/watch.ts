@@ -1,6 +1,6 @@
 /**
  * `promotion watch`: the pipeline-stalled watch the generated `pipeline-watch.yaml` runs on a schedule.
- * Computes `promotion status`, decides (lib/stalled.ts) and, with --issue, opens, updates or closes the
+ * Computes `promotion status`, decides (lib/status/stalled.ts) and, with --issue, opens, updates or closes the
  * one watch issue on GitHub. Exit 0: clear; 4: alarm (the job fails, visibly); 1: the issue could not
  * be updated; 2: bad usage or configuration.
  */
@@ -14,7 +14,7 @@ import {
   WATCH_LABEL,
   type IssueAction,
   type WatchInput,
-} from "../stalled";
+} from "../status/stalled";
 import { DEFAULT_WATCH } from "../config";
 import { EXIT_NONE, EXIT_OK, EXIT_USAGE, UsageError, type CommandIo } from "./command";
 import { loadFacts, ociRegistry, type RegistryFactory } from "./facts";

@@ -4,7 +4,7 @@
  * pure (tested on object fixtures); `observeCluster` GETs the two objects.
  */
 import type { ObjectRef } from "../config";
-import type { ClusterObservation, GateObservation } from "../status";
+import type { ClusterObservation, GateObservation } from "../status/status";
 import { kubeGet, KubeError, type KubeTarget } from "./client";
 
 type Rec = Record<string, unknown>;

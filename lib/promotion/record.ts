@@ -7,7 +7,23 @@
  *
  * Pure: request bodies and the reading of listed deployments. lib/cli/record.ts does the calls.
  */
-import type { PromotionRecordFact } from "../trace";
+
+/** A promotion recorded on GitHub (a Deployment to `live`), when a token was given. */
+export interface PromotionRecordFact {
+  readonly digest: string;
+  readonly version: string;
+  readonly rc?: string;
+  /** When integration reported the health event (the Flux event's timestamp). */
+  readonly validatedAt?: string;
+  /** When the promote workflow tagged it. */
+  readonly promotedAt?: string;
+  /** The run that promoted it. */
+  readonly runUrl?: string;
+  /** Who started that run. */
+  readonly actor?: string;
+  /** For a rollback: the earlier stable version whose digest was re-released. */
+  readonly rollbackOf?: string;
+}
 
 export const RECORD_ENVIRONMENT = "live";
 export const RECORD_TASK = "deploy:promotion";

@@ -6,7 +6,7 @@
  * lasts, closed when it clears. Thresholds: `promotion-pipeline:pipeline.watch`.
  */
 import type { PipelineSpec } from "../config";
-import { WATCH_LABEL } from "../stalled";
+import { WATCH_LABEL } from "../status/stalled";
 import { sparseCliSteps } from "./actions";
 import type { Workflow } from "./model";
 import { CLI_PATH, registryReadEnv } from "./pipeline";

@@ -11,8 +11,8 @@ import {
   issueBody,
   keyOfBody,
   type WatchDecision,
-} from "../../lib/stalled";
-import { computeStatus, type StatusInput } from "../../lib/status";
+} from "../../lib/status/stalled";
+import { computeStatus, type StatusInput } from "../../lib/status/status";
 import { WATCH_WORKFLOW } from "../../lib/workflows/watch";
 import { buildHistory, tagMap } from "../support/history";
 import { shippedConfig } from "../support/pulumiMocks";

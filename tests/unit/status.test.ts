@@ -6,7 +6,12 @@ import { gateOf, observationOf } from "../../lib/kube/observe";
 import { kubeTarget, KubeError } from "../../lib/kube/client";
 import { createdOf } from "../../lib/registry/manifest";
 import { RegistryError } from "../../lib/registry/types";
-import { computeStatus, formatStatus, pinTimeLeft, type StatusInput } from "../../lib/status";
+import {
+  computeStatus,
+  formatStatus,
+  pinTimeLeft,
+  type StatusInput,
+} from "../../lib/status/status";
 import { runWith } from "../../lib/cli/status";
 import { formatPolicy } from "../../lib/pins/policy";
 import { buildHistory, fakeDigest, tagMap } from "../support/history";

@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { runWith } from "../../lib/cli/trace";
-import { EXIT_CODES, formatTrace, traceCommit, type TraceInput } from "../../lib/trace";
+import { EXIT_CODES, formatTrace, traceCommit, type TraceInput } from "../../lib/status/trace";
 import { buildHistory, shortSha, tagMap } from "../support/history";
 
 const NOW = new Date("2026-12-01T12:00:00Z");

@@ -5,12 +5,12 @@
  * for promotion. Everything comes from facts handed in (registry tags, a manifest's build time, cluster
  * objects); nothing here does I/O, so the same input always gives the same report.
  */
-import { parseDay } from "./config";
-import { isSelectionInputError, selectTag } from "./flux/select";
-import { compareParsed, parseFluxVersion, type ParsedVersion } from "./flux/semver";
-import type { PinCluster } from "./pins/allowlist";
-import { splitRevision } from "./promotion/promote";
-import type { PromotionRecordFact } from "./trace";
+import { parseDay } from "../config";
+import { isSelectionInputError, selectTag } from "../flux/select";
+import { compareParsed, parseFluxVersion, type ParsedVersion } from "../flux/semver";
+import type { PinCluster } from "../pins/allowlist";
+import { splitRevision } from "../promotion/promote";
+import type { PromotionRecordFact } from "../promotion/record";
 
 /** Our own RC tags, as the build writes them: `X.Y.Z-rc.N`. */
 export const RC_TAG = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)-rc\.(0|[1-9]\d*)$/;

@@ -12,10 +12,11 @@
  * and the first stage the commit did NOT reach, with the likely reason. The verdict maps to an exit code a
  * script can use (EXIT_CODES).
  */
-import { isSelectionInputError, selectTag } from "./flux/select";
-import { compareParsed, parseFluxVersion } from "./flux/semver";
-import type { PinCluster } from "./pins/allowlist";
-import { splitRevision } from "./promotion/promote";
+import { isSelectionInputError, selectTag } from "../flux/select";
+import { compareParsed, parseFluxVersion } from "../flux/semver";
+import type { PinCluster } from "../pins/allowlist";
+import { splitRevision } from "../promotion/promote";
+import type { PromotionRecordFact } from "../promotion/record";
 import { formatHours, RC_TAG, shortDigest, stableTagsOn, type ClusterObservation } from "./status";
 
 export type StageName = "built" | "integration" | "validated" | "stable" | "live";
@@ -44,23 +45,6 @@ export const EXIT_CODES: Readonly<Record<Verdict, number>> = {
   stopped: 4,
   "unknown-commit": 5,
 };
-
-/** A promotion recorded on GitHub (a Deployment to `live`), when a token was given. */
-export interface PromotionRecordFact {
-  readonly digest: string;
-  readonly version: string;
-  readonly rc?: string;
-  /** When integration reported the health event (the Flux event's timestamp). */
-  readonly validatedAt?: string;
-  /** When the promote workflow tagged it. */
-  readonly promotedAt?: string;
-  /** The run that promoted it. */
-  readonly runUrl?: string;
-  /** Who started that run. */
-  readonly actor?: string;
-  /** For a rollback: the earlier stable version whose digest was re-released. */
-  readonly rollbackOf?: string;
-}
 
 export interface TraceInput {
   /** The commit, 7 to 40 hex. */

@@ -11,7 +11,7 @@
  *   pin-expiring       a pin expires within pinExpiryDays (or has expired: `pulumi preview` fails then)
  *   registry-unreadable the registry could not be read
  */
-import type { WatchSpec } from "./config";
+import type { WatchSpec } from "../config";
 import { formatHours, type PipelineStatus } from "./status";
 
 export type Finding =
