@@ -1,7 +1,7 @@
 /** `promotion check-delivered`: drift of files written by the embedded default (no provider reads them back). */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { checkDelivered, formatDrift } from "../delivered";
+import { checkDelivered, formatDrift } from "../operations/delivered";
 import { parseArgs } from "./args";
 import { EXIT_NONE, EXIT_OK, EXIT_USAGE, UsageError, type CommandIo } from "./command";
 

@@ -1,7 +1,7 @@
 /** `promotion check-rendered`: drift of rendered Kubernetes YAML (render mode), against `pulumi stack export`. */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import { formatRenderedDrift, renderedDrift } from "../renderedDrift";
+import { formatRenderedDrift, renderedDrift } from "../operations/renderedDrift";
 import { parseArgs } from "./args";
 import { EXIT_NONE, EXIT_OK, EXIT_USAGE, UsageError, type CommandIo } from "./command";
 

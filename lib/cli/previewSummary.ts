@@ -1,7 +1,7 @@
 /** `promotion preview-summary`: the PR comment body for the `pulumi preview` outputs in a directory. */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { previewSummary, type StackPreview } from "../previewSummary";
+import { previewSummary, type StackPreview } from "../operations/previewSummary";
 import { parseArgs } from "./args";
 import { EXIT_OK, UsageError, type CommandIo } from "./command";
 

@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { checkDelivered, formatDrift, sha256 } from "../../lib/delivered";
+import { checkDelivered, formatDrift, sha256 } from "../../lib/operations/delivered";
 
 describe("delivered-file drift", () => {
   const files: Record<string, string> = {

@@ -5,7 +5,7 @@ import {
   previewSummary,
   GITHUB_COMMENT_LIMIT,
   SUMMARY_MARKER,
-} from "../../lib/previewSummary";
+} from "../../lib/operations/previewSummary";
 
 const small = `Previewing update (integration)\n\n     Type                 Name\n +   pulumi:pulumi:Stack  promotion-pipeline-integration\n\nResources:\n    + 3 to create\n    ~ 1 to update\n    +-1 to replace\n    2 unchanged\n`;
 

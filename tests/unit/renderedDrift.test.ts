@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { stringify } from "yaml";
-import { formatRenderedDrift, renderedDrift } from "../../lib/renderedDrift";
+import { formatRenderedDrift, renderedDrift } from "../../lib/operations/renderedDrift";
 
 const source = {
   apiVersion: "source.toolkit.fluxcd.io/v1",
