@@ -11,7 +11,7 @@ import { Refusal } from "./lib/errors";
 import { loadConfig } from "./lib/config/read";
 import type { KubernetesTarget } from "./lib/config";
 import { dispatchEventType as eventTypeOf } from "./lib/k8s/validation";
-import { platformFiles } from "./lib/platformFiles";
+import { platformFiles } from "./lib/workflows/platformFiles";
 import { ClusterSource } from "./components/clusterSource";
 import { PlatformGate } from "./components/platformGate";
 import { PlatformCanary } from "./components/platformCanary";

@@ -41,8 +41,8 @@ const result = await build({
     ].join("\n"),
   },
 });
-// Same algorithm as lib/bundleSources.ts sourcesHash (tests/unit/bundleSources.test.ts checks they agree):
-// the repository files esbuild read, node_modules left out (package-lock.json pins it), sorted.
+// Same algorithm as lib/workflows/bundleSources.ts sourcesHash (tests/unit/bundleSources.test.ts checks they
+// agree): the repository files esbuild read, node_modules left out (package-lock.json pins it), sorted.
 const files = [
   // A node_modules entry may be a symlink (the engine e2e's project copy links them one by one): esbuild then
   // names its real path, outside the root; those are dependencies too.

@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { PipelineSpec, StackConfig } from "../config";
 import { GENERATOR } from "../emit";
-import { checkBundleSources } from "../bundleSources";
+import { checkBundleSources } from "./bundleSources";
 import { Refusal } from "../errors";
 import type { GeneratedFile } from "../files";
 import { emitWorkflow } from "./emit";

@@ -6,7 +6,7 @@
  */
 import type { PipelineSpec } from "../config";
 import type { Job, Step } from "./model";
-import { registryReadEnv } from "./pipeline";
+import { registryReadEnv } from "./registryAccess";
 
 export const RECORD_STEP = "Record the promotion (GitHub Deployment to live)";
 

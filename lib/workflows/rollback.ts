@@ -6,7 +6,7 @@
  */
 import type { PipelineSpec } from "../config";
 import type { Job, Workflow } from "./model";
-import { forRegistry, jobPermissions, registryReadEnv, setupSteps } from "./pipeline";
+import { forRegistry, jobPermissions, registryReadEnv, setupSteps } from "./registryAccess";
 import { recordStep } from "./record";
 
 export const ROLLBACK_INPUT = "rollback_to";

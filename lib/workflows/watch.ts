@@ -9,7 +9,8 @@ import type { PipelineSpec } from "../config";
 import { WATCH_LABEL } from "../status/stalled";
 import { sparseCliSteps } from "./actions";
 import type { Workflow } from "./model";
-import { CLI_PATH, registryReadEnv } from "./pipeline";
+import { CLI_PATH } from "./pipeline";
+import { registryReadEnv } from "./registryAccess";
 
 export const WATCH_WORKFLOW = ".github/workflows/pipeline-watch.yaml";
 

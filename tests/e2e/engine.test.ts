@@ -25,7 +25,7 @@ import { parse } from "yaml";
 import { NS, type StackConfig } from "../../lib/config";
 import { assertToolchain, ok, ProjectCopy, type Run } from "../support/projectCopy";
 import { shippedConfig } from "../support/pulumiMocks";
-import { platformFiles } from "../../lib/platformFiles";
+import { platformFiles } from "../../lib/workflows/platformFiles";
 import { pinsFiles } from "../../lib/pins/delivery";
 import { workflowFiles } from "../../lib/workflows/files";
 import { canaryAlertRules, canaryManifest, platformCanary } from "../../lib/k8s/canary";

@@ -26,7 +26,7 @@ import { validateConfig } from "../../lib/config";
 import { pinsFiles } from "../../lib/pins/delivery";
 import { readCliBundle, workflowFiles } from "../../lib/workflows/files";
 import { BUILD_WORKFLOW, PROMOTE_WORKFLOW } from "../../lib/workflows/pipeline";
-import { watchFile } from "../../lib/platformFiles";
+import { watchFile } from "../../lib/workflows/platformFiles";
 import { WATCH_WORKFLOW } from "../../lib/workflows/watch";
 import { startGitHubApiMock, type GitHubApiMock } from "../support/githubApi";
 import { canaryManifest, platformCanary } from "../../lib/k8s/canary";

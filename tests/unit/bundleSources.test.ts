@@ -4,7 +4,11 @@ import { spawnSync } from "node:child_process";
 import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { checkBundleSources, recordedSources, sourcesHash } from "../../lib/bundleSources";
+import {
+  checkBundleSources,
+  recordedSources,
+  sourcesHash,
+} from "../../lib/workflows/bundleSources";
 import { Refusal } from "../../lib/errors";
 import { readCliBundle } from "../../lib/workflows/files";
 
@@ -54,7 +58,7 @@ describe("the CLI bundle's source hash", function () {
     assert.deepEqual([...recorded.files].sort(), recorded.files);
   });
 
-  it("build-cli.mjs and lib/bundleSources.ts compute the same hash", () => {
+  it("build-cli.mjs and lib/workflows/bundleSources.ts compute the same hash", () => {
     assert.equal(sourcesHash(root, recorded.files), recorded.sha256);
     checkBundleSources(bundle, "dist/promotion.mjs", root);
   });

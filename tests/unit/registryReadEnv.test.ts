@@ -1,6 +1,7 @@
 import { strict as assert } from "node:assert";
 import { validateConfig } from "../../lib/config";
-import { promoteWorkflow, registryReadEnv } from "../../lib/workflows/pipeline";
+import { promoteWorkflow } from "../../lib/workflows/pipeline";
+import { registryReadEnv } from "../../lib/workflows/registryAccess";
 import { readerFromEnv } from "../../lib/cli/registryEnv";
 
 const NOW = new Date("2026-11-23T12:00:00Z");

@@ -13,7 +13,7 @@ import {
   githubRepositoryAddress,
   validationLoopObjects,
 } from "../../lib/k8s/validation";
-import { watchFile } from "../../lib/platformFiles";
+import { watchFile } from "../../lib/workflows/platformFiles";
 import { workflowFiles } from "../../lib/workflows/files";
 import { buildWorkflow, PROMOTE_WORKFLOW, promoteWorkflow } from "../../lib/workflows/pipeline";
 import { ofType, registered, settle, useMocks } from "../support/pulumiMocks";

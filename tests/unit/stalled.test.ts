@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { parse } from "yaml";
 import { validateConfig, DEFAULT_WATCH } from "../../lib/config";
 import { ConfigError } from "../../lib/errors";
-import { watchFile } from "../../lib/platformFiles";
+import { watchFile } from "../../lib/workflows/platformFiles";
 import {
   decideWatch,
   issueAction,

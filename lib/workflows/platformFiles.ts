@@ -3,12 +3,12 @@
  * the CLI bundle they run, and the Canary manifest inside the artifact's content (so the gate applies it
  * and waits for it; the build stamps the RC version into it).
  */
-import type { StackConfig } from "./config";
-import { checkFiles, type GeneratedFile } from "./files";
-import { contentDirectory } from "./workflows/pipeline";
-import { workflowFiles } from "./workflows/files";
-import { emitWorkflow } from "./workflows/emit";
-import { WATCH_WORKFLOW, watchWorkflow } from "./workflows/watch";
+import type { StackConfig } from "../config";
+import { checkFiles, type GeneratedFile } from "../files";
+import { contentDirectory } from "./pipeline";
+import { workflowFiles } from "./files";
+import { emitWorkflow } from "./emit";
+import { WATCH_WORKFLOW, watchWorkflow } from "./watch";
 
 /** Where the Canary manifest lives in the platform repository, below the content directory. */
 export function canaryPath(buildPaths: readonly string[]): string {

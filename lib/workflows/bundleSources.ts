@@ -9,7 +9,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { Refusal } from "./errors";
+import { Refusal } from "../errors";
 
 /** The header line: `// promotion-sources sha256=<hex> files=<path>,<path>,...` */
 const LINE = /^\/\/ promotion-sources sha256=([0-9a-f]{64}) files=(\S+)$/m;
