@@ -4,7 +4,11 @@
  *   every cluster    the Flux source, the gating Kustomization and the canary's alert rules;
  *   integration      the validation loop (token Secret, Provider github-dispatch, Alert validation-success);
  *   the owner stack  the files of the platform repository (workflows, CLI bundle, Canary manifest).
+ * In repository mode one authenticated request checks, before anything is registered, that the github
+ * provider's token may write those files (lib/github/access.ts). The program is therefore an async function,
+ * which the Pulumi runtime awaits; its return value holds the stack outputs.
  */
+import * as github from "@pulumi/github";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { Refusal } from "./lib/errors";
@@ -20,6 +24,14 @@ import { RepositoryFiles } from "./components/repositoryFiles";
 import { RegistryPins } from "./components/registryPins";
 import { pinsFiles } from "./lib/pins/delivery";
 import { readCliBundle } from "./lib/workflows/files";
+import { canaryManifest, platformCanary } from "./lib/k8s/canary";
+import {
+  accessProblems,
+  probeRepository,
+  providerBaseUrl,
+  restApiBase,
+  type RepositoryTarget,
+} from "./lib/github/access";
 
 /**
  * Everything that can refuse the stack runs before the first resource is registered. A refusal (bad config,
@@ -35,7 +47,7 @@ function beforeAnyResource<T>(check: () => T): T {
   }
 }
 
-const { config, dispatchToken, pinsHostPrivateKey, cli } = beforeAnyResource(() => {
+const { config, dispatchToken, pinsHostPrivateKey, githubToken, cli } = beforeAnyResource(() => {
   const loaded = loadConfig();
   // The owner stack delivers the CLI bundle (and a cleaner host runs it): read it now, not mid-registration.
   return { ...loaded, cli: loaded.config.ownsFiles ? readCliBundle() : undefined };
@@ -60,96 +72,151 @@ function providerArgs(t: KubernetesTarget): k8s.ProviderArgs {
     }
   }
 }
-const kubernetes = new k8s.Provider(`${stack}-kubernetes`, providerArgs(config.kubernetes));
-const k8sOpts = { providers: [kubernetes] };
-
-const source = new ClusterSource(
-  cluster.name,
-  { pipeline, cluster, ...(config.pin ? { pin: config.pin } : {}) },
-  k8sOpts,
-);
-
-const gate = new PlatformGate(
-  `${cluster.name}-gate`,
-  { gate: pipeline.gate, source: { kind: source.kind, ...pipeline.source } },
-  { ...k8sOpts, dependsOn: [source] },
-);
-
-// The Canary itself is part of the platform artifact, so the gate applies it and waits for it; Pulumi
-// declares only its alert rules here (see docs/validation-gate.md).
-const canary = new PlatformCanary(
-  `${cluster.name}-canary`,
-  { delivery: "artifact", extraChecks: pipeline.extraChecks },
-  k8sOpts,
-);
-
-if (cluster.role === "integration" && config.dispatchToken) {
-  new ValidationNotifier(
-    `${cluster.name}-validation`,
-    {
-      clusterRole: cluster.role,
-      gate: pipeline.gate,
-      owner: pipeline.owner,
-      repository: pipeline.repository,
-      tokenSource: config.dispatchToken,
-      ...(dispatchToken ? { token: dispatchToken } : {}),
-      server: pipeline.github.url,
-      ...(pipeline.github.ca ? { ca: pipeline.github.ca } : {}),
-    },
-    { ...k8sOpts, dependsOn: [gate] },
-  );
+/** Repository mode: the pre-flight refuses a token that cannot write the files, before any resource. */
+async function checkRepositoryAccess(paths: readonly string[]): Promise<void> {
+  if (githubToken === undefined) return;
+  const target: RepositoryTarget = {
+    api: restApiBase(pipeline.github.url),
+    owner: pipeline.owner,
+    repository: pipeline.repository,
+  };
+  const result = await probeRepository(target, githubToken.value);
+  const problems = accessProblems(target, githubToken.source, result, paths);
+  if (problems.length > 0)
+    throw new pulumi.RunError(
+      `promotion-pipeline:files = {repository: true}: the github provider could not write the platform repository:\n  - ${problems.join("\n  - ")}`,
+    );
 }
 
-const files = config.ownsFiles
-  ? new RepositoryFiles(
-      "platform-files",
+export = async function main(): Promise<Record<string, unknown>> {
+  // The files the owner stack delivers, computed before anything is registered: the pre-flight checks the
+  // token against their paths. The pins POLICY (constraints, pins of every cluster, floating tags, retention
+  // depth), not the expanded allowlist: the cleaner expands it against the live registry right before it
+  // deletes anything, so an RC pushed after the last `pulumi up` is protected too (see docs/pins.md).
+  const repositoryFiles = config.ownsFiles
+    ? platformFiles(config, {
+        canaryManifest: canaryManifest(platformCanary({ extraChecks: pipeline.extraChecks })),
+        ...(cli !== undefined ? { cli } : {}),
+      })
+    : [];
+  const pins = config.ownsFiles ? pinsFiles(config) : undefined;
+  await checkRepositoryAccess([
+    ...repositoryFiles.map((f) => f.path),
+    ...(pins?.repository ?? []).map((f) => f.path),
+  ]);
+
+  const kubernetes = new k8s.Provider(`${stack}-kubernetes`, providerArgs(config.kubernetes));
+  const k8sOpts = { providers: [kubernetes] };
+
+  const source = new ClusterSource(
+    cluster.name,
+    { pipeline, cluster, ...(config.pin ? { pin: config.pin } : {}) },
+    k8sOpts,
+  );
+
+  const gate = new PlatformGate(
+    `${cluster.name}-gate`,
+    { gate: pipeline.gate, source: { kind: source.kind, ...pipeline.source } },
+    { ...k8sOpts, dependsOn: [source] },
+  );
+
+  // The Canary itself is part of the platform artifact, so the gate applies it and waits for it; Pulumi
+  // declares only its alert rules here (see docs/validation-gate.md).
+  new PlatformCanary(
+    `${cluster.name}-canary`,
+    { delivery: "artifact", extraChecks: pipeline.extraChecks },
+    k8sOpts,
+  );
+
+  if (cluster.role === "integration" && config.dispatchToken) {
+    new ValidationNotifier(
+      `${cluster.name}-validation`,
       {
-        files: platformFiles(config, {
-          canaryManifest: canary.manifest,
-          ...(cli !== undefined ? { cli } : {}),
-        }),
-        target: config.files,
+        clusterRole: cluster.role,
+        gate: pipeline.gate,
+        owner: pipeline.owner,
         repository: pipeline.repository,
-        commitMessage: "promotion-pipeline: update",
+        tokenSource: config.dispatchToken,
+        ...(dispatchToken ? { token: dispatchToken } : {}),
+        server: pipeline.github.url,
+        ...(pipeline.github.ca ? { ca: pipeline.github.ca } : {}),
       },
-      {},
-    )
-  : undefined;
+      { ...k8sOpts, dependsOn: [gate] },
+    );
+  }
 
-// The pins POLICY (constraints, pins of every cluster, floating tags, retention depth), not the expanded
-// allowlist: the cleaner expands it against the live registry right before it deletes anything, so an RC
-// pushed after the last `pulumi up` is protected too (see docs/pins.md).
-const pins = config.ownsFiles ? pinsFiles(config) : undefined;
-const registryPins = pins
-  ? new RegistryPins("registry-pins", {
-      policy: pins.policy,
-      repositoryFiles: {
-        files: pins.repository,
-        target: config.files,
-        repository: pipeline.repository,
-      },
-      ...(pins.registryDir.length > 0
-        ? { directoryFiles: { files: pins.registryDir, directory: pins.registryDirectory } }
-        : {}),
-      ...(config.pins.host
-        ? { host: config.pins.host, ...(cli !== undefined ? { cli } : {}) }
-        : {}),
-      ...(pinsHostPrivateKey ? { privateKey: pinsHostPrivateKey } : {}),
-    })
-  : undefined;
+  // Repository mode: one github provider for every file, pointed at pipeline.github.url (github.com or the
+  // GitHub Enterprise Server the dispatch goes to) and pipeline.owner, so nothing is configured twice. Its
+  // token is github:token (a secret) or, unset, the GITHUB_TOKEN the provider reads itself.
+  const githubProvider = githubToken
+    ? new github.Provider("platform-repository", {
+        owner: pipeline.owner,
+        baseUrl: providerBaseUrl(pipeline.github.url),
+        ...(githubToken.secret ? { token: githubToken.secret } : {}),
+      })
+    : undefined;
+  const githubOpts = githubProvider ? { providers: { github: githubProvider } } : {};
 
-export const clusterName = cluster.name;
-export const role = cluster.role;
-export const sourceKind = source.kind;
-export const sourceRef = source.ref;
-export const artifactUrl = cluster.role === "dev" ? cluster.git?.url : pipeline.url;
-export const pin = config.pin ?? null;
-export const gateKustomization = gate.objectRef;
-export const dispatchEventType = eventTypeOf(pipeline.gate);
-/** sha256 of every file this stack delivered, for `promotion check-delivered` (drift of local files). */
-export const deliveredFiles = {
-  ...(files?.hashes ?? {}),
-  ...(registryPins?.repositoryHashes ?? {}),
+  const files = config.ownsFiles
+    ? new RepositoryFiles(
+        "platform-files",
+        {
+          files: repositoryFiles,
+          target: config.files,
+          repository: pipeline.repository,
+          commitMessage: "promotion-pipeline: update",
+        },
+        githubOpts,
+      )
+    : undefined;
+
+  const registryPins = pins
+    ? new RegistryPins(
+        "registry-pins",
+        {
+          policy: pins.policy,
+          repositoryFiles: {
+            files: pins.repository,
+            target: config.files,
+            repository: pipeline.repository,
+          },
+          ...(pins.registryDir.length > 0
+            ? { directoryFiles: { files: pins.registryDir, directory: pins.registryDirectory } }
+            : {}),
+          ...(config.pins.host
+            ? { host: config.pins.host, ...(cli !== undefined ? { cli } : {}) }
+            : {}),
+          ...(pinsHostPrivateKey ? { privateKey: pinsHostPrivateKey } : {}),
+        },
+        githubOpts,
+      )
+    : undefined;
+
+  const clusterName = cluster.name;
+  const role = cluster.role;
+  const sourceKind = source.kind;
+  const sourceRef = source.ref;
+  const artifactUrl = cluster.role === "dev" ? cluster.git?.url : pipeline.url;
+  const pin = config.pin ?? null;
+  const gateKustomization = gate.objectRef;
+  const dispatchEventType = eventTypeOf(pipeline.gate);
+  /** sha256 of every file this stack delivered, for `promotion check-delivered` (drift of local files). */
+  const deliveredFiles = {
+    ...(files?.hashes ?? {}),
+    ...(registryPins?.repositoryHashes ?? {}),
+  };
+  /** sha256 of the delivered pins policy (owner stack). */
+  const pinsPolicyHash = registryPins?.policyHash ?? null;
+  return {
+    clusterName,
+    role,
+    sourceKind,
+    sourceRef,
+    artifactUrl,
+    pin,
+    gateKustomization,
+    dispatchEventType,
+    deliveredFiles,
+    pinsPolicyHash,
+  };
 };
-/** sha256 of the delivered pins policy (owner stack). */
-export const pinsPolicyHash = registryPins?.policyHash ?? null;

@@ -14,7 +14,12 @@
 #     kubernetes  upstream provider module at the commit of its release tag (tools/pulumi-resource-kubernetes)
 #     command     our own stand-in for local.Command / local.run (tools/pulumi-resource-command); upstream's
 #                 module is not obtainable from the proxy
-#     github      NOT INSTALLED: upstream's module is not obtainable from the proxy (see the printed note)
+#     github      the real Terraform provider (terraform-provider-github v6.13.0) bridged with
+#                 pulumi-terraform-bridge v3.120.0 (tools/pulumi-resource-github): a tfgen step writes the Pulumi
+#                 schema, embedded into the plugin; only the name mapping is ours (pulumi-github's own module is
+#                 not obtainable from the proxy)
+#   A plugin of the same name and version already installed by a real Pulumi (downloaded into
+#   ${PULUMI_REAL_HOME:-$HOME/.pulumi}/plugins) is used as it is, not built.
 # Plugin versions are those of the npm packages in package.json; the script refuses to run when they differ
 # from the versions the tools/ modules are pinned to.
 #
@@ -27,8 +32,6 @@ PULUMI_VERSION=3.259.0
 PLUGINS=(
   "kubernetes 4.25.0"
   "command 1.2.1"
-)
-UNAVAILABLE_PLUGINS=(
   "github 6.15.0"
 )
 
@@ -56,9 +59,9 @@ done_step() {
   echo "setup-pulumi: $step_name: ${1:-done} in $(($(date +%s) - step_start))s" >&2
 }
 
-# The sources a binary is built from, hashed: a changed pin or main.go rebuilds it.
-# The sources a binary is built from: go.mod, go.sum and the non-test Go files (a test edit rebuilds nothing).
-stamp_of() { (cd "$repo/tools/$1" && find . -maxdepth 1 -name '*.go' ! -name '*_test.go' | sort | xargs cat go.mod go.sum | sha256sum | cut -c1-16); }
+# The sources a binary is built from, hashed: go.mod, go.sum and the non-test Go files of the module, in every
+# package (a changed pin or main.go rebuilds it; a test edit rebuilds nothing).
+stamp_of() { (cd "$repo/tools/$1" && find . -name '*.go' ! -name '*_test.go' | sort | xargs cat go.mod go.sum | sha256sum | cut -c1-16); }
 
 npm_version() { # npm_version PACKAGE: the exact version package.json pins
   sed -n "s/^ *\"${1//\//\\/}\": *\"\\([0-9][^\"]*\\)\".*/\\1/p" "$repo/package.json" | head -1
@@ -71,7 +74,7 @@ check_versions() {
     echo "setup-pulumi: package.json pins @pulumi/pulumi $want but this script builds the CLI $PULUMI_VERSION" >&2
     exit 1
   }
-  for p in "${PLUGINS[@]}" "${UNAVAILABLE_PLUGINS[@]}"; do
+  for p in "${PLUGINS[@]}"; do
     read -r name version <<<"$p"
     have=$(npm_version "@pulumi/$name")
     [ "$have" = "$version" ] || {
@@ -173,25 +176,57 @@ build_kubernetes() {
     -ldflags "-s -w -X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=$version" -o "$out" .)
 }
 
+# build_github OUT VERSION: as pulumi-github builds its plugin. In a scratch copy of tools/pulumi-resource-github:
+# build pulumi-tfgen-github, let it write the Pulumi schema and bridge-metadata.json from the Terraform provider's
+# own schema (`schema --skip-docs`: the docs are not in the module zip), set the schema's version, and build
+# pulumi-resource-github with both embedded (`pulumi package get-schema github` prints it back).
+build_github() {
+  local out=$1 version=$2 dir ldflags
+  dir=$build/pulumi-resource-github
+  rm -rf "$dir" && mkdir -p "$dir"
+  cp -R "$repo/tools/pulumi-resource-github/." "$dir/"
+  ldflags="-s -w -X promotion-pipeline/tools/pulumi-resource-github/provider.Version=$version"
+  (cd "$dir" && go build -trimpath -ldflags "$ldflags" -o "$dir/pulumi-tfgen-github" ./cmd/pulumi-tfgen-github)
+  (cd "$dir" && ./pulumi-tfgen-github schema --out "$dir/schema" --skip-docs --skip-examples --quiet >&2)
+  VERSION=$version DIR=$dir node -e '
+    const fs = require("fs"), path = require("path"), env = process.env;
+    const schema = JSON.parse(fs.readFileSync(path.join(env.DIR, "schema", "schema.json"), "utf8"));
+    schema.version = env.VERSION;
+    fs.writeFileSync(path.join(env.DIR, "cmd", "pulumi-resource-github", "schema-embed.json"), JSON.stringify(schema));'
+  cp "$dir/schema/bridge-metadata.json" "$dir/provider/bridge-metadata.json"
+  (cd "$dir" && go build -trimpath -ldflags "$ldflags" -o "$out" ./cmd/pulumi-resource-github)
+}
+
 build_simple() { # build_simple NAME OUT VERSION
   (cd "$repo/tools/pulumi-resource-$1" && go build -trimpath -ldflags "-s -w -X main.Version=$3" -o "$2" .)
 }
 
 install_plugin() { # install_plugin NAME VERSION
-  local name=$1 version=$2 stamp dest out
+  local name=$1 version=$2 stamp dest out real
   step "plugin $name $version"
   stamp=$(stamp_of "pulumi-resource-$name")
   dest=$PULUMI_HOME/plugins/resource-$name-v$version/pulumi-resource-$name
+  real=${PULUMI_REAL_HOME:-$HOME/.pulumi}/plugins/resource-$name-v$version/pulumi-resource-$name
+  if [ -x "$real" ] && [ "$(readlink -f "$real")" != "$(readlink -f "$dest")" ]; then
+    stamp="upstream-$(sha256sum <"$real" | cut -c1-16)"
+  else
+    real=
+  fi
   if up_to_date "$dest" "$stamp"; then
     done_step "already installed"
     return
   fi
   out=$build/bin/pulumi-resource-$name
   mkdir -p "$build/bin"
-  case $name in
-    kubernetes) build_kubernetes "$out" "$version" ;;
-    *) build_simple "$name" "$out" "$version" ;;
-  esac
+  if [ -n "$real" ]; then
+    cp -f "$real" "$out" # downloaded by a real Pulumi: the upstream plugin, used as it is
+  else
+    case $name in
+      kubernetes) build_kubernetes "$out" "$version" ;;
+      github) build_github "$out" "$version" ;;
+      *) build_simple "$name" "$out" "$version" ;;
+    esac
+  fi
   "$bin/pulumi" plugin rm resource "$name" "$version" --yes >/dev/null 2>&1 || true
   "$bin/pulumi" plugin install resource "$name" "$version" --file "$out" >&2
   echo "$stamp" >"$dest.stamp"
@@ -209,11 +244,6 @@ install_dynamic_provider_shim
 for p in "${PLUGINS[@]}"; do
   # shellcheck disable=SC2086
   install_plugin $p
-done
-for p in "${UNAVAILABLE_PLUGINS[@]}"; do
-  read -r name version <<<"$p"
-  echo "setup-pulumi: NOT INSTALLED: plugin $name $version (github.com/pulumi/pulumi-$name/provider is not" \
-    "obtainable from the Go module proxy); programs that create @pulumi/$name resources fail offline" >&2
 done
 echo "setup-pulumi: total $(($(date +%s) - total_start))s; now: . scripts/pulumi-env.sh" >&2
 "$bin/pulumi" plugin ls >&2

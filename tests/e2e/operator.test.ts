@@ -28,7 +28,7 @@ import { readCliBundle, workflowFiles } from "../../lib/workflows/files";
 import { BUILD_WORKFLOW, PROMOTE_WORKFLOW } from "../../lib/workflows/pipeline";
 import { watchFile } from "../../lib/workflows/platformFiles";
 import { WATCH_WORKFLOW } from "../../lib/workflows/watch";
-import { startGitHubApiMock, type GitHubApiMock } from "../support/githubApi";
+import { GitHubStandIn } from "../support/githubStandIn";
 import { canaryManifest, platformCanary } from "../../lib/k8s/canary";
 import { startRegistry, type TestRegistry } from "../support/registry";
 import { tool, TOOLS_BIN } from "../support/tools";
@@ -66,7 +66,7 @@ describe("e2e: promotion status and trace on a registry the workflows built", fu
     message: "Applied revision",
   };
   const digests = new Map<string, string>();
-  let github: GitHubApiMock;
+  let github: GitHubStandIn;
 
   function workspace(name: string): string {
     const ws = join(root, `ws-${name}-${Math.random().toString(36).slice(2, 8)}`);
@@ -195,7 +195,10 @@ describe("e2e: promotion status and trace on a registry the workflows built", fu
         watchFile(cfg),
       ].map((f) => [f.path, f.content]),
     );
-    github = await startGitHubApiMock("example-org/platform", PASSWORD);
+    github = await GitHubStandIn.start({
+      tokens: [PASSWORD],
+      repositories: ["example-org/platform"],
+    });
     policyFile = join(root, "pins-policy.yaml");
     writeFileSync(policyFile, pinsFiles(cfg).policy);
     const bin = join(root, "bin");
@@ -313,7 +316,7 @@ describe("e2e: promotion status and trace on a registry the workflows built", fu
   after(async () => {
     await new Promise<void>((r) => (kube ? kube.close(() => r()) : r()));
     await reg?.stop();
-    await github?.close();
+    await github?.stop();
     if (root) rmSync(root, { recursive: true, force: true });
   });
 

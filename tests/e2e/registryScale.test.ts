@@ -12,7 +12,7 @@ import { dirname, join } from "node:path";
 import { validateConfig } from "../../lib/config";
 import { readCliBundle, workflowFiles } from "../../lib/workflows/files";
 import { PROMOTE_WORKFLOW } from "../../lib/workflows/pipeline";
-import { startGitHubApiMock, type GitHubApiMock } from "../support/githubApi";
+import { GitHubStandIn } from "../support/githubStandIn";
 import { pushArtifact } from "../support/push";
 import { startRegistry, type TestRegistry } from "../support/registry";
 import { startRegistryProxy, type RegistryProxy } from "../support/registryProxy";
@@ -27,7 +27,7 @@ describe("e2e: the promote workflow reads the registry at a constant cost", func
   let reg: TestRegistry;
   let proxy: RegistryProxy;
   /** GitHub's API (mocked) for the promotion record, the promote job's last step (issue 13). */
-  let github: GitHubApiMock;
+  let github: GitHubStandIn;
   let root: string;
   let files: Map<string, string>;
   let machineEnv: Record<string, string>;
@@ -122,12 +122,15 @@ describe("e2e: the promote workflow reads the registry at a constant cost", func
       LANG: "C.UTF-8",
     };
     mkdirSync(machineEnv.HOME!);
-    github = await startGitHubApiMock("example-org/platform", "unused");
+    github = await GitHubStandIn.start({
+      tokens: ["unused"],
+      repositories: ["example-org/platform"],
+    });
   });
 
   after(async () => {
     await proxy?.close();
-    await github?.close();
+    await github?.stop();
     await reg?.stop();
     if (root) rmSync(root, { recursive: true, force: true });
   });

@@ -28,7 +28,7 @@ import {
   FLUX_CONTENT_MEDIA_TYPE,
 } from "../../lib/workflows/pipeline";
 import { canaryManifest, platformCanary, VERSION_ANNOTATION } from "../../lib/k8s/canary";
-import { startGitHubApiMock, type GitHubApiMock } from "../support/githubApi";
+import { GitHubStandIn } from "../support/githubStandIn";
 import { startRegistry, type TestRegistry } from "../support/registry";
 import { tool, TOOLS_BIN } from "../support/tools";
 import { JobRun, runJob, type JobContext, type JobResult } from "../support/workflowRunner";
@@ -48,7 +48,7 @@ describe("e2e: build and promote workflows on a real registry", function () {
   let artifact: string;
   let machineEnv: Record<string, string>;
   /** GitHub's API, mocked (the promote job records each promotion there). */
-  let github: GitHubApiMock;
+  let github: GitHubStandIn;
   /** Every stable, RC and build tag the scenario expects, tag -> digest. */
   const expected = new Map<string, string>();
   const digestOf = new Map<string, string>();
@@ -163,7 +163,10 @@ describe("e2e: build and promote workflows on a real registry", function () {
     for (const t of ["crane", "oras", "shellcheck"] as const) tool(t);
     root = mkdtempSync(join(tmpdir(), "promotion-e2e-"));
     reg = await startRegistry({ basicAuth: { user: USER, password: PASSWORD } });
-    github = await startGitHubApiMock("example-org/platform", PASSWORD);
+    github = await GitHubStandIn.start({
+      tokens: [PASSWORD],
+      repositories: ["example-org/platform"],
+    });
     // The workflows exactly as the program generates them, for a pipeline whose registry is this one.
     const cfg = validateConfig(
       {
@@ -203,7 +206,7 @@ describe("e2e: build and promote workflows on a real registry", function () {
 
   after(async () => {
     await reg?.stop();
-    await github?.close();
+    await github?.stop();
     if (root) rmSync(root, { recursive: true, force: true });
   });
 
@@ -554,7 +557,7 @@ describe("e2e: registry login with the configured secret names (registryCredenti
   const JOB_TOKEN = "ghs_job-token-not-accepted-by-the-registry";
   let authReg: TestRegistry;
   let openReg: TestRegistry;
-  let github: GitHubApiMock;
+  let github: GitHubStandIn;
   let root: string;
   let bin: string;
 
@@ -660,13 +663,16 @@ describe("e2e: registry login with the configured secret names (registryCredenti
     chmodSync(join(bin, "oras"), 0o755);
     authReg = await startRegistry({ basicAuth: { user: NEXUS_USER, password: NEXUS_PASSWORD } });
     openReg = await startRegistry();
-    github = await startGitHubApiMock("example-org/platform", JOB_TOKEN);
+    github = await GitHubStandIn.start({
+      tokens: [JOB_TOKEN],
+      repositories: ["example-org/platform"],
+    });
   });
 
   after(async () => {
     await authReg?.stop();
     await openReg?.stop();
-    await github?.close();
+    await github?.stop();
     if (root) rmSync(root, { recursive: true, force: true });
   });
 

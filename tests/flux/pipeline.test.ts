@@ -23,7 +23,6 @@ import { startRegistry, type TestRegistry } from "../support/registry";
 import { tool, TOOLS_BIN } from "../support/tools";
 import { runJob, type JobContext, type JobResult } from "../support/workflowRunner";
 import { GitHubStandIn, type DispatchRequest } from "../support/githubStandIn";
-import { startGitHubApiMock, type GitHubApiMock } from "../support/githubApi";
 import { assertToolchain, ok, ProjectCopy } from "../support/projectCopy";
 import { BUILD_WORKFLOW, PROMOTE_WORKFLOW } from "../../lib/workflows/pipeline";
 import {
@@ -32,7 +31,7 @@ import {
   KUBERNETES_API_CHECK,
   VERSION_ANNOTATION,
 } from "../../lib/k8s/canary";
-import { newAuthority, servingCert, serviceAccountKeys, type Authority } from "./support/pki";
+import { newAuthority, servingCert, serviceAccountKeys, type Authority } from "../support/pki";
 import { ProcessGroup } from "./support/processes";
 import { assertBuilt, Cluster, Etcd, FLUX_NAMESPACE } from "./support/clusters";
 import { condition, waitFor, type KubeObject } from "./support/kube";
@@ -61,8 +60,11 @@ describe("flux: the real Flux controllers carry a release candidate from the reg
   let procs: ProcessGroup;
   let reg: TestRegistry;
   let github: GitHubStandIn;
-  /** MOCK of GitHub's REST API for the promote job's Deployment record (tests/support/githubApi.ts). */
-  let githubApi: GitHubApiMock;
+  /**
+   * The same GitHub double over plain HTTP, for the promote job's Deployment record (the runner's Node
+   * trusts only the registry's CA, so the record goes to a second instance rather than the HTTPS one).
+   */
+  let githubApi: GitHubStandIn;
   let integration: Cluster;
   let live: Cluster;
   let project: ProjectCopy;
@@ -306,9 +308,9 @@ describe("flux: the real Flux controllers carry a release candidate from the reg
     });
     artifact = `${reg.host}/${REPO_PATH}`;
     github = await GitHubStandIn.start({
-      certPem: githubCert.certPem,
-      keyPem: readFileSync(githubCert.keyFile, "utf8"),
-      token: DISPATCH_TOKEN,
+      tls: { certPem: githubCert.certPem, keyPem: readFileSync(githubCert.keyFile, "utf8") },
+      tokens: [DISPATCH_TOKEN],
+      repositories: [`${OWNER}/${REPOSITORY}`, `${OWNER}/homelab`],
       onDispatch: (d) => {
         if (d.repo !== REPOSITORY) return;
         // GitHub starts one workflow run per dispatch; the promote job's concurrency group runs them in turn.
@@ -318,7 +320,10 @@ describe("flux: the real Flux controllers carry a release candidate from the reg
       },
     });
 
-    githubApi = await startGitHubApiMock(`${OWNER}/${REPOSITORY}`, REGISTRY_PASSWORD);
+    githubApi = await GitHubStandIn.start({
+      tokens: [REGISTRY_PASSWORD],
+      repositories: [`${OWNER}/${REPOSITORY}`],
+    });
     // The runner's machine: crane, oras, node on PATH; trusts the registry's CA (Go reads SSL_CERT_FILE,
     // Node NODE_EXTRA_CA_CERTS), as a self-hosted runner of a private registry would.
     const home = join(work, "runner-home");
@@ -519,7 +524,7 @@ describe("flux: the real Flux controllers carry a release candidate from the reg
     liveCanary?.stop();
     await procs?.stopAll();
     await github?.stop();
-    await githubApi?.close();
+    await githubApi?.stop();
     await reg?.stop();
     if (!work) return;
     if (failed || process.env.PROMOTION_KEEP_FLUX) {

@@ -6,7 +6,7 @@
  * `scripts/setup-pulumi.sh` (through scripts/pulumi-env.sh).
  */
 import { strict as assert } from "node:assert";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
   copyFileSync,
@@ -40,6 +40,7 @@ export function assertToolchain(): void {
     join(TOOLCHAIN, "bin", "pulumi-language-nodejs"),
     join(TOOLCHAIN, "home", "plugins", "resource-kubernetes-v4.25.0", "pulumi-resource-kubernetes"),
     join(TOOLCHAIN, "home", "plugins", "resource-command-v1.2.1", "pulumi-resource-command"),
+    join(TOOLCHAIN, "home", "plugins", "resource-github-v6.15.0", "pulumi-resource-github"),
   ];
   const absent = needed.filter((p) => !existsSync(p));
   if (absent.length > 0) {
@@ -136,6 +137,45 @@ export class ProjectCopy {
 
   pulumi(...args: string[]): Run {
     return this.sh("pulumi", [...args, "--non-interactive"]);
+  }
+
+  /**
+   * As `sh`, without blocking this process's event loop: for runs that call a server the test itself serves
+   * (the GitHub stand-in), which `spawnSync` would starve.
+   */
+  shAsync(
+    cmd: string,
+    args: string[] = [],
+    opts: { input?: string; extraEnv?: NodeJS.ProcessEnv } = {},
+  ): Promise<Run> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(
+        "bash",
+        ["-c", `. scripts/pulumi-env.sh && ${cmd} "$@"`, "bash", ...args],
+        {
+          cwd: this.dir,
+          env: { ...this.env, ...opts.extraEnv },
+          stdio: ["pipe", "pipe", "pipe"],
+        },
+      );
+      const out: Buffer[] = [];
+      const err: Buffer[] = [];
+      child.stdout.on("data", (c: Buffer) => out.push(c));
+      child.stderr.on("data", (c: Buffer) => err.push(c));
+      child.on("error", reject);
+      child.on("close", (code) =>
+        resolve({
+          code: code ?? -1,
+          out: Buffer.concat(out).toString("utf8"),
+          err: Buffer.concat(err).toString("utf8"),
+        }),
+      );
+      child.stdin.end(opts.input ?? "");
+    });
+  }
+
+  pulumiAsync(extraEnv: NodeJS.ProcessEnv, ...args: string[]): Promise<Run> {
+    return this.shAsync("pulumi", [...args, "--non-interactive"], { extraEnv });
   }
 }
 

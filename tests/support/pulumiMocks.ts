@@ -109,9 +109,13 @@ export async function runProgram(
       delete require.cache[k];
   }
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const mod = require(entry) as Record<string, unknown>;
+  const mod = require(entry) as unknown;
+  // index.ts exports an async function (the Pulumi runtime awaits it; its result holds the stack outputs).
+  const outputs = (
+    typeof mod === "function" ? await (mod as () => Promise<unknown>)() : mod
+  ) as Record<string, unknown>;
   const exports: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(mod)) exports[k] = await resolve(v);
+  for (const [k, v] of Object.entries(outputs)) exports[k] = await resolve(v);
   await settle();
   return { resources: [...registered], exports };
 }

@@ -13,7 +13,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { parseAllDocuments, stringify } from "yaml";
 import { Kube, waitFor, type KubeObject } from "./kube";
-import type { Authority, ServingCert } from "./pki";
+import type { Authority, ServingCert } from "../../support/pki";
 import { freePort, type ProcessGroup } from "./processes";
 
 export const CACHE = process.env.PROMOTION_CACHE ?? join(homedir(), ".cache", "promotion-pipeline");

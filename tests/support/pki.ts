@@ -1,7 +1,7 @@
 /**
- * Certificates for one run of the real-controller suite, made with Debian's `openssl`: one certificate
- * authority per party (the clusters' API servers, the OCI registry, the GitHub stand-in), so a controller
- * that trusts the wrong CA fails, and serving certificates for 127.0.0.1. Nothing is reused across runs.
+ * Certificates for one test run, made with Debian's `openssl`: one certificate authority per party (in the
+ * real-controller suite: the clusters' API servers, the OCI registry, the GitHub stand-in), so a client that
+ * trusts the wrong CA fails, and serving certificates for 127.0.0.1. Nothing is reused across runs.
  */
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
