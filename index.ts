@@ -24,6 +24,7 @@ import { RepositoryFiles } from "./components/repositoryFiles";
 import { RegistryPins } from "./components/registryPins";
 import { pinsFiles } from "./lib/pins/delivery";
 import { readCliBundle } from "./lib/workflows/files";
+import { checkProgramSources, type ProgramSources } from "./lib/workflows/bundleSources";
 import { canaryManifest, platformCanary } from "./lib/k8s/canary";
 import {
   accessProblems,
@@ -47,10 +48,20 @@ function beforeAnyResource<T>(check: () => T): T {
   }
 }
 
+/**
+ * Pulumi runs this program from dist/program.cjs (package.json "main"), which `npm run build` type-checks and
+ * bundles from index.ts; the build defines PROMOTION_PROGRAM_SOURCES there (under ts-node or tsx, in the unit
+ * tests, it is not defined). The project directory is the working directory Pulumi gives the program.
+ */
+declare const PROMOTION_PROGRAM_SOURCES: ProgramSources | undefined;
+const root = process.cwd();
+
 const { config, dispatchToken, pinsHostPrivateKey, githubToken, cli } = beforeAnyResource(() => {
+  if (typeof PROMOTION_PROGRAM_SOURCES !== "undefined")
+    checkProgramSources(PROMOTION_PROGRAM_SOURCES, root);
   const loaded = loadConfig();
   // The owner stack delivers the CLI bundle (and a cleaner host runs it): read it now, not mid-registration.
-  return { ...loaded, cli: loaded.config.ownsFiles ? readCliBundle() : undefined };
+  return { ...loaded, cli: loaded.config.ownsFiles ? readCliBundle(root) : undefined };
 });
 const { pipeline, cluster, stack } = config;
 

@@ -4,10 +4,10 @@
 // platform repository for the workflow runners.
 //   node scripts/build-cli.mjs [--outfile dist/promotion.mjs]
 import { build } from "esbuild";
-import { createHash } from "node:crypto";
 import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { sourceFiles, sourcesHash } from "./sources-hash.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const i = process.argv.indexOf("--outfile");
@@ -41,28 +41,12 @@ const result = await build({
     ].join("\n"),
   },
 });
-// Same algorithm as lib/workflows/bundleSources.ts sourcesHash (tests/unit/bundleSources.test.ts checks they
-// agree): the repository files esbuild read, node_modules left out (package-lock.json pins it), sorted.
-const files = [
-  // A node_modules entry may be a symlink (the engine e2e's project copy links them one by one): esbuild then
-  // names its real path, outside the root; those are dependencies too.
-  ...Object.keys(result.metafile.inputs).filter(
-    (f) => !f.split("/").includes("node_modules") && !f.startsWith("../"),
-  ),
-  "package-lock.json",
-].sort();
-const hash = createHash("sha256");
-for (const f of files) {
-  hash.update(
-    `${f}\n${createHash("sha256")
-      .update(readFileSync(resolve(root, f)))
-      .digest("hex")}\n`,
-  );
-}
+// The sources esbuild read and package-lock.json (it pins what node_modules put into the bundle).
+const files = sourceFiles(result.metafile, ["package-lock.json"]);
 const text = readFileSync(outfile, "utf8");
 if (!text.includes(SOURCES_PLACEHOLDER))
   throw new Error("build-cli: the banner lost its sources line");
-const sourcesLine = `// promotion-sources sha256=${hash.digest("hex")} files=${files.join(",")}`;
+const sourcesLine = `// promotion-sources sha256=${sourcesHash(root, files)} files=${files.join(",")}`;
 writeFileSync(outfile, text.replace(SOURCES_PLACEHOLDER, sourcesLine));
 chmodSync(outfile, 0o755);
 const inputs = Object.keys(result.metafile.inputs).length;

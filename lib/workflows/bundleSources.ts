@@ -61,3 +61,24 @@ export function checkBundleSources(bundle: string, bundlePath: string, root: str
         `delivering it would run old code in the workflows: ${rebuild}.`,
     );
 }
+
+/** What scripts/build-program.mjs records in dist/program.cjs: the sources it bundled and their hash. */
+export interface ProgramSources {
+  readonly sha256: string;
+  readonly files: readonly string[];
+}
+
+/**
+ * Throws a Refusal naming the rebuild command unless the running program bundle (dist/program.cjs) was built
+ * from the sources below `root`: Pulumi runs the bundle, so an edit of index.ts, components/ or lib/ since the
+ * last `npm run build` (or a build that stopped at a type error) would otherwise deploy the old program.
+ */
+export function checkProgramSources(recorded: ProgramSources, root: string): void {
+  const now = sourcesHash(root, recorded.files);
+  if (now !== recorded.sha256)
+    throw new Refusal(
+      `dist/program.cjs is stale: it was built from other sources than this checkout's (sha256 ${recorded.sha256.slice(0, 12)} ` +
+        `recorded, ${now.slice(0, 12)} now, over ${recorded.files.length} files of index.ts, components/ and lib/), so it would deploy ` +
+        "the old program: run `npm run build` (it type-checks the program and bundles it again), then run pulumi again.",
+    );
+}

@@ -416,6 +416,27 @@ describe("e2e: the real Pulumi engine on the embedded default", function () {
       ok(pulumi("preview", "--stack", "integration", "--expect-no-changes"), "restored: preview");
     });
 
+    it("a program bundle older than its sources (dist/program.cjs, what Pulumi runs) ends preview and up with only the message and the build command, nothing applied", function () {
+      const source = join(copy, "components", "clusterSource.ts");
+      const saved = readFileSync(source, "utf8");
+      const before = resourceCount("live");
+      writeFileSync(source, `${saved}\n// edited after the build\n`);
+      try {
+        const message =
+          /error: dist\/program\.cjs is stale: it was built from other sources than this checkout's .*so it would deploy the old program: run `npm run build`/;
+        assertOnlyMessage(pulumi("preview", "--stack", "live"), message, "preview");
+        assertOnlyMessage(
+          pulumi("up", "--stack", "live", "--yes", "--skip-preview"),
+          message,
+          "up",
+        );
+        assert.equal(resourceCount("live"), before, "up changed the stack");
+      } finally {
+        writeFileSync(source, saved);
+      }
+      ok(pulumi("preview", "--stack", "live", "--expect-no-changes"), "restored: preview");
+    });
+
     it("up after a delivered file's content changed rewrites the file (it is not deleted by the replacement)", function () {
       const stackFile = join(copy, "Pulumi.live.yaml");
       const saved = readFileSync(stackFile, "utf8");

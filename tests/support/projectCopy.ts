@@ -46,8 +46,9 @@ export function assertToolchain(): void {
   if (absent.length > 0) {
     throw new Error(`Pulumi toolchain missing (${absent.join(", ")}): run \`${SETUP_PULUMI}\``);
   }
-  if (!existsSync(join(REPO, "dist", "promotion.mjs"))) {
-    throw new Error("dist/promotion.mjs missing: run `npm run build`");
+  for (const f of ["promotion.mjs", "program.cjs"]) {
+    if (!existsSync(join(REPO, "dist", f)))
+      throw new Error(`dist/${f} missing: run \`npm run build\``);
   }
 }
 
