@@ -108,16 +108,23 @@ export async function runProgram(
     if (k.startsWith(root) && !k.includes("node_modules") && !k.includes("/tests/"))
       delete require.cache[k];
   }
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const mod = require(entry) as unknown;
-  // index.ts exports an async function (the Pulumi runtime awaits it; its result holds the stack outputs).
-  const outputs = (
-    typeof mod === "function" ? await (mod as () => Promise<unknown>)() : mod
-  ) as Record<string, unknown>;
-  const exports: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(outputs)) exports[k] = await resolve(v);
-  await settle();
-  return { resources: [...registered], exports };
+  // Pulumi runs the program in the project directory, and the program reads its files relative to it.
+  const cwd = process.cwd();
+  process.chdir(root);
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const mod = require(entry) as unknown;
+    // index.ts exports an async function (the Pulumi runtime awaits it; its result holds the stack outputs).
+    const outputs = (
+      typeof mod === "function" ? await (mod as () => Promise<unknown>)() : mod
+    ) as Record<string, unknown>;
+    const exports: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(outputs)) exports[k] = await resolve(v);
+    await settle();
+    return { resources: [...registered], exports };
+  } finally {
+    process.chdir(cwd);
+  }
 }
 
 /**

@@ -1,5 +1,6 @@
 import { strict as assert } from "node:assert";
-import { appendFileSync, cpSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
@@ -102,6 +103,24 @@ describe("whole program per stack (index.ts under mocks, with the shipped Pulumi
     assert.equal(
       (wf.inputs.environment as Record<string, string>).TARGET_FILE,
       "out/integration/github/.github/workflows/tag-validated-artifact.yaml",
+    );
+
+    // The CLI bundle is copied from dist/promotion.mjs (checked by its sha256), not sent as content.
+    const cliCmd = resources.find(
+      (r) => r.name === "platform-files-.github/promotion/promotion.mjs",
+    )!;
+    const cliSha = createHash("sha256")
+      .update(readFileSync(join(root, "dist", "promotion.mjs")))
+      .digest("hex");
+    assert.equal(cliCmd.inputs.stdin, undefined);
+    assert.deepEqual(cliCmd.inputs.environment, {
+      TARGET_FILE: "out/integration/github/.github/promotion/promotion.mjs",
+      SOURCE_FILE: "dist/promotion.mjs",
+      CONTENT_SHA256: cliSha,
+    });
+    assert.equal(
+      (exports.deliveredFiles as Record<string, string>)[".github/promotion/promotion.mjs"],
+      cliSha,
     );
 
     assert.equal(exports.dispatchEventType, "Kustomization/platform.flux-system");

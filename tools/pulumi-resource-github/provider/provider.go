@@ -6,7 +6,7 @@
 // github:index/get<PascalName>:get<PascalName> (tokens.SingleModule, as pulumi-github computes them), and
 // properties are the bridge's camelCase of the Terraform names, which is what the @pulumi/github SDK sends
 // (RepositoryFile: repository, file, content, branch, commitMessage, overwriteOnCreate, ...; provider
-// configuration: token, owner, baseUrl, ...). tests/e2e/githubProvider.test.ts checks them against the SDK.
+// configuration: token, owner, baseUrl, ...). tests/e2e/githubPlugin.test.ts checks them against the SDK.
 package provider
 
 import (
