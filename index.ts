@@ -8,6 +8,8 @@
  * provider's token may write those files (lib/github/access.ts). The program is therefore an async function,
  * which the Pulumi runtime awaits; its return value holds the stack outputs.
  */
+// First: Node's compile cache and stack-trace settings for the bundle, before the SDKs load.
+import "./lib/bundleRuntime";
 import * as github from "@pulumi/github";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -56,15 +58,6 @@ function beforeAnyResource<T>(check: () => T): T {
  */
 declare const PROMOTION_PROGRAM_SOURCES: ProgramSources | undefined;
 const root = process.cwd();
-
-// Pulumi's runtime takes a stack trace for every resource and for every promise it tracks (@pulumi/pulumi
-// resource.js Resource.callsites, runtime/debuggable.js debuggablePromise), and its launcher installs
-// source-map-support (cmd/run/index.js), which looks every frame up in source maps. The bundle has none (and
-// node_modules' frames are not the user's), so that work found nothing and cost ~0.9 s of a preview
-// (measured with node --cpu-prof, bench/preview.sh): the bundle formats its stack traces the way V8 does.
-// Resource source positions (dist/program.cjs:<line>) are the same either way.
-if (typeof PROMOTION_PROGRAM_SOURCES !== "undefined")
-  Reflect.deleteProperty(Error, "prepareStackTrace");
 
 const { config, dispatchToken, pinsHostPrivateKey, githubToken, cli } = beforeAnyResource(() => {
   if (typeof PROMOTION_PROGRAM_SOURCES !== "undefined")

@@ -5,8 +5,10 @@
 # .pulumi-state are not touched.
 #   bash bench/preview.sh [repeats] [stack]
 # Prints the median wall time of each over `repeats` runs (after one warm-up) and their ratio (target <= 1.2x).
-# Our program runs as Pulumi runs it for users: dist/program.cjs (`npm run build`), no TypeScript at run time;
-# the empty program is a plain TypeScript index.ts, as `pulumi new typescript` makes it.
+# Our program runs as Pulumi runs it for users: dist/program.cjs (`npm run build`), no TypeScript at run time,
+# with Node's compile cache on (lib/bundleRuntime.ts; the warm-up fills it, as any earlier preview on the
+# machine does); the empty program is a plain TypeScript index.ts, as `pulumi new typescript` makes it.
+# NODE_DISABLE_COMPILE_CACHE=1 gives the figure of a machine that never ran the program (a fresh CI runner).
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 repeats=${1:-5}
@@ -72,7 +74,7 @@ for _ in $(seq "$repeats"); do
 done
 o=$(printf '%s\n' "${ours_t[@]}" | median)
 e=$(printf '%s\n' "${empty_t[@]}" | median)
-echo "pulumi preview, stack $stack, median of $repeats (after a warm-up), $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg):"
+echo "pulumi preview, stack $stack, median of $repeats (after a warm-up), $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg), Node compile cache ${NODE_DISABLE_COMPILE_CACHE:+off}${NODE_DISABLE_COMPILE_CACHE:-on}:"
 echo "  promotion-pipeline:  ${o} ms   (runs: ${ours_t[*]}; $(grep -cE '^ +\+ ' "$work/ours.log" || true) resources to create)"
 echo "  empty program:       ${e} ms   (runs: ${empty_t[*]})"
 awk -v a="$o" -v b="$e" 'BEGIN { printf "  ratio:               %.2fx (target <= 1.2x)\n", a / (b > 0 ? b : 1) }'

@@ -88,6 +88,21 @@ describe("the program bundle (dist/program.cjs, what Pulumi runs)", function () 
     assert.doesNotMatch(bundle, /sourceMappingURL/);
   });
 
+  it("sets Node up before the SDKs load: the compile cache on, V8's stack-trace formatting (lib/bundleRuntime.ts)", () => {
+    const setup = bundle.indexOf("enableCompileCache)()");
+    assert.ok(setup > 0, "no enableCompileCache call");
+    assert.ok(
+      setup < bundle.indexOf('require("@pulumi/'),
+      "an SDK loads before the compile cache is on",
+    );
+    assert.ok(bundle.indexOf('Reflect.deleteProperty(Error, "prepareStackTrace")') > setup);
+    // Both only where PROMOTION_PROGRAM_SOURCES is defined: in the bundle, not under tsx.
+    assert.match(
+      bundle,
+      /\/\/ lib\/bundleRuntime\.ts\n[^\n]*\nif \(typeof define_PROMOTION_PROGRAM_SOURCES_default !== "undefined"\) \{/,
+    );
+  });
+
   it("records index.ts, components/ and lib/ sources it bundled, sorted, and their hash as lib/ computes it", () => {
     assert.ok(recorded.files.includes("index.ts"));
     assert.ok(recorded.files.includes("components/clusterSource.ts"));
