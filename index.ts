@@ -53,8 +53,8 @@ function beforeAnyResource<T>(check: () => T): T {
 
 /**
  * Pulumi runs this program from dist/program.cjs (package.json "main"), which `npm run build` type-checks and
- * bundles from index.ts; the build defines PROMOTION_PROGRAM_SOURCES there (under ts-node or tsx, in the unit
- * tests, it is not defined). The project directory is the working directory Pulumi gives the program.
+ * bundles from index.ts; the build defines PROMOTION_PROGRAM_SOURCES there (the unit tests load index.ts
+ * through tsx, where it is not defined). The project directory is the working directory Pulumi gives the program.
  */
 declare const PROMOTION_PROGRAM_SOURCES: ProgramSources | undefined;
 const root = process.cwd();

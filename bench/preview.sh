@@ -74,7 +74,7 @@ for _ in $(seq "$repeats"); do
 done
 o=$(printf '%s\n' "${ours_t[@]}" | median)
 e=$(printf '%s\n' "${empty_t[@]}" | median)
-echo "pulumi preview, stack $stack, median of $repeats (after a warm-up), $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg), Node compile cache ${NODE_DISABLE_COMPILE_CACHE:+off}${NODE_DISABLE_COMPILE_CACHE:-on}:"
+echo "pulumi preview, stack $stack, median of $repeats (after a warm-up), $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg), Node compile cache $([ -n "${NODE_DISABLE_COMPILE_CACHE:-}" ] && echo off || echo on):"
 echo "  promotion-pipeline:  ${o} ms   (runs: ${ours_t[*]}; $(grep -cE '^ +\+ ' "$work/ours.log" || true) resources to create)"
 echo "  empty program:       ${e} ms   (runs: ${empty_t[*]})"
 awk -v a="$o" -v b="$e" 'BEGIN { printf "  ratio:               %.2fx (target <= 1.2x)\n", a / (b > 0 ? b : 1) }'

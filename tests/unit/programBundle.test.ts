@@ -7,21 +7,18 @@ import { strict as assert } from "node:assert";
 import { spawnSync } from "node:child_process";
 import {
   appendFileSync,
-  copyFileSync,
-  existsSync,
-  mkdirSync,
   mkdtempSync,
   readFileSync,
   rmSync,
   statSync,
-  symlinkSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { parse } from "yaml";
 import { checkProgramSources, sourcesHash } from "../../lib/workflows/bundleSources";
 import { Refusal } from "../../lib/errors";
+import { ProjectCopy } from "../support/projectCopy";
 
 const root = join(__dirname, "..", "..");
 
@@ -32,24 +29,9 @@ function recordedProgramSources(bundle: string): { sha256: string; files: string
   return { sha256: m[1]!, files: JSON.parse(m[2]!) as string[] };
 }
 
-/** A copy of the git-tracked files with node_modules linked, for builds that must not touch this checkout. */
+/** A copy of the project (git-tracked files, node_modules linked, dist/ copied), as the engine e2e makes it. */
 function checkoutCopy(dir: string): string {
-  const c = mkdtempSync(join(dir, "checkout-"));
-  const tracked = spawnSync("git", ["ls-files", "-z"], { cwd: root, encoding: "utf8" })
-    .stdout.split("\0")
-    .filter((f) => f && existsSync(join(root, f)));
-  // The build scripts too, in case they are not committed yet in a working tree.
-  for (const f of new Set([
-    ...tracked,
-    "scripts/build-program.mjs",
-    "scripts/sources-hash.mjs",
-    "scripts/build-cli.mjs",
-  ])) {
-    mkdirSync(dirname(join(c, f)), { recursive: true });
-    copyFileSync(join(root, f), join(c, f));
-  }
-  symlinkSync(join(root, "node_modules"), join(c, "node_modules"));
-  return c;
+  return ProjectCopy.create(mkdtempSync(join(dir, "checkout-"))).dir;
 }
 
 describe("the program bundle (dist/program.cjs, what Pulumi runs)", function () {
@@ -136,7 +118,6 @@ describe("the program bundle (dist/program.cjs, what Pulumi runs)", function () 
 
   it("a type error stops the build with the compiler's diagnostic, and the old bundle is left as it was", () => {
     const c = checkoutCopy(dir);
-    mkdirSync(join(c, "dist"));
     const out = join(c, "dist", "program.cjs");
     writeFileSync(out, "// the previous build\n");
     const before = statSync(out).mtimeMs;
