@@ -7,6 +7,7 @@
  */
 import type { PipelineSpec } from "../config";
 import { dispatchEventType } from "../k8s/validation";
+import { artifactCheckSteps } from "./artifactCheck";
 import type { Job, Workflow } from "./model";
 import { withRecord } from "./record";
 import { forRegistry, jobPermissions, registryReadEnv, setupSteps } from "./registryAccess";
@@ -129,6 +130,8 @@ function buildJob(p: PipelineSpec): Job {
           ),
         ]),
       },
+      // What the gate will apply, checked before anything is pushed (issue 20 item 5).
+      ...artifactCheckSteps(p),
       {
         name: "Push the release candidate",
         id: "push",
