@@ -60,17 +60,19 @@ function beforeAnyResource<T>(check: () => T): T {
 declare const PROMOTION_PROGRAM_SOURCES: ProgramSources | undefined;
 const root = process.cwd();
 
-const { config, dispatchToken, pinsHostPrivateKey, githubToken, cli, schemas } = beforeAnyResource(() => {
-  if (typeof PROMOTION_PROGRAM_SOURCES !== "undefined")
-    checkProgramSources(PROMOTION_PROGRAM_SOURCES, root);
-  const loaded = loadConfig();
-  // The owner stack delivers the CLI bundle (and a cleaner host runs it): read it now, not mid-registration.
-  return {
-    ...loaded,
-    cli: loaded.config.ownsFiles ? readCliBundle(root) : undefined,
-    schemas: loaded.config.ownsFiles ? readSchemaSet(root) : undefined,
-  };
-});
+const { config, dispatchToken, pinsHostPrivateKey, githubToken, cli, schemas } = beforeAnyResource(
+  () => {
+    if (typeof PROMOTION_PROGRAM_SOURCES !== "undefined")
+      checkProgramSources(PROMOTION_PROGRAM_SOURCES, root);
+    const loaded = loadConfig();
+    // The owner stack delivers the CLI bundle (and a cleaner host runs it): read it now, not mid-registration.
+    return {
+      ...loaded,
+      cli: loaded.config.ownsFiles ? readCliBundle(root) : undefined,
+      schemas: loaded.config.ownsFiles ? readSchemaSet(root) : undefined,
+    };
+  },
+);
 const { pipeline, cluster, stack } = config;
 
 function providerArgs(t: KubernetesTarget): k8s.ProviderArgs {

@@ -137,8 +137,7 @@ function kubernetes(dir: string, kinds: Map<string, KindEntry>, defs: Map<string
       const post = item.post;
       if (!post || post["x-kubernetes-action"] !== "post") continue;
       const gvk = post["x-kubernetes-group-version-kind"] as
-        | { group: string; version: string; kind: string }
-        | undefined;
+        { group: string; version: string; kind: string } | undefined;
       if (!gvk) continue;
       const apiVersion = gvk.group === "" ? gvk.version : `${gvk.group}/${gvk.version}`;
       const content = (post.requestBody as Json).content as Record<
@@ -186,7 +185,8 @@ function crds(files: readonly string[], source: string, kinds: Map<string, KindE
         if (v.served === false) continue;
         const schema = (v.schema as Json | undefined)?.openAPIV3Schema;
         kinds.set(`${spec.group}/${String(v.name)}|${spec.names.kind}`, {
-          schema: schema === undefined ? { "x-kubernetes-preserve-unknown-fields": true } : strip(schema),
+          schema:
+            schema === undefined ? { "x-kubernetes-preserve-unknown-fields": true } : strip(schema),
           namespaced: spec.scope === "Namespaced",
           source,
         });
@@ -197,7 +197,8 @@ function crds(files: readonly string[], source: string, kinds: Map<string, KindE
 
 const DURATION = {
   type: "string",
-  pattern: "^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$",
+  pattern:
+    "^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$",
 };
 const STRING_MAP = { type: "object", additionalProperties: { type: "string" } };
 
@@ -304,7 +305,9 @@ export function generate(): string {
       const entries = Object.entries(v as Json);
       lines.push(`${JSON.stringify(k)}: {`);
       entries.forEach(([n, s], j) =>
-        lines.push(`${JSON.stringify(n)}: ${JSON.stringify(s)}${j < entries.length - 1 ? "," : ""}`),
+        lines.push(
+          `${JSON.stringify(n)}: ${JSON.stringify(s)}${j < entries.length - 1 ? "," : ""}`,
+        ),
       );
       lines.push(`}${comma}`);
     } else lines.push(`${JSON.stringify(k)}: ${JSON.stringify(v)}${comma}`);

@@ -13,7 +13,16 @@
  * v1.9.3 builds with) on a copy whose kustomization asks for origin annotations, which name each object's file.
  */
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, posix, relative, sep } from "node:path";
 import { parse, parseAllDocuments, stringify } from "yaml";
@@ -46,7 +55,9 @@ function kustomizationIn(dir: string): string | undefined {
 
 /** Go's filepath.Walk: lexical order of names in each directory, depth first. */
 function walk(dir: string, visit: (path: string, isDir: boolean) => "skip" | void): void {
-  for (const name of readdirSync(dir).sort((a, b) => (Buffer.compare(Buffer.from(a), Buffer.from(b))))) {
+  for (const name of readdirSync(dir).sort((a, b) =>
+    Buffer.compare(Buffer.from(a), Buffer.from(b)),
+  )) {
     const p = join(dir, name);
     const isDir = statSync(p).isDirectory();
     if (visit(p, isDir) === "skip" || !isDir) continue;
@@ -94,10 +105,16 @@ export function scanManifests(
 type Json = Record<string, unknown>;
 const isObj = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
 
-function objectId(o: unknown): string | undefined {
+/** kustomize's resource id: group, kind, namespace, name (the version does not count). */
+function objectId(o: unknown): { key: string; shown: string } | undefined {
   if (!isObj(o) || !isObj(o.metadata)) return undefined;
-  const group = typeof o.apiVersion === "string" && o.apiVersion.includes("/") ? o.apiVersion.split("/")[0] : "";
-  return `${group}/${String(o.kind)} ${typeof o.metadata.namespace === "string" ? `${o.metadata.namespace}/` : ""}${String(o.metadata.name)}`;
+  const group =
+    typeof o.apiVersion === "string" && o.apiVersion.includes("/")
+      ? o.apiVersion.split("/")[0]
+      : "";
+  const ns = typeof o.metadata.namespace === "string" ? `${o.metadata.namespace}/` : "";
+  const shown = `${String(o.kind)} ${ns}${String(o.metadata.name)}`;
+  return { key: `${group}|${shown}`, shown };
 }
 
 /** Objects of plain files, in order: what `kustomize build` of a resources-only kustomization yields. */
@@ -111,33 +128,41 @@ function renderFiles(dir: string, display: string, files: readonly string[]): Re
       const value: unknown = doc.toJS();
       if (value === null || value === undefined) continue;
       const items =
-        isObj(value) && typeof value.kind === "string" && value.kind.endsWith("List") && Array.isArray(value.items)
+        isObj(value) &&
+        typeof value.kind === "string" &&
+        value.kind.endsWith("List") &&
+        Array.isArray(value.items)
           ? (value.items as unknown[])
           : [value];
       for (const object of items) {
         const id = objectId(object);
         if (id !== undefined) {
-          const first = seen.get(id);
+          const first = seen.get(id.key);
           if (first !== undefined) {
             problems.push({
               file,
-              object: id,
+              object: id.shown,
               path: "",
               message: `the same object is already defined in ${first}; kustomize refuses the build ("may not add resource with an already registered id")`,
             });
             continue;
           }
-          seen.set(id, file);
+          seen.set(id.key, file);
         }
         objects.push({ file, object });
       }
     }
   }
-  return { objects: problems.length > 0 ? [] : objects, problems, how: `${files.length} file(s), no kustomization (as kustomize-controller generates one)` };
+  return {
+    objects: problems.length > 0 ? [] : objects,
+    problems,
+    how: `${files.length} file(s), no kustomization (as kustomize-controller generates one)`,
+  };
 }
 
 function originFile(o: Json, display: string): string | undefined {
-  const ann = isObj(o.metadata) && isObj(o.metadata.annotations) ? o.metadata.annotations : undefined;
+  const ann =
+    isObj(o.metadata) && isObj(o.metadata.annotations) ? o.metadata.annotations : undefined;
   const raw = ann?.[ORIGIN];
   if (typeof raw !== "string") return undefined;
   delete ann![ORIGIN];
@@ -185,7 +210,11 @@ function runKustomize(
       };
     }
     if (r.status !== 0) {
-      const msg = (r.stderr || r.stdout).trim().split(copy).join(display).replace(/^Error: /, "");
+      const msg = (r.stderr || r.stdout)
+        .trim()
+        .split(copy)
+        .join(display)
+        .replace(/^Error: /, "");
       return {
         objects: [],
         how,
@@ -209,7 +238,11 @@ function runKustomize(
  * Renders the artifact directory `dir`; file names in the result start with `display` (the directory as the
  * user names it, e.g. `kubernetes`).
  */
-export function renderArtifact(dir: string, display: string, opts: RenderOptions = {}): RenderResult {
+export function renderArtifact(
+  dir: string,
+  display: string,
+  opts: RenderOptions = {},
+): RenderResult {
   if (kustomizationIn(dir)) return runKustomize(dir, display, undefined, opts);
   const scan = scanManifests(dir, display);
   if (scan.problems.length > 0) return { objects: [], problems: scan.problems, how: "scan" };

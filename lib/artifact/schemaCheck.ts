@@ -186,7 +186,9 @@ class Checker {
     if (s.type !== undefined && !typeMatches(s.type, v))
       return fail(`must be ${s.type}, got ${typeName(v)}`);
     if (s.enum && !s.enum.some((e) => e === v))
-      return fail(`must be one of ${s.enum.map((e) => JSON.stringify(e)).join(", ")}, got ${JSON.stringify(v)}`);
+      return fail(
+        `must be one of ${s.enum.map((e) => JSON.stringify(e)).join(", ")}, got ${JSON.stringify(v)}`,
+      );
 
     if (typeof v === "string") this.checkString(v, s, fail);
     else if (typeof v === "number") this.checkNumber(v, s, fail);
@@ -309,7 +311,11 @@ export function validateObjects(
   for (const { file, object } of objects) {
     const nth = (counts.get(file) ?? 0) + 1;
     counts.set(file, nth);
-    if (!isObj(object) || typeof object.apiVersion !== "string" || typeof object.kind !== "string") {
+    if (
+      !isObj(object) ||
+      typeof object.apiVersion !== "string" ||
+      typeof object.kind !== "string"
+    ) {
       problems.push({
         file,
         object: `document ${nth}`,
@@ -333,7 +339,9 @@ export function validateObjects(
           `no schema for apiVersion ${object.apiVersion} kind ${object.kind}: not a GA API of Kubernetes ` +
           `${set.kubernetes}, not a CRD the clusters run (Flux, canary-checker, PrometheusRule), not defined ` +
           `by a CustomResourceDefinition in the artifact` +
-          (versions.length > 0 ? ` (known: ${versions.map((v) => `${v} ${object.kind}`).join(", ")})` : "") +
+          (versions.length > 0
+            ? ` (known: ${versions.map((v) => `${v} ${object.kind}`).join(", ")})`
+            : "") +
           `. Fix: ${opts.unknownKindFix ?? "list the file of its CustomResourceDefinition with --crds"}.`,
       });
       continue;

@@ -68,7 +68,9 @@ export function loadSchemaSet(file: string): SchemaSet {
   }
   const set = JSON.parse(text) as Partial<SchemaSet>;
   if (typeof set.kubernetes !== "string" || !set.kinds || !set.definitions)
-    throw new UsageError(`validate-artifact: ${file} is not a schema set (kubernetes, kinds, definitions).`);
+    throw new UsageError(
+      `validate-artifact: ${file} is not a schema set (kubernetes, kinds, definitions).`,
+    );
   return set as SchemaSet;
 }
 

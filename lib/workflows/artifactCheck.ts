@@ -5,7 +5,14 @@
  * validate-platform workflow runs the same check on every pull request that touches the build paths.
  */
 import type { PipelineSpec } from "../config";
-import { CHECKOUT, GO_VERSION, KUSTOMIZE_VERSION, NODE_VERSION, SETUP_GO, SETUP_NODE } from "./actions";
+import {
+  CHECKOUT,
+  GO_VERSION,
+  KUSTOMIZE_VERSION,
+  NODE_VERSION,
+  SETUP_GO,
+  SETUP_NODE,
+} from "./actions";
 import type { Step, Workflow } from "./model";
 import { CLI_PATH, contentDirectory } from "./pipeline";
 
@@ -41,7 +48,7 @@ export function artifactCheckSteps(p: PipelineSpec): Step[] {
       env: checkEnv(p),
       run: script([
         "# kustomize-controller builds a kustomization file with kustomize: the same release renders it here.",
-        "if find \"$CONTENT_DIR\" -name kustomization.yaml -o -name kustomization.yml -o -name Kustomization | grep -q .; then",
+        'if [ -n "$(find "$CONTENT_DIR" \\( -name kustomization.yaml -o -name kustomization.yml -o -name Kustomization \\) -print -quit)" ]; then',
         '  if [ "$(kustomize version 2>/dev/null || true)" != "$KUSTOMIZE_VERSION" ]; then',
         '    GOBIN="$RUNNER_TEMP/bin" go install "sigs.k8s.io/kustomize/kustomize/v5@$KUSTOMIZE_VERSION"',
         '    export PATH="$RUNNER_TEMP/bin:$PATH"',
