@@ -15,7 +15,7 @@
  *   github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring v0.95.2 (v1/prometheusrule_types.go,
  *   v1/types.go), because the proxy serves no module holding the CRD YAML.
  *
- * Descriptions, defaults and merge hints are dropped; only what decides validity is kept.
+ * Descriptions, object defaults and patch hints are dropped; only what decides validity is kept.
  */
 import { execFileSync } from "node:child_process";
 import { readFileSync, readdirSync, writeFileSync } from "node:fs";
@@ -68,6 +68,9 @@ const KEEP = new Set([
   "x-kubernetes-int-or-string",
   "x-kubernetes-preserve-unknown-fields",
   "x-kubernetes-embedded-resource",
+  // Server-side apply refuses duplicate entries of associative lists and sets.
+  "x-kubernetes-list-type",
+  "x-kubernetes-list-map-keys",
 ]);
 
 /** A stripped copy; `$ref: #/components/schemas/X` becomes `ref: X`; `allOf: [{$ref}]` alone becomes the ref. */
@@ -79,6 +82,11 @@ function strip(schema: unknown): unknown {
   for (const [k, v] of Object.entries(schema)) {
     if (k === "format") {
       if (v === "int-or-string" || v === "byte") out.format = v;
+      continue;
+    }
+    // A scalar default fills an omitted key of an associative list (ports: protocol TCP).
+    if (k === "default") {
+      if (["string", "number", "boolean"].includes(typeof v)) out.default = v;
       continue;
     }
     if (!KEEP.has(k)) continue;

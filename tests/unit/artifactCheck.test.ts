@@ -16,6 +16,9 @@ import {
   type SchemaSet,
 } from "../../lib/artifact/schemaCheck";
 import { run } from "../../lib/cli/validateArtifact";
+import { validateConfig } from "../../lib/config";
+import { validateWorkflow } from "../../lib/workflows/artifactCheck";
+import { buildWorkflow } from "../../lib/workflows/pipeline";
 import { canaryAlertRules, canaryManifest, platformCanary } from "../../lib/k8s/canary";
 import { stampFiles } from "../../lib/promotion/stamp";
 import { tool } from "../support/tools";
@@ -86,7 +89,7 @@ function cli(argv: string[]): { code: number; stdout: string; stderr: string } {
     stdout: (s) => void (stdout += s),
     stderr: (s) => void (stderr += s),
     stdin: () => Promise.resolve(""),
-  }) as number;
+  });
   return { code, stdout, stderr };
 }
 
@@ -140,11 +143,11 @@ describe("artifact check: schemas", () => {
         "d.yaml: Deployment apps/web: .spec.template.spec.containers[0].imagePullPolicy: must be string, got array",
       ],
     );
-    // The API server drops a field the schema does not declare: reported, it would silently do nothing.
+    // Server-side apply refuses a field the schema does not declare (fluxcd/kustomize-controller#1035).
     assert.deepEqual(
       check([{ file: "d.yaml", object: deployment({ resourcez: { limits: {} } }) }]),
       [
-        "d.yaml: Deployment apps/web: .spec.template.spec.containers[0].resourcez: unknown field (the API server drops it: not in the schema)",
+        "d.yaml: Deployment apps/web: .spec.template.spec.containers[0].resourcez: field not declared in schema (the gate's server-side apply refuses it)",
       ],
     );
     const noImageName = deployment();
@@ -188,7 +191,7 @@ describe("artifact check: schemas", () => {
     );
   });
 
-  it("custom resources: CRD schema with pruning, the artifact's own CRDs, unknown kinds reported", () => {
+  it("custom resources: CRD schema, undeclared fields, the artifact's own CRDs, unknown kinds reported", () => {
     const oci = {
       apiVersion: "source.toolkit.fluxcd.io/v1",
       kind: "OCIRepository",
@@ -197,7 +200,7 @@ describe("artifact check: schemas", () => {
     };
     assert.deepEqual(check([{ file: "o.yaml", object: oci }]), [
       'o.yaml: OCIRepository flux-system/apps: .spec.interval: "5 minutes" does not match ^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$',
-      "o.yaml: OCIRepository flux-system/apps: .spec.reff: unknown field (the API server drops it: not in the schema)",
+      "o.yaml: OCIRepository flux-system/apps: .spec.reff: field not declared in schema (the gate's server-side apply refuses it)",
     ]);
     const widget = {
       apiVersion: "example.com/v1",
@@ -429,5 +432,78 @@ describe("artifact check: rendering as kustomize-controller does", () => {
       formatProblem(r.problems[0]!),
       /needs kustomize to render \(it has kustomization\.yaml\).*install kustomize v5\.8\.1/,
     );
+  });
+});
+
+describe("artifact check: in the generated workflows", () => {
+  const pipeline = (extra: Record<string, unknown> = {}) =>
+    validateConfig(
+      {
+        stack: "integration",
+        pipeline: {
+          registry: "ghcr.io",
+          owner: "example-org",
+          repository: "platform",
+          clusters: { integration: { role: "integration" }, live: { role: "live" } },
+          ...extra,
+        },
+        dispatchTokenSecret: "t",
+      },
+      new Date("2026-11-23T12:00:00Z"),
+    ).pipeline;
+
+  it("the build job validates after the stamp and before the push", () => {
+    const steps = buildWorkflow(pipeline()).jobs.build!.steps.map((s) => s.name);
+    const at = (n: string) => steps.indexOf(n);
+    assert.ok(at("Stamp the version into the content") >= 0);
+    assert.equal(at("Set up Go (kustomize)"), at("Stamp the version into the content") + 1);
+    assert.equal(at("Validate what the gate will apply"), at("Set up Go (kustomize)") + 1);
+    assert.equal(at("Push the release candidate"), at("Validate what the gate will apply") + 1);
+  });
+
+  it("artifactCrds reach the check as --crds through env; the pull-request job is read-only", () => {
+    const env = (p: ReturnType<typeof pipeline>) =>
+      buildWorkflow(p).jobs.build!.steps.find(
+        (s) => s.name === "Validate what the gate will apply",
+      )!.env;
+    assert.deepEqual(env(pipeline()), {
+      PROMOTION_SCHEMAS: ".github/promotion/schemas.json",
+      KUSTOMIZE_VERSION: "v5.8.1",
+    });
+    assert.equal(
+      env(pipeline({ artifactCrds: ["crds/b.yaml", "crds/a.yaml"] }))!.ARTIFACT_CRDS,
+      "crds/a.yaml,crds/b.yaml",
+    );
+    const pr = validateWorkflow(pipeline({ buildPaths: ["platform/**"], branch: "trunk" }));
+    assert.deepEqual(pr.on, { pull_request: { branches: ["trunk"], paths: ["platform/**"] } });
+    assert.deepEqual(pr.permissions, {});
+    assert.deepEqual(pr.jobs.validate!.permissions, { contents: "read" });
+    assert.deepEqual(pr.jobs.validate!.env, { CONTENT_DIR: "platform" });
+  });
+});
+
+describe("artifact check: server-side apply's list and status rules", () => {
+  it("duplicate entries of an associative list are refused (env by name; ports by containerPort and the default protocol)", () => {
+    const env = [
+      { name: "MODE", value: "a" },
+      { name: "LEVEL", value: "b" },
+      { name: "MODE", value: "c" },
+    ];
+    assert.deepEqual(check([{ file: "d.yaml", object: deployment({ env }) }]), [
+      'd.yaml: Deployment apps/web: .spec.template.spec.containers[0].env[2]: duplicate entry (name="MODE") of .spec.template.spec.containers[0].env[0]: server-side apply refuses duplicates',
+    ]);
+    const ports = [{ containerPort: 8080 }, { containerPort: 8080, protocol: "TCP" }];
+    assert.equal(check([{ file: "d.yaml", object: deployment({ ports }) }]).length, 1);
+    const udp = [{ containerPort: 53 }, { containerPort: 53, protocol: "UDP" }];
+    assert.deepEqual(check([{ file: "d.yaml", object: deployment({ ports: udp }) }]), []);
+  });
+
+  it("a status the schema declares passes; one it does not is refused", () => {
+    const withStatus = { ...service, status: { loadBalancer: {} } };
+    assert.deepEqual(check([{ file: "s.yaml", object: withStatus }]), []);
+    const badStatus = { ...configMap({ a: "b" }), status: { ready: true } };
+    assert.deepEqual(check([{ file: "c.yaml", object: badStatus }]), [
+      "c.yaml: ConfigMap flux-system/settings: .status: field not declared in schema (the gate's server-side apply refuses it)",
+    ]);
   });
 });
