@@ -160,7 +160,7 @@ describe("e2e: build and promote workflows on a real registry", function () {
   const ok = (r: JobResult): void => assert.equal(r.status, "success", r.log);
 
   before(async function () {
-    for (const t of ["crane", "oras", "shellcheck"] as const) tool(t);
+    for (const t of ["crane", "oras", "shellcheck", "kustomize"] as const) tool(t);
     root = mkdtempSync(join(tmpdir(), "promotion-e2e-"));
     reg = await startRegistry({ basicAuth: { user: USER, password: PASSWORD } });
     github = await GitHubStandIn.start({
