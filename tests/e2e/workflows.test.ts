@@ -20,6 +20,7 @@ import { tmpdir } from "node:os";
 import { parse } from "yaml";
 import { dirname, join } from "node:path";
 import { validateConfig } from "../../lib/config";
+import { VALIDATE_WORKFLOW } from "../../lib/workflows/artifactCheck";
 import { workflowFiles, readCliBundle } from "../../lib/workflows/files";
 import {
   BUILD_WORKFLOW,
@@ -918,6 +919,35 @@ describe("e2e: the build refuses an artifact the gate would fail to apply, befor
       r.log,
       /::error::kubernetes\/app\/config\.yaml: ConfigMap flux-system\/settings: \.data\.mode: must be string, got array/,
     );
+    assert.deepEqual(listing(), before);
+  });
+
+  it("the pull-request job (validate-platform.yaml) runs the same check, without registry or secret", async () => {
+    const pr = async (config: string): Promise<JobResult> => {
+      const ws = mkdtempSync(join(root, "pr-"));
+      for (const [p, text] of [...files, ["kubernetes/app/config.yaml", config] as const]) {
+        mkdirSync(join(ws, dirname(p)), { recursive: true });
+        writeFileSync(join(ws, p), text);
+      }
+      return runJob(files.get(VALIDATE_WORKFLOW)!, "validate", {
+        workspace: ws,
+        eventName: "pull_request",
+        event: { number: 7, pull_request: { number: 7 } },
+        githubEnv: { GITHUB_SHA: commit("e"), GITHUB_REPOSITORY: "example-org/platform" },
+        secrets: {},
+        machineEnv,
+      });
+    };
+    const before = listing();
+    const bad = await pr(BROKEN_CONFIG);
+    assert.equal(bad.status, "failure", bad.log);
+    assert.match(
+      bad.log,
+      /::error::kubernetes\/app\/config\.yaml: ConfigMap flux-system\/settings: \.data\.mode: must be string, got array/,
+    );
+    const good = await pr(GOOD_CONFIG);
+    assert.equal(good.status, "success", good.log);
+    assert.match(good.log, /1 object\(s\) from 1 file\(s\) in kubernetes match/);
     assert.deepEqual(listing(), before);
   });
 
