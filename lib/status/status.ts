@@ -240,9 +240,10 @@ function mismatchOf(
       `selects ${selects.tag ?? selects.digest} (${selects.digest}) but the source has ${runs.sourceRevision}`,
     );
   else if (!selects) problems.push(`selects nothing but the source has ${runs.sourceRevision}`);
+  // The controller's message follows in the verification note (formatStatus) and in runs.verification.
   if (runs.verification?.state === "refused")
     problems.push(
-      `its source refused a signature (${runs.verification.reason ?? "SourceVerified=False"}: ${runs.verification.message ?? "no message"})`,
+      `its source refused a signature (${runs.verification.reason ?? "SourceVerified=False"})`,
     );
   if (runs.gateReady === undefined) problems.push("the gate Kustomization was not found");
   else {

@@ -234,12 +234,7 @@ describe("promotion status: the verification state per read cluster", () => {
     const live = s.clusters[1]!;
     assert.equal(live.selects?.tag, "0.0.3");
     assert.ok(live.mismatch);
-    assert.ok(
-      live.mismatch.includes(
-        `its source refused a signature (VerificationError: failed to verify the signature using provider 'cosign': no matching signatures were found for '${REPO}@${digestOf(8)}')`,
-      ),
-      live.mismatch,
-    );
+    assert.match(live.mismatch, /; its source refused a signature \(VerificationError\)$/);
     const text = formatStatus(s);
     assert.match(text, /0\.0\.2, signature REFUSED, gate Ready=True {2}MISMATCH\n/);
     assert.ok(
