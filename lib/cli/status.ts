@@ -38,10 +38,13 @@ Options:
                          Pulumi.<stack>.yaml); default: the current directory
   --output text|json     a table (default) or JSON for scripts
   --kubeconfig <c>=<f>   also read cluster <c> with this kubeconfig: its
-                         OCIRepository's status.artifact.revision and the gate
-                         Kustomization's Ready condition and lastAppliedRevision;
-                         a cluster that does not run what it selects is flagged
-                         MISMATCH (repeat per cluster)
+                         OCIRepository's status.artifact.revision and signature
+                         verification (spec.verify and the SourceVerified
+                         condition: verified by which identity or key, or
+                         refused and why), and the gate Kustomization's Ready
+                         condition and lastAppliedRevision; a cluster that does
+                         not run what it selects, or refused a signature, is
+                         flagged MISMATCH (repeat per cluster)
   --context <c>=<ctx>    the kubeconfig context for cluster <c> (default: the
                          file's current-context; the file defaults to
                          $KUBECONFIG or ~/.kube/config)
@@ -63,7 +66,8 @@ kustomizations); exec plugins are not run.
 
 Exit codes: 0 printed; 1 the registry could not be read (nothing printed);
 2 bad usage, invalid configuration or policy; 3 printed, and a cluster that
-was read does not run what it selects (or could not be read).`;
+was read does not run what it selects, refused a signature, or could not be
+read.`;
 
 export const EXIT_MISMATCH = 3;
 

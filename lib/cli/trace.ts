@@ -30,7 +30,8 @@ validated (validated-<7>), stable (X.Y.Z), live (selected, or running when the
 cluster is read). Prints each stage, with its time where known, and the first
 stage it did NOT reach with the likely reason: superseded by a newer RC,
 failed the gate (needs --kubeconfig for integration), stalled (waiting longer
-than --rc-wait-hours), stale, live pinned, ...
+than --rc-wait-hours), stale, live pinned, its signature refused by the
+cluster's source-controller (SourceVerified=False; needs --kubeconfig), ...
 
 Options: --policy, --dir, --kubeconfig, --context, --source, --gate, --now,
 --github as for \`promotion status\` (with --github, the validation and
@@ -43,7 +44,8 @@ promotion times and the run come from the promotion record), and
 Exit codes:
   0  on live (live runs or selects it, or ran it and has moved on)
   3  in progress: waiting for the gate, or live has not picked it up yet
-  4  stopped: failed the gate, superseded, stale, stalled, live pinned, refused
+  4  stopped: failed the gate, superseded, stale, stalled, live pinned, refused,
+     signature refused
   5  unknown commit: no artifact was built from it
   1  the registry could not be read;  2  bad usage or configuration`;
 

@@ -29,7 +29,7 @@ import { platformFiles } from "../../lib/workflows/platformFiles";
 import { pinsFiles } from "../../lib/pins/delivery";
 import { workflowFiles } from "../../lib/workflows/files";
 import { canaryAlertRules, canaryManifest, platformCanary } from "../../lib/k8s/canary";
-import { clusterSource, registryCaSecret } from "../../lib/k8s/source";
+import { clusterSource, cosignKeySecret, registryCaSecret } from "../../lib/k8s/source";
 import { gateKustomization } from "../../lib/k8s/gate";
 import { validationLoopObjects } from "../../lib/k8s/validation";
 
@@ -95,8 +95,10 @@ function expectedObjects(cfg: StackConfig): Map<string, unknown> {
   const { pipeline, cluster } = cfg;
   const src = clusterSource(pipeline, cluster, cfg.pin);
   const ca = registryCaSecret(pipeline, cluster);
+  const key = cosignKeySecret(pipeline, cluster);
   const objs = [
     ...(ca ? [ca] : []),
+    ...(key ? [key] : []),
     src,
     gateKustomization({
       gate: pipeline.gate,

@@ -1,5 +1,5 @@
 /**
- * Locates the command-line tools scripts/install-tools.sh puts in the cache (actionlint, crane, oras),
+ * Locates the command-line tools scripts/install-tools.sh puts in the cache (actionlint, cosign, crane, oras),
  * and Debian's (shellcheck, docker-registry). Tests that need a missing tool fail with the install command.
  */
 import { existsSync } from "node:fs";
@@ -17,7 +17,9 @@ export function toolsPath(): string {
 }
 
 /** Absolute path of a tool, or an error naming the install script. */
-export function tool(name: "actionlint" | "crane" | "oras" | "shellcheck" | "kustomize"): string {
+export function tool(
+  name: "actionlint" | "cosign" | "crane" | "kustomize" | "oras" | "shellcheck",
+): string {
   for (const dir of toolsPath().split(delimiter)) {
     const p = join(dir, name);
     if (dir !== "" && existsSync(p)) return p;
