@@ -68,6 +68,8 @@ export interface PinsReadOptions {
 }
 
 const PLACEHOLDER = "unread:";
+/** Signatures of signatures of ...: a real chain is 2 or 3 deep (a signed attestation). */
+const MAX_SIGNATURE_DEPTH = 8;
 const STABLE = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$/;
 const RC = /^((0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*))-rc\.(0|[1-9]\d*)$/;
 const BUILD_TAG = /^(sha|integration|validated)-[0-9a-f]{7}$/;
@@ -110,11 +112,17 @@ export async function readPinsTags(
   let referrerRequests = 0;
   let manifests = read.manifests;
   let apiUnsupported = false;
-  for (;;) {
+  for (let depth = 0; ; depth++) {
     const todo = expandPolicy(policy, current(), referrers)
       .digests.map((d) => d.digest)
       .filter((d) => !isPlaceholder(d) && !examined.has(d));
     if (todo.length === 0) break;
+    if (depth > MAX_SIGNATURE_DEPTH)
+      throw new RegistryError(
+        policy.registry,
+        `read signatures of ${repo}`,
+        `signature artifacts nest deeper than ${MAX_SIGNATURE_DEPTH} levels (${todo.slice(0, 3).join(", ")} ...): refusing to compute an allowlist from a registry that never ends`,
+      );
     for (const d of todo) examined.add(d);
     // cosign's tags, by name from the listing; the tag-schema index is read by GET below.
     await read.head(todo.flatMap((d) => signatureTagsOf(d).slice(0, 3)).filter((t) => listed.has(t)));
