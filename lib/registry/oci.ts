@@ -16,6 +16,7 @@ import {
   readTagDigests,
   type Descriptor,
   type ManifestInfo,
+  type Probe,
   type RegistryReader,
 } from "./types";
 
@@ -31,22 +32,7 @@ const DIGEST = /^(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
 /** Every HTTP error status: a probe reports the answer instead of throwing (see probeManifest). */
 const ANY_ERROR = Array.from({ length: 200 }, (_, i) => 400 + i);
 
-/**
- * What the registry answered for one manifest or blob, for the integrity probe: the bytes (manifest GET)
- * or the headers (blob HEAD), a 404, or another HTTP error that outlasted the retries. A request that
- * got no HTTP answer at all still throws a RegistryError (the registry is unreadable, not the object).
- */
-export type Probe =
-  | {
-      readonly kind: "ok";
-      /** The body of a GET (manifests); undefined for a HEAD. */
-      readonly bytes?: Buffer;
-      readonly headerDigest?: string;
-      readonly contentLength?: number;
-      readonly contentType?: string;
-    }
-  | { readonly kind: "missing" }
-  | { readonly kind: "error"; readonly status: number; readonly detail: string };
+
 const REPO = /^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(\/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*$/;
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 
@@ -334,16 +320,18 @@ export class OciRegistryReader implements RegistryReader {
   }
 
   /**
-   * One manifest GET by digest for the integrity probe: the raw bytes and headers, NOT checked (the
-   * probe re-hashes them and reports a mismatch by name), or the registry's refusal (see Probe).
+   * One manifest GET (or HEAD) by digest or tag for the integrity probe: the raw bytes and headers, NOT
+   * checked (the probe re-hashes them and reports a mismatch by name), or the registry's refusal (see
+   * Probe).
    */
-  async probeManifest(repo: string, digest: string): Promise<Probe> {
-    const step = `read manifest of ${repo}@${digest}`;
+  async probeManifest(repo: string, ref: string, method: "GET" | "HEAD" = "GET"): Promise<Probe> {
+    const step = `${method === "GET" ? "read" : "HEAD"} manifest of ${repo}${DIGEST.test(ref) ? "@" : ":"}${ref}`;
     this.checkRepo(repo, step);
-    if (!DIGEST.test(digest)) this.fail(step, `${JSON.stringify(digest)} is not a digest`);
-    const url = `${this.base}/v2/${repo}/manifests/${digest}`;
-    const res = await this.request(repo, url, "GET", step, MANIFEST_ACCEPT, ANY_ERROR);
-    return this.probeOf(res, "GET");
+    if (!TAG.test(ref) && !DIGEST.test(ref))
+      this.fail(step, `${JSON.stringify(ref)} is neither a tag nor a digest`);
+    const url = `${this.base}/v2/${repo}/manifests/${ref}`;
+    const res = await this.request(repo, url, method, step, MANIFEST_ACCEPT, ANY_ERROR);
+    return this.probeOf(res, method);
   }
 
   /**

@@ -39,6 +39,23 @@ export interface RegistryReader {
   manifest?(repo: string, reference: string): Promise<ManifestRead>;
 }
 
+/**
+ * What the registry answered for one manifest or blob, for the integrity probe: the bytes (manifest GET)
+ * or the headers (blob HEAD), a 404, or another HTTP error that outlasted the retries. A request that
+ * got no HTTP answer at all still throws a RegistryError (the registry is unreadable, not the object).
+ */
+export type Probe =
+  | {
+      readonly kind: "ok";
+      /** The body of a GET (manifests); undefined for a HEAD. */
+      readonly bytes?: Buffer;
+      readonly headerDigest?: string;
+      readonly contentLength?: number;
+      readonly contentType?: string;
+    }
+  | { readonly kind: "missing" }
+  | { readonly kind: "error"; readonly status: number; readonly detail: string };
+
 /** A registry failure: names the registry and the step, so a cleaner never proceeds on a partial answer. */
 export class RegistryError extends Error {
   constructor(
