@@ -16,6 +16,7 @@ import * as select from "./select";
 import * as stamp from "./stamp";
 import * as status from "./status";
 import * as trace from "./trace";
+import * as verify from "./verify";
 import * as watch from "./watch";
 
 export const commands: readonly Command[] = [
@@ -72,6 +73,12 @@ export const commands: readonly Command[] = [
     summary:
       "the pipeline-stalled watch: alarm on a stalled RC, an expiring pin or an unreadable registry; keeps one issue",
     module: watch,
+  },
+  {
+    name: "verify",
+    summary:
+      "registry integrity probe: every protected digest and its signatures still pull (manifest, blobs, digests, sizes)",
+    module: verify,
   },
   {
     name: "record",

@@ -79,6 +79,14 @@ export function isSchemeTag(tag: string): boolean {
   return STABLE.test(tag) || RC.test(tag) || BUILD_TAG.test(tag);
 }
 
+/**
+ * True for a real digest. A reader may answer a tag's digest with a marker of its own (the integrity
+ * probe's `missing:<tag>` for a tag whose manifest is gone): nothing is read below such a marker.
+ */
+export function isDigest(d: string): boolean {
+  return /^sha(256|512):[a-f0-9]+$/.test(d);
+}
+
 /** True when `digest` is a placeholder of readPinsTags (a tag whose digest was not read). */
 export function isPlaceholder(digest: string): boolean {
   return digest.startsWith(PLACEHOLDER);
@@ -115,7 +123,7 @@ export async function readPinsTags(
   for (let depth = 0; ; depth++) {
     const todo = expandPolicy(policy, current(), referrers)
       .digests.map((d) => d.digest)
-      .filter((d) => !isPlaceholder(d) && !examined.has(d));
+      .filter((d) => isDigest(d) && !examined.has(d));
     if (todo.length === 0) break;
     if (depth > MAX_SIGNATURE_DEPTH)
       throw new RegistryError(
@@ -251,7 +259,9 @@ async function readTags(
   await head([...roots, ...names.filter((t) => !isSchemeTag(t) && !isSignatureTag(t))]);
 
   // Phase 2: every tag a protected digest's build can carry.
-  const protectedDigests = [...new Set([...roots.map((t) => known.get(t)!), ...pinned])].sort();
+  const protectedDigests = [...new Set([...roots.map((t) => known.get(t)!), ...pinned])]
+    .filter(isDigest)
+    .sort();
   manifests += protectedDigests.length;
   const infos = await mapLimit(protectedDigests, limit, (d) => manifestOf(d));
   const listed = new Set(names);

@@ -15,6 +15,7 @@
  * (network, authentication) throws.
  */
 import { createHash } from "node:crypto";
+import type { AlarmIssueSpec } from "../github/alarmIssue";
 import { descriptorOf } from "./manifest";
 import { mapLimit, type Descriptor, type Probe } from "./types";
 
@@ -237,3 +238,20 @@ export async function checkArtifacts(
   );
   return { problems, manifests, blobs: blobProbes.size };
 }
+
+/** The label of the one integrity issue the scheduled probe keeps (`promotion verify --issue`). */
+export const INTEGRITY_LABEL = "registry-integrity";
+
+/** The probe's issue (lib/github/alarmIssue.ts keeps it in step). */
+export const INTEGRITY_ISSUE: AlarmIssueSpec = {
+  title: "Registry integrity: a protected artifact is broken",
+  marker: "promotion-integrity",
+  who: "registry integrity probe",
+  footer:
+    "This issue is opened, updated and closed by the generated workflow `registry-integrity.yaml` (`promotion verify --policy`); it closes itself when every protected artifact and its signatures are complete again. A broken artifact is not repaired in place: push the version again from its commit (a new RC), or pin the clusters away from it; a missing signature is restored by signing the digest again.",
+  cleared:
+    "every artifact the pin policy protects, and its signatures, is complete, and the registry is readable.",
+  labelColor: "B60205",
+  labelDescription: "A protected registry artifact is broken (promotion verify)",
+  noun: "integrity issue",
+};
