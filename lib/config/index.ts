@@ -13,7 +13,7 @@
  */
 export { ConfigError } from "../errors";
 export { checkConstraint, defaultConstraint } from "./clusters";
-export { DEFAULT_WATCH, parsePipeline } from "./pipeline";
+export { DEFAULT_INTEGRITY, DEFAULT_WATCH, parsePipeline } from "./pipeline";
 export { parseDay, parsePin } from "./pin";
 export {
   attachPins,
@@ -51,6 +51,7 @@ export {
   type RegistryCredentials,
   type RetentionRule,
   type StackConfig,
+  type IntegritySpec,
   type VerifySpec,
   type WatchSpec,
 } from "./types";

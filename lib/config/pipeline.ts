@@ -17,6 +17,7 @@ import {
   type PipelineSpec,
   type VerifySpec,
   type WatchSpec,
+  type IntegritySpec,
 } from "./types";
 
 const REGISTRY_HOST = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]{1,5})?$/;
@@ -33,6 +34,45 @@ export const DEFAULT_WATCH: WatchSpec = {
 /** Five cron fields of GitHub's schedule syntax (digits, `*`, `/`, `,`, `-`; no names, no seconds). */
 const CRON = /^(\S+\s+){4}\S+$/;
 const CRON_FIELD = /^(\*|\d+(-\d+)?)(\/\d+)?(,(\*|\d+(-\d+)?)(\/\d+)?)*$/;
+
+export const DEFAULT_INTEGRITY: IntegritySpec = { schedule: "41 5 * * *" };
+
+/** A five-field cron schedule, or a problem recorded under `key` and `def`. */
+function cronOf(c: ProblemCollector, key: string, schedule: string, def: string, example: string): string {
+  if (
+    !CRON.test(schedule.trim()) ||
+    !schedule
+      .trim()
+      .split(/\s+/)
+      .every((f) => CRON_FIELD.test(f))
+  ) {
+    c.add(
+      key,
+      schedule,
+      "is not a five-field cron schedule (minute hour day month weekday; digits, *, /, ',' and -).",
+      `write e.g. ${example}.`,
+    );
+    return def;
+  }
+  return schedule.trim();
+}
+
+function parseIntegrity(c: ProblemCollector, key: string, raw: unknown): IntegritySpec {
+  if (raw === undefined || raw === null) return DEFAULT_INTEGRITY;
+  if (!isRecord(raw)) {
+    c.add(key, raw, "must be a mapping.", 'write e.g. integrity: { schedule: "41 5 * * *" }.');
+    return DEFAULT_INTEGRITY;
+  }
+  const r = new Reader(c, key, raw, ["schedule"]);
+  const schedule =
+    r.string("schedule", {
+      def: DEFAULT_INTEGRITY.schedule,
+      what: 'a five-field cron schedule such as "41 5 * * *"',
+    }) ?? DEFAULT_INTEGRITY.schedule;
+  return {
+    schedule: cronOf(c, r.key("schedule"), schedule, DEFAULT_INTEGRITY.schedule, '"41 5 * * *" (daily)'),
+  };
+}
 
 function parseWatch(c: ProblemCollector, key: string, raw: unknown): WatchSpec {
   if (raw === undefined || raw === null) return DEFAULT_WATCH;
@@ -202,6 +242,7 @@ export function parsePipeline(c: ProblemCollector, raw: unknown): PipelineSpec |
     "floatingTags",
     "extraChecks",
     "watch",
+    "integrity",
   ]);
   const registry = r.string("registry", {
     required: true,
@@ -346,6 +387,7 @@ export function parsePipeline(c: ProblemCollector, raw: unknown): PipelineSpec |
   const floatingTags = r.stringList("floatingTags", [], TAG_PATTERN, "OCI tags");
   const extraChecks = parseExtraChecks(c, r.key("extraChecks"), raw.extraChecks);
   const watch = parseWatch(c, r.key("watch"), raw.watch);
+  const integrity = parseIntegrity(c, r.key("integrity"), raw.integrity);
   if (!registry || !owner || !repository || url === undefined) return undefined;
   return {
     registry,
@@ -370,5 +412,6 @@ export function parsePipeline(c: ProblemCollector, raw: unknown): PipelineSpec |
     floatingTags,
     extraChecks,
     watch,
+    integrity,
   };
 }

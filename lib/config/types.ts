@@ -150,6 +150,14 @@ export interface PipelineSpec {
   readonly extraChecks: readonly ExtraCheck[];
   /** The pipeline-stalled watch (a scheduled workflow of the owner stack). */
   readonly watch: WatchSpec;
+  /** The registry integrity probe (a scheduled workflow of the owner stack). */
+  readonly integrity: IntegritySpec;
+}
+
+/** Schedule of the registry integrity probe (`promotion-pipeline:pipeline.integrity`). */
+export interface IntegritySpec {
+  /** Cron (UTC) of the registry-integrity workflow. */
+  readonly schedule: string;
 }
 
 /** Thresholds and schedule of the pipeline-stalled watch (`promotion-pipeline:pipeline.watch`). */
