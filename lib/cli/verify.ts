@@ -215,7 +215,9 @@ export async function runWith(
   }
   const modes = ["policy", "dir", "artifact"].filter((k) => a.values.has(k));
   if (modes.length > 1)
-    throw new UsageError(`verify: give one of --policy, --dir and --artifact, not ${modes.map((m) => `--${m}`).join(" and ")}.`);
+    throw new UsageError(
+      `verify: give one of --policy, --dir and --artifact, not ${modes.map((m) => `--${m}`).join(" and ")}.`,
+    );
   if (a.values.has("artifact") !== a.values.has("digest"))
     throw new UsageError("verify: --artifact and --digest go together.");
   const label = a.values.get("label") ?? INTEGRITY_LABEL;
@@ -283,7 +285,9 @@ export async function runWith(
   }
 
   if (unreadable !== undefined)
-    io.stderr(`promotion verify: ${unreadable}\nNothing was verified: the registry could not be read.\n`);
+    io.stderr(
+      `promotion verify: ${unreadable}\nNothing was verified: the registry could not be read.\n`,
+    );
   else {
     for (const p of problems) io.stdout(`BROKEN: ${p.message}\n`);
     io.stdout(`${summary}\n`);

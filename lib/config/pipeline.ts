@@ -38,7 +38,13 @@ const CRON_FIELD = /^(\*|\d+(-\d+)?)(\/\d+)?(,(\*|\d+(-\d+)?)(\/\d+)?)*$/;
 export const DEFAULT_INTEGRITY: IntegritySpec = { schedule: "41 5 * * *" };
 
 /** A five-field cron schedule, or a problem recorded under `key` and `def`. */
-function cronOf(c: ProblemCollector, key: string, schedule: string, def: string, example: string): string {
+function cronOf(
+  c: ProblemCollector,
+  key: string,
+  schedule: string,
+  def: string,
+  example: string,
+): string {
   if (
     !CRON.test(schedule.trim()) ||
     !schedule
@@ -70,7 +76,13 @@ function parseIntegrity(c: ProblemCollector, key: string, raw: unknown): Integri
       what: 'a five-field cron schedule such as "41 5 * * *"',
     }) ?? DEFAULT_INTEGRITY.schedule;
   return {
-    schedule: cronOf(c, r.key("schedule"), schedule, DEFAULT_INTEGRITY.schedule, '"41 5 * * *" (daily)'),
+    schedule: cronOf(
+      c,
+      r.key("schedule"),
+      schedule,
+      DEFAULT_INTEGRITY.schedule,
+      '"41 5 * * *" (daily)',
+    ),
   };
 }
 

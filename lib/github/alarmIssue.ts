@@ -102,7 +102,11 @@ export function alarmIssueAction(
   const issue = [...open].sort((a, b) => a.number - b.number)[0];
   if (alarms.length === 0) {
     return issue
-      ? { kind: "close", number: issue.number, comment: `Cleared at ${at}${run(runUrl)}: ${spec.cleared}` }
+      ? {
+          kind: "close",
+          number: issue.number,
+          comment: `Cleared at ${at}${run(runUrl)}: ${spec.cleared}`,
+        }
       : { kind: "none" };
   }
   const body = alarmIssueBody(spec, alarms, at, runUrl);

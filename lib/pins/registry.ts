@@ -133,7 +133,9 @@ export async function readPinsTags(
       );
     for (const d of todo) examined.add(d);
     // cosign's tags, by name from the listing; the tag-schema index is read by GET below.
-    await read.head(todo.flatMap((d) => signatureTagsOf(d).slice(0, 3)).filter((t) => listed.has(t)));
+    await read.head(
+      todo.flatMap((d) => signatureTagsOf(d).slice(0, 3)).filter((t) => listed.has(t)),
+    );
     const found = await mapLimit(todo, limit, async (subject) => {
       const out: Descriptor[] = [];
       if (reader.referrers && !apiUnsupported) {
@@ -154,7 +156,11 @@ export async function readPinsTags(
         const m = await reader.manifest(repo, indexTag);
         const list = indexDescriptors(m.manifest);
         if (typeof list === "string")
-          throw new RegistryError(policy.registry, `read referrers index ${repo}:${indexTag}`, list);
+          throw new RegistryError(
+            policy.registry,
+            `read referrers index ${repo}:${indexTag}`,
+            list,
+          );
         if (m.digest !== undefined) known.set(indexTag, m.digest);
         else await read.head([indexTag]);
         out.push(...list);

@@ -102,19 +102,20 @@ export async function checkArtifacts(
     if (!p) blobProbes.set(digest, (p = reader.probeBlob(repo, digest)));
     return p;
   };
-  const problem = (
-    kind: ProblemKind,
-    artifact: string,
-    object: string,
-    message: string,
-  ): void => void problems.push({ kind, artifact, object, message: `${artifact}: ${message}` });
+  const problem = (kind: ProblemKind, artifact: string, object: string, message: string): void =>
+    void problems.push({ kind, artifact, object, message: `${artifact}: ${message}` });
 
   async function checkBlob(artifact: string, role: string, d: Descriptor): Promise<void> {
     const p = await blobOf(d.digest);
     const what = `${role} blob ${d.digest}${d.size !== undefined ? ` (${d.size} bytes)` : ""}`;
     switch (p.kind) {
       case "missing":
-        problem("blob-missing", artifact, d.digest, `${what} is missing: expected it, got HTTP 404.`);
+        problem(
+          "blob-missing",
+          artifact,
+          d.digest,
+          `${what} is missing: expected it, got HTTP 404.`,
+        );
         return;
       case "error":
         problem("blob-unreadable", artifact, d.digest, `${what} cannot be read: ${p.detail}.`);
@@ -154,7 +155,12 @@ export async function checkArtifacts(
     const p = await reader.probeManifest(repo, digest, "GET");
     const what = `${role} ${digest}`;
     if (p.kind === "missing") {
-      problem("manifest-missing", artifact, digest, `${what} is missing: expected it, got HTTP 404.`);
+      problem(
+        "manifest-missing",
+        artifact,
+        digest,
+        `${what} is missing: expected it, got HTTP 404.`,
+      );
       return;
     }
     if (p.kind === "error") {
@@ -210,7 +216,9 @@ export async function checkArtifacts(
         const d = descriptor(raw, `manifests[${i}]`);
         // A child that is a target of its own (a referrer in the tag-schema index) is checked as such.
         if (d && !own.has(d.digest))
-          children.push(checkManifest(artifact, `manifest (${what} manifests[${i}])`, d.digest, d.size));
+          children.push(
+            checkManifest(artifact, `manifest (${what} manifests[${i}])`, d.digest, d.size),
+          );
       });
     } else {
       if (m.config !== undefined) {

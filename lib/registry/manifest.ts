@@ -57,7 +57,10 @@ export function descriptorOf(raw: unknown, where: string): Descriptor | string {
     return `${where} is not a descriptor: ${JSON.stringify(raw)}`;
   if (typeof d.digest !== "string" || !DESCRIPTOR_DIGEST.test(d.digest))
     return `${where} has no valid digest: ${JSON.stringify(raw)}`;
-  if (d.size !== undefined && (typeof d.size !== "number" || !Number.isSafeInteger(d.size) || d.size < 0))
+  if (
+    d.size !== undefined &&
+    (typeof d.size !== "number" || !Number.isSafeInteger(d.size) || d.size < 0)
+  )
     return `${where} has an invalid size: ${JSON.stringify(raw)}`;
   return {
     digest: d.digest,

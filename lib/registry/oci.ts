@@ -32,7 +32,6 @@ const DIGEST = /^(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
 /** Every HTTP error status: a probe reports the answer instead of throwing (see probeManifest). */
 const ANY_ERROR = Array.from({ length: 200 }, (_, i) => 400 + i);
 
-
 const REPO = /^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(\/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*$/;
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 

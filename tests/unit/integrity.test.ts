@@ -9,7 +9,7 @@ import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { runWith } from "../../lib/cli/verify";
+import { runWith, type VerifyReaderFactory } from "../../lib/cli/verify";
 import { main } from "../../lib/cli/main";
 import { DEFAULT_INTEGRITY, validateConfig } from "../../lib/config";
 import { ConfigError } from "../../lib/errors";
@@ -52,7 +52,11 @@ function manifest(layer = LAYER, layerDigest = sha(layer)): Buffer {
 }
 
 /** A registry as maps: manifests by digest (bytes served), blobs by digest (size), answers overridable. */
-function stub(manifests: Map<string, Buffer>, blobs: Map<string, number>, over: Map<string, Probe> = new Map()) {
+function stub(
+  manifests: Map<string, Buffer>,
+  blobs: Map<string, number>,
+  over: Map<string, Probe> = new Map(),
+) {
   const reads: string[] = [];
   const reader: IntegrityReader = {
     probeManifest: (_r, ref) => {
@@ -61,7 +65,9 @@ function stub(manifests: Map<string, Buffer>, blobs: Map<string, number>, over: 
       if (o) return Promise.resolve(o);
       const b = manifests.get(ref);
       return Promise.resolve(
-        b ? { kind: "ok", bytes: b, headerDigest: ref, contentLength: b.length } : { kind: "missing" },
+        b
+          ? { kind: "ok", bytes: b, headerDigest: ref, contentLength: b.length }
+          : { kind: "missing" },
       );
     },
     probeBlob: (_r, d) => {
@@ -90,7 +96,13 @@ describe("registry integrity: the artifact check (stub registry)", () => {
     ]);
 
   it("a healthy artifact: one manifest GET, a HEAD per distinct blob (shared blobs once), no problem", async () => {
-    const s = stub(new Map([[goodD, good], [otherD, other]]), blobs());
+    const s = stub(
+      new Map([
+        [goodD, good],
+        [otherD, other],
+      ]),
+      blobs(),
+    );
     const r = await checkArtifacts(s.reader, "o/r", [
       { digest: goodD, name: "[0.0.1] a" },
       { digest: otherD, name: "[0.0.2] b" },
@@ -105,7 +117,9 @@ describe("registry integrity: the artifact check (stub registry)", () => {
     const rewritten = Buffer.from(good.toString().replace("layer", "LAYER"));
     const wrongSize = other;
     const sizeD = otherD;
-    const sameLayer = Buffer.from(good.toString().replace('"schemaVersion":2', '"schemaVersion":2,"annotations":{"k":"v"}'));
+    const sameLayer = Buffer.from(
+      good.toString().replace('"schemaVersion":2', '"schemaVersion":2,"annotations":{"k":"v"}'),
+    );
     const missingBlob = manifest(Buffer.from("never pushed\n"));
     const m = new Map([
       [goodD, rewritten], // bytes no longer hash to the digest
@@ -119,7 +133,10 @@ describe("registry integrity: the artifact check (stub registry)", () => {
       b,
       new Map<string, Probe>([
         [sha(LAYER), { kind: "ok", headerDigest: sha("x"), contentLength: LAYER.length }],
-        [sha("other layer\n"), { kind: "ok", headerDigest: sha("other layer\n"), contentLength: 99 }],
+        [
+          sha("other layer\n"),
+          { kind: "ok", headerDigest: sha("other layer\n"), contentLength: 99 },
+        ],
         [sha(CONFIG), { kind: "error", status: 500, detail: "HTTP 500 Internal Server Error" }],
       ]),
     );
@@ -152,7 +169,9 @@ describe("registry integrity: the artifact check (stub registry)", () => {
       `[0.0.5] e: layers[0] blob ${sha(LAYER)} (12 bytes): the registry answers Docker-Content-Digest ${sha("x")}.`,
     ]);
     assert.ok(
-      by("blob-unreadable")[0]!.includes(`config blob ${sha(CONFIG)} (2 bytes) cannot be read: HTTP 500`),
+      by("blob-unreadable")[0]!.includes(
+        `config blob ${sha(CONFIG)} (2 bytes) cannot be read: HTTP 500`,
+      ),
     );
   });
 
@@ -162,13 +181,28 @@ describe("registry integrity: the artifact check (stub registry)", () => {
         schemaVersion: 2,
         mediaType: "application/vnd.oci.image.index.v1+json",
         manifests: [
-          { mediaType: "application/vnd.oci.image.manifest.v1+json", digest: goodD, size: good.length },
+          {
+            mediaType: "application/vnd.oci.image.manifest.v1+json",
+            digest: goodD,
+            size: good.length,
+          },
           { mediaType: "application/vnd.oci.image.manifest.v1+json", digest: otherD, size: 5 },
-          { mediaType: "application/vnd.oci.image.manifest.v1+json", digest: sha("absent"), size: 3 },
+          {
+            mediaType: "application/vnd.oci.image.manifest.v1+json",
+            digest: sha("absent"),
+            size: 3,
+          },
         ],
       }),
     );
-    const s = stub(new Map([[sha(index), index], [goodD, good], [otherD, other]]), blobs());
+    const s = stub(
+      new Map([
+        [sha(index), index],
+        [goodD, good],
+        [otherD, other],
+      ]),
+      blobs(),
+    );
     const r = await checkArtifacts(s.reader, "o/r", [
       { digest: sha(index), name: "[sha256-x] idx" },
       { digest: goodD, name: "[0.0.1] a" },
@@ -181,11 +215,17 @@ describe("registry integrity: the artifact check (stub registry)", () => {
         ["manifest-missing", sha("absent")],
       ].sort((a, b) => (a[1]! < b[1]! ? -1 : 1)),
     );
-    assert.match(r.problems.find((p) => p.object === otherD)!.message, /expected 5 bytes \(its descriptor\), the registry serves \d+/);
+    assert.match(
+      r.problems.find((p) => p.object === otherD)!.message,
+      /expected 5 bytes \(its descriptor\), the registry serves \d+/,
+    );
   });
 });
 
-async function cli(args: string[], readerOf = (): never => assert.fail("no registry read expected")) {
+async function cli(
+  args: string[],
+  readerOf: VerifyReaderFactory = () => assert.fail("no registry read expected"),
+) {
   let out = "";
   let err = "";
   const code = await runWith(
@@ -206,16 +246,32 @@ describe("promotion verify: usage and exit codes", () => {
       stdin: () => Promise.resolve(""),
     });
     assert.equal(code, 0);
-    assert.match(out, /Exit codes: 0 healthy; 1 broken artifacts found; 2 bad usage, invalid\nconfiguration or policy; 3 the registry could not be read/);
+    assert.match(
+      out,
+      /Exit codes: 0 healthy; 1 broken artifacts found; 2 bad usage, invalid\nconfiguration or policy; 3 the registry could not be read/,
+    );
     let top = "";
-    await main(["--help"], { stdout: (s) => (top += s), stderr: () => undefined, stdin: () => Promise.resolve("") });
+    await main(["--help"], {
+      stdout: (s) => (top += s),
+      stderr: () => undefined,
+      stdin: () => Promise.resolve(""),
+    });
     assert.match(top, /verify +registry integrity probe/);
   });
 
   it("bad usage exits 2 with the problem named", async () => {
-    await assert.rejects(cli(["--policy", "a", "--artifact", "h/r", "--digest", sha("x")]), /give one of --policy, --dir and --artifact/);
-    await assert.rejects(cli(["--artifact", "127.0.0.1:5000/o/r"]), /--artifact and --digest go together/);
-    await assert.rejects(cli(["--artifact", "127.0.0.1:5000/o/r", "--digest", "sha256:abc"]), /--digest "sha256:abc" is not a digest/);
+    await assert.rejects(
+      cli(["--policy", "a", "--artifact", "h/r", "--digest", sha("x")]),
+      /give one of --policy, --dir and --artifact/,
+    );
+    await assert.rejects(
+      cli(["--artifact", "127.0.0.1:5000/o/r"]),
+      /--artifact and --digest go together/,
+    );
+    await assert.rejects(
+      cli(["--artifact", "127.0.0.1:5000/o/r", "--digest", "sha256:abc"]),
+      /--digest "sha256:abc" is not a digest/,
+    );
     const r = await cli(["--policy", "/nonexistent/pins-policy.yaml"]);
     assert.equal(r.code, 2);
     assert.match(r.err, /cannot read the pin policy \/nonexistent\/pins-policy\.yaml/);
@@ -223,14 +279,23 @@ describe("promotion verify: usage and exit codes", () => {
 
   it("--artifact: healthy exits 0, broken exits 1 and names the blob; unreadable exits 3", async () => {
     const good = manifest();
-    const s = stub(new Map([[sha(good), good]]), new Map([[sha(CONFIG), 2], [sha(LAYER), LAYER.length]]));
+    const s = stub(
+      new Map([[sha(good), good]]),
+      new Map([
+        [sha(CONFIG), 2],
+        [sha(LAYER), LAYER.length],
+      ]),
+    );
     const ok = await cli(["--artifact", "127.0.0.1:5000/o/r", "--digest", sha(good)], () => ({
       ...s.reader,
       listTags: () => Promise.reject(new Error("unused")),
       digestOf: () => Promise.reject(new Error("unused")),
     }));
     assert.equal(ok.code, 0, ok.err);
-    assert.match(ok.out, /^healthy: the artifact of 127\.0\.0\.1:5000\/o\/r is complete \(1 manifests, 2 blobs checked/);
+    assert.match(
+      ok.out,
+      /^healthy: the artifact of 127\.0\.0\.1:5000\/o\/r is complete \(1 manifests, 2 blobs checked/,
+    );
     const broken = stub(new Map([[sha(good), good]]), new Map([[sha(CONFIG), 2]]));
     const bad = await cli(["--artifact", "127.0.0.1:5000/o/r", "--digest", sha(good)], () => ({
       ...broken.reader,
@@ -238,7 +303,13 @@ describe("promotion verify: usage and exit codes", () => {
       digestOf: () => Promise.reject(new Error("unused")),
     }));
     assert.equal(bad.code, 1);
-    assert.match(bad.out, new RegExp(`^BROKEN: 127\\.0\\.0\\.1:5000/o/r@${sha(good)}: layers\\[0\\] blob ${sha(LAYER)} \\(12 bytes\\) is missing: expected it, got HTTP 404\\.$`, "m"));
+    assert.match(
+      bad.out,
+      new RegExp(
+        `^BROKEN: 127\\.0\\.0\\.1:5000/o/r@${sha(good)}: layers\\[0\\] blob ${sha(LAYER)} \\(12 bytes\\) is missing: expected it, got HTTP 404\\.$`,
+        "m",
+      ),
+    );
   });
 });
 
@@ -261,13 +332,21 @@ const cfg = (integrity?: unknown) =>
 describe("registry-integrity workflow and the build's check", () => {
   it("config: daily by default; a bad schedule names the key, the value and the fix", () => {
     assert.deepEqual(cfg().pipeline.integrity, DEFAULT_INTEGRITY);
-    assert.deepEqual(cfg({ schedule: "5 */6 * * *" }).pipeline.integrity, { schedule: "5 */6 * * *" });
+    assert.deepEqual(cfg({ schedule: "5 */6 * * *" }).pipeline.integrity, {
+      schedule: "5 */6 * * *",
+    });
     assert.throws(
       () => cfg({ schedule: "daily", extra: 1 }),
       (e: unknown) => {
         assert.ok(e instanceof ConfigError);
-        assert.match(e.message, /promotion-pipeline:pipeline\.integrity\.schedule = "daily": is not a five-field cron schedule .* Fix: write e\.g\. "41 5 \* \* \*" \(daily\)\./);
-        assert.match(e.message, /promotion-pipeline:pipeline\.integrity\.extra = 1: is not a known setting/);
+        assert.match(
+          e.message,
+          /promotion-pipeline:pipeline\.integrity\.schedule = "daily": is not a five-field cron schedule .* Fix: write e\.g\. "41 5 \* \* \*" \(daily\)\./,
+        );
+        assert.match(
+          e.message,
+          /promotion-pipeline:pipeline\.integrity\.extra = 1: is not a known setting/,
+        );
         return true;
       },
     );
@@ -286,7 +365,11 @@ describe("registry-integrity workflow and the build's check", () => {
     };
     assert.deepEqual(wf.on.schedule, [{ cron: "17 */4 * * *" }]);
     assert.deepEqual(wf.permissions, {});
-    assert.deepEqual(wf.jobs.verify.permissions, { contents: "read", issues: "write", packages: "read" });
+    assert.deepEqual(wf.jobs.verify.permissions, {
+      contents: "read",
+      issues: "write",
+      packages: "read",
+    });
     assert.equal(wf.env.INTEGRITY_LABEL, "registry-integrity");
     for (const s of wf.jobs.verify.steps) if (s.uses) assert.match(s.uses, /^[^@]+@[0-9a-f]{40}$/);
     assert.match(
@@ -303,11 +386,19 @@ describe("registry-integrity workflow and the build's check", () => {
   });
 
   it("the build job proves the pushed artifact complete right after the push, in the CLI (no shell logic)", () => {
-    const steps = buildWorkflow(cfg().pipeline).jobs.build!.steps as { name: string; id?: string; run?: string; env?: Record<string, string> }[];
+    const steps = buildWorkflow(cfg().pipeline).jobs.build!.steps as {
+      name: string;
+      id?: string;
+      run?: string;
+      env?: Record<string, string>;
+    }[];
     const push = steps.findIndex((s) => s.id === "push");
     const probe = steps.findIndex((s) => s.name === "Prove the pushed artifact is complete");
     assert.ok(push >= 0 && probe === push + 1, `push at ${push}, probe at ${probe}`);
-    assert.equal(steps[probe]!.run, 'set -euo pipefail\nnode "$PROMOTION_CLI" verify --artifact "$ARTIFACT" --digest "$DIGEST"\n');
+    assert.equal(
+      steps[probe]!.run,
+      'set -euo pipefail\nnode "$PROMOTION_CLI" verify --artifact "$ARTIFACT" --digest "$DIGEST"\n',
+    );
     assert.equal(steps[probe]!.env!.DIGEST, "${{ steps.push.outputs.digest }}");
   });
 

@@ -150,7 +150,11 @@ describe("pins: signatures of protected digests (pure)", () => {
 /** Signatures on random digests of a random history: tags, referrers, chains of them. */
 const arbSigned = fc.record({
   history: fc
-    .record({ releases: fc.nat(6), rcsPerRelease: fc.integer({ min: 1, max: 3 }), pending: fc.nat(2) })
+    .record({
+      releases: fc.nat(6),
+      rcsPerRelease: fc.integer({ min: 1, max: 3 }),
+      pending: fc.nat(2),
+    })
     .map((s) => buildHistory(s)),
   signs: fc.array(
     fc.record({
@@ -181,7 +185,8 @@ describe("pins: signatures (property)", () => {
           const art = fakeDigest(`artifact-${i}`);
           // A tag holds one digest: a second signature by the same tag replaces nothing here.
           if (!s.viaReferrer && tags.has(sigTag(subject, s.suffix))) return;
-          if (s.viaReferrer) referrers.set(subject, [...(referrers.get(subject) ?? []), { digest: art }]);
+          if (s.viaReferrer)
+            referrers.set(subject, [...(referrers.get(subject) ?? []), { digest: art }]);
           else tags.set(sigTag(subject, s.suffix), art);
           add(subject, art);
           if (s.chain) {
@@ -271,7 +276,9 @@ describe("pins: the registry read finds signatures with bounded requests", () =>
       digestOf: (_r, t) => {
         counts.head++;
         const d = tags.get(t);
-        return d ? Promise.resolve(d) : Promise.reject(new RegistryError("mem", `HEAD ${t}`, "404"));
+        return d
+          ? Promise.resolve(d)
+          : Promise.reject(new RegistryError("mem", `HEAD ${t}`, "404"));
       },
       manifestIfExists: (_r, ref) => {
         counts.manifest++;
@@ -318,12 +325,15 @@ describe("pins: the registry read finds signatures with bounded requests", () =>
       const want = expandPolicy(POLICY, m.tags, allRefs);
       assert.equal(formatLines(got, "x/y"), formatLines(want, "x/y"));
       assert.equal(formatGhcrOutput(got), formatGhcrOutput(want));
-      const subjects = want.digests.filter((d) => d.reasons.every((r) => r.kind !== "signature" && r.kind !== "referrer"));
+      const subjects = want.digests.filter((d) =>
+        d.reasons.every((r) => r.kind !== "signature" && r.kind !== "referrer"),
+      );
       assert.ok(subjects.length >= 3 && subjects.length <= 8, `${subjects.length} subjects`);
       // Every build is signed (~250 tags of signatures), yet the reads follow the protected digests.
       assert.ok(m.tags.size > 500);
       assert.ok(m.counts.head < 12 * want.digests.length, `${m.counts.head} HEADs`);
-      if (api === "none") assert.ok(m.counts.referrers <= 8, `${m.counts.referrers} referrer calls`);
+      if (api === "none")
+        assert.ok(m.counts.referrers <= 8, `${m.counts.referrers} referrer calls`);
       else assert.equal(m.counts.referrers, read.referrerRequests);
       assert.ok(read.referrerRequests <= want.digests.length);
       // The protected RC's signature and referrer are in, an old RC's are not.
@@ -342,7 +352,10 @@ describe("pins: the registry read finds signatures with bounded requests", () =>
       ...m.reader,
       referrers: (_r, d) => Promise.resolve([{ digest: fakeDigest(`next-${d}`) }]),
     };
-    await assert.rejects(readPinsTags(POLICY, reader), /signature artifacts nest deeper than 8 levels/);
+    await assert.rejects(
+      readPinsTags(POLICY, reader),
+      /signature artifacts nest deeper than 8 levels/,
+    );
   });
 
   it("fails closed: a referrers request that fails throws (the CLI prints nothing)", async () => {
