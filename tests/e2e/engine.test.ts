@@ -43,6 +43,7 @@ const EXPECTED_FILES: Record<Stack, string[]> = {
     "github/.github/promotion/promotion.mjs",
     "github/.github/workflows/build-platform-artifact.yaml",
     "github/.github/workflows/pipeline-watch.yaml",
+    "github/.github/workflows/registry-integrity.yaml",
     "github/.github/workflows/registry-retention.yaml",
     "github/.github/workflows/tag-validated-artifact.yaml",
     "github/kubernetes/validation/platform-validation.canary.yaml",

@@ -84,6 +84,7 @@ describe("whole program per stack (index.ts under mocks, with the shipped Pulumi
       "platform-files-.github/promotion/promotion.mjs",
       "platform-files-.github/workflows/build-platform-artifact.yaml",
       "platform-files-.github/workflows/pipeline-watch.yaml",
+      "platform-files-.github/workflows/registry-integrity.yaml",
       "platform-files-.github/workflows/tag-validated-artifact.yaml",
       "platform-files-kubernetes/validation/platform-validation.canary.yaml",
       "registry-pins-files-.github/workflows/registry-retention.yaml",
@@ -125,7 +126,7 @@ describe("whole program per stack (index.ts under mocks, with the shipped Pulumi
 
     assert.equal(exports.dispatchEventType, "Kustomization/platform.flux-system");
     assert.equal(exports.role, "integration");
-    assert.equal(Object.keys(exports.deliveredFiles as object).length, 7);
+    assert.equal(Object.keys(exports.deliveredFiles as object).length, 8);
     assert.match(String(exports.pinsPolicyHash), /^[a-f0-9]{64}$/);
 
     const provider8s = resources.find((r) => r.type === "pulumi:providers:kubernetes")!;
