@@ -273,7 +273,8 @@ export async function runWith(
     const report = await checkArtifacts(oci, repo, targets);
     problems = [...problems, ...report.problems];
     const broken = new Set(problems.map((p) => p.artifact)).size;
-    const counted = `${report.manifests} manifests, ${report.blobs} blobs checked; blob digests as the registry's HEAD reports them`;
+    const plural = (n: number, w: string): string => `${n} ${w}${n === 1 ? "" : "s"}`;
+    const counted = `${plural(report.manifests, "manifest")}, ${plural(report.blobs, "blob")} checked; blob digests as the registry's HEAD reports them`;
     summary =
       problems.length === 0
         ? `healthy: ${targets.length === 1 && policy === undefined ? "the artifact" : `all ${targets.length} protected artifacts (signatures included)`} of ${host}/${repo} ${targets.length === 1 && policy === undefined ? "is" : "are"} complete (${counted}).`

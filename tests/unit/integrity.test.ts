@@ -294,7 +294,7 @@ describe("promotion verify: usage and exit codes", () => {
     assert.equal(ok.code, 0, ok.err);
     assert.match(
       ok.out,
-      /^healthy: the artifact of 127\.0\.0\.1:5000\/o\/r is complete \(1 manifests, 2 blobs checked/,
+      /^healthy: the artifact of 127\.0\.0\.1:5000\/o\/r is complete \(1 manifest, 2 blobs checked/,
     );
     const broken = stub(new Map([[sha(good), good]]), new Map([[sha(CONFIG), 2]]));
     const bad = await cli(["--artifact", "127.0.0.1:5000/o/r", "--digest", sha(good)], () => ({
