@@ -17,6 +17,7 @@ import * as stamp from "./stamp";
 import * as status from "./status";
 import * as trace from "./trace";
 import * as validateArtifact from "./validateArtifact";
+import * as verify from "./verify";
 import * as watch from "./watch";
 
 export const commands: readonly Command[] = [
@@ -73,6 +74,12 @@ export const commands: readonly Command[] = [
     summary:
       "the pipeline-stalled watch: alarm on a stalled RC, an expiring pin or an unreadable registry; keeps one issue",
     module: watch,
+  },
+  {
+    name: "verify",
+    summary:
+      "registry integrity probe: every protected digest and its signatures still pull (manifest, blobs, digests, sizes)",
+    module: verify,
   },
   {
     name: "record",

@@ -11,7 +11,7 @@ import { formatGhcr, formatGhcrOutput, formatLines, formatReport } from "../pins
 import { expandPolicy, type PinsPolicy } from "../pins/policy";
 import { ghcrPackageVersions } from "../registry/ghcrPackages";
 import { RegistryError, type RegistryReader } from "../registry/types";
-import { isPlaceholder, readPinsTags } from "../pins/registry";
+import { isPlaceholder, readPinsTags, type PinsRead } from "../pins/registry";
 import { parseArgs } from "./args";
 import { CREDENTIALS_HELP, readerFromEnv } from "./registryEnv";
 import { EXIT_NONE, EXIT_OK, EXIT_USAGE, UsageError, type CommandIo } from "./command";
@@ -25,7 +25,10 @@ Prints the registry pin allowlist: every digest a cluster references or may
 fall back to (each cluster's selection, suspended ones included; every pin;
 floatingTags; the highest stable; the pending RCs; the last keepStable stable
 versions) and every tag on those digests, computed from the registry's tags
-now. Run it right before a cleanup, and run the cleaner only if it succeeded.
+now; and every signature artifact of a protected digest (cosign's
+sha256-<hex>.sig/.att/.sbom tags, OCI 1.1 referrers and the referrers
+tag-schema index sha256-<hex>), with its digest: deleting a kept digest's
+signature counts as deleting the digest. Run it right before a cleanup, and run the cleaner only if it succeeded.
 
 Options:
   --policy <file>   the pin policy the owner stack delivers
@@ -47,6 +50,9 @@ Registry reads: one paginated tag listing, then a HEAD only for the tags whose
 digest decides protection (selections, pins, floating tags, the stable window,
 pending RCs, tags outside the build's naming) and the other tags of each
 protected digest's build (found from its revision and version annotations).
+Signatures: a HEAD per existing cosign tag of a protected digest, one
+referrers API request per protected digest (none more once the registry
+answers 404: it does not serve the API) and one GET per referrers index tag.
 For ghcr.io with a password (a GitHub token), the GitHub Packages API lists
 every version with its tags instead (100 per page; GITHUB_API_URL).
 
@@ -139,6 +145,7 @@ export async function runWith(
   }
 
   let tags: Map<string, string>;
+  let referrers: PinsRead["referrers"];
   let note: string | undefined;
   try {
     const packageVersions = packagesOf(policy);
@@ -147,6 +154,7 @@ export async function runWith(
       ...(packageVersions ? { packageVersions } : {}),
     });
     tags = read.tags;
+    referrers = read.referrers;
     note = read.note;
   } catch (e) {
     if (e instanceof RegistryError) {
@@ -158,7 +166,7 @@ export async function runWith(
     throw e;
   }
 
-  const allow = expandPolicy(policy, tags);
+  const allow = expandPolicy(policy, tags, referrers);
   if (allow.digests.some((d) => isPlaceholder(d.digest))) {
     // Cannot happen (placeholders stand only for tags no protection depends on); fail closed if it does.
     throw new Error("internal: the allowlist protects a digest that was never read");

@@ -5,14 +5,15 @@
  * be updated; 2: bad usage or configuration.
  */
 import { parseArgs } from "node:util";
+import { applyIssueAction } from "../github/alarmIssue";
 import { clientFromEnv, GitHubError, runUrlFromEnv, type GitHubClient } from "../github/client";
 import { RegistryError } from "../registry/types";
 import {
   decideWatch,
   describeFinding,
   issueAction,
+  WATCH_ISSUE,
   WATCH_LABEL,
-  type IssueAction,
   type WatchInput,
 } from "../status/stalled";
 import { DEFAULT_WATCH } from "../config";
@@ -51,30 +52,6 @@ function count(flag: string, v: string | undefined, def: number, min: number): n
   if (!/^\d+$/.test(v) || Number(v) < min)
     throw new UsageError(`--${flag} must be a whole number >= ${min}, not ${JSON.stringify(v)}.`);
   return Number(v);
-}
-
-async function apply(gh: GitHubClient, a: IssueAction, label: string): Promise<string> {
-  switch (a.kind) {
-    case "none":
-      return "no watch issue is open; nothing to do.";
-    case "open": {
-      await gh.ensureLabel(label, "B60205", "The promotion pipeline is stalled (promotion watch)");
-      const n = await gh.openIssue(a.title, a.body, label);
-      return `opened issue #${n}.`;
-    }
-    case "update":
-      await gh.updateIssue(a.number, { body: a.body });
-      if (a.comment !== undefined) await gh.comment(a.number, a.comment);
-      return `updated issue #${a.number}${a.comment !== undefined ? " (the alarms changed: commented)" : ""}.`;
-    case "close":
-      await gh.comment(a.number, a.comment);
-      await gh.updateIssue(a.number, { state: "closed", state_reason: "completed" });
-      return `closed issue #${a.number}.`;
-    default: {
-      const never: never = a;
-      throw new Error(`unknown action ${JSON.stringify(never)}`);
-    }
-  }
 }
 
 export function run(argv: readonly string[], io: CommandIo): Promise<number> {
@@ -136,7 +113,7 @@ export async function runWith(
     try {
       const open = await gh.openIssues(label);
       io.stdout(
-        `${await apply(gh, issueAction(decision, open, now.toISOString(), runUrlFromEnv()), label)}\n`,
+        `${await applyIssueAction(gh, WATCH_ISSUE, issueAction(decision, open, now.toISOString(), runUrlFromEnv()), label)}\n`,
       );
     } catch (e) {
       if (!(e instanceof GitHubError)) throw e;

@@ -182,6 +182,14 @@ export interface PipelineSpec {
    * get from elsewhere (`promotion validate-artifact --crds`).
    */
   readonly artifactCrds: readonly string[];
+  /** The registry integrity probe (a scheduled workflow of the owner stack). */
+  readonly integrity: IntegritySpec;
+}
+
+/** Schedule of the registry integrity probe (`promotion-pipeline:pipeline.integrity`). */
+export interface IntegritySpec {
+  /** Cron (UTC) of the registry-integrity workflow. */
+  readonly schedule: string;
 }
 
 /** Thresholds and schedule of the pipeline-stalled watch (`promotion-pipeline:pipeline.watch`). */

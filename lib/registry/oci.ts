@@ -10,8 +10,15 @@
  */
 import { createHash } from "node:crypto";
 import { parseChallenges } from "./auth";
-import type { ManifestRead } from "./manifest";
-import { RegistryError, readTagDigests, type ManifestInfo, type RegistryReader } from "./types";
+import { indexDescriptors, type ManifestRead } from "./manifest";
+import {
+  RegistryError,
+  readTagDigests,
+  type Descriptor,
+  type ManifestInfo,
+  type Probe,
+  type RegistryReader,
+} from "./types";
 
 /** Media types a Flux artifact, an image or an index may have; a registry answers HEAD for these. */
 export const MANIFEST_ACCEPT = [
@@ -22,6 +29,9 @@ export const MANIFEST_ACCEPT = [
 ].join(", ");
 
 const DIGEST = /^(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
+/** Every HTTP error status: a probe reports the answer instead of throwing (see probeManifest). */
+const ANY_ERROR = Array.from({ length: 200 }, (_, i) => 400 + i);
+
 const REPO = /^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(\/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*$/;
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 
@@ -259,6 +269,108 @@ export class OciRegistryReader implements RegistryReader {
       this.fail(step, `the manifest is not JSON: ${bytes.toString("utf8").slice(0, 200)}`);
     }
     return { step, digest, body };
+  }
+
+  /**
+   * The OCI 1.1 referrers of `digest`: `GET /v2/<repo>/referrers/<digest>` (an image index, `Link`
+   * pagination). `undefined` when the registry answers 404, which the distribution spec defines as "the
+   * referrers API is not supported" (a registry that serves it answers 200 with an empty index for a
+   * digest nothing refers to); the client then reads the referrers tag schema (`sha256-<hex>`).
+   */
+  async referrers(repo: string, digest: string): Promise<readonly Descriptor[] | undefined> {
+    const step = `read referrers of ${repo}@${digest}`;
+    this.checkRepo(repo, step);
+    if (!DIGEST.test(digest)) this.fail(step, `${JSON.stringify(digest)} is not a digest`);
+    const out: Descriptor[] = [];
+    const seen = new Set<string>();
+    let url: string | undefined = `${this.base}/v2/${repo}/referrers/${digest}`;
+    for (let page = 1; url !== undefined; page++) {
+      if (seen.has(url) || page > 1000) this.fail(step, `pagination loops at ${url}`);
+      seen.add(url);
+      const res = await this.request(
+        repo,
+        url,
+        "GET",
+        page > 1 ? `${step} (page ${page})` : step,
+        "application/vnd.oci.image.index.v1+json",
+        page === 1 ? [404] : [],
+      );
+      const text = await res.text();
+      if (res.status === 404) return undefined;
+      out.push(...this.indexManifests(step, text));
+      url = nextLink(res.headers.get("link"), url);
+    }
+    return out;
+  }
+
+  /** The `manifests` of an image index's JSON text, each checked; a malformed index throws. */
+  private indexManifests(step: string, text: string): Descriptor[] {
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      this.fail(step, `the index is not JSON: ${text.slice(0, 200)}`);
+    }
+    if (typeof body !== "object" || body === null || Array.isArray(body))
+      this.fail(step, `the index is not a JSON object: ${text.slice(0, 200)}`);
+    const list = indexDescriptors(body as Record<string, unknown>);
+    if (typeof list === "string") this.fail(step, list);
+    return list;
+  }
+
+  /**
+   * One manifest GET (or HEAD) by digest or tag for the integrity probe: the raw bytes and headers, NOT
+   * checked (the probe re-hashes them and reports a mismatch by name), or the registry's refusal (see
+   * Probe).
+   */
+  async probeManifest(repo: string, ref: string, method: "GET" | "HEAD" = "GET"): Promise<Probe> {
+    const step = `${method === "GET" ? "read" : "HEAD"} manifest of ${repo}${DIGEST.test(ref) ? "@" : ":"}${ref}`;
+    this.checkRepo(repo, step);
+    if (!TAG.test(ref) && !DIGEST.test(ref))
+      this.fail(step, `${JSON.stringify(ref)} is neither a tag nor a digest`);
+    const url = `${this.base}/v2/${repo}/manifests/${ref}`;
+    const res = await this.request(repo, url, method, step, MANIFEST_ACCEPT, ANY_ERROR);
+    return this.probeOf(res, method);
+  }
+
+  /**
+   * One blob HEAD for the integrity probe: the registry's Docker-Content-Digest and Content-Length (the
+   * blob is not downloaded), a 404, or another refusal (see Probe).
+   */
+  async probeBlob(repo: string, digest: string): Promise<Probe> {
+    const step = `HEAD blob ${repo}@${digest}`;
+    this.checkRepo(repo, step);
+    if (!DIGEST.test(digest)) this.fail(step, `${JSON.stringify(digest)} is not a digest`);
+    const url = `${this.base}/v2/${repo}/blobs/${digest}`;
+    const res = await this.request(repo, url, "HEAD", step, "*/*", ANY_ERROR);
+    return this.probeOf(res, "HEAD");
+  }
+
+  private async probeOf(res: Response, method: "GET" | "HEAD"): Promise<Probe> {
+    if (res.status === 404) {
+      await res.body?.cancel();
+      return { kind: "missing" };
+    }
+    if (!res.ok) {
+      const text = method === "HEAD" ? "" : (await res.text()).slice(0, 200);
+      return {
+        kind: "error",
+        status: res.status,
+        detail: `HTTP ${res.status} ${res.statusText}${text ? `: ${text}` : ""}`,
+      };
+    }
+    const bytes = method === "GET" ? Buffer.from(await res.arrayBuffer()) : undefined;
+    if (method === "HEAD") await res.body?.cancel();
+    const length = res.headers.get("content-length");
+    const digest = res.headers.get("docker-content-digest");
+    const type = res.headers.get("content-type");
+    return {
+      kind: "ok",
+      ...(bytes ? { bytes } : {}),
+      ...(digest !== null ? { headerDigest: digest } : {}),
+      ...(length !== null && /^\d+$/.test(length) ? { contentLength: Number(length) } : {}),
+      ...(type !== null ? { contentType: type } : {}),
+    };
   }
 
   /** Tag → digest for every tag of `repo`, with at most `concurrency` HEADs in flight. */

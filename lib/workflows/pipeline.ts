@@ -176,6 +176,12 @@ function buildJob(p: PipelineSpec): Job {
           'echo "Pushed $ARTIFACT:$RC_TAG ($digest) from $revision, tagged $SHA_TAG, $INTEGRATION_TAG" | tee -a "$GITHUB_STEP_SUMMARY"',
         ]),
       },
+      {
+        // A half-failed push can leave a tag whose manifest or blobs are gone: prove it pulls (issue 20).
+        name: "Prove the pushed artifact is complete",
+        env: { DIGEST: "${{ steps.push.outputs.digest }}", ...registryReadEnv(p) },
+        run: script([node('verify --artifact "$ARTIFACT" --digest "$DIGEST"')]),
+      },
     ],
   };
 }

@@ -44,6 +44,7 @@ const EXPECTED_FILES: Record<Stack, string[]> = {
     "github/.github/promotion/schemas.json",
     "github/.github/workflows/build-platform-artifact.yaml",
     "github/.github/workflows/pipeline-watch.yaml",
+    "github/.github/workflows/registry-integrity.yaml",
     "github/.github/workflows/registry-retention.yaml",
     "github/.github/workflows/tag-validated-artifact.yaml",
     "github/.github/workflows/validate-platform.yaml",

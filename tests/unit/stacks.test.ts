@@ -140,7 +140,7 @@ describe("whole program per stack (index.ts under mocks, with the shipped Pulumi
         .update(readFileSync(join(root, "schemas", "artifact-schemas.json")))
         .digest("hex"),
     });
-    assert.equal(Object.keys(exports.deliveredFiles as object).length, 9);
+    assert.equal(Object.keys(exports.deliveredFiles as object).length, 10);
     assert.match(String(exports.pinsPolicyHash), /^[a-f0-9]{64}$/);
 
     const provider8s = resources.find((r) => r.type === "pulumi:providers:kubernetes")!;
