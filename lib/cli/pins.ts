@@ -6,10 +6,9 @@
  * registry that cannot be read, or an allowlist that protects nothing, prints nothing and exits 1, so a
  * cleaner that runs only on success never runs on a partial or empty list.
  */
-import { factsFromDir, factsFromPolicy } from "./facts";
+import { envPackages, factsFromDir, factsFromPolicy, type PackagesFactory } from "./facts";
 import { formatGhcr, formatGhcrOutput, formatLines, formatReport } from "../pins/allowlist";
 import { expandPolicy, type PinsPolicy } from "../pins/policy";
-import { ghcrPackageVersions } from "../registry/ghcrPackages";
 import { RegistryError, type RegistryReader } from "../registry/types";
 import { isPlaceholder, readPinsTags } from "../pins/registry";
 import { parseArgs } from "./args";
@@ -66,27 +65,7 @@ const FORMATS: readonly Format[] = ["lines", "ghcr", "ghcr-output", "report"];
 /** Reads the registry; injected by tests. */
 export type ReaderFactory = (policy: PinsPolicy) => RegistryReader;
 
-/** ghcr.io: the package's versions (digest -> tags) from the GitHub Packages API, or undefined. */
-export type PackagesFactory = (
-  policy: PinsPolicy,
-) => (() => Promise<Map<string, string[]>>) | undefined;
-
 const ociReader: ReaderFactory = (policy) => readerFromEnv(policy.registry);
-
-/** The Packages API for a ghcr.io policy when a token (the registry password) is set. */
-export const envPackages: PackagesFactory = (policy) => {
-  const token = process.env.PROMOTION_REGISTRY_PASSWORD;
-  const [owner, ...rest] = policy.repository.split("/");
-  if (policy.registry !== "ghcr.io" || !token || !owner || rest.length === 0) return undefined;
-  const apiUrl = process.env.GITHUB_API_URL;
-  return () =>
-    ghcrPackageVersions({
-      owner,
-      packageName: rest.join("/"),
-      token,
-      ...(apiUrl ? { apiUrl } : {}),
-    });
-};
 
 /** The policy of a Pulumi project directory, or a message for stderr (the same reading as status/trace). */
 function policyFromDir(dir: string): PinsPolicy | string {

@@ -4,7 +4,8 @@
  * 1: refused (the run fails, visibly) or the registry could not be read; 2: bad usage.
  */
 import { parseArgs } from "node:util";
-import { readTagDigests, RegistryError } from "../registry/types";
+import { RegistryError } from "../registry/types";
+import { readForRollback } from "../status/reads";
 import { planRollback, rollbackOutputs } from "../promotion/rollback";
 import { annotation, type CommandIo } from "./actionsIo";
 import { EXIT_NONE, EXIT_OK, UsageError } from "./command";
@@ -58,16 +59,18 @@ export async function runWith(
     startVersion: "0.0.1",
     retention: [],
   });
+  const version = values.version.trim();
   let listing: Map<string, string>;
   try {
-    listing = await readTagDigests(reader, m[2]!);
+    // Like promote-plan, a tagging decision reads the registry itself, never the Packages API's view.
+    listing = (await readForRollback(reader, m[2]!, version)).tags;
   } catch (e) {
     if (!(e instanceof RegistryError)) throw e;
     io.stdout("action=refuse\n");
     io.stderr(annotation("error", `cannot read the registry: ${e.message}`));
     return EXIT_NONE;
   }
-  const plan = planRollback(listing, values.version.trim());
+  const plan = planRollback(listing, version);
   io.stdout(rollbackOutputs(plan));
   io.stderr(
     annotation(plan.action === "refuse" ? "error" : "notice", `${plan.action}: ${plan.reason}`),

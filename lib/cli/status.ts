@@ -5,17 +5,21 @@
  */
 import { parseArgs } from "node:util";
 import { RegistryError } from "../registry/types";
-import { computeStatus, formatStatus, newestRcTag, type PipelineStatus } from "../status/status";
+import { readForStatus } from "../status/reads";
+import { computeStatus, formatStatus, type PipelineStatus } from "../status/status";
 import { EXIT_NONE, EXIT_OK, EXIT_USAGE, UsageError, type CommandIo } from "./command";
 import {
+  envPackages,
   githubFromEnv,
   loadFacts,
+  noPackages,
   observeClusters,
+  readOptions,
   readRecords,
   type GitHubFactory,
   ociRegistry,
   perCluster,
-  readRegistry,
+  type PackagesFactory,
   type PipelineFacts,
   type RegistryFactory,
 } from "./facts";
@@ -107,15 +111,17 @@ export async function gatherStatus(
   now: Date,
   kube: { kubeconfig?: readonly string[]; context?: readonly string[]; github?: string },
   githubOf: GitHubFactory = githubFromEnv,
+  packagesOf: PackagesFactory = noPackages,
 ): Promise<PipelineStatus> {
   const names = facts.policy.clusters.map((c) => c.name);
   const kubeconfigs = perCluster("kubeconfig", kube.kubeconfig ?? [], names);
   const contexts = perCluster("context", kube.context ?? [], names);
-  const reader = registry(facts.policy);
-  const { tags, created } = await readRegistry(reader, facts.policy.repository, (t) => {
-    const rc = newestRcTag(t.keys());
-    return rc !== undefined ? [t.get(rc)!] : [];
-  });
+  const { tags, created } = await readForStatus(
+    registry(facts.policy),
+    facts.policy.repository,
+    facts.policy.clusters,
+    readOptions(facts.policy, packagesOf),
+  );
   const observed = await observeClusters(facts, kubeconfigs, contexts);
   const records = await readRecords(kube.github, githubOf);
   return computeStatus({
@@ -131,7 +137,7 @@ export async function gatherStatus(
 }
 
 export function run(argv: readonly string[], io: CommandIo): Promise<number> {
-  return runWith(argv, io, ociRegistry);
+  return runWith(argv, io, ociRegistry, githubFromEnv, envPackages);
 }
 
 export async function runWith(
@@ -139,6 +145,7 @@ export async function runWith(
   io: CommandIo,
   registry: RegistryFactory,
   githubOf: GitHubFactory = githubFromEnv,
+  packagesOf: PackagesFactory = noPackages,
 ): Promise<number> {
   const { values } = parseArgs({
     args: [...argv],
@@ -157,7 +164,7 @@ export async function runWith(
   }
   let status: PipelineStatus;
   try {
-    status = await gatherStatus(facts, registry, now, values, githubOf);
+    status = await gatherStatus(facts, registry, now, values, githubOf, packagesOf);
   } catch (e) {
     if (e instanceof RegistryError) {
       io.stderr(`promotion status: ${e.message}\n`);

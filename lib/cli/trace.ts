@@ -6,15 +6,19 @@ import { parseArgs } from "node:util";
 import { RegistryError } from "../registry/types";
 import { EXIT_CODES, formatTrace, traceCommit, TraceInputError, type Trace } from "../status/trace";
 import { EXIT_NONE, EXIT_USAGE, UsageError, type CommandIo } from "./command";
+import { readForTrace } from "../status/reads";
 import {
+  envPackages,
   githubFromEnv,
   loadFacts,
+  noPackages,
   observeClusters,
   ociRegistry,
   perCluster,
+  readOptions,
   readRecords,
-  readRegistry,
   type GitHubFactory,
+  type PackagesFactory,
   type RegistryFactory,
 } from "./facts";
 import { FACT_OPTIONS, parseNow, singles } from "./status";
@@ -48,7 +52,7 @@ Exit codes:
   1  the registry could not be read;  2  bad usage or configuration`;
 
 export function run(argv: readonly string[], io: CommandIo): Promise<number> {
-  return runWith(argv, io, ociRegistry);
+  return runWith(argv, io, ociRegistry, githubFromEnv, envPackages);
 }
 
 export async function runWith(
@@ -56,6 +60,7 @@ export async function runWith(
   io: CommandIo,
   registry: RegistryFactory,
   githubOf: GitHubFactory = githubFromEnv,
+  packagesOf: PackagesFactory = noPackages,
 ): Promise<number> {
   const { values, positionals } = parseArgs({
     args: [...argv],
@@ -84,14 +89,12 @@ export async function runWith(
   const commit = positionals[0]!;
   let trace: Trace;
   try {
-    const short = commit.toLowerCase().slice(0, 7);
-    const { tags, created } = await readRegistry(
+    const { tags, created } = await readForTrace(
       registry(facts.policy),
       facts.policy.repository,
-      (t) => {
-        const d = t.get(`sha-${short}`);
-        return d !== undefined ? [d] : [];
-      },
+      commit,
+      facts.policy.clusters,
+      readOptions(facts.policy, packagesOf),
     );
     const observed = await observeClusters(facts, kubeconfigs, contexts);
     const { records, recordsError } = await readRecords(values.github, githubOf);

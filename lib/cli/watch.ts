@@ -17,7 +17,14 @@ import {
 } from "../status/stalled";
 import { DEFAULT_WATCH } from "../config";
 import { EXIT_NONE, EXIT_OK, EXIT_USAGE, UsageError, type CommandIo } from "./command";
-import { loadFacts, ociRegistry, type RegistryFactory } from "./facts";
+import {
+  envPackages,
+  loadFacts,
+  noPackages,
+  ociRegistry,
+  type PackagesFactory,
+  type RegistryFactory,
+} from "./facts";
 import { FACT_OPTIONS, gatherStatus, parseNow, singles } from "./status";
 
 export const usage =
@@ -78,7 +85,7 @@ async function apply(gh: GitHubClient, a: IssueAction, label: string): Promise<s
 }
 
 export function run(argv: readonly string[], io: CommandIo): Promise<number> {
-  return runWith(argv, io, ociRegistry, () => clientFromEnv());
+  return runWith(argv, io, ociRegistry, () => clientFromEnv(), envPackages);
 }
 
 export async function runWith(
@@ -86,6 +93,7 @@ export async function runWith(
   io: CommandIo,
   registry: RegistryFactory,
   github: () => GitHubClient | string,
+  packagesOf: PackagesFactory = noPackages,
 ): Promise<number> {
   const { values } = parseArgs({
     args: [...argv],
@@ -115,7 +123,9 @@ export async function runWith(
   };
   let input: WatchInput;
   try {
-    input = { status: await gatherStatus(facts, registry, now, values) };
+    input = {
+      status: await gatherStatus(facts, registry, now, values, undefined, packagesOf),
+    };
   } catch (e) {
     if (!(e instanceof RegistryError)) throw e;
     input = { registryError: e.message };
