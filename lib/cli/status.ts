@@ -5,6 +5,7 @@
  */
 import { parseArgs } from "node:util";
 import { RegistryError } from "../registry/types";
+import { formatStatusMarkdown } from "../status/markdown";
 import { readForStatus } from "../status/reads";
 import { computeStatus, formatStatus, type PipelineStatus } from "../status/status";
 import { EXIT_NONE, EXIT_OK, EXIT_USAGE, UsageError, type CommandIo } from "./command";
@@ -25,7 +26,7 @@ import {
 } from "./facts";
 
 export const usage =
-  "status [--policy <file> | --dir <project dir>] [--output text|json] [--kubeconfig <cluster>=<file>]... [--context <cluster>=<context>]... [--github <owner/repo>]";
+  "status [--policy <file> | --dir <project dir>] [--output text|json|markdown] [--kubeconfig <cluster>=<file>]... [--context <cluster>=<context>]... [--github <owner/repo>]";
 
 export const help = `Usage: promotion ${usage}
 
@@ -40,7 +41,10 @@ Options:
                          (registry/pins-policy.yaml)
   --dir <dir>            or: a Pulumi project directory (Pulumi.yaml and every
                          Pulumi.<stack>.yaml); default: the current directory
-  --output text|json     a table (default) or JSON for scripts
+  --output text|json|markdown
+                         a table (default), JSON for scripts, or Markdown for
+                         GitHub (job summaries, issues): a Mermaid flowchart of
+                         the stages, then the table
   --kubeconfig <c>=<f>   also read cluster <c> with this kubeconfig: its
                          OCIRepository's status.artifact.revision and the gate
                          Kustomization's Ready condition and lastAppliedRevision;
@@ -154,8 +158,8 @@ export async function runWith(
     allowPositionals: false,
   });
   const output = values.output ?? "text";
-  if (output !== "text" && output !== "json")
-    throw new UsageError(`--output must be text or json, not ${JSON.stringify(output)}.`);
+  if (output !== "text" && output !== "json" && output !== "markdown")
+    throw new UsageError(`--output must be text, json or markdown, not ${JSON.stringify(output)}.`);
   const now = parseNow(values.now);
   const facts = loadFacts(singles(values));
   if (typeof facts === "string") {
@@ -172,6 +176,12 @@ export async function runWith(
     }
     throw e;
   }
-  io.stdout(output === "json" ? `${JSON.stringify(status, null, 2)}\n` : formatStatus(status));
+  io.stdout(
+    output === "json"
+      ? `${JSON.stringify(status, null, 2)}\n`
+      : output === "markdown"
+        ? formatStatusMarkdown(status)
+        : formatStatus(status),
+  );
   return status.clusters.some((c) => c.mismatch !== undefined) ? EXIT_MISMATCH : EXIT_OK;
 }

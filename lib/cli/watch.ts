@@ -4,7 +4,9 @@
  * one watch issue on GitHub. Exit 0: clear; 4: alarm (the job fails, visibly); 1: the issue could not
  * be updated; 2: bad usage or configuration.
  */
+import { appendFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { formatStatusMarkdown } from "../status/markdown";
 import { clientFromEnv, GitHubError, runUrlFromEnv, type GitHubClient } from "../github/client";
 import { RegistryError } from "../registry/types";
 import {
@@ -28,7 +30,7 @@ import {
 import { FACT_OPTIONS, gatherStatus, parseNow, singles } from "./status";
 
 export const usage =
-  "watch [--policy <file> | --dir <project dir>] [--rc-wait-hours <n>] [--pin-expiry-days <n>] [--issue] [--label <name>]";
+  "watch [--policy <file> | --dir <project dir>] [--rc-wait-hours <n>] [--pin-expiry-days <n>] [--issue] [--label <name>] [--summary <file>]";
 
 export const help = `Usage: promotion ${usage}
 
@@ -47,6 +49,10 @@ for \`promotion status\`, and
                          Needs GITHUB_TOKEN (issues: write) and
                          GITHUB_REPOSITORY; GITHUB_API_URL is honoured.
   --label <name>         the issue's label (default ${WATCH_LABEL})
+  --summary <file>       append the pipeline as \`promotion status --output
+                         markdown\` draws it (a Mermaid flowchart and the table)
+                         to this file: $GITHUB_STEP_SUMMARY in the workflow. The
+                         issue carries the same picture.
 
 Exit codes: 0 clear; 4 alarm; 1 the issue could not be updated; 2 bad usage
 or configuration.`;
@@ -103,6 +109,7 @@ export async function runWith(
       "pin-expiry-days": { type: "string" },
       issue: { type: "boolean" },
       label: { type: "string" },
+      summary: { type: "string" },
     },
     strict: true,
     allowPositionals: false,
@@ -131,6 +138,9 @@ export async function runWith(
     input = { registryError: e.message };
   }
   const decision = decideWatch(input, thresholds);
+  const picture = "status" in input ? formatStatusMarkdown(input.status) : undefined;
+  if (values.summary !== undefined && picture !== undefined)
+    appendFileSync(values.summary, picture);
   if (decision.alarm)
     for (const f of decision.findings) io.stdout(`ALARM: ${describeFinding(f)}\n`);
   else
@@ -146,7 +156,7 @@ export async function runWith(
     try {
       const open = await gh.openIssues(label);
       io.stdout(
-        `${await apply(gh, issueAction(decision, open, now.toISOString(), runUrlFromEnv()), label)}\n`,
+        `${await apply(gh, issueAction(decision, open, now.toISOString(), runUrlFromEnv(), picture), label)}\n`,
       );
     } catch (e) {
       if (!(e instanceof GitHubError)) throw e;

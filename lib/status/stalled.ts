@@ -132,8 +132,11 @@ export function findingsKey(d: WatchDecision): string {
   return d.findings.map((f) => `${f.kind}:${subject(f)}`).join(",");
 }
 
-/** The issue body: the findings, where to look, and the run that saw them. */
-export function issueBody(d: WatchDecision, at: string, runUrl?: string): string {
+/**
+ * The issue body: the findings, where to look, the run that saw them, and the pipeline as `promotion
+ * status --output markdown` draws it (`picture`), when the registry could be read.
+ */
+export function issueBody(d: WatchDecision, at: string, runUrl?: string, picture?: string): string {
   return [
     `${MARKER} ${findingsKey(d)} -->`,
     `The pipeline-stalled watch found ${d.findings.length === 1 ? "a problem" : `${d.findings.length} problems`} at ${at}${runUrl ? ` ([run](${runUrl}))` : ""}:`,
@@ -142,6 +145,7 @@ export function issueBody(d: WatchDecision, at: string, runUrl?: string): string
     "",
     "This issue is opened, updated and closed by the generated workflow `pipeline-watch.yaml` (`promotion watch`); it closes itself when the condition clears. `promotion status` shows the whole pipeline.",
     "",
+    ...(picture !== undefined ? [picture] : []),
   ].join("\n");
 }
 
@@ -177,6 +181,7 @@ export function issueAction(
   open: readonly OpenIssue[],
   at: string,
   runUrl?: string,
+  picture?: string,
 ): IssueAction {
   const issue = [...open].sort((a, b) => a.number - b.number)[0];
   if (!d.alarm) {
@@ -188,7 +193,7 @@ export function issueAction(
         }
       : { kind: "none" };
   }
-  const body = issueBody(d, at, runUrl);
+  const body = issueBody(d, at, runUrl, picture);
   if (!issue) return { kind: "open", title: WATCH_TITLE, body };
   const changed = keyOfBody(issue.body) !== findingsKey(d);
   return {

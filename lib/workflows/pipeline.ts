@@ -7,7 +7,8 @@
  */
 import type { PipelineSpec } from "../config";
 import { dispatchEventType } from "../k8s/validation";
-import type { Job, Workflow } from "./model";
+import { CHECKOUT } from "./actions";
+import { isRunStep, type Job, type Step, type Workflow } from "./model";
 import { withRecord } from "./record";
 import { forRegistry, jobPermissions, registryReadEnv, setupSteps } from "./registryAccess";
 import { withRollback } from "./rollback";
@@ -195,7 +196,40 @@ export function buildWorkflow(p: PipelineSpec): Workflow {
   };
 }
 
-function promoteJob(p: PipelineSpec): Job {
+/**
+ * Every promote run ends with the pipeline's picture in its job summary: `promotion status --output
+ * markdown` (a Mermaid flowchart of the stages and the table) from the delivered pin policy. Also when the
+ * decision refused; a registry it cannot read leaves a warning and never fails the run.
+ */
+function pipelineSummaryStep(p: PipelineSpec, policyPath: string): Step {
+  return {
+    name: "Show the pipeline in the job summary",
+    if: "always()",
+    env: { PINS_POLICY: policyPath, ...registryReadEnv(p) },
+    run: script([
+      "if ! " +
+        node('status --policy "$PINS_POLICY" --output markdown >>"$GITHUB_STEP_SUMMARY"') +
+        "; then",
+      '  echo "::warning::promotion status could not draw the pipeline for the job summary."',
+      "fi",
+    ]),
+  };
+}
+
+/** The promote job's checkout: the CLI, and the pin policy when the summary reads it. */
+function withPolicyCheckout(steps: Step[], policyPath: string | undefined): Step[] {
+  if (policyPath === undefined) return steps;
+  return steps.map((st) =>
+    !isRunStep(st) && st.uses === CHECKOUT && typeof st.with?.["sparse-checkout"] === "string"
+      ? {
+          ...st,
+          with: { ...st.with, "sparse-checkout": `${st.with["sparse-checkout"]}\n${policyPath}` },
+        }
+      : st,
+  );
+}
+
+function promoteJob(p: PipelineSpec, policyPath?: string): Job {
   return {
     name: "Tag the validated digest",
     "runs-on": RUNNER,
@@ -208,7 +242,7 @@ function promoteJob(p: PipelineSpec): Job {
     "timeout-minutes": 10,
     env: { GATE_NAME: p.gate.name, GATE_NAMESPACE: p.gate.namespace },
     steps: [
-      ...setupSteps(p, { oras: false }, true),
+      ...withPolicyCheckout(setupSteps(p, { oras: false }, true), policyPath),
       {
         name: "Decide",
         id: "plan",
@@ -252,16 +286,18 @@ function promoteJob(p: PipelineSpec): Job {
           'echo "Promoted $DIGEST: ${tags[*]}" | tee -a "$GITHUB_STEP_SUMMARY"',
         ]),
       },
+      ...(policyPath !== undefined ? [pipelineSummaryStep(p, policyPath)] : []),
     ],
   };
 }
 
 /** The promote workflow: the exact digest integration validated gets validated-<sha> and X.Y.Z. */
-export function promoteWorkflow(p: PipelineSpec): Workflow {
-  return withRollback(promoteWorkflowBase(p), p);
+/** `policyPath`: the delivered pin policy, from which every run draws the pipeline in its job summary. */
+export function promoteWorkflow(p: PipelineSpec, policyPath?: string): Workflow {
+  return withRollback(promoteWorkflowBase(p, policyPath), p);
 }
 
-function promoteWorkflowBase(p: PipelineSpec): Workflow {
+function promoteWorkflowBase(p: PipelineSpec, policyPath?: string): Workflow {
   return {
     name: "Tag validated artifact",
     on: {
@@ -289,6 +325,6 @@ function promoteWorkflowBase(p: PipelineSpec): Workflow {
       PROMOTION_CLI: CLI_PATH,
     },
     defaults: { run: { shell: "bash" } },
-    jobs: { promote: forRegistry(p, withRecord(promoteJob(p), p)) },
+    jobs: { promote: forRegistry(p, withRecord(promoteJob(p, policyPath), p)) },
   };
 }
