@@ -27,6 +27,7 @@ import { UsageError } from "./command";
 import { readerFromEnv } from "./registryEnv";
 import { GitHubClient, GitHubError } from "../github/client";
 import { recordsOf, RECORD_ENVIRONMENT, type PromotionRecordFact } from "../promotion/record";
+import { clip } from "../clip";
 
 /** The pipeline as these commands need it. */
 export interface PipelineFacts {
@@ -100,7 +101,7 @@ export function factsFromPolicy(
 export function parseObjectRef(flag: string, v: string | undefined): ObjectRef | undefined {
   if (v === undefined) return undefined;
   const m = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)\/([a-z0-9]([-a-z0-9.]*[a-z0-9])?)$/.exec(v);
-  if (!m) throw new UsageError(`--${flag} must be <namespace>/<name>, not ${JSON.stringify(v)}.`);
+  if (!m) throw new UsageError(`--${flag} must be <namespace>/<name>, not ${clip(v)}.`);
   return { namespace: m[1]!, name: m[3]! };
 }
 
@@ -167,12 +168,11 @@ export function perCluster(
   const out = new Map<string, string>();
   for (const item of list) {
     const eq = item.indexOf("=");
-    if (eq <= 0)
-      throw new UsageError(`--${flag} takes <cluster>=<value>, not ${JSON.stringify(item)}.`);
+    if (eq <= 0) throw new UsageError(`--${flag} takes <cluster>=<value>, not ${clip(item)}.`);
     const name = item.slice(0, eq);
     if (!clusters.includes(name))
       throw new UsageError(
-        `--${flag} ${item}: no cluster ${JSON.stringify(name)} in the pipeline (known: ${clusters.join(", ")}).`,
+        `--${flag} ${item}: no cluster ${clip(name)} in the pipeline (known: ${clusters.join(", ")}).`,
       );
     if (out.has(name)) throw new UsageError(`--${flag} names cluster ${name} twice.`);
     out.set(name, item.slice(eq + 1));

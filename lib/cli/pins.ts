@@ -14,6 +14,7 @@ import { isPlaceholder, readPinsTags } from "../pins/registry";
 import { parseArgs } from "./args";
 import { CREDENTIALS_HELP, readerFromEnv } from "./registryEnv";
 import { EXIT_NONE, EXIT_OK, EXIT_USAGE, UsageError, type CommandIo } from "./command";
+import { clip } from "../clip";
 
 export const usage =
   "pins [--policy <file> | --dir <project dir>] [--format lines|ghcr|ghcr-output|report] [--strict] [--exhaustive]";
@@ -103,7 +104,7 @@ export async function runWith(
   const rawFormat = a.values.get("format") ?? "lines";
   if (!(FORMATS as readonly string[]).includes(rawFormat)) {
     throw new UsageError(
-      `pins: --format must be lines, ghcr, ghcr-output or report, not ${JSON.stringify(rawFormat)}.`,
+      `pins: --format must be lines, ghcr, ghcr-output or report, not ${clip(rawFormat)}.`,
     );
   }
   const format = rawFormat as Format;

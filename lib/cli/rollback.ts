@@ -10,6 +10,7 @@ import { planRollback, rollbackOutputs } from "../promotion/rollback";
 import { annotation, type CommandIo } from "./actionsIo";
 import { EXIT_NONE, EXIT_OK, UsageError } from "./command";
 import { ociRegistry, type RegistryFactory } from "./facts";
+import { clip } from "../clip";
 
 export const usage = "rollback-plan --artifact <host/repository> --version <X.Y.Z>";
 
@@ -45,10 +46,7 @@ export async function runWith(
   if (values.artifact === undefined || values.version === undefined)
     throw new UsageError("give --artifact <host/repository> and --version <X.Y.Z>.");
   const m = /^([^/]+)\/(.+)$/.exec(values.artifact);
-  if (!m)
-    throw new UsageError(
-      `--artifact ${JSON.stringify(values.artifact)} is not <host>/<repository>.`,
-    );
+  if (!m) throw new UsageError(`--artifact ${clip(values.artifact)} is not <host>/<repository>.`);
   const reader = registry({
     registry: m[1]!,
     repository: m[2]!,

@@ -24,6 +24,7 @@ import {
   type PipelineFacts,
   type RegistryFactory,
 } from "./facts";
+import { clip } from "../clip";
 
 export const usage =
   "status [--policy <file> | --dir <project dir>] [--output text|json|markdown] [--kubeconfig <cluster>=<file>]... [--context <cluster>=<context>]... [--github <owner/repo>]";
@@ -96,7 +97,7 @@ export function parseNow(flag: string | undefined, env: NodeJS.ProcessEnv = proc
   const d = new Date(v);
   if (!/^\d{4}-\d{2}-\d{2}T/.test(v) || Number.isNaN(d.getTime()))
     throw new UsageError(
-      `--now must be an RFC 3339 time such as 2026-12-01T12:00:00Z, not ${JSON.stringify(v)}.`,
+      `--now must be an RFC 3339 time such as 2026-12-01T12:00:00Z, not ${clip(v)}.`,
     );
   return d;
 }
@@ -159,7 +160,7 @@ export async function runWith(
   });
   const output = values.output ?? "text";
   if (output !== "text" && output !== "json" && output !== "markdown")
-    throw new UsageError(`--output must be text, json or markdown, not ${JSON.stringify(output)}.`);
+    throw new UsageError(`--output must be text, json or markdown, not ${clip(output)}.`);
   const now = parseNow(values.now);
   const facts = loadFacts(singles(values));
   if (typeof facts === "string") {

@@ -22,6 +22,7 @@ import {
   type RegistryFactory,
 } from "./facts";
 import { FACT_OPTIONS, parseNow, singles } from "./status";
+import { clip } from "../clip";
 
 export const usage =
   "trace <commit-sha> [--policy <file> | --dir <project dir>] [--output text|json] [--rc-wait-hours <n>] [--kubeconfig <cluster>=<file>]... [--context <cluster>=<context>]... [--github <owner/repo>]";
@@ -71,11 +72,11 @@ export async function runWith(
   if (positionals.length !== 1) throw new UsageError("give exactly one commit SHA.");
   const output = values.output ?? "text";
   if (output !== "text" && output !== "json")
-    throw new UsageError(`--output must be text or json, not ${JSON.stringify(output)}.`);
+    throw new UsageError(`--output must be text or json, not ${clip(output)}.`);
   const waitFlag = values["rc-wait-hours"];
   if (waitFlag !== undefined && (!/^\d+$/.test(waitFlag) || Number(waitFlag) < 1))
     throw new UsageError(
-      `--rc-wait-hours must be a whole number of hours >= 1, not ${JSON.stringify(waitFlag)}.`,
+      `--rc-wait-hours must be a whole number of hours >= 1, not ${clip(waitFlag)}.`,
     );
   const now = parseNow(values.now);
   const facts = loadFacts(singles(values));

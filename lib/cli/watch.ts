@@ -28,6 +28,7 @@ import {
   type RegistryFactory,
 } from "./facts";
 import { FACT_OPTIONS, gatherStatus, parseNow, singles } from "./status";
+import { clip } from "../clip";
 
 export const usage =
   "watch [--policy <file> | --dir <project dir>] [--rc-wait-hours <n>] [--pin-expiry-days <n>] [--issue] [--label <name>] [--summary <file>]";
@@ -62,7 +63,7 @@ export const EXIT_ALARM = 4;
 function count(flag: string, v: string | undefined, def: number, min: number): number {
   if (v === undefined) return def;
   if (!/^\d+$/.test(v) || Number(v) < min)
-    throw new UsageError(`--${flag} must be a whole number >= ${min}, not ${JSON.stringify(v)}.`);
+    throw new UsageError(`--${flag} must be a whole number >= ${min}, not ${clip(v)}.`);
   return Number(v);
 }
 
@@ -117,7 +118,7 @@ export async function runWith(
   const now = parseNow(values.now);
   const label = values.label ?? WATCH_LABEL;
   if (!/^[A-Za-z0-9._-]{1,50}$/.test(label))
-    throw new UsageError(`--label ${JSON.stringify(label)} is not a plain label name.`);
+    throw new UsageError(`--label ${clip(label)} is not a plain label name.`);
   const facts = loadFacts(singles(values));
   if (typeof facts === "string") {
     io.stderr(`promotion watch: ${facts}\n`);

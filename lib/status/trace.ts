@@ -18,6 +18,7 @@ import type { PinCluster } from "../pins/allowlist";
 import { splitRevision } from "../promotion/promote";
 import type { PromotionRecordFact } from "../promotion/record";
 import { formatHours, RC_TAG, shortDigest, stableTagsOn, type ClusterObservation } from "./status";
+import { clip } from "../clip";
 
 export type StageName = "built" | "integration" | "validated" | "stable" | "live";
 export const STAGES: readonly StageName[] = ["built", "integration", "validated", "stable", "live"];
@@ -110,9 +111,7 @@ const pinText = (c: PinCluster): string =>
 export function traceCommit(input: TraceInput): Trace {
   const commit = input.commit.toLowerCase();
   if (!COMMIT.test(commit))
-    throw new TraceInputError(
-      `commit ${JSON.stringify(input.commit)} is not a commit SHA (7 to 40 hex).`,
-    );
+    throw new TraceInputError(`commit ${clip(input.commit)} is not a commit SHA (7 to 40 hex).`);
   const short = commit.slice(0, 7);
   const tags = input.tags;
   const tagList = [...tags.keys()].sort();

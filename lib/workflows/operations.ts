@@ -10,6 +10,7 @@
  */
 import type { ActionRef, Job, Step, Workflow } from "./model";
 import { CHECKOUT, SETUP_NODE } from "./actions";
+import { clip } from "../clip";
 
 export const CACHE: ActionRef = {
   action: "actions/cache",
@@ -129,7 +130,7 @@ function checkStacks(stacks: readonly string[]): void {
   if (stacks.length === 0) throw new Error("no stacks: add a Pulumi.<stack>.yaml");
   for (const s of stacks) {
     if (!/^[A-Za-z0-9._-]+$/.test(s))
-      throw new Error(`stack name ${JSON.stringify(s)} is not a plain stack name`);
+      throw new Error(`stack name ${clip(s)} is not a plain stack name`);
   }
 }
 

@@ -12,6 +12,7 @@ import { isRunStep, type Job, type Step, type Workflow } from "./model";
 import { withRecord } from "./record";
 import { forRegistry, jobPermissions, registryReadEnv, setupSteps } from "./registryAccess";
 import { withRollback } from "./rollback";
+import { clip } from "../clip";
 
 export const BUILD_WORKFLOW = ".github/workflows/build-platform-artifact.yaml";
 export const PROMOTE_WORKFLOW = ".github/workflows/tag-validated-artifact.yaml";
@@ -62,7 +63,7 @@ export function contentDirectory(buildPaths: readonly string[]): string {
   // It reaches the scripts through env only, but a name like `${{ ... }}` would still be an expression there.
   if (!/^[A-Za-z0-9._/-]+$/.test(dir) || dir.split("/").some((p) => p === "." || p === "..")) {
     throw new Error(
-      `pipeline.buildPaths: the artifact directory ${JSON.stringify(dir)} may use only letters, digits, '.', '_', '-' and '/'.`,
+      `pipeline.buildPaths: the artifact directory ${clip(dir)} may use only letters, digits, '.', '_', '-' and '/'.`,
     );
   }
   return dir;
