@@ -16,6 +16,7 @@ import * as select from "./select";
 import * as stamp from "./stamp";
 import * as status from "./status";
 import * as trace from "./trace";
+import * as validateArtifact from "./validateArtifact";
 import * as watch from "./watch";
 
 export const commands: readonly Command[] = [
@@ -88,5 +89,11 @@ export const commands: readonly Command[] = [
     name: "promote-plan",
     summary: "decide a promotion from a Flux event and the registry (--artifact) or a listing",
     module: promote,
+  },
+  {
+    name: "validate-artifact",
+    summary:
+      "render the artifact as the gate will and check every object against the clusters' schemas (offline)",
+    module: validateArtifact,
   },
 ];

@@ -34,6 +34,9 @@ export const DEFAULT_WATCH: WatchSpec = {
 const CRON = /^(\S+\s+){4}\S+$/;
 const CRON_FIELD = /^(\*|\d+(-\d+)?)(\/\d+)?(,(\*|\d+(-\d+)?)(\/\d+)?)*$/;
 
+/** A CRD file in the platform repository: it reaches workflow scripts through env, so a plain path only. */
+const ARTIFACT_CRD_PATH = /^(?!\/)(?!.*(?:^|\/)\.\.?(?:\/|$))[A-Za-z0-9._/-]+\.ya?ml$/;
+
 function parseWatch(c: ProblemCollector, key: string, raw: unknown): WatchSpec {
   if (raw === undefined || raw === null) return DEFAULT_WATCH;
   if (!isRecord(raw)) {
@@ -202,6 +205,7 @@ export function parsePipeline(c: ProblemCollector, raw: unknown): PipelineSpec |
     "floatingTags",
     "extraChecks",
     "watch",
+    "artifactCrds",
   ]);
   const registry = r.string("registry", {
     required: true,
@@ -346,6 +350,12 @@ export function parsePipeline(c: ProblemCollector, raw: unknown): PipelineSpec |
   const floatingTags = r.stringList("floatingTags", [], TAG_PATTERN, "OCI tags");
   const extraChecks = parseExtraChecks(c, r.key("extraChecks"), raw.extraChecks);
   const watch = parseWatch(c, r.key("watch"), raw.watch);
+  const artifactCrds = r.stringList(
+    "artifactCrds",
+    [],
+    ARTIFACT_CRD_PATH,
+    "repository paths of CRD files (letters, digits, '.', '_', '-', '/'; ending in .yaml or .yml; no '..')",
+  );
   if (!registry || !owner || !repository || url === undefined) return undefined;
   return {
     registry,
@@ -370,5 +380,6 @@ export function parsePipeline(c: ProblemCollector, raw: unknown): PipelineSpec |
     floatingTags,
     extraChecks,
     watch,
+    artifactCrds,
   };
 }

@@ -150,6 +150,11 @@ export interface PipelineSpec {
   readonly extraChecks: readonly ExtraCheck[];
   /** The pipeline-stalled watch (a scheduled workflow of the owner stack). */
   readonly watch: WatchSpec;
+  /**
+   * CRD files (repository paths) the artifact check also knows, for custom resources whose CRD the clusters
+   * get from elsewhere (`promotion validate-artifact --crds`).
+   */
+  readonly artifactCrds: readonly string[];
 }
 
 /** Thresholds and schedule of the pipeline-stalled watch (`promotion-pipeline:pipeline.watch`). */

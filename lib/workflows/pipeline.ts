@@ -8,6 +8,7 @@
 import type { PipelineSpec } from "../config";
 import { dispatchEventType } from "../k8s/validation";
 import { CHECKOUT } from "./actions";
+import { artifactCheckSteps } from "./artifactCheck";
 import { isRunStep, type Job, type Step, type Workflow } from "./model";
 import { withRecord } from "./record";
 import { forRegistry, jobPermissions, registryReadEnv, setupSteps } from "./registryAccess";
@@ -131,6 +132,8 @@ function buildJob(p: PipelineSpec): Job {
           ),
         ]),
       },
+      // What the gate will apply, checked before anything is pushed (issue 20 item 5).
+      ...artifactCheckSteps(p),
       {
         name: "Push the release candidate",
         id: "push",

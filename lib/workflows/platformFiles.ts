@@ -18,10 +18,13 @@ export function canaryPath(buildPaths: readonly string[]): string {
 
 export function platformFiles(
   cfg: StackConfig,
-  parts: { readonly canaryManifest: string; readonly cli?: string },
+  parts: { readonly canaryManifest: string; readonly cli?: string; readonly schemas?: string },
 ): GeneratedFile[] {
   return checkFiles([
-    ...workflowFiles(cfg, parts.cli !== undefined ? { cli: parts.cli } : {}),
+    ...workflowFiles(cfg, {
+      ...(parts.cli !== undefined ? { cli: parts.cli } : {}),
+      ...(parts.schemas !== undefined ? { schemas: parts.schemas } : {}),
+    }),
     { path: canaryPath(cfg.pipeline.buildPaths), content: parts.canaryManifest },
     watchFile(cfg),
   ]);

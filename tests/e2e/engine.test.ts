@@ -41,10 +41,12 @@ const M = "kubernetes/1-manifest";
 const EXPECTED_FILES: Record<Stack, string[]> = {
   integration: [
     "github/.github/promotion/promotion.mjs",
+    "github/.github/promotion/schemas.json",
     "github/.github/workflows/build-platform-artifact.yaml",
     "github/.github/workflows/pipeline-watch.yaml",
     "github/.github/workflows/registry-retention.yaml",
     "github/.github/workflows/tag-validated-artifact.yaml",
+    "github/.github/workflows/validate-platform.yaml",
     "github/kubernetes/validation/platform-validation.canary.yaml",
     "github/registry/pins-policy.yaml",
     `${M}/kustomize.toolkit.fluxcd.io_v1-kustomization-flux-system-platform.yaml`,

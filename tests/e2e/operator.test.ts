@@ -170,7 +170,7 @@ describe("e2e: promotion status and trace on a registry the workflows built", fu
   const withKube = (): string[] => ["--kubeconfig", `integration=${kubeconfig}`];
 
   before(async function () {
-    for (const t of ["crane", "oras"] as const) tool(t);
+    for (const t of ["crane", "oras", "kustomize"] as const) tool(t);
     root = mkdtempSync(join(tmpdir(), "promotion-operator-"));
     reg = await startRegistry({ basicAuth: { user: USER, password: PASSWORD } });
     const cfg = validateConfig(
