@@ -104,7 +104,7 @@ describe("this repository's own CI (preview on PRs, nightly drift)", () => {
       assert.equal(save.uses.action, "actions/cache/save");
       assert.equal(save.uses.sha, restore.uses.sha);
       assert.deepEqual(save.with, {
-        path: restore.with!.path,
+        path: restore.with?.path,
         key: "${{ steps.compile-cache.outputs.cache-primary-key }}",
       });
       assert.match(save.if!, /^always\(\) && /);
