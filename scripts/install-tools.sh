@@ -47,12 +47,15 @@ go_tool oras oras.land/oras/cmd/oras "$ORAS_VERSION"
 go_tool cosign github.com/sigstore/cosign/v2/cmd/cosign "$COSIGN_VERSION"
 go_tool kustomize sigs.k8s.io/kustomize/kustomize/v5 "$KUSTOMIZE_VERSION"
 
-# Debian packages: shellcheck (actionlint runs it on every run: block), docker-registry, and apache2-utils
-# (htpasswd, for the basic-auth registry of the e2e tests).
+# Debian packages: shellcheck (actionlint runs it on every run: block), docker-registry, apache2-utils
+# (htpasswd, for the basic-auth registry of the e2e tests), chromium and fonts-liberation.
 missing=()
 command -v shellcheck >/dev/null || missing+=(shellcheck)
 [ -x /usr/bin/docker-registry ] || missing+=(docker-registry)
 command -v htpasswd >/dev/null || missing+=(apache2-utils)
+# Debian's chromium (no browser download) and a font: the status picture test renders Mermaid headless.
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+[ -d /usr/share/fonts/truetype/liberation ] || missing+=(fonts-liberation)
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=
   [ "$(id -u)" -eq 0 ] || sudo=sudo
@@ -62,7 +65,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   # (each starts its own on a free 127.0.0.1 port with temporary storage).
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 else
-  say "shellcheck, docker-registry and apache2-utils already installed"
+  say "shellcheck, docker-registry, apache2-utils, chromium and fonts-liberation already installed"
 fi
 
 say "shellcheck $(shellcheck --version | sed -n 's/^version: //p'), docker-registry $(dpkg-query -W -f='${Version}' docker-registry)"

@@ -13,6 +13,7 @@
  * Not mirrored: CEL rules (`x-kubernetes-validations`) and the API server's Go validation beyond the schema
  * (label syntax, selector-template agreement, immutable fields); those still fail in the gate's dry-run.
  */
+import { clip } from "../clip";
 
 /** One node of a stripped OpenAPI v3 schema (see scripts/generate-schemas.ts). */
 export interface Schema {
@@ -191,7 +192,7 @@ class Checker {
       return fail(`must be ${s.type}, got ${typeName(v)}`);
     if (s.enum && !s.enum.some((e) => e === v))
       return fail(
-        `must be one of ${s.enum.map((e) => JSON.stringify(e)).join(", ")}, got ${JSON.stringify(v)}`,
+        `must be one of ${s.enum.map((e) => JSON.stringify(e)).join(", ")}, got ${clip(v)}`,
       );
 
     if (typeof v === "string") this.checkString(v, s, fail);
@@ -243,7 +244,7 @@ class Checker {
       fail(`must be at most ${s.maxLength} characters long, is ${[...v].length}`);
     if (s.pattern !== undefined) {
       const re = regexp(s.pattern);
-      if (re && !re.test(v)) fail(`${JSON.stringify(v)} does not match ${s.pattern}`);
+      if (re && !re.test(v)) fail(`${clip(v)} does not match ${s.pattern}`);
     }
     if (s.format === "byte" && !BASE64.test(v)) fail("must be base64-encoded");
   }

@@ -6,15 +6,15 @@
  * registry that cannot be read, or an allowlist that protects nothing, prints nothing and exits 1, so a
  * cleaner that runs only on success never runs on a partial or empty list.
  */
-import { factsFromDir, factsFromPolicy } from "./facts";
+import { envPackages, factsFromDir, factsFromPolicy, type PackagesFactory } from "./facts";
 import { formatGhcr, formatGhcrOutput, formatLines, formatReport } from "../pins/allowlist";
 import { expandPolicy, type PinsPolicy } from "../pins/policy";
-import { ghcrPackageVersions } from "../registry/ghcrPackages";
 import { RegistryError, type RegistryReader } from "../registry/types";
 import { isPlaceholder, readPinsTags, type PinsRead } from "../pins/registry";
 import { parseArgs } from "./args";
 import { CREDENTIALS_HELP, readerFromEnv } from "./registryEnv";
 import { EXIT_NONE, EXIT_OK, EXIT_USAGE, UsageError, type CommandIo } from "./command";
+import { clip } from "../clip";
 
 export const usage =
   "pins [--policy <file> | --dir <project dir>] [--format lines|ghcr|ghcr-output|report] [--strict] [--exhaustive]";
@@ -72,27 +72,7 @@ const FORMATS: readonly Format[] = ["lines", "ghcr", "ghcr-output", "report"];
 /** Reads the registry; injected by tests. */
 export type ReaderFactory = (policy: PinsPolicy) => RegistryReader;
 
-/** ghcr.io: the package's versions (digest -> tags) from the GitHub Packages API, or undefined. */
-export type PackagesFactory = (
-  policy: PinsPolicy,
-) => (() => Promise<Map<string, string[]>>) | undefined;
-
 const ociReader: ReaderFactory = (policy) => readerFromEnv(policy.registry);
-
-/** The Packages API for a ghcr.io policy when a token (the registry password) is set. */
-export const envPackages: PackagesFactory = (policy) => {
-  const token = process.env.PROMOTION_REGISTRY_PASSWORD;
-  const [owner, ...rest] = policy.repository.split("/");
-  if (policy.registry !== "ghcr.io" || !token || !owner || rest.length === 0) return undefined;
-  const apiUrl = process.env.GITHUB_API_URL;
-  return () =>
-    ghcrPackageVersions({
-      owner,
-      packageName: rest.join("/"),
-      token,
-      ...(apiUrl ? { apiUrl } : {}),
-    });
-};
 
 /** The policy of a Pulumi project directory, or a message for stderr (the same reading as status/trace). */
 function policyFromDir(dir: string): PinsPolicy | string {
@@ -130,7 +110,7 @@ export async function runWith(
   const rawFormat = a.values.get("format") ?? "lines";
   if (!(FORMATS as readonly string[]).includes(rawFormat)) {
     throw new UsageError(
-      `pins: --format must be lines, ghcr, ghcr-output or report, not ${JSON.stringify(rawFormat)}.`,
+      `pins: --format must be lines, ghcr, ghcr-output or report, not ${clip(rawFormat)}.`,
     );
   }
   const format = rawFormat as Format;

@@ -66,12 +66,13 @@ export function alarmsKey(alarms: readonly Alarm[]): string {
 
 const run = (runUrl?: string): string => (runUrl ? ` ([run](${runUrl}))` : "");
 
-/** The issue body: the alarms, where to look, and the run that saw them. */
+/** The issue body: the alarms, where to look, the run that saw them, and a picture when there is one. */
 export function alarmIssueBody(
   spec: AlarmIssueSpec,
   alarms: readonly Alarm[],
   at: string,
   runUrl?: string,
+  picture?: string,
 ): string {
   return [
     `<!-- ${spec.marker} ${alarmsKey(alarms)} -->`,
@@ -81,6 +82,7 @@ export function alarmIssueBody(
     "",
     spec.footer,
     "",
+    ...(picture !== undefined ? [picture] : []),
   ].join("\n");
 }
 
@@ -98,6 +100,7 @@ export function alarmIssueAction(
   open: readonly OpenIssue[],
   at: string,
   runUrl?: string,
+  picture?: string,
 ): IssueAction {
   const issue = [...open].sort((a, b) => a.number - b.number)[0];
   if (alarms.length === 0) {
@@ -109,7 +112,7 @@ export function alarmIssueAction(
         }
       : { kind: "none" };
   }
-  const body = alarmIssueBody(spec, alarms, at, runUrl);
+  const body = alarmIssueBody(spec, alarms, at, runUrl, picture);
   if (!issue) return { kind: "open", title: spec.title, body };
   const changed = alarmKeyOfBody(spec, issue.body) !== alarmsKey(alarms);
   return {

@@ -19,6 +19,7 @@ import { generatedHeader } from "../emit";
 import { selectTag } from "../flux/select";
 import { compareVersions, parseFluxTag, type FluxVersion } from "../flux/semver";
 import type { Descriptor } from "../registry/types";
+import { clip } from "../clip";
 
 export type { RetentionRule };
 
@@ -233,7 +234,7 @@ export function computeAllowlist(input: AllowlistInput): Allowlist {
       hazards.push({
         kind: "selects-nothing",
         severity: "warning",
-        message: `cluster ${c.name}: semver ${JSON.stringify(c.semver)}${c.semverFilter ? ` with semverFilter ${JSON.stringify(c.semverFilter)}` : ""} selects no tag of the ${allTags.length} in the registry; Flux keeps the artifact it last fetched, which nothing here can protect.`,
+        message: `cluster ${c.name}: semver ${clip(c.semver)}${c.semverFilter ? ` with semverFilter ${clip(c.semverFilter)}` : ""} selects no tag of the ${allTags.length} in the registry; Flux keeps the artifact it last fetched, which nothing here can protect.`,
       });
     } else {
       protect(tags.get(tag) as string, {
@@ -346,7 +347,7 @@ export function computeAllowlist(input: AllowlistInput): Allowlist {
       hazards.push({
         kind: "stray-prerelease",
         severity: "error",
-        message: `cluster ${c.name}: ${JSON.stringify(c.semver)} selects ${sel}, not ${expected ? `the pending candidate ${expected}` : `a ${pendingVersion}-rc.N candidate`}; every new RC (${pendingVersion}-rc.N) ranks below it, so integration never validates another build. Delete the tag ${sel} (or narrow the cluster's semverFilter).`,
+        message: `cluster ${c.name}: ${clip(c.semver)} selects ${sel}, not ${expected ? `the pending candidate ${expected}` : `a ${pendingVersion}-rc.N candidate`}; every new RC (${pendingVersion}-rc.N) ranks below it, so integration never validates another build. Delete the tag ${sel} (or narrow the cluster's semverFilter).`,
       });
     }
   }

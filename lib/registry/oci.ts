@@ -19,6 +19,7 @@ import {
   type Probe,
   type RegistryReader,
 } from "./types";
+import { clip } from "../clip";
 
 /** Media types a Flux artifact, an image or an index may have; a registry answers HEAD for these. */
 export const MANIFEST_ACCEPT = [
@@ -116,7 +117,7 @@ export class OciRegistryReader implements RegistryReader {
   }
 
   private checkRepo(repo: string, step: string): void {
-    if (!REPO.test(repo)) this.fail(step, `${JSON.stringify(repo)} is not an OCI repository name`);
+    if (!REPO.test(repo)) this.fail(step, `${clip(repo)} is not an OCI repository name`);
   }
 
   async listTags(repo: string): Promise<string[]> {
@@ -165,10 +166,7 @@ export class OciRegistryReader implements RegistryReader {
       }
       for (const t of (list ?? []) as unknown[]) {
         if (typeof t !== "string" || !TAG.test(t)) {
-          this.fail(
-            `${step} (page ${page})`,
-            `response lists a malformed tag ${JSON.stringify(t)}`,
-          );
+          this.fail(`${step} (page ${page})`, `response lists a malformed tag ${clip(t)}`);
         }
         tags.push(t);
       }
@@ -180,7 +178,7 @@ export class OciRegistryReader implements RegistryReader {
   async digestOf(repo: string, tag: string): Promise<string> {
     const step = `read digest of ${repo}:${tag}`;
     this.checkRepo(repo, step);
-    if (!TAG.test(tag)) this.fail(step, `${JSON.stringify(tag)} is not a tag`);
+    if (!TAG.test(tag)) this.fail(step, `${clip(tag)} is not a tag`);
     const res = await this.request(
       repo,
       `${this.base}/v2/${repo}/manifests/${tag}`,
@@ -192,7 +190,7 @@ export class OciRegistryReader implements RegistryReader {
     if (digest === null)
       this.fail(step, "the manifest HEAD response has no Docker-Content-Digest header");
     if (!DIGEST.test(digest))
-      this.fail(step, `Docker-Content-Digest ${JSON.stringify(digest)} is not a digest`);
+      this.fail(step, `Docker-Content-Digest ${clip(digest)} is not a digest`);
     return digest;
   }
 
@@ -239,7 +237,7 @@ export class OciRegistryReader implements RegistryReader {
     const step = `read manifest of ${repo}${DIGEST.test(ref) ? "@" : ":"}${ref}`;
     this.checkRepo(repo, step);
     if (!TAG.test(ref) && !DIGEST.test(ref))
-      this.fail(step, `${JSON.stringify(ref)} is neither a tag nor a digest`);
+      this.fail(step, `${clip(ref)} is neither a tag nor a digest`);
     const res = await this.request(
       repo,
       `${this.base}/v2/${repo}/manifests/${ref}`,
@@ -257,7 +255,7 @@ export class OciRegistryReader implements RegistryReader {
     const computed = `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
     const digest = header ?? computed;
     if (!DIGEST.test(digest))
-      this.fail(step, `Docker-Content-Digest ${JSON.stringify(digest)} is not a digest`);
+      this.fail(step, `Docker-Content-Digest ${clip(digest)} is not a digest`);
     if (digest.startsWith("sha256:") && digest !== computed)
       this.fail(step, `the manifest's bytes hash to ${computed}, not to ${digest}`);
     if (DIGEST.test(ref) && digest !== ref)
@@ -499,7 +497,7 @@ export class OciRegistryReader implements RegistryReader {
       try {
         tokenUrl = new URL(realm);
       } catch {
-        this.fail(step, `bearer realm ${JSON.stringify(realm)} is not a URL`);
+        this.fail(step, `bearer realm ${clip(realm)} is not a URL`);
       }
       if (bearer.params.service) tokenUrl.searchParams.set("service", bearer.params.service);
       tokenUrl.searchParams.set("scope", bearer.params.scope ?? scope);

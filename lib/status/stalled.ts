@@ -160,9 +160,12 @@ export function findingsKey(d: WatchDecision): string {
   return alarmsKey(alarmsOf(d));
 }
 
-/** The issue body: the findings, where to look, and the run that saw them. */
-export function issueBody(d: WatchDecision, at: string, runUrl?: string): string {
-  return alarmIssueBody(WATCH_ISSUE, alarmsOf(d), at, runUrl);
+/**
+ * The issue body: the findings, where to look, the run that saw them, and the pipeline as `promotion
+ * status --output markdown` draws it (`picture`), when the registry could be read.
+ */
+export function issueBody(d: WatchDecision, at: string, runUrl?: string, picture?: string): string {
+  return alarmIssueBody(WATCH_ISSUE, alarmsOf(d), at, runUrl, picture);
 }
 
 /** The marker of an existing body, or undefined. */
@@ -181,6 +184,7 @@ export function issueAction(
   open: readonly OpenIssue[],
   at: string,
   runUrl?: string,
+  picture?: string,
 ): IssueAction {
-  return alarmIssueAction(WATCH_ISSUE, d.alarm ? alarmsOf(d) : [], open, at, runUrl);
+  return alarmIssueAction(WATCH_ISSUE, d.alarm ? alarmsOf(d) : [], open, at, runUrl, picture);
 }

@@ -11,6 +11,7 @@ import { compareParsed, parseFluxVersion, type ParsedVersion } from "../flux/sem
 import type { PinCluster } from "../pins/allowlist";
 import { splitRevision } from "../promotion/promote";
 import type { PromotionRecordFact } from "../promotion/record";
+import { clip } from "../clip";
 
 /** Our own RC tags, as the build writes them: `X.Y.Z-rc.N`. */
 export const RC_TAG = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)-rc\.(0|[1-9]\d*)$/;
@@ -270,7 +271,7 @@ function clusterStatus(
     const tag = selectTag(tagList, c.semver, c.semverFilter);
     if (tag !== undefined) semverSelects = { tag, digest: input.tags.get(tag)! };
     else
-      selectProblem = `no tag matches ${JSON.stringify(c.semver)}${c.semverFilter ? ` with semverFilter ${JSON.stringify(c.semverFilter)}` : ""} (Flux: "no match found for semver")`;
+      selectProblem = `no tag matches ${clip(c.semver)}${c.semverFilter ? ` with semverFilter ${clip(c.semverFilter)}` : ""} (Flux: "no match found for semver")`;
   } catch (e) {
     if (!isSelectionInputError(e)) throw e;
     selectProblem = e.message;

@@ -26,6 +26,7 @@ import {
   type ClusterObservation,
   type VerificationObservation,
 } from "./status";
+import { clip } from "../clip";
 
 export type StageName = "built" | "integration" | "validated" | "stable" | "live";
 export const STAGES: readonly StageName[] = ["built", "integration", "validated", "stable", "live"];
@@ -139,9 +140,7 @@ const pinText = (c: PinCluster): string =>
 export function traceCommit(input: TraceInput): Trace {
   const commit = input.commit.toLowerCase();
   if (!COMMIT.test(commit))
-    throw new TraceInputError(
-      `commit ${JSON.stringify(input.commit)} is not a commit SHA (7 to 40 hex).`,
-    );
+    throw new TraceInputError(`commit ${clip(input.commit)} is not a commit SHA (7 to 40 hex).`);
   const short = commit.slice(0, 7);
   const tags = input.tags;
   const tagList = [...tags.keys()].sort();

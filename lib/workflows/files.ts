@@ -92,7 +92,13 @@ export function workflowFiles(
   const p = pipelineOf(cfg);
   const files: GeneratedFile[] = [
     { path: BUILD_WORKFLOW, content: emitWorkflow(buildWorkflow(p), SOURCE) },
-    { path: PROMOTE_WORKFLOW, content: emitWorkflow(promoteWorkflow(p), SOURCE) },
+    {
+      path: PROMOTE_WORKFLOW,
+      content: emitWorkflow(
+        promoteWorkflow(p, "pins" in cfg ? cfg.pins.policyPath : undefined),
+        SOURCE,
+      ),
+    },
     {
       path: VALIDATE_WORKFLOW,
       content: emitWorkflow(

@@ -92,7 +92,11 @@ export function watchWorkflow(p: PipelineSpec, policyPath: string): Workflow {
     stepName: "Check the pipeline and keep the watch issue in step",
     run: [
       "# Exit 0 clear, 4 alarm (the issue is open and this job fails), 1 the issue could not be updated.",
-      'node "$PROMOTION_CLI" watch --policy "$PINS_POLICY" --rc-wait-hours "$RC_WAIT_HOURS" --pin-expiry-days "$PIN_EXPIRY_DAYS" --issue --label "$WATCH_LABEL" | tee -a "$GITHUB_STEP_SUMMARY"',
+      "# The pipeline's picture (Mermaid flowchart and table) follows the verdict in the job summary.",
+      "status=0",
+      'node "$PROMOTION_CLI" watch --policy "$PINS_POLICY" --rc-wait-hours "$RC_WAIT_HOURS" --pin-expiry-days "$PIN_EXPIRY_DAYS" --issue --label "$WATCH_LABEL" --summary "$RUNNER_TEMP/pipeline.md" | tee -a "$GITHUB_STEP_SUMMARY" || status=$?',
+      'if [ -f "$RUNNER_TEMP/pipeline.md" ]; then cat "$RUNNER_TEMP/pipeline.md" >>"$GITHUB_STEP_SUMMARY"; fi',
+      'exit "$status"',
     ],
   });
 }
