@@ -374,7 +374,8 @@ describe("registry-integrity workflow and the build's check", () => {
     for (const s of wf.jobs.verify.steps) if (s.uses) assert.match(s.uses, /^[^@]+@[0-9a-f]{40}$/);
     assert.match(
       wf.jobs.verify.steps.at(-1)!.run!,
-      /node "\$PROMOTION_CLI" verify --policy "\$PINS_POLICY" --issue --label "\$INTEGRITY_LABEL"/,
+      // Signing is on (keyless, the default on github.com): a kept digest must keep its signature too.
+      /node "\$PROMOTION_CLI" verify --policy "\$PINS_POLICY" --require-signatures --issue --label "\$INTEGRITY_LABEL"/,
     );
     assert.deepEqual(interpolatedRunScripts(f.content), []);
   });

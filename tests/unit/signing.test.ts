@@ -526,8 +526,10 @@ describe("signing: the workflows' signing steps", () => {
 
   it("keyless build: after the push, cosign installed by the pinned installer, sign and verify the pushed digest; id-token: write", () => {
     const job = buildWorkflow(cfg().pipeline).jobs.build!;
-    assert.deepEqual(names(job).slice(-3), [
+    // After the push and the integrity probe: a digest is signed only once it is proven complete.
+    assert.deepEqual(names(job).slice(-4), [
       "Push the release candidate",
+      "Prove the pushed artifact is complete",
       INSTALL_COSIGN_STEP,
       SIGN_STEP.build,
     ]);

@@ -86,6 +86,7 @@ describe("whole program per stack (index.ts under mocks, with the shipped Pulumi
       "platform-files-.github/promotion/schemas.json",
       "platform-files-.github/workflows/build-platform-artifact.yaml",
       "platform-files-.github/workflows/pipeline-watch.yaml",
+      "platform-files-.github/workflows/registry-integrity.yaml",
       "platform-files-.github/workflows/tag-validated-artifact.yaml",
       "platform-files-.github/workflows/validate-platform.yaml",
       "platform-files-kubernetes/validation/platform-validation.canary.yaml",
