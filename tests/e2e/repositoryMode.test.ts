@@ -103,6 +103,8 @@ describe("e2e: repository mode, the real engine and the real github plugin again
         owner: OWNER,
         repository: REPOSITORY,
         github: { url: gh.url, caPem },
+        // A GHES has no keyless default; what is delivered does not depend on the signing mode.
+        signing: { mode: "none" },
       }),
     );
     const stackFile = join(project.dir, `Pulumi.${STACK}.yaml`);

@@ -865,6 +865,8 @@ describe("e2e: the build refuses an artifact the gate would fail to apply, befor
           repository: "platform",
           registryCredentials: "none",
           clusters: { integration: { role: "integration" }, live: { role: "live" } },
+          // Unsigned here: signing with real cosign is proven in tests/e2e/signing.test.ts.
+          signing: { mode: "none" },
         },
         dispatchTokenSecret: "github-dispatch-token",
       },
