@@ -10,6 +10,10 @@
  * repository_dispatch notification-controller sends, as a GitHub Enterprise Server would) and canary-checker
  * (its controller cannot run here; the stand-in writes the Canary status exactly as canary-checker does).
  *
+ * Signing is on, key-based (cosign built from the Go module proxy; keyless needs Fulcio and Rekor): the build job
+ * signs each RC with the build key, the promote job signs the validated digest with the promote key, integration's
+ * source-controller verifies the build key and live's the promote key (scenarios 10-12 push what must be refused).
+ *
  * Scenarios run in order on one pipeline, each asserting its own outcome. Logs of every process stay in the
  * directory printed when a test fails (PROMOTION_KEEP_FLUX=1 keeps it after a green run too).
  */
@@ -48,6 +52,35 @@ const SOURCE = { api: "source.toolkit.fluxcd.io/v1", kind: "OCIRepository", name
 const GATE = { api: "kustomize.toolkit.fluxcd.io/v1", kind: "Kustomization", name: "platform" };
 const NOTIFY = "notification.toolkit.fluxcd.io/v1beta3";
 const CANARY_API = "canaries.flanksource.com/v1";
+/** The cosign passwords of the two roles' private keys (GitHub Actions secrets in the workflows). */
+const BUILD_KEY_PASSWORD = "build-key-passw0rd";
+const PROMOTE_KEY_PASSWORD = "promote-key-passw0rd";
+
+interface CosignKeyPair {
+  readonly keyFile: string;
+  readonly pubFile: string;
+  /** The encrypted private key, as the workflow secret holds it. */
+  readonly key: string;
+  readonly pub: string;
+  readonly password: string;
+}
+
+/** `cosign generate-key-pair`, as a user does once per role (README, Trust model). */
+function cosignKeyPair(dir: string, role: string, password: string): CosignKeyPair {
+  execFileSync(tool("cosign"), ["generate-key-pair", "--output-key-prefix", join(dir, role)], {
+    env: { PATH: process.env.PATH ?? "", HOME: dir, COSIGN_PASSWORD: password },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const keyFile = join(dir, `${role}.key`);
+  const pubFile = join(dir, `${role}.pub`);
+  return {
+    keyFile,
+    pubFile,
+    key: readFileSync(keyFile, "utf8"),
+    pub: readFileSync(pubFile, "utf8"),
+    password,
+  };
+}
 
 /** 40-hex commit ids: `commit("a")` = aaaa... */
 const commit = (c: string): string => c.repeat(40).slice(0, 40);
@@ -75,6 +108,7 @@ describe("flux: the real Flux controllers carry a release candidate from the reg
   let canary: CanaryCheckerStandIn;
   /** Live runs the same Canary (it is part of the platform artifact), so its gate waits for canary runs too. */
   let liveCanary: CanaryCheckerStandIn;
+  let keys: { build: CosignKeyPair; promote: CosignKeyPair };
   /** Promote runs, in the order the dispatches arrived. */
   const promotions: { dispatch: DispatchRequest; result: Promise<JobResult> }[] = [];
   let promoteChain: Promise<unknown> = Promise.resolve();
@@ -86,6 +120,24 @@ describe("flux: the real Flux controllers carry a release candidate from the reg
       encoding: "utf8",
       stdio: ["ignore", "pipe", "pipe"],
     }).trim();
+
+  const cosign = (env: Record<string, string>, ...args: string[]): { code: number; out: string } => {
+    try {
+      const out = execFileSync(tool("cosign"), args, {
+        env: { ...machineEnv, ...env },
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      return { code: 0, out };
+    } catch (e) {
+      const err = e as { status?: number; stdout?: string; stderr?: string };
+      return { code: err.status ?? 1, out: `${err.stdout ?? ""}${err.stderr ?? ""}` };
+    }
+  };
+  /** `cosign verify` of a digest against one role's public key (offline: key-based, no transparency log). */
+  const verifiedBy = (digest: string, role: CosignKeyPair): boolean =>
+    cosign({}, "verify", "--key", role.pubFile, "--insecure-ignore-tlog", `${artifact}@${digest}`)
+      .code === 0;
 
   /** The registry's listing: tag -> digest. */
   function listing(): Map<string, string> {
@@ -116,6 +168,10 @@ describe("flux: the real Flux controllers carry a release candidate from the reg
         GITHUB_TOKEN: REGISTRY_PASSWORD,
         REGISTRY_USERNAME: REGISTRY_USER,
         REGISTRY_PASSWORD,
+        COSIGN_BUILD_KEY: keys.build.key,
+        COSIGN_BUILD_PASSWORD: keys.build.password,
+        COSIGN_PROMOTE_KEY: keys.promote.key,
+        COSIGN_PROMOTE_PASSWORD: keys.promote.password,
       },
       actor: REGISTRY_USER,
       machineEnv,
@@ -282,7 +338,7 @@ describe("flux: the real Flux controllers carry a release candidate from the reg
     this.timeout(15 * 60_000);
     assertBuilt();
     assertToolchain();
-    for (const t of ["crane", "oras"] as const) tool(t);
+    for (const t of ["crane", "oras", "cosign"] as const) tool(t);
     work = mkdtempSync(join(tmpdir(), "promotion-flux-"));
     const logs = join(work, "logs");
     const pki = join(work, "pki");
@@ -297,6 +353,10 @@ describe("flux: the real Flux controllers carry a release candidate from the reg
     const registryCert = servingCert(pki, registryCA, "registry");
     const githubCert = servingCert(pki, githubCA, "github");
     const saKeys = serviceAccountKeys(pki);
+    keys = {
+      build: cosignKeyPair(pki, "build", BUILD_KEY_PASSWORD),
+      promote: cosignKeyPair(pki, "promote", PROMOTE_KEY_PASSWORD),
+    };
 
     reg = await startRegistry({
       basicAuth: { user: REGISTRY_USER, password: REGISTRY_PASSWORD },
@@ -434,6 +494,13 @@ describe("flux: the real Flux controllers carry a release candidate from the reg
         passwordSecret: "REGISTRY_PASSWORD",
       },
       github: { url: github.url, caPem: githubCA.caPem },
+      // Key-based: the build key signs RCs (integration verifies it), the promote key signs what passed the
+      // gate (live verifies it). The private keys are the runner's secrets (jobContext).
+      signing: {
+        mode: "key",
+        build: { publicKey: keys.build.pub },
+        promote: { publicKey: keys.promote.pub },
+      },
     });
     const clusters = pipeline.clusters as Record<string, Record<string, unknown>>;
     clusters.integration = { role: "integration", interval: "15s" };
@@ -596,6 +663,16 @@ describe("flux: the real Flux controllers carry a release candidate from the reg
     const liveRevision = `${stable1}@${rc.digest}`;
     const tLiveSelected = await waitSelected(live, liveRevision);
     const tLive = await waitApplied(live, liveRevision);
+    // Both signatures sit on the one digest: the build's (integration verified it) and the promote job's
+    // (live verified it); each source-controller says so in its SourceVerified condition.
+    assert.ok(verifiedBy(rc.digest, keys.build), "the RC is not signed by the build key");
+    assert.ok(verifiedBy(rc.digest, keys.promote), "the promoted digest is not signed by the promote key");
+    for (const c of [integration, live]) {
+      const src = await c.kube.mustGet(SOURCE.api, SOURCE.kind, FLUX_NAMESPACE, SOURCE.name);
+      const verified = condition(src, "SourceVerified");
+      assert.equal(verified?.status, "True", `${c.name}: ${JSON.stringify(verified)}`);
+      assert.match(verified?.message ?? "", /verified signature/i);
+    }
     const settings = await live.kube.get("v1", "ConfigMap", "apps", "settings");
     assert.equal(
       settings?.data && (settings.data as Record<string, string>).greeting,
@@ -718,6 +795,8 @@ describe("flux: the real Flux controllers carry a release candidate from the reg
         `integration-${commit("b").slice(0, 7)}`,
         "0.0.2-rc.1",
         `sha-${commit("b").slice(0, 7)}`,
+        // cosign's signature tag: the build signed the RC (its digest, `:` -> `-`, `.sig`).
+        `${unhealthy.digest.replace(":", "-")}.sig`,
       ].sort(),
       "only the build's own tags may appear",
     );
@@ -955,5 +1034,147 @@ describe("flux: the real Flux controllers carry a release candidate from the reg
       project.pulumi("preview", "--refresh", "--expect-no-changes", "--stack", "integration"),
       "drift preview after up",
     );
+  });
+  /**
+   * A copy of the newest stable's manifest with one more annotation: the same content under a NEW digest that
+   * nobody signed, pushed and tagged by hand (oras, as a person with `packages: write` would).
+   */
+  function pushByHand(tag: string, note: string): string {
+    const newest = [...stableDigests.keys()]
+      .sort((a, b) => Number(a.split(".")[2]) - Number(b.split(".")[2]))
+      .at(-1)!;
+    const manifest = JSON.parse(crane("manifest", `${artifact}:${newest}`)) as {
+      mediaType?: string;
+      annotations?: Record<string, string>;
+    };
+    manifest.annotations = { ...manifest.annotations, "example.org/pushed-by-hand": note };
+    const file = join(work, `hand-${tag}.json`);
+    writeFileSync(file, JSON.stringify(manifest));
+    execFileSync(
+      tool("oras"),
+      [
+        "manifest",
+        "push",
+        "--media-type",
+        manifest.mediaType ?? "application/vnd.oci.image.manifest.v1+json",
+        `${artifact}:${tag}`,
+        file,
+      ],
+      { env: machineEnv, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    return crane("digest", `${artifact}:${tag}`);
+  }
+
+  /**
+   * Waits until `c`'s OCIRepository refuses `digest` for failed verification; returns that condition.
+   * source-controller v1.9.3 (ocirepository_controller.go) marks SourceVerified False, reason VerificationError,
+   * "failed to verify the signature using provider 'cosign': no matching signatures were found for '<url>@<digest>'"
+   * and returns before it pulls, so the stored artifact (what the gate applies) stays the last verified one.
+   */
+  async function waitRefused(c: Cluster, digest: string): Promise<{ reason?: string; message?: string }> {
+    return waitFor(
+      `${c.name} OCIRepository to refuse ${digest} (signature verification)`,
+      async () => {
+        procs.assertAlive();
+        const o = await c.kube.get(SOURCE.api, SOURCE.kind, FLUX_NAMESPACE, SOURCE.name);
+        const verified = condition(o, "SourceVerified");
+        if (verified?.status === "False" && (verified.message ?? "").includes(digest))
+          return verified;
+        await reconcileSource(c);
+        return undefined;
+      },
+      120_000,
+      1000,
+    );
+  }
+
+  /** What a cluster serves and its gate applied: the revision, unchanged by a refused tag. */
+  async function serving(c: Cluster): Promise<{ artifact?: string; applied?: string }> {
+    const src = await c.kube.mustGet(SOURCE.api, SOURCE.kind, FLUX_NAMESPACE, SOURCE.name);
+    const gate = await c.kube.mustGet(GATE.api, GATE.kind, FLUX_NAMESPACE, GATE.name);
+    return {
+      artifact: (src.status?.artifact as { revision?: string } | undefined)?.revision,
+      applied: gate.status?.lastAppliedRevision as string | undefined,
+    };
+  }
+
+  /** Removes a hand-pushed digest (and its signature tag) and waits until `c` serves `revision`, Ready again. */
+  async function removeByHand(digest: string, clusters: Cluster[], revisions: string[]): Promise<void> {
+    const sigTag = `${digest.replace(":", "-")}.sig`;
+    const sig = listing().get(sigTag);
+    crane("delete", `${artifact}@${digest}`);
+    if (sig) crane("delete", `${artifact}@${sig}`);
+    for (const [i, c] of clusters.entries()) {
+      await waitFor(
+        `${c.name} to serve ${revisions[i]} again, Ready`,
+        async () => {
+          const o = await c.kube.get(SOURCE.api, SOURCE.kind, FLUX_NAMESPACE, SOURCE.name);
+          const got = (o?.status?.artifact as { revision?: string } | undefined)?.revision;
+          if (got === revisions[i] && condition(o, "Ready")?.status === "True") return true;
+          await reconcileSource(c);
+          return undefined;
+        },
+        120_000,
+        1000,
+      );
+    }
+  }
+
+  it("10. a stable tag pushed by hand on an unsigned digest is refused by live's and integration's source-controller (signature verification), and both keep serving the last verified version", async function () {
+    const liveBefore = await serving(live);
+    const integrationBefore = await serving(integration);
+    const dispatches = ourDispatches().length;
+    const digest = pushByHand("9.9.9", "unsigned");
+    assert.ok(!verifiedBy(digest, keys.promote) && !verifiedBy(digest, keys.build));
+    const refusedLive = await waitRefused(live, digest);
+    assert.equal(refusedLive.reason, "VerificationError");
+    assert.match(refusedLive.message ?? "", /^failed to verify the signature using provider 'cosign': no matching signatures were found for /);
+    const refusedIntegration = await waitRefused(integration, digest);
+    assert.match(refusedIntegration.message ?? "", /^failed to verify the signature using provider 'cosign': no matching signatures were found for /);
+    console.log(`      live refused 9.9.9: ${refusedLive.reason}: ${refusedLive.message}`);
+    // Longer than a source interval (15 s) and a gate retry: still the last verified version everywhere.
+    await sleep(20_000);
+    assert.deepEqual(await serving(live), liveBefore, "live moved off its verified version");
+    assert.deepEqual(await serving(integration), integrationBefore);
+    assert.equal(ourDispatches().length, dispatches, "a refused artifact was dispatched");
+    await removeByHand(digest, [live, integration], [liveBefore.artifact!, integrationBefore.artifact!]);
+  });
+
+  it("11. a stable tag on a digest signed by the BUILD key (not the promote key) is refused by live, while integration (which verifies the build key) accepts it", async function () {
+    const liveBefore = await serving(live);
+    const integrationBefore = await serving(integration);
+    const digest = pushByHand("9.9.9", "signed-by-build-key");
+    const signed = cosign(
+      { COSIGN_PASSWORD: keys.build.password },
+      "sign",
+      "--yes",
+      "--tlog-upload=false",
+      "--key",
+      keys.build.keyFile,
+      `${artifact}@${digest}`,
+    );
+    assert.equal(signed.code, 0, `cosign sign with the build key failed: ${signed.out}`);
+    assert.ok(verifiedBy(digest, keys.build), "positive control: the build key's signature verifies");
+    assert.ok(!verifiedBy(digest, keys.promote));
+    const refused = await waitRefused(live, digest);
+    assert.match(refused.message ?? "", /^failed to verify the signature using provider 'cosign': no matching signatures were found for /);
+    await waitSelected(integration, `9.9.9@${digest}`);
+    const src = await integration.kube.mustGet(SOURCE.api, SOURCE.kind, FLUX_NAMESPACE, SOURCE.name);
+    assert.equal(condition(src, "SourceVerified")?.status, "True");
+    await sleep(20_000);
+    assert.deepEqual(await serving(live), liveBefore, "live took a digest the gate never validated");
+    await removeByHand(digest, [live, integration], [liveBefore.artifact!, integrationBefore.artifact!]);
+  });
+
+  it("12. an unsigned release candidate pushed by hand is refused by integration: nothing applies, nothing is dispatched, integration keeps its version", async function () {
+    const before = await serving(integration);
+    const dispatches = ourDispatches().length;
+    const digest = pushByHand("99.0.0-rc.1", "unsigned-rc");
+    const refused = await waitRefused(integration, digest);
+    assert.match(refused.message ?? "", /^failed to verify the signature using provider 'cosign': no matching signatures were found for /);
+    await sleep(20_000);
+    assert.deepEqual(await serving(integration), before, "integration applied an unsigned RC");
+    assert.equal(ourDispatches().length, dispatches, "an unsigned RC was dispatched");
+    await removeByHand(digest, [integration], [before.artifact!]);
   });
 });
