@@ -29,6 +29,7 @@ import { readCliBundle } from "./lib/workflows/files";
 import { CLI_PATH } from "./lib/workflows/pipeline";
 import { checkProgramSources, type ProgramSources } from "./lib/workflows/bundleSources";
 import { canaryManifest, platformCanary } from "./lib/k8s/canary";
+import { signingWarning } from "./lib/k8s/source";
 import {
   accessProblems,
   probeRepository,
@@ -121,6 +122,10 @@ export = async function main(): Promise<Record<string, unknown>> {
 
   const kubernetes = new k8s.Provider(`${stack}-kubernetes`, providerArgs(config.kubernetes));
   const k8sOpts = { providers: [kubernetes] };
+
+  // signing: none is allowed only when written out, and every preview says what it costs.
+  const unsigned = signingWarning(pipeline, cluster);
+  if (unsigned !== undefined) void pulumi.log.warn(unsigned);
 
   const source = new ClusterSource(
     cluster.name,

@@ -51,6 +51,10 @@ export {
   type RegistryCredentials,
   type RetentionRule,
   type StackConfig,
-  type VerifySpec,
+  type KeylessIdentity,
+  type SigningKey,
+  type SigningRole,
+  type SigningSpec,
+  SIGNING_ROLES,
   type WatchSpec,
 } from "./types";

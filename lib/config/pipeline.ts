@@ -8,16 +8,10 @@ import { CHECK_TYPES } from "../k8s/canary";
 import { dispatchEventType } from "../k8s/validation";
 import { parseClusters } from "./clusters";
 import { parseGitHub } from "./github";
-import { checkRegex, DNS_LABEL, DNS_SUBDOMAIN, isRecord, Reader, TAG_PATTERN } from "./reader";
+import { parseSigning, refuseVerify } from "./signing";
+import { DNS_LABEL, DNS_SUBDOMAIN, isRecord, Reader, TAG_PATTERN } from "./reader";
 import { GHCR, parseRegistryCA, parseRegistryCredentials, registryHostOf } from "./registry";
-import {
-  NS,
-  type ExtraCheck,
-  type ObjectRef,
-  type PipelineSpec,
-  type VerifySpec,
-  type WatchSpec,
-} from "./types";
+import { NS, type ExtraCheck, type ObjectRef, type PipelineSpec, type WatchSpec } from "./types";
 
 const REGISTRY_HOST = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]{1,5})?$/;
 const GH_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,37}[A-Za-z0-9])?$/;
@@ -189,6 +183,7 @@ export function parsePipeline(c: ProblemCollector, raw: unknown): PipelineSpec |
     "gate",
     "registrySecret",
     "verify",
+    "signing",
     "registryCA",
     "registryInsecure",
     "registryCredentials",
@@ -300,22 +295,7 @@ export function parsePipeline(c: ProblemCollector, raw: unknown): PipelineSpec |
     if (host === GHCR) registryCredentials = { mode: "github-token" };
   }
   const github = parseGitHub(c, r.key("github"), raw.github, owner, repository);
-  let verify: VerifySpec | undefined;
-  const v = r.record("verify");
-  if (v) {
-    const vr = new Reader(c, r.key("verify"), v, ["issuer", "subject"]);
-    const issuer = vr.string("issuer", {
-      required: true,
-      what: "an OIDC issuer regular expression",
-    });
-    const subject = vr.string("subject", {
-      required: true,
-      what: "a certificate subject regular expression",
-    });
-    checkRegex(c, `${r.key("verify")}.issuer`, issuer);
-    checkRegex(c, `${r.key("verify")}.subject`, subject);
-    if (issuer && subject) verify = { issuer, subject };
-  }
+  refuseVerify(c, r.key("verify"), raw.verify);
   const clusters = parseClusters(c, r.key("clusters"), raw.clusters);
   const integrationCount = clusters.filter((cl) => cl.role === "integration").length;
   if (clusters.length > 0 && integrationCount === 0) {
@@ -342,11 +322,17 @@ export function parsePipeline(c: ProblemCollector, raw: unknown): PipelineSpec |
       pattern: /^\d+\.\d+\.\d+$/,
       what: "a stable X.Y.Z version",
     }) ?? "0.0.1";
+  const signing = parseSigning(c, r.key("signing"), raw.signing, {
+    githubUrl: github.url,
+    owner,
+    repository,
+    branch,
+  });
   const keepStable = r.int("keepStable", 5, 1, 1000);
   const floatingTags = r.stringList("floatingTags", [], TAG_PATTERN, "OCI tags");
   const extraChecks = parseExtraChecks(c, r.key("extraChecks"), raw.extraChecks);
   const watch = parseWatch(c, r.key("watch"), raw.watch);
-  if (!registry || !owner || !repository || url === undefined) return undefined;
+  if (!registry || !owner || !repository || url === undefined || !signing) return undefined;
   return {
     registry,
     owner,
@@ -360,7 +346,7 @@ export function parsePipeline(c: ProblemCollector, raw: unknown): PipelineSpec |
     registryInsecure,
     ...(registryCredentials ? { registryCredentials } : {}),
     github,
-    ...(verify ? { verify } : {}),
+    signing,
     clusters,
     ownerStack,
     buildPaths,

@@ -16,7 +16,7 @@ export function registryHostOf(url: string): string {
 export const GHCR = "ghcr.io";
 
 /** GitHub Actions secret names: letters, digits and `_`, not starting with a digit. */
-const ACTIONS_SECRET = /^[A-Za-z_][A-Za-z0-9_]*$/;
+export const ACTIONS_SECRET = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export function parseRegistryCA(
   c: ProblemCollector,

@@ -16,13 +16,40 @@ export interface ObjectRef {
   readonly namespace: string;
 }
 
-/** Cosign keyless verification of the artifact (OCIRepository `spec.verify`). */
-export interface VerifySpec {
-  /** OIDC issuer regular expression, e.g. `^https://token.actions.githubusercontent.com$`. */
+/** Who signs: the build workflow signs every RC, the promote workflow every digest it promotes. */
+export type SigningRole = "build" | "promote";
+export const SIGNING_ROLES: readonly SigningRole[] = ["build", "promote"];
+
+/** A keyless (Fulcio certificate) identity, as OCIRepository `spec.verify.matchOIDCIdentity` matches it. */
+export interface KeylessIdentity {
+  /** OIDC issuer regular expression (Go syntax), e.g. `^https://token\.actions\.githubusercontent\.com$`. */
   readonly issuer: string;
-  /** Certificate subject (workflow identity) regular expression. */
+  /** Certificate subject (the workflow's identity) regular expression (Go syntax). */
   readonly subject: string;
 }
+
+/** A cosign key pair of one role: the public half in config, the private half in GitHub Actions secrets. */
+export interface SigningKey {
+  /** PEM `PUBLIC KEY` (cosign.pub); public, rendered into the verifying cluster's Secret `cosign.pub`. */
+  readonly publicKey: string;
+  /** GitHub Actions secret holding the encrypted private key (cosign.key). */
+  readonly privateKeySecret: string;
+  /** GitHub Actions secret holding the private key's password. */
+  readonly passwordSecret: string;
+}
+
+/**
+ * How artifacts are signed and verified (`promotion-pipeline:pipeline.signing`): keyless (the workflows'
+ * OIDC identities; the default on github.com), a key pair per role, or none (asked for explicitly; warned).
+ */
+export type SigningSpec =
+  | {
+      readonly mode: "keyless";
+      readonly build: KeylessIdentity;
+      readonly promote: KeylessIdentity;
+    }
+  | { readonly mode: "key"; readonly build: SigningKey; readonly promote: SigningKey }
+  | { readonly mode: "none" };
 
 /** A dev cluster follows a Git branch instead of the OCI artifact. */
 export interface GitSourceSpec {
@@ -130,8 +157,8 @@ export interface PipelineSpec {
   readonly registryCredentials?: RegistryCredentials;
   /** The GitHub (github.com or an Enterprise Server) that receives repository_dispatch. */
   readonly github: GitHubSpec;
-  /** Optional cosign keyless verification. */
-  readonly verify?: VerifySpec;
+  /** Who signs what (the workflows) and what each cluster verifies (OCIRepository `spec.verify`). */
+  readonly signing: SigningSpec;
   /** Clusters by name, sorted by name. */
   readonly clusters: readonly ClusterSpec[];
   /** The single stack that writes files to the platform repository (workflows, allowlist). */

@@ -2,7 +2,7 @@
  * The cluster's Flux source: an OCIRepository for integration and live (the semver constraint decides
  * what the cluster accepts), a GitRepository for dev. Pure: returns plain objects.
  */
-import type { ClusterSpec, PinSpec, PipelineSpec } from "../config/types";
+import type { ClusterSpec, PinSpec, PipelineSpec, SigningRole } from "../config/types";
 import { caSecret } from "./ca";
 import { API, MANAGED_BY_LABELS, type KubeObject } from "./types";
 
@@ -27,6 +27,85 @@ export function sourceRef(cluster: ClusterSpec, pin?: PinSpec): Record<string, s
   };
 }
 
+/** Which signature a cluster verifies: integration the build workflow's (RCs), live the promote workflow's. */
+export function verifiedRole(cluster: ClusterSpec): SigningRole | undefined {
+  switch (cluster.role) {
+    case "dev":
+      return undefined;
+    case "integration":
+      return "build";
+    case "live":
+      return "promote";
+    default: {
+      const never: never = cluster.role;
+      throw new Error(`unknown role ${String(never)}`);
+    }
+  }
+}
+
+/**
+ * The Secret key-based verification reads: `<source name>-cosign` beside the source. source-controller
+ * v1.9.3 (internal/controller/ocirepository_controller.go, `verifySignature`, line 714:
+ * `if strings.HasSuffix(k, ".pub")`) tries EVERY `*.pub` key of the Secret and accepts a signature that any
+ * of them verifies, so the Secret holds exactly one: the verified role's `cosign.pub`. With a public key
+ * it verifies offline (internal/oci/cosign/cosign.go: `checkOpts.Offline = true`, `IgnoreTlog = true`), which
+ * is why the workflows sign with `--tlog-upload=false`.
+ */
+export const COSIGN_KEY = "cosign.pub";
+export const cosignSecretName = (pipeline: PipelineSpec): string =>
+  `${pipeline.source.name}-cosign`;
+
+/** OCIRepository `spec.verify` for the cluster's role, or undefined (mode none, dev). */
+export function sourceVerify(
+  pipeline: PipelineSpec,
+  cluster: ClusterSpec,
+): Record<string, unknown> | undefined {
+  const role = verifiedRole(cluster);
+  if (role === undefined) return undefined;
+  const s = pipeline.signing;
+  switch (s.mode) {
+    case "none":
+      return undefined;
+    case "keyless":
+      return {
+        provider: "cosign",
+        matchOIDCIdentity: [{ issuer: s[role].issuer, subject: s[role].subject }],
+      };
+    case "key":
+      return { provider: "cosign", secretRef: { name: cosignSecretName(pipeline) } };
+    default: {
+      const never: never = s;
+      throw new Error(`unknown signing mode ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+/** The public key Secret of key-based verification (`cosign.pub` of the verified role), or undefined. */
+export function cosignKeySecret(
+  pipeline: PipelineSpec,
+  cluster: ClusterSpec,
+): KubeObject | undefined {
+  const role = verifiedRole(cluster);
+  if (role === undefined || pipeline.signing.mode !== "key") return undefined;
+  return {
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: {
+      name: cosignSecretName(pipeline),
+      namespace: pipeline.source.namespace,
+      labels: { ...MANAGED_BY_LABELS, "promotion-pipeline.io/signing-role": role },
+    },
+    type: "Opaque",
+    stringData: { [COSIGN_KEY]: pipeline.signing[role].publicKey },
+  };
+}
+
+/** Why preview should warn about this cluster's verification: `signing: none` on an OCI cluster. */
+export function signingWarning(pipeline: PipelineSpec, cluster: ClusterSpec): string | undefined {
+  if (pipeline.signing.mode !== "none" || verifiedRole(cluster) === undefined) return undefined;
+  return `promotion-pipeline:pipeline.signing = {mode: none}: ${cluster.name}'s OCIRepository verifies no signature, so ${cluster.role === "live" ? "any stable X.Y.Z tag pushed to the registry (by hand, by a broken build, by any token with write access) goes to live without having passed integration" : "any RC tag pushed to the registry is applied on integration, whoever pushed it"}. Remove signing (keyless on github.com) or use mode: key (README, Trust model).`;
+}
+
 export function ociRepository(
   pipeline: PipelineSpec,
   cluster: ClusterSpec,
@@ -37,6 +116,7 @@ export function ociRepository(
       `cluster ${cluster.name} is a dev cluster: it follows Git, not the OCI artifact`,
     );
   }
+  const verify = sourceVerify(pipeline, cluster);
   const annotations: Record<string, string> = pin
     ? { [PIN_ANNOTATIONS.reason]: pin.reason, [PIN_ANNOTATIONS.expires]: pin.expires }
     : {};
@@ -61,16 +141,7 @@ export function ociRepository(
       // Plain HTTP only when asked for: parseRepository then adds name.Insecure (http allowed) and, without
       // certSecretRef, getTLSConfig turns off certificate verification for https.
       ...(pipeline.registryInsecure ? { insecure: true } : {}),
-      ...(pipeline.verify
-        ? {
-            verify: {
-              provider: "cosign",
-              matchOIDCIdentity: [
-                { issuer: pipeline.verify.issuer, subject: pipeline.verify.subject },
-              ],
-            },
-          }
-        : {}),
+      ...(verify ? { verify } : {}),
       ...(cluster.suspended ? { suspend: true } : {}),
     },
   };

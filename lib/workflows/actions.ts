@@ -32,10 +32,23 @@ export const SETUP_CRANE: ActionRef = {
   version: "v0.5",
 };
 
+/**
+ * Installs cosign: the release named by COSIGN_VERSION, checked against the installer's own pinned checksums
+ * and signatures. v3.10.1 is the last release of the installer's v3 line (whose default is cosign v2); a
+ * lightweight tag on this commit (read from the sigstore/cosign-installer repository's refs).
+ */
+export const COSIGN_INSTALLER: ActionRef = {
+  action: "sigstore/cosign-installer",
+  sha: "7e8b541eb2e61bf99390e1afd4be13a184e9ebc5",
+  version: "v3.10.1",
+};
+
 /** Tool releases the workflows install; scripts/install-tools.sh builds the same versions for the tests. */
 export const ORAS_VERSION = "1.3.1";
 export const CRANE_VERSION = "v0.22.1";
 export const NODE_VERSION = "24";
+/** cosign v2: its signatures are `sha256-<hex>.sig` tags, what source-controller v1.9.3 verifies. */
+export const COSIGN_VERSION = "v2.6.5";
 
 /**
  * GHCR retention (deletes package versions the pin allowlist leaves unprotected). v3.1.0 is a

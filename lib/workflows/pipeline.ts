@@ -11,6 +11,7 @@ import type { Job, Workflow } from "./model";
 import { withRecord } from "./record";
 import { forRegistry, jobPermissions, registryReadEnv, setupSteps } from "./registryAccess";
 import { withRollback } from "./rollback";
+import { withSigning } from "./signing";
 
 export const BUILD_WORKFLOW = ".github/workflows/build-platform-artifact.yaml";
 export const PROMOTE_WORKFLOW = ".github/workflows/tag-validated-artifact.yaml";
@@ -22,6 +23,8 @@ export const FLUX_CONFIG_MEDIA_TYPE = "application/vnd.cncf.flux.config.v1+json"
 export const FLUX_CONTENT_MEDIA_TYPE = "application/vnd.cncf.flux.content.v1.tar+gzip";
 
 const RUNNER = "ubuntu-24.04";
+/** The promote job's step that pushes validated-<7> and X.Y.Z; the signature is made before it. */
+export const PROMOTE_TAG_STEP = "Tag the digest (no rebuild)";
 
 /** `ghcr.io/owner/repo/artifact` from `oci://ghcr.io/owner/repo/artifact`. */
 export function artifactRef(p: PipelineSpec): string {
@@ -191,7 +194,12 @@ export function buildWorkflow(p: PipelineSpec): Workflow {
       PROMOTION_CLI: CLI_PATH,
     },
     defaults: { run: { shell: "bash" } },
-    jobs: { build: forRegistry(p, buildJob(p)) },
+    jobs: {
+      build: forRegistry(
+        p,
+        withSigning(buildJob(p), p, { role: "build", digest: "${{ steps.push.outputs.digest }}" }),
+      ),
+    },
   };
 }
 
@@ -229,7 +237,7 @@ function promoteJob(p: PipelineSpec): Job {
         ]),
       },
       {
-        name: "Tag the digest (no rebuild)",
+        name: PROMOTE_TAG_STEP,
         if: "steps.plan.outputs.action == 'promote'",
         env: { DIGEST: "${{ steps.plan.outputs.digest }}", TAGS: "${{ steps.plan.outputs.tags }}" },
         run: script([
@@ -289,6 +297,16 @@ function promoteWorkflowBase(p: PipelineSpec): Workflow {
       PROMOTION_CLI: CLI_PATH,
     },
     defaults: { run: { shell: "bash" } },
-    jobs: { promote: forRegistry(p, withRecord(promoteJob(p), p)) },
+    jobs: {
+      promote: forRegistry(
+        p,
+        withSigning(withRecord(promoteJob(p), p), p, {
+          role: "promote",
+          digest: "${{ steps.plan.outputs.digest }}",
+          if: "steps.plan.outputs.action == 'promote'",
+          before: PROMOTE_TAG_STEP,
+        }),
+      ),
+    },
   };
 }

@@ -144,12 +144,18 @@ export function setupSteps(p: PipelineSpec, tools: { oras: boolean }, sparse: bo
 /**
  * `registryInsecure: true` (plain-HTTP registry): every crane call gets `--insecure` (go-containerregistry's
  * `name.Insecure`, the same switch source-controller's `parseRepository` sets for `spec.insecure`) and every
- * oras call `--plain-http`. Nothing changes otherwise, so the default workflows keep their bytes.
+ * oras call `--plain-http`; every cosign call `--allow-http-registry` (name.Insecure, as crane's) and
+ * `--allow-insecure-registry` (no TLS verification, the other half of crane's `--insecure`). Nothing changes
+ * otherwise, so the default workflows keep their bytes.
  */
 export function plainHttp(run: string): string {
   return run
     .replace(/\bcrane (ls|tag|digest|auth login) /g, "crane --insecure $1 ")
-    .replace(/\boras (login|push) /g, "oras $1 --plain-http ");
+    .replace(/\boras (login|push) /g, "oras $1 --plain-http ")
+    .replace(
+      /\bcosign (sign|verify) /g,
+      "cosign $1 --allow-http-registry --allow-insecure-registry ",
+    );
 }
 
 export function forRegistry(p: PipelineSpec, job: Job): Job {

@@ -8,6 +8,7 @@ import type { PipelineSpec } from "../config";
 import type { Job, Workflow } from "./model";
 import { forRegistry, jobPermissions, registryReadEnv, setupSteps } from "./registryAccess";
 import { recordStep } from "./record";
+import { withSigning } from "./signing";
 
 export const ROLLBACK_INPUT = "rollback_to";
 export const ROLLBACK_TAG_STEP = "Tag the earlier digest with the new version (no tag moves)";
@@ -115,7 +116,17 @@ export function withRollback(w: Workflow, p: PipelineSpec): Workflow {
     jobs: {
       ...w.jobs,
       promote: { ...promote, if: PROMOTE_IF_WITH_ROLLBACK },
-      rollback: forRegistry(p, rollbackJob(promote, p)),
+      // Only validated digests are rolled back to (rollback-plan refuses others); one promoted before signing
+      // was configured has no promote signature yet, and live would refuse its new stable tag without one.
+      rollback: forRegistry(
+        p,
+        withSigning(rollbackJob(promote, p), p, {
+          role: "promote",
+          digest: "${{ steps.plan.outputs.digest }}",
+          if: "steps.plan.outputs.action == 'rollback'",
+          before: ROLLBACK_TAG_STEP,
+        }),
+      ),
     },
   };
 }

@@ -1,6 +1,7 @@
 import { strict as assert } from "node:assert";
 import { validateConfig } from "../../lib/config";
-import { clusterSource, registryCaSecret } from "../../lib/k8s/source";
+import { clusterSource, cosignKeySecret, registryCaSecret } from "../../lib/k8s/source";
+import { KEY_SIGNING } from "../support/signingKeys";
 import { TEST_CA_PEM } from "../support/testCa";
 import { validateObject } from "./schemas";
 
@@ -9,10 +10,6 @@ const pipeline = {
   owner: "example-org",
   repository: "platform",
   registrySecret: "ghcr-pull",
-  verify: {
-    issuer: "^https://token.actions.githubusercontent.com$",
-    subject: "^https://github.com/example-org/platform/",
-  },
   clusters: {
     dev: { role: "dev", git: { url: "https://github.com/example-org/platform", branch: "main" } },
     integration: { role: "integration" },
@@ -31,6 +28,40 @@ describe("conformance: cluster sources against the upstream schemas", () => {
       assert.ok((await validateObject(obj)).length > 0);
     });
   }
+
+  it("signing: keyless matchOIDCIdentity, key-based secretRef and its cosign.pub Secret, and none are valid", async () => {
+    const now = new Date("2026-11-23T12:00:00Z");
+    for (const stack of ["integration", "live"]) {
+      const extra = stack === "integration" ? { dispatchTokenSecret: "t" } : {};
+      const keyless = validateConfig({ stack, pipeline, ...extra }, now);
+      const k = clusterSource(keyless.pipeline, keyless.cluster);
+      assert.equal(
+        (k.spec as { verify: { matchOIDCIdentity: unknown[] } }).verify.matchOIDCIdentity.length,
+        1,
+      );
+      assert.ok((await validateObject(k)).length > 0);
+      const key = validateConfig(
+        { stack, pipeline: { ...pipeline, signing: KEY_SIGNING }, ...extra },
+        now,
+      );
+      const ks = clusterSource(key.pipeline, key.cluster);
+      assert.deepEqual((ks.spec as { verify: unknown }).verify, {
+        provider: "cosign",
+        secretRef: { name: "flux-system-cosign" },
+      });
+      assert.ok((await validateObject(ks)).length > 0);
+      assert.deepEqual(await validateObject(cosignKeySecret(key.pipeline, key.cluster)!), [
+        "kubernetes-models v1 Secret",
+      ]);
+      const none = validateConfig(
+        { stack, pipeline: { ...pipeline, signing: { mode: "none" } }, ...extra },
+        now,
+      );
+      const ns = clusterSource(none.pipeline, none.cluster);
+      assert.equal((ns.spec as { verify?: unknown }).verify, undefined);
+      assert.ok((await validateObject(ns)).length > 0);
+    }
+  });
 
   it("a self-hosted registry: certSecretRef and its CA Secret, or insecure, are valid", async () => {
     const self = {

@@ -183,6 +183,8 @@ describe("e2e: promotion status and trace on a registry the workflows built", fu
           // The job token as the login, as on ghcr.io (secrets.GITHUB_TOKEN is this registry's password here).
           registryCredentials: "github-token",
           clusters: { integration: { role: "integration" }, live: { role: "live" } },
+          // Unsigned here: signing with real cosign is proven in tests/e2e/signing.test.ts.
+          signing: { mode: "none" },
         },
         dispatchTokenSecret: "github-dispatch-token",
       },

@@ -100,6 +100,8 @@ describe("e2e: the promote workflow reads the registry at a constant cost", func
           // The job token as the login, as on ghcr.io (this registry takes any login).
           registryCredentials: "github-token",
           clusters: { integration: { role: "integration" }, live: { role: "live" } },
+          // Unsigned here: signing with real cosign is proven in tests/e2e/signing.test.ts.
+          signing: { mode: "none" },
         },
         dispatchTokenSecret: "github-dispatch-token",
       },

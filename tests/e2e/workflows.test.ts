@@ -178,6 +178,8 @@ describe("e2e: build and promote workflows on a real registry", function () {
           // The job token as the login, as on ghcr.io (secrets.GITHUB_TOKEN is this registry's password here).
           registryCredentials: "github-token",
           clusters: { integration: { role: "integration" }, live: { role: "live" } },
+          // Unsigned here: signing with real cosign is proven in tests/e2e/signing.test.ts.
+          signing: { mode: "none" },
         },
         dispatchTokenSecret: "github-dispatch-token",
       },
@@ -575,6 +577,8 @@ describe("e2e: registry login with the configured secret names (registryCredenti
           repository: "platform",
           registryCredentials,
           clusters: { integration: { role: "integration" }, live: { role: "live" } },
+          // Unsigned here: signing with real cosign is proven in tests/e2e/signing.test.ts.
+          signing: { mode: "none" },
           ...extra,
         },
         dispatchTokenSecret: "github-dispatch-token",

@@ -1,5 +1,5 @@
 /**
- * Locates the command-line tools scripts/install-tools.sh puts in the cache (actionlint, crane, oras),
+ * Locates the command-line tools scripts/install-tools.sh puts in the cache (actionlint, cosign, crane, oras),
  * and Debian's (shellcheck, docker-registry). Tests that need a missing tool fail with the install command.
  */
 import { existsSync } from "node:fs";

@@ -9,10 +9,6 @@ const pipeline = {
   owner: "example-org",
   repository: "platform",
   registrySecret: "ghcr-pull",
-  verify: {
-    issuer: "^https://token.actions.githubusercontent.com$",
-    subject: "^https://github.com/example-org/platform/",
-  },
   clusters: {
     dev: { role: "dev", git: { url: "https://github.com/example-org/platform", branch: "main" } },
     integration: { role: "integration", interval: "1m" },
@@ -39,9 +35,16 @@ describe("cluster source (pure builder)", () => {
       url: "oci://ghcr.io/example-org/platform/platform",
       ref: { semver: ">= 0.0.0-0" },
       secretRef: { name: "ghcr-pull" },
+      // Keyless by default on github.com: integration verifies the build workflow's identity.
       verify: {
         provider: "cosign",
-        matchOIDCIdentity: [{ issuer: pipeline.verify.issuer, subject: pipeline.verify.subject }],
+        matchOIDCIdentity: [
+          {
+            issuer: "^https://token\\.actions\\.githubusercontent\\.com$",
+            subject:
+              "^https://github\\.com/example-org/platform/\\.github/workflows/build-platform-artifact\\.yaml@refs/heads/main$",
+          },
+        ],
       },
     });
   });

@@ -330,11 +330,12 @@ describe("config: pipeline definition", () => {
     );
   });
 
-  it("refuses cosign verification without a subject", () => {
+  it("refuses the old pipeline.verify, naming signing as its replacement (tests/unit/signing.test.ts)", () => {
     expectProblem(
       raw("live", {}, { verify: { issuer: "^https://token.actions.githubusercontent.com$" } }),
-      "promotion-pipeline:pipeline.verify.subject",
-      "is required",
+      "promotion-pipeline:pipeline.verify",
+      "was replaced by pipeline.signing",
+      "remove verify",
     );
   });
 

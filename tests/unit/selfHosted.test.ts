@@ -17,6 +17,7 @@ import { watchFile } from "../../lib/workflows/platformFiles";
 import { workflowFiles } from "../../lib/workflows/files";
 import { buildWorkflow, PROMOTE_WORKFLOW, promoteWorkflow } from "../../lib/workflows/pipeline";
 import { ofType, registered, settle, useMocks } from "../support/pulumiMocks";
+import { KEY_SIGNING } from "../support/signingKeys";
 import { TEST_CA_PEM } from "../support/testCa";
 import { actionlint, githubParserErrors } from "../support/workflowValidators";
 
@@ -30,6 +31,8 @@ function pipeline(over: Record<string, unknown> = {}): Record<string, unknown> {
     owner: "example-org",
     repository: "platform",
     registryCredentials: CREDS,
+    // Key-based signing, what a GitHub Enterprise Server needs (keyless has no default there).
+    signing: KEY_SIGNING,
     clusters: {
       dev: { role: "dev", git: { url: "https://github.com/example-org/platform", branch: "main" } },
       integration: { role: "integration" },
@@ -183,7 +186,7 @@ describe("self-hosted registry: the OCIRepository and its CA Secret (builders)",
   });
 
   it("secretName: certSecretRef names it and nothing is declared; a dev cluster gets no CA Secret", () => {
-    const c = cfg({ registryCA: { secretName: "corp-ca" } }, "live");
+    const c = cfg({ registryCA: { secretName: "corp-ca" }, signing: { mode: "none" } }, "live");
     assert.deepEqual(
       (ociRepository(c.pipeline, c.cluster).spec as Record<string, unknown>).certSecretRef,
       { name: "corp-ca" },
@@ -528,8 +531,23 @@ describe("registry login in the generated workflows (registryCredentials)", () =
     assert.deepEqual(calls(insecure, "oras"), ["oras login", "oras push"]);
     assert.match(insecure, /oras login --plain-http "\$REGISTRY"/);
     assert.match(insecure, /oras push --plain-http "\$ARTIFACT:\$RC_TAG"/);
+    // cosign (key-based signing here): plain HTTP and no TLS verification, crane's --insecure in cosign's words.
+    assert.ok(calls(insecure, "cosign").length >= 6, insecure);
+    assert.ok(
+      calls(insecure, "cosign").every((x) => x === "cosign sign" || x === "cosign verify"),
+      calls(insecure, "cosign").join(","),
+    );
+    assert.equal(
+      insecure.match(/cosign (sign|verify) --allow-http-registry --allow-insecure-registry /g)
+        ?.length,
+      calls(insecure, "cosign").length,
+    );
     const secure = runs(cfg()).join("\n");
-    assert.doesNotMatch(secure, /--insecure|--plain-http/);
+    // --insecure-ignore-tlog: key-based signatures have no transparency log entry (not a registry setting).
+    assert.doesNotMatch(
+      secure,
+      /--insecure(?!-ignore-tlog)|--plain-http|--allow-http-registry|--allow-insecure-registry/,
+    );
   });
 
   it("every variant passes GitHub's parser and actionlint (shellcheck included)", async function () {
@@ -635,7 +653,8 @@ describe("components: the CA Secrets are declared beside their objects", () => {
   it("ClusterSource with registryCA.pem: Secret <source>-registry-ca and the OCIRepository with certSecretRef", async () => {
     const { ClusterSource } = await import("../../components/clusterSource.js");
     registered.length = 0;
-    const c = cfg({ registryCA: { pem: TEST_CA_PEM } }, "live");
+    // No key Secret beside it (tests/unit/signing.test.ts covers the cosign.pub Secret).
+    const c = cfg({ registryCA: { pem: TEST_CA_PEM }, signing: { mode: "none" } }, "live");
     const s = new ClusterSource("live", { pipeline: c.pipeline, cluster: c.cluster });
     await settle();
     assert.deepEqual(registered.map((r) => r.type).sort(), [
@@ -657,7 +676,7 @@ describe("components: the CA Secrets are declared beside their objects", () => {
   it("ClusterSource with an out-of-band CA Secret declares no Secret", async () => {
     const { ClusterSource } = await import("../../components/clusterSource.js");
     registered.length = 0;
-    const c = cfg({ registryCA: { secretName: "corp-ca" } }, "live");
+    const c = cfg({ registryCA: { secretName: "corp-ca" }, signing: { mode: "none" } }, "live");
     const s = new ClusterSource("live", { pipeline: c.pipeline, cluster: c.cluster });
     await settle();
     assert.equal(ofType("kubernetes:core/v1:Secret").length, 0);

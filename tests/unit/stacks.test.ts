@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { registered, runProgram, stackConfig, type Registered } from "../support/pulumiMocks";
+import { KEY_SIGNING } from "../support/signingKeys";
 import { TEST_CA_PEM } from "../support/testCa";
 
 const root = join(__dirname, "..", "..");
@@ -204,11 +205,14 @@ describe("whole program per stack (index.ts under mocks, with the shipped Pulumi
           passwordSecret: "REGISTRY_PASSWORD",
         },
         github: { url: "https://github.example.com", caPem: TEST_CA_PEM },
+        // A GitHub Enterprise Server has no keyless default: key pairs per role.
+        signing: KEY_SIGNING,
       },
     });
     const { resources } = await runProgram(root, "integration", cfg);
     const secrets = resources.filter((r) => r.type === "kubernetes:core/v1:Secret");
     assert.deepEqual(secrets.map((r) => meta(r).name).sort(), [
+      "flux-system-cosign",
       "flux-system-registry-ca",
       "github-dispatch-ca",
     ]);
@@ -223,6 +227,44 @@ describe("whole program per stack (index.ts under mocks, with the shipped Pulumi
     );
     assert.ok(build, "the owner stack writes the build workflow");
     assert.match(JSON.stringify(build.inputs), /secrets\.REGISTRY_PASSWORD/);
+    assert.match(JSON.stringify(build.inputs), /secrets\.COSIGN_BUILD_KEY/);
+    assert.deepEqual(spec(src).verify, {
+      provider: "cosign",
+      secretRef: { name: "flux-system-cosign" },
+    });
+  });
+
+  it("signing: none is warned about at preview, naming the risk; keyless (the shipped default) is not", async () => {
+    const shipped = JSON.parse(stackConfig(root, "live")["promotion-pipeline:pipeline"]!) as Record<
+      string,
+      unknown
+    >;
+    const warnings: string[] = [];
+    const warn = pulumi.log.warn;
+    (pulumi.log as { warn: (m: string) => Promise<void> }).warn = (m: string) => {
+      warnings.push(m);
+      return Promise.resolve();
+    };
+    try {
+      await runProgram(root, "live", stackConfig(root, "live"));
+      assert.deepEqual(warnings, []);
+      const { resources } = await runProgram(
+        root,
+        "live",
+        stackConfig(root, "live", {
+          "promotion-pipeline:pipeline": { ...shipped, signing: { mode: "none" } },
+        }),
+      );
+      assert.equal(warnings.length, 1);
+      assert.match(
+        warnings[0]!,
+        /^promotion-pipeline:pipeline\.signing = \{mode: none\}: live's OCIRepository verifies no signature, so any stable X\.Y\.Z tag pushed to the registry .* goes to live without having passed integration\./,
+      );
+      const src = one(resources, "kubernetes:source.toolkit.fluxcd.io/v1:OCIRepository");
+      assert.equal(spec(src).verify, undefined);
+    } finally {
+      (pulumi.log as { warn: typeof warn }).warn = warn;
+    }
   });
 
   it("a bad value stops the program before any resource is registered", async () => {

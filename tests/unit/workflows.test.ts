@@ -181,7 +181,7 @@ describe("workflow files", () => {
     );
   });
 
-  it("grant no permission at the top and only contents: read, packages: write to each job (promote: + deployments: write for its record)", () => {
+  it("grant no permission at the top and only contents: read, packages: write and id-token: write (keyless signing) to each job (promote: + deployments: write for its record)", () => {
     for (const f of workflowTexts()) {
       const wf = parse(f.content) as {
         permissions: unknown;
@@ -192,8 +192,8 @@ describe("workflow files", () => {
         assert.deepEqual(
           j.permissions,
           id === "promote" || id === "rollback"
-            ? { contents: "read", deployments: "write", packages: "write" }
-            : { contents: "read", packages: "write" },
+            ? { contents: "read", deployments: "write", "id-token": "write", packages: "write" }
+            : { contents: "read", "id-token": "write", packages: "write" },
         );
     }
   });
@@ -255,8 +255,10 @@ describe("workflow files", () => {
       "github.event_name == 'workflow_dispatch' && github.event.inputs.rollback_to",
     );
     assert.deepEqual(rb.concurrency, wf.jobs.promote?.concurrency);
-    assert.deepEqual(rb.steps.map((s) => s.name).slice(-3), [
+    assert.deepEqual(rb.steps.map((s) => s.name).slice(-5), [
       "Plan the rollback",
+      "Set up cosign",
+      "Sign the validated digest (promote identity)",
       "Tag the earlier digest with the new version (no tag moves)",
       "Record the promotion (GitHub Deployment to live)",
     ]);
