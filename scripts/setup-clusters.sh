@@ -14,6 +14,7 @@
 #   bin/source-controller        github.com/fluxcd/source-controller       } one Flux release line
 #   bin/kustomize-controller     github.com/fluxcd/kustomize-controller    } (tools/flux-controllers)
 #   bin/notification-controller  github.com/fluxcd/notification-controller }
+#   kwok-stages/*.yaml           kwok's stage files (node and pod lifecycle, the chaos stage), from its module
 #   crds/*.yaml                  the CRDs of those controllers (config/crd/bases of the same modules), the
 #                                Canary CRD of github.com/flanksource/canary-checker (config/deploy), read
 #                                from the module cache
@@ -111,5 +112,14 @@ download_dir() { GOFLAGS=-mod=mod go mod download -json "$1" | sed -n 's/^\s*"Di
 cc=$(download_dir "github.com/flanksource/canary-checker@$CANARY_CHECKER_VERSION")
 cp -f "$cc/config/deploy/Canary.yml" "$crds/canary-checker-canaries.yaml"
 chmod u+w "$crds"/*.yaml
+# kwok's own stage files (data of the module kwok was built from): the ones kwokctl loads by default for nodes
+# with leases and pods (fast), and the chaos stage that turns a labelled Running Pod not ready.
+kw=$(download_dir "sigs.k8s.io/kwok@$KWOK_VERSION")
+mkdir -p "$root/kwok-stages"
+for f in node/fast/node-initialize node/heartbeat-with-lease/node-heartbeat-with-lease pod/fast/pod-ready \
+  pod/fast/pod-complete pod/fast/pod-delete pod/chaos/pod-container-running-failed; do
+  cp -f "$kw/kustomize/stage/$f.yaml" "$root/kwok-stages/$(basename "$f").yaml"
+done
+chmod u+w "$root/kwok-stages"/*.yaml
 
 say "ready in $root ($(($(date +%s) - total_start))s)"

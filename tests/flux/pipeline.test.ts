@@ -37,7 +37,15 @@ import {
 } from "../../lib/k8s/canary";
 import { newAuthority, servingCert, serviceAccountKeys, type Authority } from "../support/pki";
 import { ProcessGroup } from "./support/processes";
-import { assertBuilt, Cluster, Etcd, FLUX_NAMESPACE } from "./support/clusters";
+import {
+  assertBuilt,
+  Cluster,
+  Etcd,
+  FLUX_NAMESPACE,
+  NEVER_PULLS_IMAGE,
+  NODE_NAME,
+  NOT_READY_LABEL,
+} from "./support/clusters";
 import { condition, waitFor, type KubeObject } from "./support/kube";
 import { allPass, CanaryCheckerStandIn, failing } from "./support/canaryCheckerStandIn";
 
@@ -82,9 +90,47 @@ function cosignKeyPair(dir: string, role: string, password: string): CosignKeyPa
   };
 }
 
+/** The platform's web Deployment image (kwok runs it; nothing is pulled). */
+const WEB_IMAGE = "nginx:1.27.3";
+
+/** The platform's workload: a Deployment and its Service in `apps`. */
+function webWorkload(image: string): string {
+  return stringify({
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { name: "web", namespace: "apps" },
+    spec: {
+      replicas: 2,
+      selector: { matchLabels: { app: "web" } },
+      template: {
+        metadata: { labels: { app: "web" } },
+        spec: { containers: [{ name: "web", image, ports: [{ containerPort: 80 }] }] },
+      },
+    },
+  }) +
+    "---\n" +
+    stringify({
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: { name: "web", namespace: "apps" },
+      spec: { selector: { app: "web" }, ports: [{ port: 80, targetPort: 80 }] },
+    });
+}
+
 /** 40-hex commit ids: `commit("a")` = aaaa... */
 const commit = (c: string): string => c.repeat(40).slice(0, 40);
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+/** Seconds of a Go duration as the gate renders it (`2m`, `90s`, `1m30s`). */
+const goSeconds = (d: string): number =>
+  [...d.matchAll(/(\d+)(h|m|s)/g)].reduce(
+    (t, [, n, u]) => t + Number(n) * (u === "h" ? 3600 : u === "m" ? 60 : 1),
+    0,
+  );
+/**
+ * How long "exactly once" waits for a second dispatch: the gate's retry interval (1m) plus a source interval
+ * and a reconcile (15 s each in the box), so a second "Health check passed" would have arrived.
+ */
+const ONCE_WINDOW_MS = 95_000;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe("flux: the real Flux controllers carry a release candidate from the registry to live", function () {
@@ -187,6 +233,9 @@ describe("flux: the real Flux controllers carry a release candidate from the reg
         "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: apps\n",
       "kubernetes/apps/settings.yaml":
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: apps\ndata:\n  greeting: hello\n",
+      // A workload that lives: kube-controller-manager makes its ReplicaSet and Pod, kube-scheduler binds the
+      // Pod to kwok's node, kwok runs it to Ready, and kustomize-controller's `wait: true` judges it Available.
+      "kubernetes/apps/web.yaml": webWorkload(WEB_IMAGE),
       ...extra,
     };
     for (const [p, content] of Object.entries(files)) {
@@ -411,6 +460,7 @@ describe("flux: the real Flux controllers carry a release candidate from the reg
     });
     live = await Cluster.start(procs, { name: "live", dir: work, etcd, apiCA, apiCert, saKeys });
     for (const c of [integration, live]) {
+      await c.startWorkloads(procs);
       await c.startFlux(procs);
       // Registry credentials, created out of band as the README says (the program only references them).
       await c.kube.apply(
@@ -679,6 +729,17 @@ describe("flux: the real Flux controllers carry a release candidate from the reg
       "hello",
       "live did not apply the platform",
     );
+    // The workload lives on both clusters: kustomize-controller waited for it to be Available, and its Pods are
+    // real objects made by the ReplicaSet controller, bound by the scheduler and run by kwok.
+    for (const c of [integration, live]) {
+      const web = await c.kube.mustGet("apps/v1", "Deployment", "apps", "web");
+      assert.equal(condition(web, "Available")?.status, "True", `${c.name}: web not Available`);
+      const pods = await c.waitPodsReady(procs, "apps", "app=web", 2);
+      assert.ok(
+        pods.every((p) => (p.spec as { nodeName?: string }).nodeName === NODE_NAME),
+        `${c.name}: web Pods not scheduled onto ${NODE_NAME}`,
+      );
+    }
 
     // Integration follows the stable tag too (>= 0.0.0-0 ranks 0.0.1 above its RC): same content, no drift,
     // so no second "Health check passed" and no second dispatch.
@@ -1176,5 +1237,140 @@ describe("flux: the real Flux controllers carry a release candidate from the reg
     assert.deepEqual(await serving(integration), before, "integration applied an unsigned RC");
     assert.equal(ourDispatches().length, dispatches, "an unsigned RC was dispatched");
     await removeByHand(digest, [integration], [before.artifact!]);
+  });
+  let brokenRc: { tag: string; digest: string };
+
+  it("13. a Deployment that never becomes Available (its image never pulls: kwok keeps the Pods Pending) fails the gate within its timeout: no dispatch, no stable tag, live keeps its version", async function () {
+    const before = ourDispatches().length;
+    const liveBefore = await serving(live);
+    const tags = listing();
+    const rc = await build(commit("f"), { "kubernetes/apps/web.yaml": webWorkload(NEVER_PULLS_IMAGE) });
+    const revision = `${rc.tag}@${rc.digest}`;
+    await waitSelected(integration, revision);
+    const tApplied = (await waitCanaryStamp(rc.tag)) && Date.now();
+    const gate = await integration.kube.mustGet(GATE.api, GATE.kind, FLUX_NAMESPACE, GATE.name);
+    const timeoutS = goSeconds(gate.spec?.timeout as string);
+    const report = await waitFor(
+      "the gate to report the web Deployment unhealthy",
+      async () => {
+        procs.assertAlive();
+        const o = await integration.kube.get(GATE.api, GATE.kind, FLUX_NAMESPACE, GATE.name);
+        const ready = condition(o, "Ready");
+        return ready?.status === "False" && /Deployment\/apps\/web/.test(ready.message ?? "")
+          ? ready
+          : undefined;
+      },
+      (timeoutS + 90) * 1000,
+      1000,
+    );
+    const tReported = Date.now();
+    assert.match(report.message ?? "", /health check failed|timeout waiting for/i);
+    assert.ok(
+      tReported - tApplied <= (timeoutS + 60) * 1000,
+      `the gate reported after ${seconds(tReported - tApplied)}, its timeout is ${timeoutS} s`,
+    );
+    const pods = await integration.kube.list("v1", "Pod", "apps", "app=web");
+    const pulling = pods.filter(
+      (p) =>
+        (p.spec as { containers: { image: string }[] }).containers[0]!.image === NEVER_PULLS_IMAGE,
+    );
+    assert.ok(pulling.length > 0, "no Pod of the broken ReplicaSet exists");
+    for (const p of pulling) {
+      assert.equal(p.status?.phase, "Pending", `${p.metadata.name} is not Pending`);
+      assert.match(JSON.stringify(p.status?.containerStatuses), /ErrImagePull/);
+    }
+    console.log(
+      `      never-Available RC: gate reported ${seconds(tReported - tApplied)} after the apply (timeout ${timeoutS} s): ${report.message}`,
+    );
+    await reconcileGate(integration);
+    await sleep(10_000);
+    assert.equal(ourDispatches().length, before, "an RC whose Deployment never became Available was dispatched");
+    assert.equal(listing().get(rc.tag.replace(/-rc\.\d+$/, "")), undefined, "a stable tag was pushed");
+    assert.deepEqual(
+      [...listing().keys()].filter((t) => !tags.has(t)).sort(),
+      [
+        rc.tag,
+        `sha-${commit("f").slice(0, 7)}`,
+        `integration-${commit("f").slice(0, 7)}`,
+        `${rc.digest.replace(":", "-")}.sig`,
+      ].sort(),
+    );
+    for (const [t, d] of tags) assert.equal(listing().get(t), d, `tag ${t} moved`);
+    assert.deepEqual(await serving(live), liveBefore, "live moved");
+    brokenRc = rc;
+  });
+
+  it("14. the same change fixed by the next commit is validated and promoted exactly once, and its workload is Available on live", async function () {
+    const before = ourDispatches().length;
+    const rc = await build(commit("9"));
+    assert.notEqual(rc.tag, brokenRc.tag);
+    const revision = `${rc.tag}@${rc.digest}`;
+    await waitSelected(integration, revision);
+    await waitApplied(integration, revision);
+    const stable = await expectPromoted(before + 1, rc);
+    await waitSelected(live, `${stable}@${rc.digest}`);
+    await waitApplied(live, `${stable}@${rc.digest}`);
+    await live.waitPodsReady(procs, "apps", "app=web", 2);
+    await waitApplied(integration, `${stable}@${rc.digest}`);
+    // Exactly once: longer than the gate's retry interval plus a reconcile, so a second event would have come.
+    await sleep(ONCE_WINDOW_MS);
+    assert.equal(ourDispatches().length, before + 1, "the fixed RC was dispatched more than once");
+    assert.equal(listing().get(brokenRc.tag.replace(/-rc\.\d+$/, "")), undefined);
+  });
+
+  it("15. a Flux controller Pod turning not ready during the gate makes the Canary fail and holds the RC; once the Pod is replaced the RC is promoted exactly once", async function () {
+    const before = ourDispatches().length;
+    const rc = await build(commit("8"));
+    const revision = `${rc.tag}@${rc.digest}`;
+    await waitSelected(integration, revision);
+    await waitCanaryStamp(rc.tag);
+    const [pod] = await integration.kube.list("v1", "Pod", FLUX_NAMESPACE, "app=source-controller");
+    assert.ok(pod, "no source-controller Pod in flux-system");
+    await integration.kube.mergePatch(
+      "v1",
+      "Pod",
+      FLUX_NAMESPACE,
+      pod.metadata.name,
+      { metadata: { labels: { [NOT_READY_LABEL]: "true" } } },
+      "promotion-pipeline-test",
+    );
+    await waitFor(
+      `Pod ${pod.metadata.name} not ready (kwok chaos stage)`,
+      async () => {
+        const p = await integration.kube.get("v1", "Pod", FLUX_NAMESPACE, pod.metadata.name);
+        return condition(p, "Ready")?.status === "False" ? true : undefined;
+      },
+      60_000,
+    );
+    const failed = await waitFor(
+      "the Canary to fail its flux-pods-healthy check",
+      async () => {
+        const c = await integration.kube.get(CANARY_API, "Canary", CANARY_NAMESPACE, CANARY_NAME);
+        const msg = c?.status?.errorMessage as string | undefined;
+        return msg ? msg : undefined;
+      },
+      150_000,
+      1000,
+    );
+    console.log(`      Canary with a not-ready Flux Pod: ${failed}`);
+    await waitFor(
+      "the gate to fail on the Canary",
+      async () => {
+        const o = await integration.kube.get(GATE.api, GATE.kind, FLUX_NAMESPACE, GATE.name);
+        const ready = condition(o, "Ready");
+        return ready?.status === "False" && /Canary/.test(ready.message ?? "") ? true : undefined;
+      },
+      360_000,
+      1000,
+    );
+    assert.equal(ourDispatches().length, before, "an RC was dispatched while a Flux Pod was not ready");
+    await integration.kube.delete("v1", "Pod", FLUX_NAMESPACE, pod.metadata.name);
+    await integration.waitPodsReady(procs, FLUX_NAMESPACE, "app.kubernetes.io/part-of=flux", 3);
+    await reconcileGate(integration);
+    await waitApplied(integration, revision, 300_000);
+    const stable = await expectPromoted(before + 1, rc);
+    await waitApplied(integration, `${stable}@${rc.digest}`);
+    await sleep(ONCE_WINDOW_MS);
+    assert.equal(ourDispatches().length, before + 1, "the held RC was dispatched more than once");
   });
 });
