@@ -25,7 +25,8 @@ import { ValidationNotifier } from "./components/validationNotifier";
 import { RepositoryFiles } from "./components/repositoryFiles";
 import { RegistryPins } from "./components/registryPins";
 import { pinsFiles } from "./lib/pins/delivery";
-import { readCliBundle } from "./lib/workflows/files";
+import { readCliBundle, readSchemaSet, SCHEMAS_SOURCE } from "./lib/workflows/files";
+import { SCHEMAS_PATH } from "./lib/workflows/artifactCheck";
 import { CLI_PATH } from "./lib/workflows/pipeline";
 import { checkProgramSources, type ProgramSources } from "./lib/workflows/bundleSources";
 import { canaryManifest, platformCanary } from "./lib/k8s/canary";
@@ -60,13 +61,19 @@ function beforeAnyResource<T>(check: () => T): T {
 declare const PROMOTION_PROGRAM_SOURCES: ProgramSources | undefined;
 const root = process.cwd();
 
-const { config, dispatchToken, pinsHostPrivateKey, githubToken, cli } = beforeAnyResource(() => {
-  if (typeof PROMOTION_PROGRAM_SOURCES !== "undefined")
-    checkProgramSources(PROMOTION_PROGRAM_SOURCES, root);
-  const loaded = loadConfig();
-  // The owner stack delivers the CLI bundle (and a cleaner host runs it): read it now, not mid-registration.
-  return { ...loaded, cli: loaded.config.ownsFiles ? readCliBundle(root) : undefined };
-});
+const { config, dispatchToken, pinsHostPrivateKey, githubToken, cli, schemas } = beforeAnyResource(
+  () => {
+    if (typeof PROMOTION_PROGRAM_SOURCES !== "undefined")
+      checkProgramSources(PROMOTION_PROGRAM_SOURCES, root);
+    const loaded = loadConfig();
+    // The owner stack delivers the CLI bundle (and a cleaner host runs it): read it now, not mid-registration.
+    return {
+      ...loaded,
+      cli: loaded.config.ownsFiles ? readCliBundle(root) : undefined,
+      schemas: loaded.config.ownsFiles ? readSchemaSet(root) : undefined,
+    };
+  },
+);
 const { pipeline, cluster, stack } = config;
 
 function providerArgs(t: KubernetesTarget): k8s.ProviderArgs {
@@ -112,6 +119,7 @@ export = async function main(): Promise<Record<string, unknown>> {
     ? platformFiles(config, {
         canaryManifest: canaryManifest(platformCanary({ extraChecks: pipeline.extraChecks })),
         ...(cli !== undefined ? { cli } : {}),
+        ...(schemas !== undefined ? { schemas } : {}),
       })
     : [];
   const pins = config.ownsFiles ? pinsFiles(config) : undefined;
@@ -185,7 +193,14 @@ export = async function main(): Promise<Record<string, unknown>> {
           repository: pipeline.repository,
           commitMessage: "promotion-pipeline: update",
           // readCliBundle read it from there, and the delivered file is the bundle byte for byte.
-          ...(cli !== undefined ? { copies: { [CLI_PATH]: "dist/promotion.mjs" } } : {}),
+          ...(cli !== undefined
+            ? {
+                copies: {
+                  [CLI_PATH]: "dist/promotion.mjs",
+                  ...(schemas !== undefined ? { [SCHEMAS_PATH]: SCHEMAS_SOURCE } : {}),
+                },
+              }
+            : {}),
         },
         githubOpts,
       )

@@ -1,6 +1,6 @@
 /**
- * Registry cost of a promotion decision, a build plan and a pins expansion after years of builds
- * (issue 10). A synthetic registry on 127.0.0.1 (tests/support/fakeRegistry.ts) adds LATENCY_MS to every
+ * Registry cost of a promotion decision, a build plan, a pins expansion (issue 10) and the operator's
+ * commands status, watch, trace and rollback-plan (issue 22) after years of builds. A synthetic registry on 127.0.0.1 (tests/support/fakeRegistry.ts) adds LATENCY_MS to every
  * request and counts them; the commands run as the bundled CLI (`node dist/promotion.mjs`), as the
  * workflows run them. Run through bench/registry.sh.
  */
@@ -12,6 +12,7 @@ import { formatPolicy, type PinsPolicy } from "../lib/pins/policy";
 import { readPinsTags } from "../lib/pins/registry";
 import { ghcrPackageVersions } from "../lib/registry/ghcrPackages";
 import { OciRegistryReader } from "../lib/registry/oci";
+import { readForStatus } from "../lib/status/reads";
 import { startFakeRegistry, yearsOfBuilds, type FakeRegistry } from "../tests/support/fakeRegistry";
 
 const REPO = "example-org/platform/platform";
@@ -20,6 +21,8 @@ const cli = process.argv[2] ?? "dist/promotion.mjs";
 const sizes = (process.env.SIZES ?? "1000 10000 50000").split(/\s+/).filter(Boolean).map(Number);
 const latency = Number(process.env.LATENCY_MS ?? "50");
 const exhaustiveUpTo = Number(process.env.EXHAUSTIVE_UP_TO ?? "1000");
+/** The clock of status, watch and trace: an hour after the newest build. */
+const NOW = "2026-12-01T12:00:00.000Z";
 
 function run(
   args: string[],
@@ -80,7 +83,15 @@ async function main(): Promise<void> {
       try {
         const builds = yearsOfBuilds(n);
         let lastDigest = "";
-        for (const b of builds) lastDigest = reg.push(b.manifest, b.tags);
+        // One build an hour up to the last, which was built an hour before NOW (the watch's clock).
+        const hour = 3_600_000;
+        const created = (i: number): string =>
+          new Date(Date.parse(NOW) - (builds.length - i) * hour).toISOString();
+        builds.forEach((b, i) => {
+          const m = JSON.parse(b.manifest.toString()) as { annotations: Record<string, string> };
+          m.annotations["org.opencontainers.image.created"] = created(i);
+          lastDigest = reg.push(Buffer.from(JSON.stringify(m)), b.tags);
+        });
         const tagCount = reg.tags.size;
         const last = builds.at(-1)!;
         const event = join(work, "event.json");
@@ -162,7 +173,54 @@ async function main(): Promise<void> {
           });
           return `${read.tags.size} tags, ${read.heads} HEADs (in-process)`;
         });
-        rows.push(promote, build, pins, ghcr);
+        const now = ["--now", NOW];
+        const status = await measure(reg, tagCount, "status", async () => {
+          const r = await run(["status", "--policy", policyFile, ...now]);
+          if (r.code !== 0 || !r.out.includes(`newest RC      ${last.version}`))
+            failures.push(`status at N=${tagCount}: exit ${r.code}: ${r.out}${r.err}`);
+          return r.out.split("\n")[1]!.replace(/\s+/g, " ").slice(0, 60);
+        });
+        const watch = await measure(reg, tagCount, "watch", async () => {
+          const r = await run(["watch", "--policy", policyFile, ...now]);
+          if (r.code !== 0)
+            failures.push(`watch at N=${tagCount}: exit ${r.code}: ${r.out}${r.err}`);
+          return r.out.trim().slice(0, 60);
+        });
+        const trace = await measure(reg, tagCount, "trace", async () => {
+          const r = await run(["trace", last.commit, "--policy", policyFile, ...now]);
+          if (r.code !== 3)
+            failures.push(`trace at N=${tagCount}: exit ${r.code}: ${r.out}${r.err}`);
+          return (r.out.trim().split("\n").at(-1) ?? "").slice(0, 60);
+        });
+        const target = builds
+          .filter((b) => b.tags.includes(`validated-${b.commit.slice(0, 7)}`))
+          .at(-3)!
+          .tags.at(4)!;
+        const rollback = await measure(reg, tagCount, "rollback-plan", async () => {
+          const r = await run(["rollback-plan", "--artifact", artifact, "--version", target]);
+          if (r.code !== 0 || !r.out.startsWith("action=rollback"))
+            failures.push(`rollback-plan at N=${tagCount}: exit ${r.code}: ${r.out}${r.err}`);
+          return r.out.trim().split("\n").slice(1).join(" ");
+        });
+        const statusApi = await measure(reg, tagCount, "status, Packages API", async () => {
+          const view = await readForStatus(
+            new OciRegistryReader({ host: reg.host }),
+            REPO,
+            policy.clusters,
+            {
+              packageVersions: () =>
+                ghcrPackageVersions({
+                  owner: "example-org",
+                  packageName: "platform/platform",
+                  token: "bench",
+                  apiUrl: `http://${reg.host}`,
+                }),
+            },
+          );
+          if (view.mode !== "packages") failures.push(`status, Packages API: mode ${view.mode}`);
+          return `${view.tags.size} tags (in-process)`;
+        });
+        rows.push(promote, build, pins, ghcr, status, watch, trace, rollback, statusApi);
         if (n <= exhaustiveUpTo) {
           const old = await measure(reg, tagCount, "pins, HEAD per tag", async () => {
             const r = await run([
@@ -180,16 +238,22 @@ async function main(): Promise<void> {
           rows.push(old);
         }
         const maxLists = Math.ceil(tagCount / PAGE);
-        for (const r of [promote, build]) {
+        for (const r of [promote, build, status, watch, trace, rollback]) {
           if (r.lists > maxLists || r.manifests > 10)
             failures.push(
               `${r.what} at N=${tagCount}: ${r.lists} list + ${r.manifests} manifest requests (target <= ${maxLists} + 10)`,
             );
         }
-        if (tagCount >= 50_000 && latency >= 50 && promote.seconds >= 30)
+        if (statusApi.lists !== 0 || statusApi.manifests > 1)
           failures.push(
-            `promotion decision at N=${tagCount}: ${promote.seconds.toFixed(1)} s (target < 30 s)`,
+            `status, Packages API at N=${tagCount}: ${statusApi.lists} list + ${statusApi.manifests} manifest requests (target 0 + 1)`,
           );
+        if (tagCount >= 50_000 && latency >= 50)
+          for (const r of [promote, status, watch, trace, rollback])
+            if (r.seconds >= 30)
+              failures.push(
+                `${r.what} at N=${tagCount}: ${r.seconds.toFixed(1)} s (target < 30 s)`,
+              );
       } finally {
         await reg.close();
       }
@@ -209,7 +273,7 @@ async function main(): Promise<void> {
     );
   }
   console.log(
-    "targets: promotion and build plan <= ceil(N/page) list + 10 manifest requests; promotion at 50,000 tags and 50 ms < 30 s",
+    "targets: promotion, build plan, status, watch, trace and rollback-plan <= ceil(N/page) list + 10 manifest requests (status on the Packages API: no list, 1 manifest); each of promotion, status, watch, trace and rollback-plan at 50,000 tags and 50 ms < 30 s",
   );
   if (failures.length > 0) {
     console.log(`FAILED:\n  ${failures.join("\n  ")}`);

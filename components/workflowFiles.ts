@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { FilesTarget } from "../lib/config";
 import type { GeneratedFile } from "../lib/files";
+import { SCHEMAS_PATH } from "../lib/workflows/artifactCheck";
 import { CLI_PATH } from "../lib/workflows/pipeline";
 import { RepositoryFiles } from "./repositoryFiles";
 
@@ -26,11 +27,12 @@ export class WorkflowFiles extends pulumi.ComponentResource {
   constructor(name: string, args: WorkflowFilesArgs, opts?: pulumi.ComponentResourceOptions) {
     super("promotion:github:WorkflowFiles", name, {}, opts);
     const bad = args.files.filter(
-      (f) => !f.path.startsWith(".github/workflows/") && f.path !== CLI_PATH,
+      (f) =>
+        !f.path.startsWith(".github/workflows/") && f.path !== CLI_PATH && f.path !== SCHEMAS_PATH,
     );
     if (bad.length > 0) {
       throw new Error(
-        `WorkflowFiles delivers only workflows and ${CLI_PATH}; got ${bad.map((f) => f.path).join(", ")}.`,
+        `WorkflowFiles delivers only workflows, ${CLI_PATH} and ${SCHEMAS_PATH}; got ${bad.map((f) => f.path).join(", ")}.`,
       );
     }
     const files = new RepositoryFiles(

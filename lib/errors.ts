@@ -1,4 +1,5 @@
 /** One rejected configuration value: where it is, what it was, why it is wrong and how to fix it. */
+import { clip } from "./clip";
 export interface ConfigProblem {
   /** Full config key, e.g. `promotion-pipeline:pipeline.clusters.live.semver`. */
   readonly key: string;
@@ -12,8 +13,7 @@ export interface ConfigProblem {
 
 export function renderValue(value: unknown): string {
   if (value === undefined) return "(not set)";
-  const s = JSON.stringify(value);
-  return s.length > 120 ? `${s.slice(0, 117)}...` : s;
+  return clip(value);
 }
 
 export function formatProblem(p: ConfigProblem): string {

@@ -1,4 +1,5 @@
 /** A file this program writes to the platform repository (or to a local directory in the embedded default). */
+import { clip } from "./clip";
 export interface GeneratedFile {
   /** Path relative to the repository root, with `/` separators. */
   readonly path: string;
@@ -14,7 +15,7 @@ export function checkFiles(files: readonly GeneratedFile[]): GeneratedFile[] {
   for (const f of files) {
     if (!SAFE_PATH.test(f.path) || f.path.endsWith("/")) {
       throw new Error(
-        `generated file path ${JSON.stringify(f.path)} is not a relative path inside the repository`,
+        `generated file path ${clip(f.path)} is not a relative path inside the repository`,
       );
     }
     if (seen.has(f.path)) throw new Error(`generated file ${f.path} is produced twice`);

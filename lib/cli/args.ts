@@ -1,5 +1,6 @@
 /** A tiny, strict flag parser for `promotion` commands: `--name value`, `--name=value`, boolean `--flag`. */
 import { UsageError } from "./command";
+import { clip } from "../clip";
 
 export interface FlagSpec {
   /** Flags that take a value. */
@@ -26,7 +27,7 @@ export function parseArgs(command: string, args: readonly string[], spec: FlagSp
       continue;
     }
     if (!a.startsWith("--"))
-      throw new UsageError(`${command}: unexpected argument ${JSON.stringify(a)} (see --help).`);
+      throw new UsageError(`${command}: unexpected argument ${clip(a)} (see --help).`);
     const eq = a.indexOf("=");
     const name = eq < 0 ? a.slice(2) : a.slice(2, eq);
     if (spec.values?.includes(name)) {

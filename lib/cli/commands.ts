@@ -16,6 +16,8 @@ import * as select from "./select";
 import * as stamp from "./stamp";
 import * as status from "./status";
 import * as trace from "./trace";
+import * as validateArtifact from "./validateArtifact";
+import * as verify from "./verify";
 import * as watch from "./watch";
 
 export const commands: readonly Command[] = [
@@ -74,6 +76,12 @@ export const commands: readonly Command[] = [
     module: watch,
   },
   {
+    name: "verify",
+    summary:
+      "registry integrity probe: every protected digest and its signatures still pull (manifest, blobs, digests, sizes)",
+    module: verify,
+  },
+  {
     name: "record",
     summary: "record a promotion as a GitHub Deployment to live (the promote workflow's last step)",
     module: record,
@@ -88,5 +96,11 @@ export const commands: readonly Command[] = [
     name: "promote-plan",
     summary: "decide a promotion from a Flux event and the registry (--artifact) or a listing",
     module: promote,
+  },
+  {
+    name: "validate-artifact",
+    summary:
+      "render the artifact as the gate will and check every object against the clusters' schemas (offline)",
+    module: validateArtifact,
   },
 ];

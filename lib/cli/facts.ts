@@ -19,13 +19,15 @@ import { ConfigError, ProblemCollector } from "../errors";
 import { loadKubeTarget, defaultKubeconfig, KubeError } from "../kube/client";
 import { observeCluster } from "../kube/observe";
 import { parsePolicy, policyOf, type PinsPolicy } from "../pins/policy";
-import { createdOf, type ManifestReader } from "../registry/manifest";
-import { mapLimit, readTagDigests, type RegistryReader } from "../registry/types";
+import { ghcrPackageVersions } from "../registry/ghcrPackages";
+import type { ManifestReader } from "../registry/manifest";
+import type { RegistryReader } from "../registry/types";
 import type { ClusterObservation } from "../status/status";
 import { UsageError } from "./command";
 import { readerFromEnv } from "./registryEnv";
 import { GitHubClient, GitHubError } from "../github/client";
 import { recordsOf, RECORD_ENVIRONMENT, type PromotionRecordFact } from "../promotion/record";
+import { clip } from "../clip";
 
 /** The pipeline as these commands need it. */
 export interface PipelineFacts {
@@ -99,7 +101,7 @@ export function factsFromPolicy(
 export function parseObjectRef(flag: string, v: string | undefined): ObjectRef | undefined {
   if (v === undefined) return undefined;
   const m = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)\/([a-z0-9]([-a-z0-9.]*[a-z0-9])?)$/.exec(v);
-  if (!m) throw new UsageError(`--${flag} must be <namespace>/<name>, not ${JSON.stringify(v)}.`);
+  if (!m) throw new UsageError(`--${flag} must be <namespace>/<name>, not ${clip(v)}.`);
   return { namespace: m[1]!, name: m[3]! };
 }
 
@@ -125,26 +127,36 @@ export type RegistryFactory = (policy: PinsPolicy) => RegistryReader & ManifestR
 /** The registry with the environment's credentials and scheme, as `pins` and `promote-plan` read it. */
 export const ociRegistry: RegistryFactory = (policy) => readerFromEnv(policy.registry);
 
-export interface RegistryFacts {
-  readonly tags: Map<string, string>;
-  readonly created: Map<string, Date>;
-}
+/** ghcr.io: the package's versions (digest -> tags) from the GitHub Packages API, or undefined. */
+export type PackagesFactory = (
+  policy: PinsPolicy,
+) => (() => Promise<Map<string, string[]>>) | undefined;
 
-/** Tag -> digest, and the build time of the digests `wanted(tags)` picks (one manifest GET each). */
-export async function readRegistry(
-  reader: RegistryReader & ManifestReader,
-  repository: string,
-  wanted: (tags: ReadonlyMap<string, string>) => readonly string[],
-): Promise<RegistryFacts> {
-  const tags = await readTagDigests(reader, repository);
-  const digests = [...new Set(wanted(tags))].sort();
-  const created = new Map<string, Date>();
-  await mapLimit(digests, 4, async (d) => {
-    const m = await reader.manifest(repository, d);
-    const c = createdOf(m.manifest);
-    if (c) created.set(d, c);
-  });
-  return { tags, created };
+/** The Packages API for a ghcr.io artifact when a token (the registry password) is set. */
+export const envPackages: PackagesFactory = (policy) => {
+  const token = process.env.PROMOTION_REGISTRY_PASSWORD;
+  const [owner, ...rest] = policy.repository.split("/");
+  if (policy.registry !== "ghcr.io" || !token || !owner || rest.length === 0) return undefined;
+  const apiUrl = process.env.GITHUB_API_URL;
+  return () =>
+    ghcrPackageVersions({
+      owner,
+      packageName: rest.join("/"),
+      token,
+      ...(apiUrl ? { apiUrl } : {}),
+    });
+};
+
+/** No Packages API (what tests inject by default). */
+export const noPackages: PackagesFactory = () => undefined;
+
+/** The read options for `policy`'s registry: the Packages API when `packagesOf` offers it. */
+export function readOptions(
+  policy: PinsPolicy,
+  packagesOf: PackagesFactory,
+): { packageVersions?: () => Promise<Map<string, string[]>> } {
+  const packageVersions = packagesOf(policy);
+  return packageVersions ? { packageVersions } : {};
 }
 
 /** `cluster=value` pairs of a repeatable flag. */
@@ -156,12 +168,11 @@ export function perCluster(
   const out = new Map<string, string>();
   for (const item of list) {
     const eq = item.indexOf("=");
-    if (eq <= 0)
-      throw new UsageError(`--${flag} takes <cluster>=<value>, not ${JSON.stringify(item)}.`);
+    if (eq <= 0) throw new UsageError(`--${flag} takes <cluster>=<value>, not ${clip(item)}.`);
     const name = item.slice(0, eq);
     if (!clusters.includes(name))
       throw new UsageError(
-        `--${flag} ${item}: no cluster ${JSON.stringify(name)} in the pipeline (known: ${clusters.join(", ")}).`,
+        `--${flag} ${item}: no cluster ${clip(name)} in the pipeline (known: ${clusters.join(", ")}).`,
       );
     if (out.has(name)) throw new UsageError(`--${flag} names cluster ${name} twice.`);
     out.set(name, item.slice(eq + 1));

@@ -7,6 +7,7 @@
 import { processIo } from "./actionsIo";
 import { EXIT_OK, EXIT_USAGE, UsageError, type Command, type CommandIo } from "./command";
 import { commands } from "./commands";
+import { clip } from "../clip";
 
 export function usage(table: readonly Command[] = commands): string {
   const width = Math.max(...table.map((c) => c.name.length));
@@ -39,7 +40,7 @@ export async function main(
   }
   const cmd = table.find((c) => c.name === name);
   if (!cmd) {
-    io.stderr(`promotion: unknown command ${JSON.stringify(name)}\n\n${usage(table)}\n`);
+    io.stderr(`promotion: unknown command ${clip(name)}\n\n${usage(table)}\n`);
     return EXIT_USAGE;
   }
   if (rest.includes("--help") || rest.includes("-h")) {

@@ -6,15 +6,15 @@
  * registry that cannot be read, or an allowlist that protects nothing, prints nothing and exits 1, so a
  * cleaner that runs only on success never runs on a partial or empty list.
  */
-import { factsFromDir, factsFromPolicy } from "./facts";
+import { envPackages, factsFromDir, factsFromPolicy, type PackagesFactory } from "./facts";
 import { formatGhcr, formatGhcrOutput, formatLines, formatReport } from "../pins/allowlist";
 import { expandPolicy, type PinsPolicy } from "../pins/policy";
-import { ghcrPackageVersions } from "../registry/ghcrPackages";
 import { RegistryError, type RegistryReader } from "../registry/types";
-import { isPlaceholder, readPinsTags } from "../pins/registry";
+import { isPlaceholder, readPinsTags, type PinsRead } from "../pins/registry";
 import { parseArgs } from "./args";
 import { CREDENTIALS_HELP, readerFromEnv } from "./registryEnv";
 import { EXIT_NONE, EXIT_OK, EXIT_USAGE, UsageError, type CommandIo } from "./command";
+import { clip } from "../clip";
 
 export const usage =
   "pins [--policy <file> | --dir <project dir>] [--format lines|ghcr|ghcr-output|report] [--strict] [--exhaustive]";
@@ -25,7 +25,10 @@ Prints the registry pin allowlist: every digest a cluster references or may
 fall back to (each cluster's selection, suspended ones included; every pin;
 floatingTags; the highest stable; the pending RCs; the last keepStable stable
 versions) and every tag on those digests, computed from the registry's tags
-now. Run it right before a cleanup, and run the cleaner only if it succeeded.
+now; and every signature artifact of a protected digest (cosign's
+sha256-<hex>.sig/.att/.sbom tags, OCI 1.1 referrers and the referrers
+tag-schema index sha256-<hex>), with its digest: deleting a kept digest's
+signature counts as deleting the digest. Run it right before a cleanup, and run the cleaner only if it succeeded.
 
 Options:
   --policy <file>   the pin policy the owner stack delivers
@@ -47,6 +50,9 @@ Registry reads: one paginated tag listing, then a HEAD only for the tags whose
 digest decides protection (selections, pins, floating tags, the stable window,
 pending RCs, tags outside the build's naming) and the other tags of each
 protected digest's build (found from its revision and version annotations).
+Signatures: a HEAD per existing cosign tag of a protected digest, one
+referrers API request per protected digest (none more once the registry
+answers 404: it does not serve the API) and one GET per referrers index tag.
 For ghcr.io with a password (a GitHub token), the GitHub Packages API lists
 every version with its tags instead (100 per page; GITHUB_API_URL).
 
@@ -66,27 +72,7 @@ const FORMATS: readonly Format[] = ["lines", "ghcr", "ghcr-output", "report"];
 /** Reads the registry; injected by tests. */
 export type ReaderFactory = (policy: PinsPolicy) => RegistryReader;
 
-/** ghcr.io: the package's versions (digest -> tags) from the GitHub Packages API, or undefined. */
-export type PackagesFactory = (
-  policy: PinsPolicy,
-) => (() => Promise<Map<string, string[]>>) | undefined;
-
 const ociReader: ReaderFactory = (policy) => readerFromEnv(policy.registry);
-
-/** The Packages API for a ghcr.io policy when a token (the registry password) is set. */
-export const envPackages: PackagesFactory = (policy) => {
-  const token = process.env.PROMOTION_REGISTRY_PASSWORD;
-  const [owner, ...rest] = policy.repository.split("/");
-  if (policy.registry !== "ghcr.io" || !token || !owner || rest.length === 0) return undefined;
-  const apiUrl = process.env.GITHUB_API_URL;
-  return () =>
-    ghcrPackageVersions({
-      owner,
-      packageName: rest.join("/"),
-      token,
-      ...(apiUrl ? { apiUrl } : {}),
-    });
-};
 
 /** The policy of a Pulumi project directory, or a message for stderr (the same reading as status/trace). */
 function policyFromDir(dir: string): PinsPolicy | string {
@@ -124,7 +110,7 @@ export async function runWith(
   const rawFormat = a.values.get("format") ?? "lines";
   if (!(FORMATS as readonly string[]).includes(rawFormat)) {
     throw new UsageError(
-      `pins: --format must be lines, ghcr, ghcr-output or report, not ${JSON.stringify(rawFormat)}.`,
+      `pins: --format must be lines, ghcr, ghcr-output or report, not ${clip(rawFormat)}.`,
     );
   }
   const format = rawFormat as Format;
@@ -139,6 +125,7 @@ export async function runWith(
   }
 
   let tags: Map<string, string>;
+  let referrers: PinsRead["referrers"];
   let note: string | undefined;
   try {
     const packageVersions = packagesOf(policy);
@@ -147,6 +134,7 @@ export async function runWith(
       ...(packageVersions ? { packageVersions } : {}),
     });
     tags = read.tags;
+    referrers = read.referrers;
     note = read.note;
   } catch (e) {
     if (e instanceof RegistryError) {
@@ -158,7 +146,7 @@ export async function runWith(
     throw e;
   }
 
-  const allow = expandPolicy(policy, tags);
+  const allow = expandPolicy(policy, tags, referrers);
   if (allow.digests.some((d) => isPlaceholder(d.digest))) {
     // Cannot happen (placeholders stand only for tags no protection depends on); fail closed if it does.
     throw new Error("internal: the allowlist protects a digest that was never read");

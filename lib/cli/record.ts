@@ -20,6 +20,7 @@ import { readerFromEnv } from "./registryEnv";
 import { RegistryError } from "../registry/types";
 import { annotation, type CommandIo } from "./actionsIo";
 import { EXIT_NONE, EXIT_OK, UsageError } from "./command";
+import { clip } from "../clip";
 
 export const usage =
   "record --artifact <host/repository> --digest <sha256:...> --version <X.Y.Z> --event <event.json> --event-name <name> [--rollback-of <X.Y.Z>]";
@@ -112,16 +113,12 @@ export async function runWith(
   const version = values.version!;
   const rollbackOf = values["rollback-of"];
   if (!DIGEST_PATTERN.test(digest))
-    throw new UsageError(`--digest ${JSON.stringify(digest)} is not sha256:<64 hex>.`);
-  if (!VERSION.test(version))
-    throw new UsageError(`--version ${JSON.stringify(version)} is not X.Y.Z.`);
+    throw new UsageError(`--digest ${clip(digest)} is not sha256:<64 hex>.`);
+  if (!VERSION.test(version)) throw new UsageError(`--version ${clip(version)} is not X.Y.Z.`);
   if (rollbackOf !== undefined && !VERSION.test(rollbackOf))
-    throw new UsageError(`--rollback-of ${JSON.stringify(rollbackOf)} is not X.Y.Z.`);
+    throw new UsageError(`--rollback-of ${clip(rollbackOf)} is not X.Y.Z.`);
   const m = /^([^/]+)\/(.+)$/.exec(values.artifact!);
-  if (!m)
-    throw new UsageError(
-      `--artifact ${JSON.stringify(values.artifact)} is not <host>/<repository>.`,
-    );
+  if (!m) throw new UsageError(`--artifact ${clip(values.artifact)} is not <host>/<repository>.`);
   const [, host, repository] = m as unknown as [string, string, string];
   const gh = deps.github();
   if (typeof gh === "string") {

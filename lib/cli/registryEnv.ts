@@ -5,6 +5,7 @@
  * `promote-plan` and `build-plan` read a registry the same way.
  */
 import { OciRegistryReader } from "../registry/oci";
+import { clip } from "../clip";
 
 export const CREDENTIALS_HELP = `Registry credentials (optional; anonymous otherwise, e.g. public GHCR packages):
   PROMOTION_REGISTRY_USERNAME, PROMOTION_REGISTRY_PASSWORD (basic auth, or the
@@ -23,7 +24,7 @@ export function splitArtifact(ref: string): { host: string; repository: string }
   const host = i > 0 ? bare.slice(0, i) : "";
   const repository = i > 0 ? bare.slice(i + 1) : "";
   if (!HOST.test(host) || !REPOSITORY.test(repository)) {
-    return `--artifact ${JSON.stringify(ref)} is not <host>/<repository> without tag or digest (e.g. ghcr.io/example-org/platform/platform).`;
+    return `--artifact ${clip(ref)} is not <host>/<repository> without tag or digest (e.g. ghcr.io/example-org/platform/platform).`;
   }
   return { host, repository };
 }
@@ -38,7 +39,7 @@ export function readerFromEnv(
   const scheme = env.PROMOTION_REGISTRY_SCHEME;
   if (scheme !== undefined && scheme !== "" && scheme !== "http" && scheme !== "https") {
     throw new Error(
-      `PROMOTION_REGISTRY_SCHEME=${JSON.stringify(scheme)} is not http or https; unset it to let the host decide.`,
+      `PROMOTION_REGISTRY_SCHEME=${clip(scheme)} is not http or https; unset it to let the host decide.`,
     );
   }
   return new OciRegistryReader({

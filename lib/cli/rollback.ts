@@ -4,11 +4,13 @@
  * 1: refused (the run fails, visibly) or the registry could not be read; 2: bad usage.
  */
 import { parseArgs } from "node:util";
-import { readTagDigests, RegistryError } from "../registry/types";
+import { RegistryError } from "../registry/types";
+import { readForRollback } from "../status/reads";
 import { planRollback, rollbackOutputs } from "../promotion/rollback";
 import { annotation, type CommandIo } from "./actionsIo";
 import { EXIT_NONE, EXIT_OK, UsageError } from "./command";
 import { ociRegistry, type RegistryFactory } from "./facts";
+import { clip } from "../clip";
 
 export const usage = "rollback-plan --artifact <host/repository> --version <X.Y.Z>";
 
@@ -44,10 +46,7 @@ export async function runWith(
   if (values.artifact === undefined || values.version === undefined)
     throw new UsageError("give --artifact <host/repository> and --version <X.Y.Z>.");
   const m = /^([^/]+)\/(.+)$/.exec(values.artifact);
-  if (!m)
-    throw new UsageError(
-      `--artifact ${JSON.stringify(values.artifact)} is not <host>/<repository>.`,
-    );
+  if (!m) throw new UsageError(`--artifact ${clip(values.artifact)} is not <host>/<repository>.`);
   const reader = registry({
     registry: m[1]!,
     repository: m[2]!,
@@ -58,16 +57,18 @@ export async function runWith(
     startVersion: "0.0.1",
     retention: [],
   });
+  const version = values.version.trim();
   let listing: Map<string, string>;
   try {
-    listing = await readTagDigests(reader, m[2]!);
+    // Like promote-plan, a tagging decision reads the registry itself, never the Packages API's view.
+    listing = (await readForRollback(reader, m[2]!, version)).tags;
   } catch (e) {
     if (!(e instanceof RegistryError)) throw e;
     io.stdout("action=refuse\n");
     io.stderr(annotation("error", `cannot read the registry: ${e.message}`));
     return EXIT_NONE;
   }
-  const plan = planRollback(listing, values.version.trim());
+  const plan = planRollback(listing, version);
   io.stdout(rollbackOutputs(plan));
   io.stderr(
     annotation(plan.action === "refuse" ? "error" : "notice", `${plan.action}: ${plan.reason}`),

@@ -3,6 +3,7 @@ import { compileFilter, explainSelection, isSelectionInputError } from "../flux/
 import { parseConstraint } from "../flux/semver";
 import { parseArgs } from "./args";
 import { EXIT_NONE, EXIT_OK, EXIT_USAGE, readLines, UsageError, type CommandIo } from "./command";
+import { clip } from "../clip";
 
 export const usage = "select --constraint '<semver>' [--filter '<regex>'] [--explain] < tags";
 
@@ -42,8 +43,10 @@ export async function run(argv: readonly string[], io: CommandIo): Promise<numbe
     if (!isSelectionInputError(e)) throw e;
     // Flux's own wording for the constraint (getTagBySemver: "semver '%s' parse error: %w").
     const what =
-      e.name === "ConstraintError" ? `semver '${constraint}' parse error` : "semverFilter";
-    io.stderr(`select: ${what}: ${e.message}\n`);
+      e.name === "ConstraintError"
+        ? `semver '${clip(constraint, { raw: true })}' parse error`
+        : "semverFilter";
+    io.stderr(`select: ${what}: ${clip(e.message, { raw: true })}\n`);
     return EXIT_USAGE;
   }
   if (a.booleans.has("explain")) {

@@ -5,23 +5,29 @@
  */
 import { parseArgs } from "node:util";
 import { RegistryError } from "../registry/types";
-import { computeStatus, formatStatus, newestRcTag, type PipelineStatus } from "../status/status";
+import { formatStatusMarkdown } from "../status/markdown";
+import { readForStatus } from "../status/reads";
+import { computeStatus, formatStatus, type PipelineStatus } from "../status/status";
 import { EXIT_NONE, EXIT_OK, EXIT_USAGE, UsageError, type CommandIo } from "./command";
 import {
+  envPackages,
   githubFromEnv,
   loadFacts,
+  noPackages,
   observeClusters,
+  readOptions,
   readRecords,
   type GitHubFactory,
   ociRegistry,
   perCluster,
-  readRegistry,
+  type PackagesFactory,
   type PipelineFacts,
   type RegistryFactory,
 } from "./facts";
+import { clip } from "../clip";
 
 export const usage =
-  "status [--policy <file> | --dir <project dir>] [--output text|json] [--kubeconfig <cluster>=<file>]... [--context <cluster>=<context>]... [--github <owner/repo>]";
+  "status [--policy <file> | --dir <project dir>] [--output text|json|markdown] [--kubeconfig <cluster>=<file>]... [--context <cluster>=<context>]... [--github <owner/repo>]";
 
 export const help = `Usage: promotion ${usage}
 
@@ -36,12 +42,18 @@ Options:
                          (registry/pins-policy.yaml)
   --dir <dir>            or: a Pulumi project directory (Pulumi.yaml and every
                          Pulumi.<stack>.yaml); default: the current directory
-  --output text|json     a table (default) or JSON for scripts
+  --output text|json|markdown
+                         a table (default), JSON for scripts, or Markdown for
+                         GitHub (job summaries, issues): a Mermaid flowchart of
+                         the stages, then the table
   --kubeconfig <c>=<f>   also read cluster <c> with this kubeconfig: its
-                         OCIRepository's status.artifact.revision and the gate
-                         Kustomization's Ready condition and lastAppliedRevision;
-                         a cluster that does not run what it selects is flagged
-                         MISMATCH (repeat per cluster)
+                         OCIRepository's status.artifact.revision and signature
+                         verification (spec.verify and the SourceVerified
+                         condition: verified by which identity or key, or
+                         refused and why), and the gate Kustomization's Ready
+                         condition and lastAppliedRevision; a cluster that does
+                         not run what it selects, or refused a signature, is
+                         flagged MISMATCH (repeat per cluster)
   --context <c>=<ctx>    the kubeconfig context for cluster <c> (default: the
                          file's current-context; the file defaults to
                          $KUBECONFIG or ~/.kube/config)
@@ -63,7 +75,8 @@ kustomizations); exec plugins are not run.
 
 Exit codes: 0 printed; 1 the registry could not be read (nothing printed);
 2 bad usage, invalid configuration or policy; 3 printed, and a cluster that
-was read does not run what it selects (or could not be read).`;
+was read does not run what it selects, refused a signature, or could not be
+read.`;
 
 export const EXIT_MISMATCH = 3;
 
@@ -88,7 +101,7 @@ export function parseNow(flag: string | undefined, env: NodeJS.ProcessEnv = proc
   const d = new Date(v);
   if (!/^\d{4}-\d{2}-\d{2}T/.test(v) || Number.isNaN(d.getTime()))
     throw new UsageError(
-      `--now must be an RFC 3339 time such as 2026-12-01T12:00:00Z, not ${JSON.stringify(v)}.`,
+      `--now must be an RFC 3339 time such as 2026-12-01T12:00:00Z, not ${clip(v)}.`,
     );
   return d;
 }
@@ -107,15 +120,17 @@ export async function gatherStatus(
   now: Date,
   kube: { kubeconfig?: readonly string[]; context?: readonly string[]; github?: string },
   githubOf: GitHubFactory = githubFromEnv,
+  packagesOf: PackagesFactory = noPackages,
 ): Promise<PipelineStatus> {
   const names = facts.policy.clusters.map((c) => c.name);
   const kubeconfigs = perCluster("kubeconfig", kube.kubeconfig ?? [], names);
   const contexts = perCluster("context", kube.context ?? [], names);
-  const reader = registry(facts.policy);
-  const { tags, created } = await readRegistry(reader, facts.policy.repository, (t) => {
-    const rc = newestRcTag(t.keys());
-    return rc !== undefined ? [t.get(rc)!] : [];
-  });
+  const { tags, created } = await readForStatus(
+    registry(facts.policy),
+    facts.policy.repository,
+    facts.policy.clusters,
+    readOptions(facts.policy, packagesOf),
+  );
   const observed = await observeClusters(facts, kubeconfigs, contexts);
   const records = await readRecords(kube.github, githubOf);
   return computeStatus({
@@ -131,7 +146,7 @@ export async function gatherStatus(
 }
 
 export function run(argv: readonly string[], io: CommandIo): Promise<number> {
-  return runWith(argv, io, ociRegistry);
+  return runWith(argv, io, ociRegistry, githubFromEnv, envPackages);
 }
 
 export async function runWith(
@@ -139,6 +154,7 @@ export async function runWith(
   io: CommandIo,
   registry: RegistryFactory,
   githubOf: GitHubFactory = githubFromEnv,
+  packagesOf: PackagesFactory = noPackages,
 ): Promise<number> {
   const { values } = parseArgs({
     args: [...argv],
@@ -147,8 +163,8 @@ export async function runWith(
     allowPositionals: false,
   });
   const output = values.output ?? "text";
-  if (output !== "text" && output !== "json")
-    throw new UsageError(`--output must be text or json, not ${JSON.stringify(output)}.`);
+  if (output !== "text" && output !== "json" && output !== "markdown")
+    throw new UsageError(`--output must be text, json or markdown, not ${clip(output)}.`);
   const now = parseNow(values.now);
   const facts = loadFacts(singles(values));
   if (typeof facts === "string") {
@@ -157,7 +173,7 @@ export async function runWith(
   }
   let status: PipelineStatus;
   try {
-    status = await gatherStatus(facts, registry, now, values, githubOf);
+    status = await gatherStatus(facts, registry, now, values, githubOf, packagesOf);
   } catch (e) {
     if (e instanceof RegistryError) {
       io.stderr(`promotion status: ${e.message}\n`);
@@ -165,6 +181,12 @@ export async function runWith(
     }
     throw e;
   }
-  io.stdout(output === "json" ? `${JSON.stringify(status, null, 2)}\n` : formatStatus(status));
+  io.stdout(
+    output === "json"
+      ? `${JSON.stringify(status, null, 2)}\n`
+      : output === "markdown"
+        ? formatStatusMarkdown(status)
+        : formatStatus(status),
+  );
   return status.clusters.some((c) => c.mismatch !== undefined) ? EXIT_MISMATCH : EXIT_OK;
 }

@@ -6,18 +6,23 @@ import { parseArgs } from "node:util";
 import { RegistryError } from "../registry/types";
 import { EXIT_CODES, formatTrace, traceCommit, TraceInputError, type Trace } from "../status/trace";
 import { EXIT_NONE, EXIT_USAGE, UsageError, type CommandIo } from "./command";
+import { readForTrace } from "../status/reads";
 import {
+  envPackages,
   githubFromEnv,
   loadFacts,
+  noPackages,
   observeClusters,
   ociRegistry,
   perCluster,
+  readOptions,
   readRecords,
-  readRegistry,
   type GitHubFactory,
+  type PackagesFactory,
   type RegistryFactory,
 } from "./facts";
 import { FACT_OPTIONS, parseNow, singles } from "./status";
+import { clip } from "../clip";
 
 export const usage =
   "trace <commit-sha> [--policy <file> | --dir <project dir>] [--output text|json] [--rc-wait-hours <n>] [--kubeconfig <cluster>=<file>]... [--context <cluster>=<context>]... [--github <owner/repo>]";
@@ -30,7 +35,8 @@ validated (validated-<7>), stable (X.Y.Z), live (selected, or running when the
 cluster is read). Prints each stage, with its time where known, and the first
 stage it did NOT reach with the likely reason: superseded by a newer RC,
 failed the gate (needs --kubeconfig for integration), stalled (waiting longer
-than --rc-wait-hours), stale, live pinned, ...
+than --rc-wait-hours), stale, live pinned, its signature refused by the
+cluster's source-controller (SourceVerified=False; needs --kubeconfig), ...
 
 Options: --policy, --dir, --kubeconfig, --context, --source, --gate, --now,
 --github as for \`promotion status\` (with --github, the validation and
@@ -43,12 +49,13 @@ promotion times and the run come from the promotion record), and
 Exit codes:
   0  on live (live runs or selects it, or ran it and has moved on)
   3  in progress: waiting for the gate, or live has not picked it up yet
-  4  stopped: failed the gate, superseded, stale, stalled, live pinned, refused
+  4  stopped: failed the gate, superseded, stale, stalled, live pinned, refused,
+     signature refused
   5  unknown commit: no artifact was built from it
   1  the registry could not be read;  2  bad usage or configuration`;
 
 export function run(argv: readonly string[], io: CommandIo): Promise<number> {
-  return runWith(argv, io, ociRegistry);
+  return runWith(argv, io, ociRegistry, githubFromEnv, envPackages);
 }
 
 export async function runWith(
@@ -56,6 +63,7 @@ export async function runWith(
   io: CommandIo,
   registry: RegistryFactory,
   githubOf: GitHubFactory = githubFromEnv,
+  packagesOf: PackagesFactory = noPackages,
 ): Promise<number> {
   const { values, positionals } = parseArgs({
     args: [...argv],
@@ -66,11 +74,11 @@ export async function runWith(
   if (positionals.length !== 1) throw new UsageError("give exactly one commit SHA.");
   const output = values.output ?? "text";
   if (output !== "text" && output !== "json")
-    throw new UsageError(`--output must be text or json, not ${JSON.stringify(output)}.`);
+    throw new UsageError(`--output must be text or json, not ${clip(output)}.`);
   const waitFlag = values["rc-wait-hours"];
   if (waitFlag !== undefined && (!/^\d+$/.test(waitFlag) || Number(waitFlag) < 1))
     throw new UsageError(
-      `--rc-wait-hours must be a whole number of hours >= 1, not ${JSON.stringify(waitFlag)}.`,
+      `--rc-wait-hours must be a whole number of hours >= 1, not ${clip(waitFlag)}.`,
     );
   const now = parseNow(values.now);
   const facts = loadFacts(singles(values));
@@ -84,14 +92,12 @@ export async function runWith(
   const commit = positionals[0]!;
   let trace: Trace;
   try {
-    const short = commit.toLowerCase().slice(0, 7);
-    const { tags, created } = await readRegistry(
+    const { tags, created } = await readForTrace(
       registry(facts.policy),
       facts.policy.repository,
-      (t) => {
-        const d = t.get(`sha-${short}`);
-        return d !== undefined ? [d] : [];
-      },
+      commit,
+      facts.policy.clusters,
+      readOptions(facts.policy, packagesOf),
     );
     const observed = await observeClusters(facts, kubeconfigs, contexts);
     const { records, recordsError } = await readRecords(values.github, githubOf);

@@ -4,24 +4,35 @@
  * one watch issue on GitHub. Exit 0: clear; 4: alarm (the job fails, visibly); 1: the issue could not
  * be updated; 2: bad usage or configuration.
  */
+import { appendFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { applyIssueAction } from "../github/alarmIssue";
+import { formatStatusMarkdown } from "../status/markdown";
 import { clientFromEnv, GitHubError, runUrlFromEnv, type GitHubClient } from "../github/client";
 import { RegistryError } from "../registry/types";
 import {
   decideWatch,
   describeFinding,
   issueAction,
+  WATCH_ISSUE,
   WATCH_LABEL,
-  type IssueAction,
   type WatchInput,
 } from "../status/stalled";
 import { DEFAULT_WATCH } from "../config";
 import { EXIT_NONE, EXIT_OK, EXIT_USAGE, UsageError, type CommandIo } from "./command";
-import { loadFacts, ociRegistry, type RegistryFactory } from "./facts";
+import {
+  envPackages,
+  loadFacts,
+  noPackages,
+  ociRegistry,
+  type PackagesFactory,
+  type RegistryFactory,
+} from "./facts";
 import { FACT_OPTIONS, gatherStatus, parseNow, singles } from "./status";
+import { clip } from "../clip";
 
 export const usage =
-  "watch [--policy <file> | --dir <project dir>] [--rc-wait-hours <n>] [--pin-expiry-days <n>] [--issue] [--label <name>]";
+  "watch [--policy <file> | --dir <project dir>] [--rc-wait-hours <n>] [--pin-expiry-days <n>] [--issue] [--label <name>] [--summary <file>]";
 
 export const help = `Usage: promotion ${usage}
 
@@ -40,6 +51,10 @@ for \`promotion status\`, and
                          Needs GITHUB_TOKEN (issues: write) and
                          GITHUB_REPOSITORY; GITHUB_API_URL is honoured.
   --label <name>         the issue's label (default ${WATCH_LABEL})
+  --summary <file>       append the pipeline as \`promotion status --output
+                         markdown\` draws it (a Mermaid flowchart and the table)
+                         to this file: $GITHUB_STEP_SUMMARY in the workflow. The
+                         issue carries the same picture.
 
 Exit codes: 0 clear; 4 alarm; 1 the issue could not be updated; 2 bad usage
 or configuration.`;
@@ -49,36 +64,12 @@ export const EXIT_ALARM = 4;
 function count(flag: string, v: string | undefined, def: number, min: number): number {
   if (v === undefined) return def;
   if (!/^\d+$/.test(v) || Number(v) < min)
-    throw new UsageError(`--${flag} must be a whole number >= ${min}, not ${JSON.stringify(v)}.`);
+    throw new UsageError(`--${flag} must be a whole number >= ${min}, not ${clip(v)}.`);
   return Number(v);
 }
 
-async function apply(gh: GitHubClient, a: IssueAction, label: string): Promise<string> {
-  switch (a.kind) {
-    case "none":
-      return "no watch issue is open; nothing to do.";
-    case "open": {
-      await gh.ensureLabel(label, "B60205", "The promotion pipeline is stalled (promotion watch)");
-      const n = await gh.openIssue(a.title, a.body, label);
-      return `opened issue #${n}.`;
-    }
-    case "update":
-      await gh.updateIssue(a.number, { body: a.body });
-      if (a.comment !== undefined) await gh.comment(a.number, a.comment);
-      return `updated issue #${a.number}${a.comment !== undefined ? " (the alarms changed: commented)" : ""}.`;
-    case "close":
-      await gh.comment(a.number, a.comment);
-      await gh.updateIssue(a.number, { state: "closed", state_reason: "completed" });
-      return `closed issue #${a.number}.`;
-    default: {
-      const never: never = a;
-      throw new Error(`unknown action ${JSON.stringify(never)}`);
-    }
-  }
-}
-
 export function run(argv: readonly string[], io: CommandIo): Promise<number> {
-  return runWith(argv, io, ociRegistry, () => clientFromEnv());
+  return runWith(argv, io, ociRegistry, () => clientFromEnv(), envPackages);
 }
 
 export async function runWith(
@@ -86,6 +77,7 @@ export async function runWith(
   io: CommandIo,
   registry: RegistryFactory,
   github: () => GitHubClient | string,
+  packagesOf: PackagesFactory = noPackages,
 ): Promise<number> {
   const { values } = parseArgs({
     args: [...argv],
@@ -95,6 +87,7 @@ export async function runWith(
       "pin-expiry-days": { type: "string" },
       issue: { type: "boolean" },
       label: { type: "string" },
+      summary: { type: "string" },
     },
     strict: true,
     allowPositionals: false,
@@ -102,7 +95,7 @@ export async function runWith(
   const now = parseNow(values.now);
   const label = values.label ?? WATCH_LABEL;
   if (!/^[A-Za-z0-9._-]{1,50}$/.test(label))
-    throw new UsageError(`--label ${JSON.stringify(label)} is not a plain label name.`);
+    throw new UsageError(`--label ${clip(label)} is not a plain label name.`);
   const facts = loadFacts(singles(values));
   if (typeof facts === "string") {
     io.stderr(`promotion watch: ${facts}\n`);
@@ -115,12 +108,17 @@ export async function runWith(
   };
   let input: WatchInput;
   try {
-    input = { status: await gatherStatus(facts, registry, now, values) };
+    input = {
+      status: await gatherStatus(facts, registry, now, values, undefined, packagesOf),
+    };
   } catch (e) {
     if (!(e instanceof RegistryError)) throw e;
     input = { registryError: e.message };
   }
   const decision = decideWatch(input, thresholds);
+  const picture = "status" in input ? formatStatusMarkdown(input.status) : undefined;
+  if (values.summary !== undefined && picture !== undefined)
+    appendFileSync(values.summary, picture);
   if (decision.alarm)
     for (const f of decision.findings) io.stdout(`ALARM: ${describeFinding(f)}\n`);
   else
@@ -136,7 +134,7 @@ export async function runWith(
     try {
       const open = await gh.openIssues(label);
       io.stdout(
-        `${await apply(gh, issueAction(decision, open, now.toISOString(), runUrlFromEnv()), label)}\n`,
+        `${await applyIssueAction(gh, WATCH_ISSUE, issueAction(decision, open, now.toISOString(), runUrlFromEnv(), picture), label)}\n`,
       );
     } catch (e) {
       if (!(e instanceof GitHubError)) throw e;

@@ -3,6 +3,7 @@ import type { ProblemCollector } from "../errors";
 import { ConstraintError, parseConstraint } from "../flux/semver";
 import { checkRegex, DNS_LABEL, DNS_SUBDOMAIN, isRecord, Reader } from "./reader";
 import { CLUSTER_ROLES, type ClusterRole, type ClusterSpec, type GitSourceSpec } from "./types";
+import { clip } from "../clip";
 
 /** Patterns of the Flux v1 CRDs (source-controller): interval allows h, timeout does not. */
 const FLUX_INTERVAL = /^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$/;
@@ -40,7 +41,7 @@ export function checkConstraint(
     c.add(
       key,
       value,
-      `is not a valid Flux (Masterminds semver v3) constraint: ${msg}.`,
+      `is not a valid Flux (Masterminds semver v3) constraint: ${clip(msg, { raw: true })}.`,
       `write a constraint such as "${defaultConstraint(role)}".`,
     );
     return;

@@ -9,6 +9,7 @@ import {
 import { parseCa } from "./ca";
 import { DNS_SUBDOMAIN, isRecord, Reader } from "./reader";
 import type { GitHubSpec } from "./types";
+import { clip } from "../clip";
 
 /**
  * `github: { url, caSecretName?, caPem? }`. notification-controller v1.9.3 addresses the dispatch from the
@@ -96,7 +97,7 @@ export function parseGitHub(
         ? " It looks like owner/repository: they come from pipeline.owner and pipeline.repository."
         : "";
     return bad(
-      `has a path (${u.pathname}): notification-controller takes everything after the host as owner/repository (parseGitAddress), so a server below a path cannot be addressed.${ownerRepo}`,
+      `has a path (${clip(u.pathname, { raw: true })}): notification-controller takes everything after the host as owner/repository (parseGitAddress), so a server below a path cannot be addressed.${ownerRepo}`,
       `write only the server, ${base}.`,
     );
   }
@@ -120,7 +121,7 @@ export function parseGitHub(
       checkGithubAddress(githubRepositoryAddress(owner, repository, base), base);
     } catch (e) {
       return bad(
-        `gives a Provider address the controller cannot use: ${(e as Error).message}`,
+        `gives a Provider address the controller cannot use: ${clip((e as Error).message, { raw: true })}`,
         "check pipeline.owner, pipeline.repository and github.url.",
       );
     }

@@ -13,7 +13,7 @@
  */
 export { ConfigError } from "../errors";
 export { checkConstraint, defaultConstraint } from "./clusters";
-export { DEFAULT_WATCH, parsePipeline } from "./pipeline";
+export { DEFAULT_INTEGRITY, DEFAULT_WATCH, parsePipeline } from "./pipeline";
 export { parseDay, parsePin } from "./pin";
 export {
   attachPins,
@@ -56,5 +56,6 @@ export {
   type SigningRole,
   type SigningSpec,
   SIGNING_ROLES,
+  type IntegritySpec,
   type WatchSpec,
 } from "./types";

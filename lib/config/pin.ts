@@ -2,6 +2,7 @@
 import type { ProblemCollector } from "../errors";
 import { DIGEST_PATTERN, isRecord, Reader, TAG_PATTERN } from "./reader";
 import { NS, type PinSpec } from "./types";
+import { clip } from "../clip";
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
@@ -73,7 +74,7 @@ export function parsePin(
       c.add(
         `${key}.expires`,
         expires,
-        `has passed: the pin (${reason ?? "no reason given"}) was meant to be lifted by then.`,
+        `has passed: the pin (${reason === undefined ? "no reason given" : clip(reason, { raw: true })}) was meant to be lifted by then.`,
         `lift it with: pulumi config rm ${key} --stack ${stack}; or, if it must stay, set a new expiry with: pulumi config set --path '${key}.expires' YYYY-MM-DD --stack ${stack}.`,
       );
     }

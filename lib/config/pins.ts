@@ -17,6 +17,7 @@ import {
   type PinsHostSpec,
   type RetentionRule,
 } from "./types";
+import { clip } from "../clip";
 
 export const DEFAULT_GHCR: GhcrRetentionSpec = {
   schedule: "41 4 * * *",
@@ -85,7 +86,7 @@ function regex(c: ProblemCollector, key: string, v: unknown): string | undefined
     c.add(
       key,
       s,
-      `is not a valid regular expression (${(e as Error).message}).`,
+      `is not a valid regular expression (${clip((e as Error).message, { raw: true })}).`,
       "write a valid regular expression.",
     );
     return undefined;
@@ -433,7 +434,7 @@ export function pinsFromStackFiles(
       c.add(
         `Pulumi.${f.stack}.yaml`,
         undefined,
-        `is not valid YAML (${(e as Error).message.split("\n")[0]}).`,
+        `is not valid YAML (${clip((e as Error).message.split("\n")[0], { raw: true })}).`,
         "fix the stack file.",
       );
       continue;

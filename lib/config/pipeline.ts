@@ -11,7 +11,14 @@ import { parseGitHub } from "./github";
 import { parseSigning, refuseVerify } from "./signing";
 import { DNS_LABEL, DNS_SUBDOMAIN, isRecord, Reader, TAG_PATTERN } from "./reader";
 import { GHCR, parseRegistryCA, parseRegistryCredentials, registryHostOf } from "./registry";
-import { NS, type ExtraCheck, type ObjectRef, type PipelineSpec, type WatchSpec } from "./types";
+import {
+  NS,
+  type ExtraCheck,
+  type ObjectRef,
+  type PipelineSpec,
+  type WatchSpec,
+  type IntegritySpec,
+} from "./types";
 
 const REGISTRY_HOST = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]{1,5})?$/;
 const GH_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,37}[A-Za-z0-9])?$/;
@@ -27,6 +34,59 @@ export const DEFAULT_WATCH: WatchSpec = {
 /** Five cron fields of GitHub's schedule syntax (digits, `*`, `/`, `,`, `-`; no names, no seconds). */
 const CRON = /^(\S+\s+){4}\S+$/;
 const CRON_FIELD = /^(\*|\d+(-\d+)?)(\/\d+)?(,(\*|\d+(-\d+)?)(\/\d+)?)*$/;
+
+/** A CRD file in the platform repository: it reaches workflow scripts through env, so a plain path only. */
+const ARTIFACT_CRD_PATH = /^(?!\/)(?!.*(?:^|\/)\.\.?(?:\/|$))[A-Za-z0-9._/-]+\.ya?ml$/;
+export const DEFAULT_INTEGRITY: IntegritySpec = { schedule: "41 5 * * *" };
+
+/** A five-field cron schedule, or a problem recorded under `key` and `def`. */
+function cronOf(
+  c: ProblemCollector,
+  key: string,
+  schedule: string,
+  def: string,
+  example: string,
+): string {
+  if (
+    !CRON.test(schedule.trim()) ||
+    !schedule
+      .trim()
+      .split(/\s+/)
+      .every((f) => CRON_FIELD.test(f))
+  ) {
+    c.add(
+      key,
+      schedule,
+      "is not a five-field cron schedule (minute hour day month weekday; digits, *, /, ',' and -).",
+      `write e.g. ${example}.`,
+    );
+    return def;
+  }
+  return schedule.trim();
+}
+
+function parseIntegrity(c: ProblemCollector, key: string, raw: unknown): IntegritySpec {
+  if (raw === undefined || raw === null) return DEFAULT_INTEGRITY;
+  if (!isRecord(raw)) {
+    c.add(key, raw, "must be a mapping.", 'write e.g. integrity: { schedule: "41 5 * * *" }.');
+    return DEFAULT_INTEGRITY;
+  }
+  const r = new Reader(c, key, raw, ["schedule"]);
+  const schedule =
+    r.string("schedule", {
+      def: DEFAULT_INTEGRITY.schedule,
+      what: 'a five-field cron schedule such as "41 5 * * *"',
+    }) ?? DEFAULT_INTEGRITY.schedule;
+  return {
+    schedule: cronOf(
+      c,
+      r.key("schedule"),
+      schedule,
+      DEFAULT_INTEGRITY.schedule,
+      '"41 5 * * *" (daily)',
+    ),
+  };
+}
 
 function parseWatch(c: ProblemCollector, key: string, raw: unknown): WatchSpec {
   if (raw === undefined || raw === null) return DEFAULT_WATCH;
@@ -197,6 +257,8 @@ export function parsePipeline(c: ProblemCollector, raw: unknown): PipelineSpec |
     "floatingTags",
     "extraChecks",
     "watch",
+    "artifactCrds",
+    "integrity",
   ]);
   const registry = r.string("registry", {
     required: true,
@@ -332,7 +394,15 @@ export function parsePipeline(c: ProblemCollector, raw: unknown): PipelineSpec |
   const floatingTags = r.stringList("floatingTags", [], TAG_PATTERN, "OCI tags");
   const extraChecks = parseExtraChecks(c, r.key("extraChecks"), raw.extraChecks);
   const watch = parseWatch(c, r.key("watch"), raw.watch);
+  const artifactCrds = r.stringList(
+    "artifactCrds",
+    [],
+    ARTIFACT_CRD_PATH,
+    "repository paths of CRD files (letters, digits, '.', '_', '-', '/'; ending in .yaml or .yml; no '..')",
+  );
   if (!registry || !owner || !repository || url === undefined || !signing) return undefined;
+  const integrity = parseIntegrity(c, r.key("integrity"), raw.integrity);
+  if (!registry || !owner || !repository || url === undefined) return undefined;
   return {
     registry,
     owner,
@@ -356,5 +426,7 @@ export function parsePipeline(c: ProblemCollector, raw: unknown): PipelineSpec |
     floatingTags,
     extraChecks,
     watch,
+    artifactCrds,
+    integrity,
   };
 }

@@ -4,6 +4,7 @@
  * every bad key.
  */
 import type { ProblemCollector } from "../errors";
+import { clip } from "../clip";
 
 export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 export const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
@@ -161,7 +162,7 @@ export function checkRegex(c: ProblemCollector, key: string, value: string | und
     c.add(
       key,
       value,
-      `is not a valid regular expression (${(e as Error).message}).`,
+      `is not a valid regular expression (${clip((e as Error).message, { raw: true })}).`,
       "write a valid Go/RE2-compatible regular expression.",
     );
   }

@@ -177,6 +177,19 @@ export interface PipelineSpec {
   readonly extraChecks: readonly ExtraCheck[];
   /** The pipeline-stalled watch (a scheduled workflow of the owner stack). */
   readonly watch: WatchSpec;
+  /**
+   * CRD files (repository paths) the artifact check also knows, for custom resources whose CRD the clusters
+   * get from elsewhere (`promotion validate-artifact --crds`).
+   */
+  readonly artifactCrds: readonly string[];
+  /** The registry integrity probe (a scheduled workflow of the owner stack). */
+  readonly integrity: IntegritySpec;
+}
+
+/** Schedule of the registry integrity probe (`promotion-pipeline:pipeline.integrity`). */
+export interface IntegritySpec {
+  /** Cron (UTC) of the registry-integrity workflow. */
+  readonly schedule: string;
 }
 
 /** Thresholds and schedule of the pipeline-stalled watch (`promotion-pipeline:pipeline.watch`). */

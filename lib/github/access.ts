@@ -1,10 +1,10 @@
 /**
  * Repository mode's pre-flight: before the owner stack registers a single resource, one authenticated
  * `GET /repos/<owner>/<repository>` tells whether the github provider's token can write the files it is
- * about to commit. GitHub itself answers a classic token that lacks the `workflow` scope with a bare 404 or
- * 403 on `PUT .../contents/.github/workflows/...`, half way through `pulumi up` (octokit/octokit.rb#1184,
- * integrations/terraform-provider-github#762); the pre-flight names the missing permission instead, and
- * nothing has been changed yet.
+ * about to commit. GitHub itself answers a classic token that lacks the `workflow` scope with a bare 404 on
+ * `PUT .../contents/.github/workflows/...`, half way through `pulumi up` (octokit/octokit.rb#1184,
+ * integrations/terraform-provider-github#762; GitHub declined to make it a 403, github/docs#4770); the
+ * pre-flight names the missing permission instead, and nothing has been changed yet.
  *
  * What can be known in advance: a classic token's scopes (`X-OAuth-Scopes` on every response) and the
  * caller's `permissions.push` on the repository. A fine-grained token or a GitHub App token reports no

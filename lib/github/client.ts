@@ -3,6 +3,7 @@
  * and the promotion record. `api` is $GITHUB_API_URL on a runner (https://api.github.com by default), so
  * GitHub Enterprise works and tests point it at a local stand-in of GitHub's API.
  */
+import { clip } from "../clip";
 
 export class GitHubError extends Error {
   constructor(
@@ -31,7 +32,7 @@ export class GitHubClient {
 
   constructor(private readonly opts: GitHubOptions) {
     if (!REPO.test(opts.repository))
-      throw new GitHubError(`repository ${JSON.stringify(opts.repository)} is not owner/name.`);
+      throw new GitHubError(`repository ${clip(opts.repository)} is not owner/name.`);
     this.fetchFn = opts.fetch ?? fetch;
     this.base = `${opts.api.replace(/\/+$/, "")}/repos/${opts.repository}`;
   }

@@ -13,6 +13,7 @@
  * certificate is public, so the Secret holds it in plain `stringData`.
  */
 import { MANAGED_BY_LABELS, type KubeObject } from "./types";
+import { clip } from "../clip";
 
 /** The Secret key both controllers read the CA from (`secrets.KeyCACert`). */
 export const CA_KEY = "ca.crt";
@@ -35,7 +36,7 @@ export function pemProblem(pem: string): string | undefined {
   }
   const rest = pem.replace(BLOCK, "");
   if (rest.trim() !== "") {
-    return `holds something besides PEM CERTIFICATE blocks (${JSON.stringify(rest.trim().slice(0, 40))}): a truncated or mangled certificate fails in the controller with "failed to parse CA certificate".`;
+    return `holds something besides PEM CERTIFICATE blocks (${clip(rest.trim(), { limit: 40 })}): a truncated or mangled certificate fails in the controller with "failed to parse CA certificate".`;
   }
   return undefined;
 }

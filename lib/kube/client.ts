@@ -10,6 +10,7 @@ import { request as httpsRequest, type RequestOptions } from "node:https";
 import { homedir } from "node:os";
 import { dirname, isAbsolute, join } from "node:path";
 import { parse } from "yaml";
+import { clip } from "../clip";
 
 /** A kubeconfig or a request problem, naming the file, the context and what to fix. */
 export class KubeError extends Error {
@@ -38,7 +39,7 @@ function named(list: unknown, name: string, what: string, file: string): Rec {
     ? (list as unknown[]).find((e) => isRec(e) && e.name === name)
     : undefined;
   if (!isRec(found) || !isRec(found[what]))
-    throw new KubeError(`${file}: no ${what} named ${JSON.stringify(name)}.`);
+    throw new KubeError(`${file}: no ${what} named ${clip(name)}.`);
   return found[what];
 }
 
@@ -78,7 +79,7 @@ export function kubeTarget(text: string, file: string, context?: string): KubeTa
   const server = cluster.server;
   if (typeof server !== "string" || !/^https?:\/\//.test(server))
     throw new KubeError(
-      `${file}: context ${ctxName}: cluster server ${JSON.stringify(server)} is not an http(s) URL.`,
+      `${file}: context ${ctxName}: cluster server ${clip(server)} is not an http(s) URL.`,
     );
   if (user.exec !== undefined || user["auth-provider"] !== undefined)
     throw new KubeError(

@@ -1,10 +1,15 @@
 /**
- * What a cluster runs, from two objects: the OCIRepository's `status.artifact.revision` and the gate
+ * What a cluster runs, from two objects: the OCIRepository's `status.artifact.revision` and signature
+ * verification (`spec.verify`, the `SourceVerified` condition), and the gate
  * Kustomization's Ready condition and `lastAppliedRevision` / `lastAttemptedRevision`. `observationOf` is
  * pure (tested on object fixtures); `observeCluster` GETs the two objects.
  */
 import type { ObjectRef } from "../config";
-import type { ClusterObservation, GateObservation } from "../status/status";
+import type {
+  ClusterObservation,
+  GateObservation,
+  VerificationObservation,
+} from "../status/status";
 import { kubeGet, KubeError, type KubeTarget } from "./client";
 
 type Rec = Record<string, unknown>;
@@ -35,6 +40,57 @@ export function gateOf(kustomization: unknown): GateObservation {
   };
 }
 
+/** source-controller's condition type and the reason of a successful verification (meta.SucceededReason). */
+export const SOURCE_VERIFIED = "SourceVerified";
+const VERIFIED_MESSAGE = /^verified signature of revision (\S+)$/;
+
+/** The OCIRepository's signature verification: `spec.verify` and its `SourceVerified` condition. */
+export function verificationOf(ociRepository: unknown): VerificationObservation {
+  const obj = isRec(ociRepository) ? ociRepository : {};
+  const spec = isRec(obj.spec) ? obj.spec : {};
+  const meta = isRec(obj.metadata) ? obj.metadata : {};
+  const verify = isRec(spec.verify) ? spec.verify : undefined;
+  const status = isRec(obj.status) ? obj.status : {};
+  const conds = Array.isArray(status.conditions) ? (status.conditions as unknown[]) : [];
+  const cond = conds.find((c) => isRec(c) && c.type === SOURCE_VERIFIED) as Rec | undefined;
+  let what: Pick<VerificationObservation, "mode" | "identities" | "secret" | "provider">;
+  if (!verify) what = { mode: "none" };
+  else {
+    const provider = str(verify.provider) ?? "cosign";
+    const secretName = isRec(verify.secretRef) ? str(verify.secretRef.name) : undefined;
+    if (provider !== "cosign") what = { mode: "other", provider };
+    else if (secretName !== undefined)
+      what = { mode: "key", secret: `${str(meta.namespace) ?? "?"}/${secretName}` };
+    else {
+      const ids = Array.isArray(verify.matchOIDCIdentity) ? verify.matchOIDCIdentity : [];
+      what = {
+        mode: "keyless",
+        identities: ids
+          .filter(isRec)
+          .map((i) => ({ issuer: str(i.issuer) ?? "", subject: str(i.subject) ?? "" })),
+      };
+    }
+  }
+  const reason = str(cond?.reason);
+  const message = str(cond?.message);
+  const state: VerificationObservation["state"] =
+    cond?.status === "True"
+      ? "verified"
+      : cond?.status === "False"
+        ? "refused"
+        : verify
+          ? "pending"
+          : "off";
+  const revision = state === "verified" ? VERIFIED_MESSAGE.exec(message ?? "")?.[1] : undefined;
+  return {
+    ...what,
+    state,
+    ...(reason !== undefined ? { reason } : {}),
+    ...(message !== undefined ? { message: message.slice(0, 400) } : {}),
+    ...(revision !== undefined ? { revision } : {}),
+  };
+}
+
 /** The observation from the two objects (undefined = not found). */
 export function observationOf(ociRepository: unknown, kustomization: unknown): ClusterObservation {
   const status = isRec(ociRepository) && isRec(ociRepository.status) ? ociRepository.status : {};
@@ -42,6 +98,7 @@ export function observationOf(ociRepository: unknown, kustomization: unknown): C
   const revision = str(artifact.revision);
   return {
     ...(revision !== undefined ? { sourceRevision: revision } : {}),
+    ...(isRec(ociRepository) ? { verification: verificationOf(ociRepository) } : {}),
     ...(kustomization !== undefined ? { gate: gateOf(kustomization) } : {}),
   };
 }

@@ -4,6 +4,12 @@
  * on each of them, and why. A registry deletes a manifest by digest and every tag on it goes with it, so
  * protection is per digest. Selection is Flux's own (lib/flux/select.ts); nothing here re-implements it.
  *
+ * Signatures count as part of the digest they sign: every protected digest's cosign artifacts (the tags
+ * `sha256-<hex>.sig`, `.att`, `.sbom`), its OCI 1.1 referrers (from the referrers API) and its referrers
+ * tag-schema index (tag `sha256-<hex>`) are protected too, and so are theirs, recursively: a cleaner that
+ * deletes a kept digest's signature breaks it as surely as deleting the digest (a verifying cluster
+ * refuses it).
+ *
  * Also the hazards a person should hear about before a cleaner runs: a retention rule that would delete a
  * protected digest through another tag, a pin to a tag that does not exist, a stray pre-release that keeps
  * integration from taking new RCs.
@@ -12,6 +18,8 @@ import type { ClusterRole, PinSpec, RetentionRule } from "../config";
 import { generatedHeader } from "../emit";
 import { selectTag } from "../flux/select";
 import { compareVersions, parseFluxTag, type FluxVersion } from "../flux/semver";
+import type { Descriptor } from "../registry/types";
+import { clip } from "../clip";
 
 export type { RetentionRule };
 
@@ -39,6 +47,31 @@ export interface AllowlistInput {
   readonly tags: ReadonlyMap<string, string>;
   /** The cleaner's own rules, to warn about (optional). */
   readonly retention?: readonly RetentionRule[];
+  /**
+   * Subject digest -> its OCI 1.1 referrers (the referrers API's answer, or the manifests of its
+   * referrers tag-schema index), for the digests the registry read looked up (lib/pins/registry.ts).
+   */
+  readonly referrers?: ReadonlyMap<string, readonly Descriptor[]>;
+}
+
+/** The tag suffixes cosign's tag scheme uses: signatures, attestations, SBOMs. */
+export const COSIGN_SUFFIXES = [".sig", ".att", ".sbom"] as const;
+
+/**
+ * The tags that may hold `digest`'s signature artifacts, found in the tag listing by name: cosign's
+ * `sha256-<hex>.sig`, `.att`, `.sbom`, and the OCI 1.1 referrers tag schema's index `sha256-<hex>`.
+ * Empty for a digest that is not sha256.
+ */
+export function signatureTagsOf(digest: string): string[] {
+  const m = /^sha256:([a-f0-9]{64})$/.exec(digest);
+  if (!m) return [];
+  const base = `sha256-${m[1]}`;
+  return [...COSIGN_SUFFIXES.map((s) => `${base}${s}`), base];
+}
+
+/** True for a tag `signatureTagsOf` can return (a signature artifact's tag, not a build's). */
+export function isSignatureTag(tag: string): boolean {
+  return /^sha256-[a-f0-9]{64}(\.sig|\.att|\.sbom)?$/.test(tag);
 }
 
 /** Why a digest is protected. Closed set; `describeReason` renders each. */
@@ -59,7 +92,15 @@ export type ProtectionReason =
   | { readonly kind: "floating"; readonly tag: string }
   | { readonly kind: "highest-stable"; readonly tag: string }
   | { readonly kind: "pending-rc"; readonly tag: string }
-  | { readonly kind: "rollback"; readonly tag: string; readonly rank: number };
+  | { readonly kind: "rollback"; readonly tag: string; readonly rank: number }
+  /** A cosign tag (`.sig`, `.att`, `.sbom`) or the referrers tag-schema index of a protected digest. */
+  | { readonly kind: "signature"; readonly subject: string; readonly tag: string }
+  /** An OCI 1.1 referrer (signature, attestation, SBOM, ...) of a protected digest. */
+  | {
+      readonly kind: "referrer";
+      readonly subject: string;
+      readonly artifactType?: string;
+    };
 
 export interface ProtectedDigest {
   readonly digest: string;
@@ -126,6 +167,8 @@ function reasonKey(r: ProtectionReason): string {
     "tag" in r ? r.tag : "",
     "ref" in r ? r.ref : "",
     "rank" in r ? r.rank : 0,
+    "subject" in r ? r.subject : "",
+    "artifactType" in r ? (r.artifactType ?? "") : "",
   ]);
 }
 
@@ -144,6 +187,18 @@ export function describeReason(r: ProtectionReason): string {
       return `release candidate ${r.tag}, not promoted yet`;
     case "rollback":
       return `rollback target ${r.tag} (stable ${r.rank} of keepStable)`;
+    case "signature": {
+      const what = r.tag.endsWith(".sig")
+        ? "cosign signature"
+        : r.tag.endsWith(".att")
+          ? "cosign attestation"
+          : r.tag.endsWith(".sbom")
+            ? "cosign SBOM"
+            : "OCI 1.1 referrers index (tag schema)";
+      return `${what} ${r.tag} of kept ${r.subject} (deleting it strips the kept digest's signature)`;
+    }
+    case "referrer":
+      return `OCI 1.1 referrer${r.artifactType ? ` (${r.artifactType})` : ""} of kept ${r.subject} (deleting it strips the kept digest's signature)`;
     default: {
       const never: never = r;
       throw new Error(`unknown reason ${JSON.stringify(never)}`);
@@ -179,7 +234,7 @@ export function computeAllowlist(input: AllowlistInput): Allowlist {
       hazards.push({
         kind: "selects-nothing",
         severity: "warning",
-        message: `cluster ${c.name}: semver ${JSON.stringify(c.semver)}${c.semverFilter ? ` with semverFilter ${JSON.stringify(c.semverFilter)}` : ""} selects no tag of the ${allTags.length} in the registry; Flux keeps the artifact it last fetched, which nothing here can protect.`,
+        message: `cluster ${c.name}: semver ${clip(c.semver)}${c.semverFilter ? ` with semverFilter ${clip(c.semverFilter)}` : ""} selects no tag of the ${allTags.length} in the registry; Flux keeps the artifact it last fetched, which nothing here can protect.`,
       });
     } else {
       protect(tags.get(tag) as string, {
@@ -253,6 +308,35 @@ export function computeAllowlist(input: AllowlistInput): Allowlist {
   );
   for (const t of pendingRcs) protect(tags.get(t) as string, { kind: "pending-rc", tag: t });
 
+  // Signature artifacts of every protected digest, and theirs (a signed attestation), to a fixed point.
+  const referrers = input.referrers ?? new Map<string, readonly Descriptor[]>();
+  const queue = [...reasons.keys()].sort(cmpStr);
+  const examined = new Set<string>();
+  while (queue.length > 0) {
+    const subject = queue.shift() as string;
+    if (examined.has(subject)) continue;
+    examined.add(subject);
+    const found: [string, ProtectionReason][] = [];
+    for (const tag of signatureTagsOf(subject)) {
+      const d = tags.get(tag);
+      if (d !== undefined) found.push([d, { kind: "signature", subject, tag }]);
+    }
+    for (const r of referrers.get(subject) ?? []) {
+      found.push([
+        r.digest,
+        {
+          kind: "referrer",
+          subject,
+          ...(r.artifactType !== undefined ? { artifactType: r.artifactType } : {}),
+        },
+      ]);
+    }
+    for (const [d, r] of found) {
+      protect(d, r);
+      if (!examined.has(d)) queue.push(d);
+    }
+  }
+
   // A stray pre-release ranked above the pending RCs (`9.9.9-test`) is what integration takes instead.
   for (const c of clusters) {
     if (c.role !== "integration") continue;
@@ -263,7 +347,7 @@ export function computeAllowlist(input: AllowlistInput): Allowlist {
       hazards.push({
         kind: "stray-prerelease",
         severity: "error",
-        message: `cluster ${c.name}: ${JSON.stringify(c.semver)} selects ${sel}, not ${expected ? `the pending candidate ${expected}` : `a ${pendingVersion}-rc.N candidate`}; every new RC (${pendingVersion}-rc.N) ranks below it, so integration never validates another build. Delete the tag ${sel} (or narrow the cluster's semverFilter).`,
+        message: `cluster ${c.name}: ${clip(c.semver)} selects ${sel}, not ${expected ? `the pending candidate ${expected}` : `a ${pendingVersion}-rc.N candidate`}; every new RC (${pendingVersion}-rc.N) ranks below it, so integration never validates another build. Delete the tag ${sel} (or narrow the cluster's semverFilter).`,
       });
     }
   }

@@ -22,6 +22,7 @@ import {
 import { generatedHeader, toYaml } from "../emit";
 import { ConfigError, ProblemCollector } from "../errors";
 import { parseConstraint } from "../flux/semver";
+import type { Descriptor } from "../registry/types";
 import { computeAllowlist, type Allowlist, type PinCluster } from "./allowlist";
 
 export const POLICY_KIND = "PinsPolicy";
@@ -97,9 +98,17 @@ function normalise(p: PinsPolicy): PinsPolicy {
   };
 }
 
-/** The allowlist of a policy against the registry's tags (tag -> digest) now. */
-export function expandPolicy(policy: PinsPolicy, tags: ReadonlyMap<string, string>): Allowlist {
+/**
+ * The allowlist of a policy against the registry's tags (tag -> digest) now, and the OCI 1.1 referrers
+ * the registry read found for the protected digests (their signatures).
+ */
+export function expandPolicy(
+  policy: PinsPolicy,
+  tags: ReadonlyMap<string, string>,
+  referrers?: ReadonlyMap<string, readonly Descriptor[]>,
+): Allowlist {
   return computeAllowlist({
+    ...(referrers ? { referrers } : {}),
     clusters: policy.clusters,
     floatingTags: policy.floatingTags,
     keepStable: policy.keepStable,

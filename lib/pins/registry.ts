@@ -16,13 +16,27 @@
  *   lacks the annotations (not built by the build workflow) switches to `exhaustive`. Every other tag
  *   stands in with a placeholder digest that never equals a real one and can never be protected.
  * - `exhaustive`: a HEAD per tag (readers without manifest access, or `--exhaustive`).
+ * Then, in every mode, the signatures of what is protected (lib/pins/allowlist.ts protects them with
+ * their subject): cosign's `sha256-<hex>.sig|.att|.sbom` tags are found in the listing by name (a HEAD
+ * each only in `selective` mode, and only for tags that exist); the OCI 1.1 referrers cost one request per
+ * protected digest (`GET /v2/<name>/referrers/<digest>`; after the registry answers 404 once, the API is
+ * known to be unsupported and is not asked again), plus one GET of the referrers tag-schema index
+ * (`sha256-<hex>`) where the listing has one. Repeated for the artifacts found (a signed attestation)
+ * until nothing new is protected.
  * All with bounded concurrency; any failure throws (the CLI prints nothing: fail closed).
  */
-import { protectedTags } from "./allowlist";
+import { isSignatureTag, protectedTags, signatureTagsOf } from "./allowlist";
 import { expandPolicy, type PinsPolicy } from "./policy";
 import { PackagesUnavailable } from "../registry/ghcrPackages";
 import { commitOfRevision, OCI_REVISION, OCI_VERSION } from "../registry/annotations";
-import { mapLimit, type ManifestInfo, type RegistryReader } from "../registry/types";
+import { indexDescriptors } from "../registry/manifest";
+import {
+  mapLimit,
+  RegistryError,
+  type Descriptor,
+  type ManifestInfo,
+  type RegistryReader,
+} from "../registry/types";
 
 export type PinsReadMode = "packages" | "selective" | "exhaustive";
 
@@ -36,6 +50,10 @@ export interface PinsRead {
   readonly manifests: number;
   /** Why the Packages API was not used, when it was asked for. */
   readonly note?: string;
+  /** Subject digest -> its OCI 1.1 referrers, for every protected digest that has some. */
+  readonly referrers: Map<string, readonly Descriptor[]>;
+  /** Referrers API requests made (one per protected digest at most). */
+  readonly referrerRequests: number;
 }
 
 export interface PinsReadOptions {
@@ -50,6 +68,8 @@ export interface PinsReadOptions {
 }
 
 const PLACEHOLDER = "unread:";
+/** Signatures of signatures of ...: a real chain is 2 or 3 deep (a signed attestation). */
+const MAX_SIGNATURE_DEPTH = 8;
 const STABLE = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$/;
 const RC = /^((0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*))-rc\.(0|[1-9]\d*)$/;
 const BUILD_TAG = /^(sha|integration|validated)-[0-9a-f]{7}$/;
@@ -59,17 +79,123 @@ export function isSchemeTag(tag: string): boolean {
   return STABLE.test(tag) || RC.test(tag) || BUILD_TAG.test(tag);
 }
 
+/**
+ * True for a real digest. A reader may answer a tag's digest with a marker of its own (the integrity
+ * probe's `missing:<tag>` for a tag whose manifest is gone): nothing is read below such a marker.
+ */
+export function isDigest(d: string): boolean {
+  return /^sha(256|512):[a-f0-9]+$/.test(d);
+}
+
 /** True when `digest` is a placeholder of readPinsTags (a tag whose digest was not read). */
 export function isPlaceholder(digest: string): boolean {
   return digest.startsWith(PLACEHOLDER);
 }
 
-/** The tag -> digest listing for `expandPolicy(policy, ...)`, reading only what can matter. */
+type TagsRead = Omit<PinsRead, "referrers" | "referrerRequests"> & {
+  /** Reads digests of more tags (HEADs, counted in the result's `heads`). */
+  readonly head: (tags: Iterable<string>) => Promise<void>;
+  readonly known: Map<string, string>;
+  readonly names: readonly string[];
+};
+
+/**
+ * The tag -> digest listing for `expandPolicy(policy, tags, referrers)`, reading only what can matter,
+ * and the referrers of every protected digest (and of its signatures).
+ */
 export async function readPinsTags(
   policy: PinsPolicy,
   reader: RegistryReader,
   opts: PinsReadOptions = {},
 ): Promise<PinsRead> {
+  const read = await readTags(policy, reader, opts);
+  const repo = policy.repository;
+  const limit = opts.concurrency ?? 8;
+  const { known, names } = read;
+  const listed = new Set(names);
+  const current = (): Map<string, string> =>
+    new Map(names.map((t) => [t, known.get(t) ?? `${PLACEHOLDER}${t}`]));
+  const referrers = new Map<string, readonly Descriptor[]>();
+  const examined = new Set<string>();
+  let referrerRequests = 0;
+  let manifests = read.manifests;
+  let apiUnsupported = false;
+  for (let depth = 0; ; depth++) {
+    const todo = expandPolicy(policy, current(), referrers)
+      .digests.map((d) => d.digest)
+      .filter((d) => isDigest(d) && !examined.has(d));
+    if (todo.length === 0) break;
+    if (depth > MAX_SIGNATURE_DEPTH)
+      throw new RegistryError(
+        policy.registry,
+        `read signatures of ${repo}`,
+        `signature artifacts nest deeper than ${MAX_SIGNATURE_DEPTH} levels (${todo.slice(0, 3).join(", ")} ...): refusing to compute an allowlist from a registry that never ends`,
+      );
+    for (const d of todo) examined.add(d);
+    // cosign's tags, by name from the listing; the tag-schema index is read by GET below.
+    await read.head(
+      todo.flatMap((d) => signatureTagsOf(d).slice(0, 3)).filter((t) => listed.has(t)),
+    );
+    const found = await mapLimit(todo, limit, async (subject) => {
+      const out: Descriptor[] = [];
+      if (reader.referrers && !apiUnsupported) {
+        referrerRequests++;
+        const r = await reader.referrers(repo, subject);
+        if (r === undefined) apiUnsupported = true;
+        else out.push(...r);
+      }
+      const indexTag = signatureTagsOf(subject)[3];
+      if (indexTag !== undefined && listed.has(indexTag)) {
+        if (!reader.manifest)
+          throw new RegistryError(
+            policy.registry,
+            `read referrers index ${repo}:${indexTag}`,
+            "this reader cannot read manifests, so the referrers it lists cannot be protected",
+          );
+        manifests++;
+        const m = await reader.manifest(repo, indexTag);
+        const list = indexDescriptors(m.manifest);
+        if (typeof list === "string")
+          throw new RegistryError(
+            policy.registry,
+            `read referrers index ${repo}:${indexTag}`,
+            list,
+          );
+        if (m.digest !== undefined) known.set(indexTag, m.digest);
+        else await read.head([indexTag]);
+        out.push(...list);
+      }
+      return out;
+    });
+    todo.forEach((d, i) => {
+      const list = found[i]!;
+      if (list.length === 0) return;
+      const seen = new Set<string>();
+      referrers.set(
+        d,
+        list
+          .filter((r) => !seen.has(r.digest) && seen.add(r.digest))
+          .sort((a, b) => (a.digest < b.digest ? -1 : a.digest > b.digest ? 1 : 0)),
+      );
+    });
+  }
+  return {
+    tags: current(),
+    mode: read.mode,
+    listed: read.listed,
+    heads: read.heads,
+    manifests,
+    ...(read.note !== undefined ? { note: read.note } : {}),
+    referrers,
+    referrerRequests,
+  };
+}
+
+async function readTags(
+  policy: PinsPolicy,
+  reader: RegistryReader,
+  opts: PinsReadOptions,
+): Promise<TagsRead> {
   const repo = policy.repository;
   const limit = opts.concurrency ?? 8;
   // The tag listing and the Packages API are independent: read both at once.
@@ -88,13 +214,18 @@ export async function readPinsTags(
     const ds = await mapLimit(todo, limit, (t) => reader.digestOf(repo, t));
     todo.forEach((t, i) => known.set(t, ds[i]!));
   };
-  const full = (mode: PinsReadMode): PinsRead => ({
+  const full = (mode: PinsReadMode): TagsRead => ({
     tags: new Map(names.map((t) => [t, known.get(t)!])),
     mode,
     listed: names.length,
-    heads,
+    get heads() {
+      return heads;
+    },
     manifests,
     ...(note !== undefined ? { note } : {}),
+    head,
+    known,
+    names,
   });
 
   let note: string | undefined;
@@ -130,10 +261,13 @@ export async function readPinsTags(
   const first = expandPolicy(policy, alone);
   const roots = protectedTags(first);
   const pinned = first.digests.map((d) => d.digest).filter((d) => !isPlaceholder(d));
-  await head([...roots, ...names.filter((t) => !isSchemeTag(t))]);
+  // Signature tags are not the build's, but only a protected digest's own ones matter (read later).
+  await head([...roots, ...names.filter((t) => !isSchemeTag(t) && !isSignatureTag(t))]);
 
   // Phase 2: every tag a protected digest's build can carry.
-  const protectedDigests = [...new Set([...roots.map((t) => known.get(t)!), ...pinned])].sort();
+  const protectedDigests = [...new Set([...roots.map((t) => known.get(t)!), ...pinned])]
+    .filter(isDigest)
+    .sort();
   manifests += protectedDigests.length;
   const infos = await mapLimit(protectedDigests, limit, (d) => manifestOf(d));
   const listed = new Set(names);
@@ -163,8 +297,13 @@ export async function readPinsTags(
     tags: new Map(names.map((t) => [t, known.get(t) ?? `${PLACEHOLDER}${t}`])),
     mode: "selective",
     listed: names.length,
-    heads,
+    get heads() {
+      return heads;
+    },
     manifests,
     ...(note !== undefined ? { note } : {}),
+    head,
+    known,
+    names,
   };
 }

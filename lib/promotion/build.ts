@@ -4,6 +4,7 @@
  * The version itself comes from `nextVersion` (lib/promotion/versions.ts), the one implementation of the rule.
  */
 import { nextVersion } from "./versions";
+import { clip } from "../clip";
 
 export interface BuildPlanInput {
   /** Every tag of the artifact repository now. */
@@ -30,7 +31,7 @@ const COMMIT = /^[0-9a-f]{40}$/;
 
 export function planBuild(input: BuildPlanInput): BuildPlan {
   if (!COMMIT.test(input.commit))
-    throw new BuildRefused(`--commit ${JSON.stringify(input.commit)} is not a 40-hex commit SHA.`);
+    throw new BuildRefused(`--commit ${clip(input.commit)} is not a 40-hex commit SHA.`);
   const version = nextVersion(input.tags, { startVersion: input.startVersion });
   if (input.expectVersion !== undefined && version !== input.expectVersion) {
     throw new BuildRefused(

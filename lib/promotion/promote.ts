@@ -11,6 +11,7 @@ import { compareParsed, parseFluxVersion, type ParsedVersion } from "../flux/sem
 import { commitOfRevision, OCI_REVISION, OCI_VERSION } from "../registry/annotations";
 import { mapLimit, type ManifestInfo } from "../registry/types";
 import { parseRevision, VersionError } from "./versions";
+import { clip } from "../clip";
 
 /** What started the run: a Flux event relayed by repository_dispatch, or a person (workflow_dispatch). */
 export type PromoteRequest =
@@ -72,11 +73,9 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-/** Shows an untrusted value in a message without letting it break lines or run on. */
+/** Shows an untrusted value (an event field) in a message, quoted as a string, clipped (lib/clip.ts). */
 export function quote(v: unknown): string {
-  const s = typeof v === "string" ? v : (JSON.stringify(v) ?? String(v));
-  const clipped = s.length > 80 ? `${s.slice(0, 80)}...` : s;
-  return JSON.stringify(clipped);
+  return clip(typeof v === "string" ? v : (JSON.stringify(v) ?? String(v)));
 }
 
 /** Splits a Flux OCI revision `<tag>@sha256:<hex>` (lib/promotion/versions.ts); undefined when it is not one. */

@@ -6,6 +6,7 @@
 import { isMap, isSeq, parseAllDocuments, parseDocument } from "yaml";
 import { KUBE_KEY_ORDER, generatedHeader, toYaml } from "../emit";
 import { CANARY_NAME, CANARY_NAMESPACE, VERSION_ANNOTATION } from "../k8s/canary";
+import { clip } from "../clip";
 
 export const STAMP_FILE = "platform-version.yaml";
 export const STAMP_NAME = "platform-version";
@@ -38,15 +39,11 @@ const NAMESPACE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 /** The files to write (relative to the content root). */
 export function stampFiles(input: StampInput): { path: string; content: string }[] {
   if (!VERSION.test(input.version))
-    throw new StampError(
-      `--version ${JSON.stringify(input.version)} is not a version X.Y.Z[-pre].`,
-    );
+    throw new StampError(`--version ${clip(input.version)} is not a version X.Y.Z[-pre].`);
   if (!REVISION.test(input.revision))
-    throw new StampError(
-      `--revision ${JSON.stringify(input.revision)} is not <branch>@sha1:<40 hex>.`,
-    );
+    throw new StampError(`--revision ${clip(input.revision)} is not <branch>@sha1:<40 hex>.`);
   if (!NAMESPACE.test(input.namespace))
-    throw new StampError(`--namespace ${JSON.stringify(input.namespace)} is not a namespace name.`);
+    throw new StampError(`--namespace ${clip(input.namespace)} is not a namespace name.`);
   if (input.existing.includes(STAMP_FILE)) {
     throw new StampError(
       `${STAMP_FILE} already exists in the content directory; the name is reserved for the version stamp. Rename that file.`,
@@ -102,7 +99,7 @@ export function stampFiles(input: StampInput): { path: string; content: string }
  */
 export function stampCanary(text: string, version: string): string | undefined {
   if (!VERSION.test(version))
-    throw new StampError(`--version ${JSON.stringify(version)} is not a version X.Y.Z[-pre].`);
+    throw new StampError(`--version ${clip(version)} is not a version X.Y.Z[-pre].`);
   if (!text.includes("Canary")) return undefined;
   const docs = parseAllDocuments(text);
   if (!Array.isArray(docs)) return undefined;

@@ -7,6 +7,7 @@
  * above every stable tag, which is what lets an integration cluster with `>= 0.0.0-0` pick it.
  */
 import { compareParsed, parseFluxVersion, type ParsedVersion } from "../flux/semver";
+import { clip } from "../clip";
 
 /** A bad argument to nextVersion / parseRevision; the message names the value and what is expected. */
 export class VersionError extends Error {
@@ -43,7 +44,7 @@ export function nextVersion(tags: readonly string[], opts: NextVersionOptions = 
   const start = opts.startVersion ?? "0.0.1";
   if (!STRICT_STABLE.test(start)) {
     throw new VersionError(
-      `start version ${JSON.stringify(start)} must be a stable X.Y.Z (e.g. "0.0.1" or "1.0.0").`,
+      `start version ${clip(start)} must be a stable X.Y.Z (e.g. "0.0.1" or "1.0.0").`,
     );
   }
   const parsed: ParsedVersion[] = [];
@@ -101,19 +102,19 @@ export function parseRevision(rev: string): Revision {
   const at = rev.indexOf("@");
   if (at < 0 || rev.indexOf("@", at + 1) >= 0) {
     throw new VersionError(
-      `revision ${JSON.stringify(rev)} must be <tag>@sha256:<64 hex digits> with one "@".`,
+      `revision ${clip(rev)} must be <tag>@sha256:<64 hex digits> with one "@".`,
     );
   }
   const tag = rev.slice(0, at);
   const digest = rev.slice(at + 1);
   if (!TAG.test(tag)) {
     throw new VersionError(
-      `revision ${JSON.stringify(rev)}: ${JSON.stringify(tag)} is not an OCI tag ([A-Za-z0-9_][A-Za-z0-9._-]{0,127}).`,
+      `revision ${clip(rev)}: ${clip(tag)} is not an OCI tag ([A-Za-z0-9_][A-Za-z0-9._-]{0,127}).`,
     );
   }
   if (!DIGEST.test(digest)) {
     throw new VersionError(
-      `revision ${JSON.stringify(rev)}: ${JSON.stringify(digest)} is not sha256:<64 lower-case hex digits>.`,
+      `revision ${clip(rev)}: ${clip(digest)} is not sha256:<64 lower-case hex digits>.`,
     );
   }
   return { tag, digest };

@@ -8,6 +8,7 @@
  */
 import { nextLink, relLink, retryAfterMs } from "./oci";
 import { mapLimit, RegistryError } from "./types";
+import { clip } from "../clip";
 
 export interface GhcrPackagesOptions {
   /** The package owner (organisation or user): `example-org` of `ghcr.io/example-org/platform/platform`. */
@@ -125,7 +126,7 @@ export async function ghcrPackageVersions(
       const tags = (v as { metadata?: { container?: { tags?: unknown } } } | null)?.metadata
         ?.container?.tags;
       if (typeof name !== "string" || !DIGEST.test(name))
-        fail(step, `a version's name ${JSON.stringify(name)} is not a sha256 digest`);
+        fail(step, `a version's name ${clip(name)} is not a sha256 digest`);
       if (!Array.isArray(tags) || tags.some((t) => typeof t !== "string" || !TAG.test(t)))
         fail(step, `version ${name as string} has no list of valid tags`);
       out.set(name as string, [

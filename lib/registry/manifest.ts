@@ -4,6 +4,8 @@
  * `oras push`, and `org.opencontainers.image.revision`, the commit).
  */
 
+import type { Descriptor } from "./types";
+
 /** One manifest as read from the registry. */
 export interface ManifestRead {
   /** `Docker-Content-Digest` of the response, when the registry sent one. */
@@ -39,4 +41,44 @@ export function createdOf(m: Readonly<Record<string, unknown>>): Date | undefine
     return undefined;
   const d = new Date(s);
   return Number.isNaN(d.getTime()) ? undefined : d;
+}
+
+const DESCRIPTOR_DIGEST = /^(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
+
+/** One descriptor of a manifest or index, checked; a message naming `where` when malformed. */
+export function descriptorOf(raw: unknown, where: string): Descriptor | string {
+  const d = raw as {
+    digest?: unknown;
+    size?: unknown;
+    mediaType?: unknown;
+    artifactType?: unknown;
+  } | null;
+  if (typeof d !== "object" || d === null || Array.isArray(d))
+    return `${where} is not a descriptor: ${JSON.stringify(raw)}`;
+  if (typeof d.digest !== "string" || !DESCRIPTOR_DIGEST.test(d.digest))
+    return `${where} has no valid digest: ${JSON.stringify(raw)}`;
+  if (
+    d.size !== undefined &&
+    (typeof d.size !== "number" || !Number.isSafeInteger(d.size) || d.size < 0)
+  )
+    return `${where} has an invalid size: ${JSON.stringify(raw)}`;
+  return {
+    digest: d.digest,
+    ...(typeof d.size === "number" ? { size: d.size } : {}),
+    ...(typeof d.mediaType === "string" ? { mediaType: d.mediaType } : {}),
+    ...(typeof d.artifactType === "string" ? { artifactType: d.artifactType } : {}),
+  };
+}
+
+/** The `manifests` of an image index (or a referrers answer), checked; a message when malformed. */
+export function indexDescriptors(index: Readonly<Record<string, unknown>>): Descriptor[] | string {
+  const list = index.manifests;
+  if (!Array.isArray(list)) return 'the index has no "manifests" list';
+  const out: Descriptor[] = [];
+  for (const [i, raw] of (list as unknown[]).entries()) {
+    const d = descriptorOf(raw, `manifests[${i}]`);
+    if (typeof d === "string") return d;
+    out.push(d);
+  }
+  return out;
 }

@@ -10,8 +10,16 @@
  */
 import { createHash } from "node:crypto";
 import { parseChallenges } from "./auth";
-import type { ManifestRead } from "./manifest";
-import { RegistryError, readTagDigests, type ManifestInfo, type RegistryReader } from "./types";
+import { indexDescriptors, type ManifestRead } from "./manifest";
+import {
+  RegistryError,
+  readTagDigests,
+  type Descriptor,
+  type ManifestInfo,
+  type Probe,
+  type RegistryReader,
+} from "./types";
+import { clip } from "../clip";
 
 /** Media types a Flux artifact, an image or an index may have; a registry answers HEAD for these. */
 export const MANIFEST_ACCEPT = [
@@ -22,6 +30,9 @@ export const MANIFEST_ACCEPT = [
 ].join(", ");
 
 const DIGEST = /^(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
+/** Every HTTP error status: a probe reports the answer instead of throwing (see probeManifest). */
+const ANY_ERROR = Array.from({ length: 200 }, (_, i) => 400 + i);
+
 const REPO = /^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(\/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*$/;
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 
@@ -106,7 +117,7 @@ export class OciRegistryReader implements RegistryReader {
   }
 
   private checkRepo(repo: string, step: string): void {
-    if (!REPO.test(repo)) this.fail(step, `${JSON.stringify(repo)} is not an OCI repository name`);
+    if (!REPO.test(repo)) this.fail(step, `${clip(repo)} is not an OCI repository name`);
   }
 
   async listTags(repo: string): Promise<string[]> {
@@ -155,10 +166,7 @@ export class OciRegistryReader implements RegistryReader {
       }
       for (const t of (list ?? []) as unknown[]) {
         if (typeof t !== "string" || !TAG.test(t)) {
-          this.fail(
-            `${step} (page ${page})`,
-            `response lists a malformed tag ${JSON.stringify(t)}`,
-          );
+          this.fail(`${step} (page ${page})`, `response lists a malformed tag ${clip(t)}`);
         }
         tags.push(t);
       }
@@ -170,7 +178,7 @@ export class OciRegistryReader implements RegistryReader {
   async digestOf(repo: string, tag: string): Promise<string> {
     const step = `read digest of ${repo}:${tag}`;
     this.checkRepo(repo, step);
-    if (!TAG.test(tag)) this.fail(step, `${JSON.stringify(tag)} is not a tag`);
+    if (!TAG.test(tag)) this.fail(step, `${clip(tag)} is not a tag`);
     const res = await this.request(
       repo,
       `${this.base}/v2/${repo}/manifests/${tag}`,
@@ -182,7 +190,7 @@ export class OciRegistryReader implements RegistryReader {
     if (digest === null)
       this.fail(step, "the manifest HEAD response has no Docker-Content-Digest header");
     if (!DIGEST.test(digest))
-      this.fail(step, `Docker-Content-Digest ${JSON.stringify(digest)} is not a digest`);
+      this.fail(step, `Docker-Content-Digest ${clip(digest)} is not a digest`);
     return digest;
   }
 
@@ -229,7 +237,7 @@ export class OciRegistryReader implements RegistryReader {
     const step = `read manifest of ${repo}${DIGEST.test(ref) ? "@" : ":"}${ref}`;
     this.checkRepo(repo, step);
     if (!TAG.test(ref) && !DIGEST.test(ref))
-      this.fail(step, `${JSON.stringify(ref)} is neither a tag nor a digest`);
+      this.fail(step, `${clip(ref)} is neither a tag nor a digest`);
     const res = await this.request(
       repo,
       `${this.base}/v2/${repo}/manifests/${ref}`,
@@ -247,7 +255,7 @@ export class OciRegistryReader implements RegistryReader {
     const computed = `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
     const digest = header ?? computed;
     if (!DIGEST.test(digest))
-      this.fail(step, `Docker-Content-Digest ${JSON.stringify(digest)} is not a digest`);
+      this.fail(step, `Docker-Content-Digest ${clip(digest)} is not a digest`);
     if (digest.startsWith("sha256:") && digest !== computed)
       this.fail(step, `the manifest's bytes hash to ${computed}, not to ${digest}`);
     if (DIGEST.test(ref) && digest !== ref)
@@ -259,6 +267,108 @@ export class OciRegistryReader implements RegistryReader {
       this.fail(step, `the manifest is not JSON: ${bytes.toString("utf8").slice(0, 200)}`);
     }
     return { step, digest, body };
+  }
+
+  /**
+   * The OCI 1.1 referrers of `digest`: `GET /v2/<repo>/referrers/<digest>` (an image index, `Link`
+   * pagination). `undefined` when the registry answers 404, which the distribution spec defines as "the
+   * referrers API is not supported" (a registry that serves it answers 200 with an empty index for a
+   * digest nothing refers to); the client then reads the referrers tag schema (`sha256-<hex>`).
+   */
+  async referrers(repo: string, digest: string): Promise<readonly Descriptor[] | undefined> {
+    const step = `read referrers of ${repo}@${digest}`;
+    this.checkRepo(repo, step);
+    if (!DIGEST.test(digest)) this.fail(step, `${JSON.stringify(digest)} is not a digest`);
+    const out: Descriptor[] = [];
+    const seen = new Set<string>();
+    let url: string | undefined = `${this.base}/v2/${repo}/referrers/${digest}`;
+    for (let page = 1; url !== undefined; page++) {
+      if (seen.has(url) || page > 1000) this.fail(step, `pagination loops at ${url}`);
+      seen.add(url);
+      const res = await this.request(
+        repo,
+        url,
+        "GET",
+        page > 1 ? `${step} (page ${page})` : step,
+        "application/vnd.oci.image.index.v1+json",
+        page === 1 ? [404] : [],
+      );
+      const text = await res.text();
+      if (res.status === 404) return undefined;
+      out.push(...this.indexManifests(step, text));
+      url = nextLink(res.headers.get("link"), url);
+    }
+    return out;
+  }
+
+  /** The `manifests` of an image index's JSON text, each checked; a malformed index throws. */
+  private indexManifests(step: string, text: string): Descriptor[] {
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      this.fail(step, `the index is not JSON: ${text.slice(0, 200)}`);
+    }
+    if (typeof body !== "object" || body === null || Array.isArray(body))
+      this.fail(step, `the index is not a JSON object: ${text.slice(0, 200)}`);
+    const list = indexDescriptors(body as Record<string, unknown>);
+    if (typeof list === "string") this.fail(step, list);
+    return list;
+  }
+
+  /**
+   * One manifest GET (or HEAD) by digest or tag for the integrity probe: the raw bytes and headers, NOT
+   * checked (the probe re-hashes them and reports a mismatch by name), or the registry's refusal (see
+   * Probe).
+   */
+  async probeManifest(repo: string, ref: string, method: "GET" | "HEAD" = "GET"): Promise<Probe> {
+    const step = `${method === "GET" ? "read" : "HEAD"} manifest of ${repo}${DIGEST.test(ref) ? "@" : ":"}${ref}`;
+    this.checkRepo(repo, step);
+    if (!TAG.test(ref) && !DIGEST.test(ref))
+      this.fail(step, `${JSON.stringify(ref)} is neither a tag nor a digest`);
+    const url = `${this.base}/v2/${repo}/manifests/${ref}`;
+    const res = await this.request(repo, url, method, step, MANIFEST_ACCEPT, ANY_ERROR);
+    return this.probeOf(res, method);
+  }
+
+  /**
+   * One blob HEAD for the integrity probe: the registry's Docker-Content-Digest and Content-Length (the
+   * blob is not downloaded), a 404, or another refusal (see Probe).
+   */
+  async probeBlob(repo: string, digest: string): Promise<Probe> {
+    const step = `HEAD blob ${repo}@${digest}`;
+    this.checkRepo(repo, step);
+    if (!DIGEST.test(digest)) this.fail(step, `${JSON.stringify(digest)} is not a digest`);
+    const url = `${this.base}/v2/${repo}/blobs/${digest}`;
+    const res = await this.request(repo, url, "HEAD", step, "*/*", ANY_ERROR);
+    return this.probeOf(res, "HEAD");
+  }
+
+  private async probeOf(res: Response, method: "GET" | "HEAD"): Promise<Probe> {
+    if (res.status === 404) {
+      await res.body?.cancel();
+      return { kind: "missing" };
+    }
+    if (!res.ok) {
+      const text = method === "HEAD" ? "" : (await res.text()).slice(0, 200);
+      return {
+        kind: "error",
+        status: res.status,
+        detail: `HTTP ${res.status} ${res.statusText}${text ? `: ${text}` : ""}`,
+      };
+    }
+    const bytes = method === "GET" ? Buffer.from(await res.arrayBuffer()) : undefined;
+    if (method === "HEAD") await res.body?.cancel();
+    const length = res.headers.get("content-length");
+    const digest = res.headers.get("docker-content-digest");
+    const type = res.headers.get("content-type");
+    return {
+      kind: "ok",
+      ...(bytes ? { bytes } : {}),
+      ...(digest !== null ? { headerDigest: digest } : {}),
+      ...(length !== null && /^\d+$/.test(length) ? { contentLength: Number(length) } : {}),
+      ...(type !== null ? { contentType: type } : {}),
+    };
   }
 
   /** Tag → digest for every tag of `repo`, with at most `concurrency` HEADs in flight. */
@@ -387,7 +497,7 @@ export class OciRegistryReader implements RegistryReader {
       try {
         tokenUrl = new URL(realm);
       } catch {
-        this.fail(step, `bearer realm ${JSON.stringify(realm)} is not a URL`);
+        this.fail(step, `bearer realm ${clip(realm)} is not a URL`);
       }
       if (bearer.params.service) tokenUrl.searchParams.set("service", bearer.params.service);
       tokenUrl.searchParams.set("scope", bearer.params.scope ?? scope);

@@ -1,9 +1,19 @@
+import type { ManifestRead } from "./manifest";
+
 /** A manifest as the promotion and the allowlist read it: its digest and its annotations. */
 export interface ManifestInfo {
   readonly digest: string;
   /** `annotations` of the manifest (string values only); empty when it has none. */
   readonly annotations: Readonly<Record<string, string>>;
   readonly mediaType?: string;
+}
+
+/** An OCI descriptor as an index or the referrers API lists it. */
+export interface Descriptor {
+  readonly digest: string;
+  readonly size?: number;
+  readonly mediaType?: string;
+  readonly artifactType?: string;
 }
 
 /** Read access to an OCI registry: what the pin allowlist and the promotion need, nothing more. */
@@ -19,7 +29,32 @@ export interface RegistryReader {
   manifestOf?(repo: string, ref: string): Promise<ManifestInfo>;
   /** Like manifestOf, but `undefined` for a tag or digest the registry does not have (404). Optional. */
   manifestIfExists?(repo: string, ref: string): Promise<ManifestInfo | undefined>;
+  /**
+   * The OCI 1.1 referrers of `digest` (`GET /v2/<repo>/referrers/<digest>`, every page); `undefined` when
+   * the registry does not serve the API (404: the referrers tag schema applies). Optional: a reader
+   * without it protects tag-scheme signatures and referrers tag-schema indexes only.
+   */
+  referrers?(repo: string, digest: string): Promise<readonly Descriptor[] | undefined>;
+  /** The manifest a tag or digest names, as JSON with its checked digest (one GET). Optional. */
+  manifest?(repo: string, reference: string): Promise<ManifestRead>;
 }
+
+/**
+ * What the registry answered for one manifest or blob, for the integrity probe: the bytes (manifest GET)
+ * or the headers (blob HEAD), a 404, or another HTTP error that outlasted the retries. A request that
+ * got no HTTP answer at all still throws a RegistryError (the registry is unreadable, not the object).
+ */
+export type Probe =
+  | {
+      readonly kind: "ok";
+      /** The body of a GET (manifests); undefined for a HEAD. */
+      readonly bytes?: Buffer;
+      readonly headerDigest?: string;
+      readonly contentLength?: number;
+      readonly contentType?: string;
+    }
+  | { readonly kind: "missing" }
+  | { readonly kind: "error"; readonly status: number; readonly detail: string };
 
 /** A registry failure: names the registry and the step, so a cleaner never proceeds on a partial answer. */
 export class RegistryError extends Error {

@@ -12,6 +12,16 @@
  *   registry-unreadable the registry could not be read
  */
 import type { WatchSpec } from "../config";
+import {
+  alarmIssueAction,
+  alarmIssueBody,
+  alarmKeyOfBody,
+  alarmsKey,
+  type Alarm,
+  type AlarmIssueSpec,
+  type IssueAction,
+  type OpenIssue,
+} from "../github/alarmIssue";
 import { formatHours, type PipelineStatus } from "./status";
 
 export type Finding =
@@ -125,48 +135,45 @@ export function describeFinding(f: Finding): string {
 
 export const WATCH_LABEL = "pipeline-stalled";
 export const WATCH_TITLE = "Promotion pipeline stalled";
-const MARKER = "<!-- promotion-watch";
+
+/** The watch's issue (lib/github/alarmIssue.ts keeps it in step). */
+export const WATCH_ISSUE: AlarmIssueSpec = {
+  title: WATCH_TITLE,
+  marker: "promotion-watch",
+  who: "pipeline-stalled watch",
+  footer:
+    "This issue is opened, updated and closed by the generated workflow `pipeline-watch.yaml` (`promotion watch`); it closes itself when the condition clears. `promotion status` shows the whole pipeline.",
+  cleared:
+    "no release candidate waits past the limit, no pin expires soon and the registry is readable.",
+  labelColor: "B60205",
+  labelDescription: "The promotion pipeline is stalled (promotion watch)",
+  noun: "watch issue",
+};
+
+/** The decision's findings as alarms: keyed by kind and subject. */
+function alarmsOf(d: WatchDecision): Alarm[] {
+  return d.findings.map((f) => ({ key: `${f.kind}:${subject(f)}`, line: describeFinding(f) }));
+}
 
 /** The marker that records which alarms an issue body describes (a comment is added when they change). */
 export function findingsKey(d: WatchDecision): string {
-  return d.findings.map((f) => `${f.kind}:${subject(f)}`).join(",");
+  return alarmsKey(alarmsOf(d));
 }
 
-/** The issue body: the findings, where to look, and the run that saw them. */
-export function issueBody(d: WatchDecision, at: string, runUrl?: string): string {
-  return [
-    `${MARKER} ${findingsKey(d)} -->`,
-    `The pipeline-stalled watch found ${d.findings.length === 1 ? "a problem" : `${d.findings.length} problems`} at ${at}${runUrl ? ` ([run](${runUrl}))` : ""}:`,
-    "",
-    ...d.findings.map((f) => `- ${describeFinding(f)}`),
-    "",
-    "This issue is opened, updated and closed by the generated workflow `pipeline-watch.yaml` (`promotion watch`); it closes itself when the condition clears. `promotion status` shows the whole pipeline.",
-    "",
-  ].join("\n");
+/**
+ * The issue body: the findings, where to look, the run that saw them, and the pipeline as `promotion
+ * status --output markdown` draws it (`picture`), when the registry could be read.
+ */
+export function issueBody(d: WatchDecision, at: string, runUrl?: string, picture?: string): string {
+  return alarmIssueBody(WATCH_ISSUE, alarmsOf(d), at, runUrl, picture);
 }
 
 /** The marker of an existing body, or undefined. */
 export function keyOfBody(body: string): string | undefined {
-  const m = /^<!-- promotion-watch (.*) -->/.exec(body);
-  return m ? m[1] : undefined;
+  return alarmKeyOfBody(WATCH_ISSUE, body);
 }
 
-export interface OpenIssue {
-  readonly number: number;
-  readonly body: string;
-}
-
-export type IssueAction =
-  | { readonly kind: "none" }
-  | { readonly kind: "open"; readonly title: string; readonly body: string }
-  /** Rewrite the body; `comment` when the alarms changed since the body was written. */
-  | {
-      readonly kind: "update";
-      readonly number: number;
-      readonly body: string;
-      readonly comment?: string;
-    }
-  | { readonly kind: "close"; readonly number: number; readonly comment: string };
+export type { IssueAction, OpenIssue };
 
 /**
  * What to do with the watch issue. `open` lists the open issues with the watch label, oldest first: the
@@ -177,28 +184,7 @@ export function issueAction(
   open: readonly OpenIssue[],
   at: string,
   runUrl?: string,
+  picture?: string,
 ): IssueAction {
-  const issue = [...open].sort((a, b) => a.number - b.number)[0];
-  if (!d.alarm) {
-    return issue
-      ? {
-          kind: "close",
-          number: issue.number,
-          comment: `Cleared at ${at}${runUrl ? ` ([run](${runUrl}))` : ""}: no release candidate waits past the limit, no pin expires soon and the registry is readable.`,
-        }
-      : { kind: "none" };
-  }
-  const body = issueBody(d, at, runUrl);
-  if (!issue) return { kind: "open", title: WATCH_TITLE, body };
-  const changed = keyOfBody(issue.body) !== findingsKey(d);
-  return {
-    kind: "update",
-    number: issue.number,
-    body,
-    ...(changed
-      ? {
-          comment: `The alarms changed at ${at}:\n\n${d.findings.map((f) => `- ${describeFinding(f)}`).join("\n")}`,
-        }
-      : {}),
-  };
+  return alarmIssueAction(WATCH_ISSUE, d.alarm ? alarmsOf(d) : [], open, at, runUrl, picture);
 }

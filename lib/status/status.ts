@@ -11,6 +11,7 @@ import { compareParsed, parseFluxVersion, type ParsedVersion } from "../flux/sem
 import type { PinCluster } from "../pins/allowlist";
 import { splitRevision } from "../promotion/promote";
 import type { PromotionRecordFact } from "../promotion/record";
+import { clip } from "../clip";
 
 /** Our own RC tags, as the build writes them: `X.Y.Z-rc.N`. */
 export const RC_TAG = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)-rc\.(0|[1-9]\d*)$/;
@@ -19,10 +20,37 @@ export const STABLE_TAG = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$/;
 
 const DAY_MS = 86_400_000;
 
+/**
+ * Signature verification as the cluster's OCIRepository reports it: what `spec.verify` checks, and
+ * source-controller's `SourceVerified` condition (v1.9.3, internal/controller/ocirepository_controller.go):
+ * True with reason `Succeeded` and "verified signature of revision <rev>" after a verified fetch; False with
+ * reason `VerificationError` and "failed to verify the signature using provider 'cosign[ keyless]': ..." when a
+ * signature is missing or made by another identity or key (the source then keeps serving its last artifact);
+ * absent while nothing was verified yet, and deleted when `spec.verify` is unset.
+ */
+export interface VerificationObservation {
+  /** What `spec.verify` checks: nothing, cosign keyless identities, cosign keys from a Secret, or another provider. */
+  readonly mode: "none" | "keyless" | "key" | "other";
+  /** keyless: `matchOIDCIdentity` (issuer and subject regular expressions). */
+  readonly identities?: readonly { readonly issuer: string; readonly subject: string }[];
+  /** key: the Secret with the `*.pub` keys, `<namespace>/<name>`. */
+  readonly secret?: string;
+  /** `spec.verify.provider` when it is not cosign. */
+  readonly provider?: string;
+  /** verified (SourceVerified True), refused (False), pending (verify set, no condition yet), off (no verify). */
+  readonly state: "verified" | "refused" | "pending" | "off";
+  readonly reason?: string;
+  readonly message?: string;
+  /** The revision a True condition names ("verified signature of revision <rev>"). */
+  readonly revision?: string;
+}
+
 /** What a cluster was seen running (read with --kubeconfig/--context). */
 export interface ClusterObservation {
   /** The OCIRepository's `status.artifact.revision` (`<tag>@sha256:<hex>`). */
   readonly sourceRevision?: string;
+  /** The OCIRepository's signature verification. */
+  readonly verification?: VerificationObservation;
   /** The gate Kustomization. */
   readonly gate?: GateObservation;
   /** Why the cluster could not be read; the rest is then absent. */
@@ -84,6 +112,7 @@ export interface RunsStatus {
   readonly gateMessage?: string;
   readonly lastAppliedRevision?: string;
   readonly lastAttemptedRevision?: string;
+  readonly verification?: VerificationObservation;
   readonly error?: string;
 }
 
@@ -179,6 +208,7 @@ function runsOf(o: ClusterObservation): RunsStatus {
   return {
     ...(o.sourceRevision !== undefined ? { sourceRevision: o.sourceRevision } : {}),
     ...(rev ? { sourceDigest: rev.digest } : {}),
+    ...(o.verification ? { verification: o.verification } : {}),
     ...(o.gate
       ? {
           gateReady: o.gate.ready,
@@ -211,6 +241,11 @@ function mismatchOf(
       `selects ${selects.tag ?? selects.digest} (${selects.digest}) but the source has ${runs.sourceRevision}`,
     );
   else if (!selects) problems.push(`selects nothing but the source has ${runs.sourceRevision}`);
+  // The controller's message follows in the verification note (formatStatus) and in runs.verification.
+  if (runs.verification?.state === "refused")
+    problems.push(
+      `its source refused a signature (${runs.verification.reason ?? "SourceVerified=False"})`,
+    );
   if (runs.gateReady === undefined) problems.push("the gate Kustomization was not found");
   else {
     if (runs.sourceRevision !== undefined && runs.lastAppliedRevision !== runs.sourceRevision)
@@ -236,7 +271,7 @@ function clusterStatus(
     const tag = selectTag(tagList, c.semver, c.semverFilter);
     if (tag !== undefined) semverSelects = { tag, digest: input.tags.get(tag)! };
     else
-      selectProblem = `no tag matches ${JSON.stringify(c.semver)}${c.semverFilter ? ` with semverFilter ${JSON.stringify(c.semverFilter)}` : ""} (Flux: "no match found for semver")`;
+      selectProblem = `no tag matches ${clip(c.semver)}${c.semverFilter ? ` with semverFilter ${clip(c.semverFilter)}` : ""} (Flux: "no match found for semver")`;
   } catch (e) {
     if (!isSelectionInputError(e)) throw e;
     selectProblem = e.message;
@@ -355,13 +390,59 @@ function pinCell(p: PinStatus | undefined): string {
   return `${p.kind === "digest" ? shortDigest(p.ref) : p.ref} until ${p.expires} (${left})`;
 }
 
+/** Who a verification trusts: the keyless identities, or the key Secret. */
+export function verifierText(v: VerificationObservation): string {
+  switch (v.mode) {
+    case "keyless":
+      return (v.identities ?? [])
+        .map((i) => `identity ${i.subject} (issuer ${i.issuer})`)
+        .join(" or ");
+    case "key":
+      return `the keys in Secret ${v.secret ?? "?"}`;
+    case "other":
+      return `provider ${v.provider ?? "?"}`;
+    case "none":
+      return "nothing (no spec.verify)";
+    default: {
+      const never: never = v.mode;
+      throw new Error(`unknown verification mode ${String(never)}`);
+    }
+  }
+}
+
+/** One line on a cluster's verification: verified by whom, refused and why, or not verified. */
+export function verificationText(v: VerificationObservation): string {
+  switch (v.state) {
+    case "verified":
+      return `signature verified${v.revision !== undefined ? ` for ${v.revision}` : ""} by ${verifierText(v)}`;
+    case "refused":
+      return `signature REFUSED (${v.reason ?? "SourceVerified=False"}: ${v.message ?? "no message"}); it verifies ${verifierText(v)} and keeps serving its last verified artifact`;
+    case "pending":
+      return `signature not verified yet (no SourceVerified condition); it verifies ${verifierText(v)}`;
+    case "off":
+      return "verifies no signature (no spec.verify): any tag its constraint admits is applied, whoever pushed it (promotion-pipeline:pipeline.signing)";
+    default: {
+      const never: never = v.state;
+      throw new Error(`unknown verification state ${String(never)}`);
+    }
+  }
+}
+
+const VERIFY_CELL: Readonly<Record<VerificationObservation["state"], string>> = {
+  verified: ", verified",
+  refused: ", signature REFUSED",
+  pending: ", not verified yet",
+  off: "",
+};
+
 function runsCell(c: ClusterStatus): string {
   const r = c.runs;
   if (!r) return "(not read)";
   if (r.error !== undefined) return "(unreadable)";
   const rev = r.sourceRevision ? splitRevision(r.sourceRevision) : undefined;
   const src = rev ? rev.tag : (r.sourceRevision ?? "nothing");
-  return `${src}, gate Ready=${r.gateReady ?? "?"}${c.mismatch !== undefined ? "  MISMATCH" : ""}`;
+  const verified = r.verification ? VERIFY_CELL[r.verification.state] : "";
+  return `${src}${verified}, gate Ready=${r.gateReady ?? "?"}${c.mismatch !== undefined ? "  MISMATCH" : ""}`;
 }
 
 /** The human table. */
@@ -422,6 +503,10 @@ export function formatStatus(s: PipelineStatus): string {
     if (c.selectProblem !== undefined) notes.push(`${c.name}: ${c.selectProblem}`);
     if (c.runs?.error !== undefined) notes.push(`${c.name}: cluster not read: ${c.runs.error}`);
     else if (c.mismatch !== undefined) notes.push(`${c.name}: MISMATCH: ${c.mismatch}`);
+    const v = c.runs?.verification;
+    // Unverified integration is worth a line only when it was asked about; an unverified live always is.
+    if (v && (v.state !== "off" || c.role === "live"))
+      notes.push(`${c.name}: ${verificationText(v)}`);
   }
   if (notes.length > 0) lines.push("", ...notes);
   return lines.join("\n") + "\n";

@@ -17,7 +17,16 @@ import { compareParsed, parseFluxVersion } from "../flux/semver";
 import type { PinCluster } from "../pins/allowlist";
 import { splitRevision } from "../promotion/promote";
 import type { PromotionRecordFact } from "../promotion/record";
-import { formatHours, RC_TAG, shortDigest, stableTagsOn, type ClusterObservation } from "./status";
+import {
+  formatHours,
+  RC_TAG,
+  shortDigest,
+  stableTagsOn,
+  verifierText,
+  type ClusterObservation,
+  type VerificationObservation,
+} from "./status";
+import { clip } from "../clip";
 
 export type StageName = "built" | "integration" | "validated" | "stable" | "live";
 export const STAGES: readonly StageName[] = ["built", "integration", "validated", "stable", "live"];
@@ -102,6 +111,27 @@ function selectsNow(
   return t ? { digest: tags.get(t)!, label: t } : { label: "nothing" };
 }
 
+/**
+ * The cluster's refusal of this digest's signature: SourceVerified=False whose message names the digest
+ * (source-controller's "no matching signatures were found for '<repo>@sha256:...'"), or, when the message
+ * names none, while the source does not run the digest it selects.
+ */
+function refusedFor(
+  o: ClusterObservation | undefined,
+  digest: string,
+): VerificationObservation | undefined {
+  const v = o?.verification;
+  if (v?.state !== "refused") return undefined;
+  if ((v.message ?? "").includes(digest)) return v;
+  const names = /sha256:[0-9a-f]{64}/.test(v.message ?? "");
+  const runs =
+    o?.sourceRevision !== undefined ? splitRevision(o.sourceRevision)?.digest : undefined;
+  return !names && runs !== digest ? v : undefined;
+}
+
+const refusalText = (v: VerificationObservation): string =>
+  `${v.reason ?? "SourceVerified=False"}: ${v.message ?? "no message"}; it verifies ${verifierText(v)}`;
+
 const pinText = (c: PinCluster): string =>
   c.pin
     ? `${c.name} is pinned to ${c.pin.tag ?? c.pin.digest} until ${c.pin.expires}: ${c.pin.reason}`
@@ -110,9 +140,7 @@ const pinText = (c: PinCluster): string =>
 export function traceCommit(input: TraceInput): Trace {
   const commit = input.commit.toLowerCase();
   if (!COMMIT.test(commit))
-    throw new TraceInputError(
-      `commit ${JSON.stringify(input.commit)} is not a commit SHA (7 to 40 hex).`,
-    );
+    throw new TraceInputError(`commit ${clip(input.commit)} is not a commit SHA (7 to 40 hex).`);
   const short = commit.slice(0, 7);
   const tags = input.tags;
   const tagList = [...tags.keys()].sort();
@@ -217,6 +245,17 @@ export function traceCommit(input: TraceInput): Trace {
       detail: `${names} selects it${appliedBy.length > 0 ? `; ${appliedBy.map((c) => c.name).join(", ")} applied it` : ""}`,
     });
     stages.push({ name: "validated", reached: false, detail: `no validated-${short}` });
+    const refusal = selectedBy
+      .map((x) => ({ c: x.c, v: refusedFor(input.observed?.get(x.c.name), digest) }))
+      .find((x) => x.v !== undefined);
+    if (refusal) {
+      return done(
+        "validated",
+        `${refusal.c.name} refused its signature (${refusalText(refusal.v!)}). The build workflow signs every RC it pushes with the build identity or key: a tag pushed by anyone else, or signed with another key, is never applied. Check the build run's signing step, or who pushed ${rcTag ?? `sha-${short}`}.`,
+        "stopped",
+        base,
+      );
+    }
     if (gateFail) {
       const g = gateFail.o!.gate!;
       return done(
@@ -286,6 +325,22 @@ export function traceCommit(input: TraceInput): Trace {
       const o = input.observed?.get(c.name);
       return o?.sourceRevision !== undefined && !runsOn.includes(c);
     });
+    const refused = observedNot
+      .map((c) => ({ c, v: refusedFor(input.observed?.get(c.name), digest) }))
+      .filter((x) => x.v !== undefined);
+    if (refused.length > 0) {
+      stages.push({
+        name: "live",
+        reached: false,
+        detail: `selected; signature refused on ${refused.map((x) => x.c.name).join(", ")}`,
+      });
+      return done(
+        "live",
+        `${refused.map((x) => `${x.c.name} refused the signature of ${stable} (${refusalText(x.v!)}) and keeps running ${input.observed!.get(x.c.name)!.sourceRevision ?? "its last verified artifact"}`).join("; ")}. Live takes only digests the promote workflow signed after integration validated them: a stable tag pushed by hand, or signed with the build key, never reaches it. Remove that tag (the tag only: its manifest is shared with the RC's tags) and let the promote workflow tag the RC once integration validates it.`,
+        "stopped",
+        base,
+      );
+    }
     if (observedNot.length > 0) {
       stages.push({
         name: "live",
@@ -299,10 +354,13 @@ export function traceCommit(input: TraceInput): Trace {
         base,
       );
     }
+    const verified = runsOn
+      .map((c) => ({ c, v: input.observed?.get(c.name)?.verification }))
+      .filter((x) => x.v?.state === "verified");
     stages.push({
       name: "live",
       reached: true,
-      detail: `${onLive.map((x) => x.c.name).join(", ")} ${runsOn.length > 0 ? "runs" : "selects"} ${stable}`,
+      detail: `${onLive.map((x) => x.c.name).join(", ")} ${runsOn.length > 0 ? "runs" : "selects"} ${stable}${verified.map((x) => `; ${x.c.name}: signature verified by ${verifierText(x.v!)}`).join("")}`,
     });
     return done(undefined, undefined, "live", base);
   }

@@ -78,3 +78,20 @@ export function sparseCliSteps(paths: readonly string[]): Step[] {
     { name: "Set up Node.js", uses: SETUP_NODE, with: { "node-version": NODE_VERSION } },
   ];
 }
+
+/**
+ * Go, for `go install` of the pinned kustomize when the artifact has a kustomization file (v6.5.0, read
+ * from the actions/setup-go repository's tags).
+ */
+export const SETUP_GO: ActionRef = {
+  action: "actions/setup-go",
+  sha: "924ae3a1cded613372ab5595356fb5720e22ba16",
+  version: "v6.5.0",
+};
+/** The Go release setup-go installs for that build (kustomize v5.8.1's go.mod asks for go 1.24). */
+export const GO_VERSION = "1.25";
+/**
+ * kustomize/v5 v5.8.1: the CLI of the kustomize API v0.21.1 that kustomize-controller v1.9.3 builds with;
+ * scripts/install-tools.sh builds the same version for the tests.
+ */
+export const KUSTOMIZE_VERSION = "v5.8.1";

@@ -7,11 +7,14 @@
  */
 import type { PipelineSpec } from "../config";
 import { dispatchEventType } from "../k8s/validation";
-import type { Job, Workflow } from "./model";
+import { CHECKOUT } from "./actions";
+import { artifactCheckSteps } from "./artifactCheck";
+import { isRunStep, type Job, type Step, type Workflow } from "./model";
 import { withRecord } from "./record";
 import { forRegistry, jobPermissions, registryReadEnv, setupSteps } from "./registryAccess";
 import { withRollback } from "./rollback";
 import { withSigning } from "./signing";
+import { clip } from "../clip";
 
 export const BUILD_WORKFLOW = ".github/workflows/build-platform-artifact.yaml";
 export const PROMOTE_WORKFLOW = ".github/workflows/tag-validated-artifact.yaml";
@@ -64,7 +67,7 @@ export function contentDirectory(buildPaths: readonly string[]): string {
   // It reaches the scripts through env only, but a name like `${{ ... }}` would still be an expression there.
   if (!/^[A-Za-z0-9._/-]+$/.test(dir) || dir.split("/").some((p) => p === "." || p === "..")) {
     throw new Error(
-      `pipeline.buildPaths: the artifact directory ${JSON.stringify(dir)} may use only letters, digits, '.', '_', '-' and '/'.`,
+      `pipeline.buildPaths: the artifact directory ${clip(dir)} may use only letters, digits, '.', '_', '-' and '/'.`,
     );
   }
   return dir;
@@ -132,6 +135,8 @@ function buildJob(p: PipelineSpec): Job {
           ),
         ]),
       },
+      // What the gate will apply, checked before anything is pushed (issue 20 item 5).
+      ...artifactCheckSteps(p),
       {
         name: "Push the release candidate",
         id: "push",
@@ -173,6 +178,12 @@ function buildJob(p: PipelineSpec): Job {
           'echo "Pushed $ARTIFACT:$RC_TAG ($digest) from $revision, tagged $SHA_TAG, $INTEGRATION_TAG" | tee -a "$GITHUB_STEP_SUMMARY"',
         ]),
       },
+      {
+        // A half-failed push can leave a tag whose manifest or blobs are gone: prove it pulls (issue 20).
+        name: "Prove the pushed artifact is complete",
+        env: { DIGEST: "${{ steps.push.outputs.digest }}", ...registryReadEnv(p) },
+        run: script([node('verify --artifact "$ARTIFACT" --digest "$DIGEST"')]),
+      },
     ],
   };
 }
@@ -203,7 +214,40 @@ export function buildWorkflow(p: PipelineSpec): Workflow {
   };
 }
 
-function promoteJob(p: PipelineSpec): Job {
+/**
+ * Every promote run ends with the pipeline's picture in its job summary: `promotion status --output
+ * markdown` (a Mermaid flowchart of the stages and the table) from the delivered pin policy. Also when the
+ * decision refused; a registry it cannot read leaves a warning and never fails the run.
+ */
+function pipelineSummaryStep(p: PipelineSpec, policyPath: string): Step {
+  return {
+    name: "Show the pipeline in the job summary",
+    if: "always()",
+    env: { PINS_POLICY: policyPath, ...registryReadEnv(p) },
+    run: script([
+      "if ! " +
+        node('status --policy "$PINS_POLICY" --output markdown >>"$GITHUB_STEP_SUMMARY"') +
+        "; then",
+      '  echo "::warning::promotion status could not draw the pipeline for the job summary."',
+      "fi",
+    ]),
+  };
+}
+
+/** The promote job's checkout: the CLI, and the pin policy when the summary reads it. */
+function withPolicyCheckout(steps: Step[], policyPath: string | undefined): Step[] {
+  if (policyPath === undefined) return steps;
+  return steps.map((st) =>
+    !isRunStep(st) && st.uses === CHECKOUT && typeof st.with?.["sparse-checkout"] === "string"
+      ? {
+          ...st,
+          with: { ...st.with, "sparse-checkout": `${st.with["sparse-checkout"]}\n${policyPath}` },
+        }
+      : st,
+  );
+}
+
+function promoteJob(p: PipelineSpec, policyPath?: string): Job {
   return {
     name: "Tag the validated digest",
     "runs-on": RUNNER,
@@ -216,7 +260,7 @@ function promoteJob(p: PipelineSpec): Job {
     "timeout-minutes": 10,
     env: { GATE_NAME: p.gate.name, GATE_NAMESPACE: p.gate.namespace },
     steps: [
-      ...setupSteps(p, { oras: false }, true),
+      ...withPolicyCheckout(setupSteps(p, { oras: false }, true), policyPath),
       {
         name: "Decide",
         id: "plan",
@@ -260,16 +304,18 @@ function promoteJob(p: PipelineSpec): Job {
           'echo "Promoted $DIGEST: ${tags[*]}" | tee -a "$GITHUB_STEP_SUMMARY"',
         ]),
       },
+      ...(policyPath !== undefined ? [pipelineSummaryStep(p, policyPath)] : []),
     ],
   };
 }
 
 /** The promote workflow: the exact digest integration validated gets validated-<sha> and X.Y.Z. */
-export function promoteWorkflow(p: PipelineSpec): Workflow {
-  return withRollback(promoteWorkflowBase(p), p);
+/** `policyPath`: the delivered pin policy, from which every run draws the pipeline in its job summary. */
+export function promoteWorkflow(p: PipelineSpec, policyPath?: string): Workflow {
+  return withRollback(promoteWorkflowBase(p, policyPath), p);
 }
 
-function promoteWorkflowBase(p: PipelineSpec): Workflow {
+function promoteWorkflowBase(p: PipelineSpec, policyPath?: string): Workflow {
   return {
     name: "Tag validated artifact",
     on: {
@@ -300,7 +346,7 @@ function promoteWorkflowBase(p: PipelineSpec): Workflow {
     jobs: {
       promote: forRegistry(
         p,
-        withSigning(withRecord(promoteJob(p), p), p, {
+        withSigning(withRecord(promoteJob(p, policyPath), p), p, {
           role: "promote",
           digest: "${{ steps.plan.outputs.digest }}",
           if: "steps.plan.outputs.action == 'promote'",

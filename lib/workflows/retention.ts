@@ -2,6 +2,9 @@
  * The GHCR retention workflow of the platform repository (DESIGN section 8): on a schedule, expand the
  * pin policy against the registry as it is NOW (`promotion pins --policy`), then let
  * snok/container-retention-policy v3 delete what the allowlist does not protect.
+ * The expansion keeps every protected digest's signatures (cosign `.sig/.att/.sbom` tags, OCI 1.1
+ * referrers, the referrers tag-schema index) in `image-tags` and `skip-shas`: GHCR stores an untagged
+ * referrer as a package version of its own, which only `skip-shas` can keep.
  *
  * Fail closed: the expansion step fails (and the deletion never runs) when the registry cannot be read,
  * when the allowlist is empty, or when its output lacks the protected digests.

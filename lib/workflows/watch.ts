@@ -17,26 +17,42 @@ export const WATCH_WORKFLOW = ".github/workflows/pipeline-watch.yaml";
 const script = (lines: readonly string[]): string =>
   ["set -euo pipefail", ...lines].join("\n") + "\n";
 
-export function watchWorkflow(p: PipelineSpec, policyPath: string): Workflow {
+/**
+ * A scheduled check that keeps one GitHub issue in step (lib/github/alarmIssue.ts): checkout of the CLI
+ * and the pin policy only, the registry read with the other workflows' credentials, `issues: write` and
+ * nothing else. The pipeline-stalled watch and the registry integrity probe are both this.
+ */
+export interface IssueCheck {
+  readonly name: string;
+  readonly schedule: string;
+  readonly concurrencyGroup: string;
+  /** Workflow env besides PROMOTION_CLI and PINS_POLICY. */
+  readonly env: Readonly<Record<string, string>>;
+  readonly jobId: string;
+  readonly jobName: string;
+  readonly stepName: string;
+  /** The script's lines after `set -euo pipefail`. */
+  readonly run: readonly string[];
+}
+
+export function issueCheckWorkflow(p: PipelineSpec, policyPath: string, c: IssueCheck): Workflow {
   return {
-    name: "Pipeline stalled watch",
-    on: { schedule: [{ cron: p.watch.schedule }], workflow_dispatch: {} },
+    name: c.name,
+    on: { schedule: [{ cron: c.schedule }], workflow_dispatch: {} },
     permissions: {},
     // A newer check supersedes a queued one; the issue is keyed by its label, so no run duplicates it.
-    concurrency: { group: "promotion-watch", "cancel-in-progress": false },
+    concurrency: { group: c.concurrencyGroup, "cancel-in-progress": false },
     env: {
       PROMOTION_CLI: CLI_PATH,
       PINS_POLICY: policyPath,
-      RC_WAIT_HOURS: String(p.watch.rcWaitHours),
-      PIN_EXPIRY_DAYS: String(p.watch.pinExpiryDays),
-      WATCH_LABEL,
+      ...c.env,
     },
     defaults: { run: { shell: "bash" } },
     jobs: {
-      watch: {
-        name: "Is the promotion pipeline stalled?",
+      [c.jobId]: {
+        name: c.jobName,
         "runs-on": "ubuntu-24.04",
-        // contents: read for the checkout, issues: write for the one watch issue, and packages: read (a
+        // contents: read for the checkout, issues: write for the one issue, and packages: read (a
         // private GHCR package) only when the job token is the registry login. Nothing else.
         permissions: {
           contents: "read",
@@ -47,19 +63,40 @@ export function watchWorkflow(p: PipelineSpec, policyPath: string): Workflow {
         steps: [
           ...sparseCliSteps([CLI_PATH, policyPath]),
           {
-            name: "Check the pipeline and keep the watch issue in step",
+            name: c.stepName,
             env: {
               GITHUB_TOKEN: "${{ github.token }}",
               // The CLI reads the registry with the same credentials as the other workflows' login.
               ...registryReadEnv(p),
             },
-            run: script([
-              "# Exit 0 clear, 4 alarm (the issue is open and this job fails), 1 the issue could not be updated.",
-              'node "$PROMOTION_CLI" watch --policy "$PINS_POLICY" --rc-wait-hours "$RC_WAIT_HOURS" --pin-expiry-days "$PIN_EXPIRY_DAYS" --issue --label "$WATCH_LABEL" | tee -a "$GITHUB_STEP_SUMMARY"',
-            ]),
+            run: script(c.run),
           },
         ],
       },
     },
   };
+}
+
+export function watchWorkflow(p: PipelineSpec, policyPath: string): Workflow {
+  return issueCheckWorkflow(p, policyPath, {
+    name: "Pipeline stalled watch",
+    schedule: p.watch.schedule,
+    concurrencyGroup: "promotion-watch",
+    env: {
+      RC_WAIT_HOURS: String(p.watch.rcWaitHours),
+      PIN_EXPIRY_DAYS: String(p.watch.pinExpiryDays),
+      WATCH_LABEL,
+    },
+    jobId: "watch",
+    jobName: "Is the promotion pipeline stalled?",
+    stepName: "Check the pipeline and keep the watch issue in step",
+    run: [
+      "# Exit 0 clear, 4 alarm (the issue is open and this job fails), 1 the issue could not be updated.",
+      "# The pipeline's picture (Mermaid flowchart and table) follows the verdict in the job summary.",
+      "status=0",
+      'node "$PROMOTION_CLI" watch --policy "$PINS_POLICY" --rc-wait-hours "$RC_WAIT_HOURS" --pin-expiry-days "$PIN_EXPIRY_DAYS" --issue --label "$WATCH_LABEL" --summary "$RUNNER_TEMP/pipeline.md" | tee -a "$GITHUB_STEP_SUMMARY" || status=$?',
+      'if [ -f "$RUNNER_TEMP/pipeline.md" ]; then cat "$RUNNER_TEMP/pipeline.md" >>"$GITHUB_STEP_SUMMARY"; fi',
+      'exit "$status"',
+    ],
+  });
 }

@@ -29,7 +29,7 @@ import { platformFiles } from "../../lib/workflows/platformFiles";
 import { pinsFiles } from "../../lib/pins/delivery";
 import { workflowFiles } from "../../lib/workflows/files";
 import { canaryAlertRules, canaryManifest, platformCanary } from "../../lib/k8s/canary";
-import { clusterSource, registryCaSecret } from "../../lib/k8s/source";
+import { clusterSource, cosignKeySecret, registryCaSecret } from "../../lib/k8s/source";
 import { gateKustomization } from "../../lib/k8s/gate";
 import { validationLoopObjects } from "../../lib/k8s/validation";
 
@@ -41,10 +41,13 @@ const M = "kubernetes/1-manifest";
 const EXPECTED_FILES: Record<Stack, string[]> = {
   integration: [
     "github/.github/promotion/promotion.mjs",
+    "github/.github/promotion/schemas.json",
     "github/.github/workflows/build-platform-artifact.yaml",
     "github/.github/workflows/pipeline-watch.yaml",
+    "github/.github/workflows/registry-integrity.yaml",
     "github/.github/workflows/registry-retention.yaml",
     "github/.github/workflows/tag-validated-artifact.yaml",
+    "github/.github/workflows/validate-platform.yaml",
     "github/kubernetes/validation/platform-validation.canary.yaml",
     "github/registry/pins-policy.yaml",
     `${M}/kustomize.toolkit.fluxcd.io_v1-kustomization-flux-system-platform.yaml`,
@@ -93,8 +96,10 @@ function expectedObjects(cfg: StackConfig): Map<string, unknown> {
   const { pipeline, cluster } = cfg;
   const src = clusterSource(pipeline, cluster, cfg.pin);
   const ca = registryCaSecret(pipeline, cluster);
+  const key = cosignKeySecret(pipeline, cluster);
   const objs = [
     ...(ca ? [ca] : []),
+    ...(key ? [key] : []),
     src,
     gateKustomization({
       gate: pipeline.gate,

@@ -366,27 +366,38 @@ describe("GitHub API STAND-IN (the test double of GitHub's REST API): contents, 
     assert.equal((await del({ sha })).status, 404, "deleting a missing file");
   });
 
-  it("workflows need the `workflow` scope: 403 with GitHub's body on PUT and DELETE for a token without it, and nothing committed", async () => {
+  it("workflows need the `workflow` scope: GitHub's bare 404 on PUT and DELETE for a token without it (it still reads the file), and nothing committed", async () => {
     const path = ".github/workflows/promote.yaml";
     const commits = github.commits.length;
     const refused = await put(path, "on: push\n", {}, NO_WORKFLOW_TOKEN);
-    assert.equal(refused.status, 403);
+    assert.equal(refused.status, 404);
     assert.deepEqual(refused.json, {
-      message: "Resource not accessible by personal access token",
+      message: "Not Found",
       documentation_url: PUT_DOC,
-      status: "403",
+      status: "404",
     });
     assert.equal(refused.headers["x-oauth-scopes"], "repo");
     assert.equal(github.commits.length, commits);
+    assert.equal(github.file(OWNER, REPO, BRANCH, path), undefined);
     assert.equal((await put(path, "on: push\n")).status, 201, "the token with the scope writes");
+    const read = await api("GET", contents(path, BRANCH), { token: NO_WORKFLOW_TOKEN });
+    assert.equal(read.status, 200, "the token without the scope still reads the workflow file");
+    assert.equal(Buffer.from(read.json.content, "base64").toString(), "on: push\n");
     const sha = gitBlobSha("on: push\n");
+    const update = await put(path, "on: pull_request\n", { sha }, NO_WORKFLOW_TOKEN);
+    assert.deepEqual([update.status, update.json.message], [404, "Not Found"], "an update too");
     const delRefused = await api("DELETE", contents(path), {
       token: NO_WORKFLOW_TOKEN,
       body: { message: "Delete", branch: BRANCH, sha },
     });
-    assert.equal(delRefused.status, 403);
-    assert.equal(delRefused.json.message, "Resource not accessible by personal access token");
+    assert.deepEqual(delRefused.json, {
+      message: "Not Found",
+      documentation_url: "https://docs.github.com/rest/repos/contents#delete-a-file",
+      status: "404",
+    });
+    assert.equal(delRefused.status, 404);
     assert.equal(github.file(OWNER, REPO, BRANCH, path), "on: push\n");
+    assert.equal(github.commits.length, commits + 1, "only the scoped token's write committed");
     const other = await put(".github/promotion/cli.mjs", "x\n", {}, NO_WORKFLOW_TOKEN);
     assert.equal(other.status, 201, "outside .github/workflows the repo scope is enough");
   });

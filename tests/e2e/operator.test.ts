@@ -61,6 +61,8 @@ describe("e2e: promotion status and trace on a registry the workflows built", fu
     ready: "True" | "False";
     message: string;
     applied?: string;
+    /** The OCIRepository's spec.verify and SourceVerified condition, as source-controller writes them. */
+    verify?: { spec: unknown; condition: Record<string, string> };
   } = {
     ready: "True",
     message: "Applied revision",
@@ -170,7 +172,7 @@ describe("e2e: promotion status and trace on a registry the workflows built", fu
   const withKube = (): string[] => ["--kubeconfig", `integration=${kubeconfig}`];
 
   before(async function () {
-    for (const t of ["crane", "oras"] as const) tool(t);
+    for (const t of ["crane", "oras", "kustomize"] as const) tool(t);
     root = mkdtempSync(join(tmpdir(), "promotion-operator-"));
     reg = await startRegistry({ basicAuth: { user: USER, password: PASSWORD } });
     const cfg = validateConfig(
@@ -257,7 +259,14 @@ describe("e2e: promotion status and trace on a registry the workflows built", fu
           res.end(
             JSON.stringify({
               kind: "OCIRepository",
-              status: integration.revision ? { artifact: { revision: integration.revision } } : {},
+              metadata: { name: "flux-system", namespace: "flux-system" },
+              ...(integration.verify ? { spec: { verify: integration.verify.spec } } : {}),
+              status: {
+                ...(integration.revision ? { artifact: { revision: integration.revision } } : {}),
+                ...(integration.verify
+                  ? { conditions: [{ type: "SourceVerified", ...integration.verify.condition }] }
+                  : {}),
+              },
             }),
           );
         } else if (
@@ -479,6 +488,68 @@ describe("e2e: promotion status and trace on a registry the workflows built", fu
       s2.stdout,
       /integration: cluster not read: GET https:\/\/127\.0\.0\.1:\d+\/apis\/.* HTTP 401 \(the credentials are not accepted/,
     );
+  });
+
+  it("a signature integration refused: status shows it with the controller's message (MISMATCH), trace stops there", async () => {
+    const served = `0.0.2-rc.1@${digests.get("b")}`;
+    const refusedRc = `0.0.2-rc.2@${digests.get("c")}`;
+    const message = `failed to verify the signature using provider 'cosign': no matching signatures were found for '${reg.host}/example-org/platform/platform@${digests.get("c")}'`;
+    const saved = integration;
+    integration = {
+      revision: served,
+      applied: served,
+      ready: "True",
+      message: "Applied revision: " + served,
+      verify: {
+        spec: { provider: "cosign", secretRef: { name: "flux-system-cosign" } },
+        condition: { status: "False", reason: "VerificationError", message },
+      },
+    };
+    try {
+      const s = await cli("status", "--policy", policyFile, ...withKube());
+      assert.equal(s.code, 3, s.stdout + s.stderr);
+      assert.match(s.stdout, /0\.0\.2-rc\.1, signature REFUSED, gate Ready=True {2}MISMATCH\n/);
+      assert.ok(
+        s.stdout.includes(
+          `integration: signature REFUSED (VerificationError: ${message}); it verifies the keys in Secret flux-system/flux-system-cosign and keeps serving its last verified artifact`,
+        ),
+        s.stdout,
+      );
+      const t = await cli("trace", commit("c"), "--policy", policyFile, ...withKube());
+      assert.equal(t.code, 4, t.stdout + t.stderr);
+      assert.ok(
+        t.stdout.includes(
+          `stopped before validated (stopped): integration refused its signature (VerificationError: ${message}; it verifies the keys in Secret flux-system/flux-system-cosign).`,
+        ),
+        t.stdout,
+      );
+      // Verified: the cell and a note say so, by which key.
+      integration = {
+        revision: refusedRc,
+        applied: refusedRc,
+        ready: "True",
+        message: "Applied revision: " + refusedRc,
+        verify: {
+          spec: { provider: "cosign", secretRef: { name: "flux-system-cosign" } },
+          condition: {
+            status: "True",
+            reason: "Succeeded",
+            message: `verified signature of revision ${refusedRc}`,
+          },
+        },
+      };
+      const v = await cli("status", "--policy", policyFile, ...withKube());
+      assert.equal(v.code, 0, v.stdout + v.stderr);
+      assert.match(v.stdout, /0\.0\.2-rc\.2, verified, gate Ready=True\n/);
+      assert.ok(
+        v.stdout.includes(
+          `integration: signature verified for ${refusedRc} by the keys in Secret flux-system/flux-system-cosign`,
+        ),
+        v.stdout,
+      );
+    } finally {
+      integration = saved;
+    }
   });
 
   it("then promoted: trace c reaches live; unknown commit exits 5; an unreadable registry exits 1", async () => {

@@ -375,4 +375,51 @@ describe("e2e: key-based signing with real cosign (build key signs RCs, promote 
     assert.equal(crane("digest", `${artifact}:0.0.3`), d);
     assert.ok(verify(keys.promote!, d).ok);
   });
+
+  it("registryInsecure: cosign signs with --allow-http-registry --allow-insecure-registry, as crane gets --insecure", async () => {
+    const cfg = validateConfig(
+      {
+        stack: "integration",
+        pipeline: {
+          registry: reg.host,
+          owner: "example-org",
+          repository: "platform",
+          registryCredentials: "github-token",
+          registryInsecure: true,
+          clusters: { integration: { role: "integration" }, live: { role: "live" } },
+          signing: {
+            mode: "key",
+            build: { publicKey: keys.build!.pub },
+            promote: { publicKey: keys.promote!.pub },
+          },
+        },
+        dispatchTokenSecret: "github-dispatch-token",
+      },
+      new Date("2026-11-23T12:00:00Z"),
+    );
+    const insecure = new Map(
+      workflowFiles(cfg, { cli: readCliBundle() }).map((f) => [f.path, f.content]),
+    );
+    assert.match(
+      insecure.get(BUILD_WORKFLOW)!,
+      /cosign sign --allow-http-registry --allow-insecure-registry --yes --tlog-upload=false --key env:\/\/COSIGN_PRIVATE_KEY "\$ARTIFACT@\$DIGEST"/,
+    );
+    const saved = files;
+    files = insecure;
+    try {
+      // The workflows' own flags reach the plain-HTTP registry: no oras wrapper on PATH.
+      const c = buildCtx(commit("c"));
+      const r = await runJob(files.get(BUILD_WORKFLOW)!, "build", {
+        ...c,
+        machineEnv: { ...c.machineEnv, PATH: c.machineEnv.PATH!.split(":").slice(1).join(":") },
+      });
+      ok(r);
+      assert.equal(status(r, SIGN_STEP.build), "success");
+      const d = r.outputs.push!.digest!;
+      assert.ok(tags().includes(sigTag(d)));
+      assert.ok(verify(keys.build!, d).ok);
+    } finally {
+      files = saved;
+    }
+  });
 });

@@ -20,6 +20,7 @@ import { tmpdir } from "node:os";
 import { parse } from "yaml";
 import { dirname, join } from "node:path";
 import { validateConfig } from "../../lib/config";
+import { VALIDATE_WORKFLOW } from "../../lib/workflows/artifactCheck";
 import { workflowFiles, readCliBundle } from "../../lib/workflows/files";
 import {
   BUILD_WORKFLOW,
@@ -160,7 +161,7 @@ describe("e2e: build and promote workflows on a real registry", function () {
   const ok = (r: JobResult): void => assert.equal(r.status, "success", r.log);
 
   before(async function () {
-    for (const t of ["crane", "oras", "shellcheck"] as const) tool(t);
+    for (const t of ["crane", "oras", "shellcheck", "kustomize"] as const) tool(t);
     root = mkdtempSync(join(tmpdir(), "promotion-e2e-"));
     reg = await startRegistry({ basicAuth: { user: USER, password: PASSWORD } });
     github = await GitHubStandIn.start({
@@ -219,6 +220,11 @@ describe("e2e: build and promote workflows on a real registry", function () {
     assert.match(d ?? "", /^sha256:[0-9a-f]{64}$/);
     assert.equal(r.outputs.plan?.version, "0.0.1-rc.1");
     assert.match(r.log, /does not exist yet: this is its first build/);
+    // After the push the CLI proved the artifact complete (issue 20): manifest re-hashed, blobs by HEAD.
+    assert.match(
+      r.log,
+      /healthy: the artifact of 127\.0\.0\.1:\d+\/example-org\/platform\/platform is complete \(1 manifest, 2 blobs checked/,
+    );
     digestOf.set("a", d!);
     for (const t of ["0.0.1-rc.1", "sha-aaaaaaa", "integration-aaaaaaa"]) expected.set(t, d!);
     assertRegistry();
@@ -349,7 +355,8 @@ describe("e2e: build and promote workflows on a real registry", function () {
     ok(a);
     const b = await second.finish();
     assert.equal(b.status, "failure");
-    assert.equal(b.steps.at(-1)?.name, "Push the release candidate");
+    assert.equal(b.steps.find((s) => s.status === "failure")?.name, "Push the release candidate");
+    assert.equal(b.steps.at(-1)?.status, "skipped");
     assert.match(
       b.log,
       /the registry changed since this build planned 0\.0\.2-rc\.2: the next version is now 0\.0\.2-rc\.3/,
@@ -785,5 +792,202 @@ describe("e2e: registry login with the configured secret names (registryCredenti
       "Push the release candidate",
     );
     assert.ok(!tags(openReg.host, false).includes("sha-eeeeeee"));
+  });
+});
+
+/**
+ * Issue 20 item 5: the build job checks what the gate will apply before it pushes. An RC whose ConfigMap has
+ * a list where a string belongs used to be pushed and fail 24 s later in integration's dry-run; here the
+ * generated build job refuses it at "Validate what the gate will apply", naming the file, the object and the
+ * field, and the registry's listing is byte for byte what it was. The fixed content is pushed.
+ */
+describe("e2e: the build refuses an artifact the gate would fail to apply, before any push", function () {
+  this.timeout(120_000);
+  let reg: TestRegistry;
+  let root: string;
+  let files: Map<string, string>;
+  let artifact: string;
+  let machineEnv: Record<string, string>;
+
+  const BROKEN_CONFIG =
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: flux-system\ndata:\n  mode:\n    - fast\n    - safe\n";
+  const GOOD_CONFIG =
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: flux-system\ndata:\n  mode: fast\n";
+
+  const crane = (...args: string[]): string =>
+    execFileSync(tool("crane"), args, { env: machineEnv, encoding: "utf8" }).trim();
+
+  /** tag -> digest; an artifact that does not exist yet lists nothing. */
+  function listing(): Map<string, string> {
+    let tags: string[];
+    try {
+      tags = crane("ls", artifact).split("\n").filter(Boolean).sort();
+    } catch (e) {
+      if (/NAME_UNKNOWN/.test(String((e as { stderr?: unknown }).stderr))) return new Map();
+      throw e;
+    }
+    return new Map(tags.map((t) => [t, crane("digest", `${artifact}:${t}`)]));
+  }
+
+  function build(sha: string, content: Record<string, string>): Promise<JobResult> {
+    const ws = mkdtempSync(join(root, "ws-"));
+    for (const [p, text] of [...files, ...Object.entries(content)]) {
+      mkdirSync(join(ws, dirname(p)), { recursive: true });
+      writeFileSync(join(ws, p), text);
+    }
+    return runJob(files.get(BUILD_WORKFLOW)!, "build", {
+      workspace: ws,
+      eventName: "push",
+      event: { ref: "refs/heads/main", after: sha },
+      githubEnv: {
+        GITHUB_SHA: sha,
+        GITHUB_REF_NAME: "main",
+        GITHUB_REF: "refs/heads/main",
+        GITHUB_SERVER_URL: "https://github.com",
+        GITHUB_REPOSITORY: "example-org/platform",
+        GITHUB_RUN_ID: "1",
+      },
+      secrets: { GITHUB_TOKEN: "x" },
+      machineEnv,
+    });
+  }
+
+  before(async function () {
+    for (const t of ["crane", "oras", "kustomize"] as const) tool(t);
+    root = mkdtempSync(join(tmpdir(), "promotion-e2e-validate-"));
+    reg = await startRegistry();
+    const cfg = validateConfig(
+      {
+        stack: "integration",
+        pipeline: {
+          registry: reg.host,
+          owner: "example-org",
+          repository: "platform",
+          registryCredentials: "none",
+          clusters: { integration: { role: "integration" }, live: { role: "live" } },
+        },
+        dispatchTokenSecret: "github-dispatch-token",
+      },
+      new Date("2026-11-23T12:00:00Z"),
+    );
+    // The delivered files, the schema set among them (.github/promotion/schemas.json).
+    files = new Map(workflowFiles(cfg, { cli: readCliBundle() }).map((f) => [f.path, f.content]));
+    assert.ok(files.has(".github/promotion/schemas.json"));
+    artifact = `${reg.host}/${REPO_PATH}`;
+    const bin = join(root, "bin");
+    mkdirSync(bin);
+    writeFileSync(
+      join(bin, "oras"),
+      `#!/bin/sh\nsub="$1"; shift\nexec "${join(TOOLS_BIN, "oras")}" "$sub" --plain-http "$@"\n`,
+    );
+    chmodSync(join(bin, "oras"), 0o755);
+    const home = join(root, "home");
+    mkdirSync(home);
+    // No Go on this runner's PATH: the pinned kustomize must come from the tool cache, as setup would put it.
+    machineEnv = {
+      PATH: [bin, TOOLS_BIN, dirname(process.execPath), "/usr/bin", "/bin"].join(":"),
+      HOME: home,
+      DOCKER_CONFIG: join(home, "docker"),
+      LANG: "C.UTF-8",
+    };
+  });
+
+  after(async () => {
+    await reg?.stop();
+    if (root) rmSync(root, { recursive: true, force: true });
+  });
+
+  const refusedAtValidation = (r: JobResult): void => {
+    assert.equal(r.status, "failure", r.log);
+    assert.equal(
+      r.steps.find((s) => s.status === "failure")?.name,
+      "Validate what the gate will apply",
+      r.log,
+    );
+    const push = r.steps.find((s) => s.name === "Push the release candidate");
+    assert.ok(push && push.status === "skipped", `the push step must not run: ${push?.status}`);
+  };
+
+  it("a valid artifact (no kustomization: every YAML file, as kustomize-controller generates it) is pushed", async () => {
+    const r = await build(commit("a"), {
+      "kubernetes/namespace.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: apps\n",
+      "kubernetes/app/config.yaml": GOOD_CONFIG,
+    });
+    assert.equal(r.status, "success", r.log);
+    assert.match(r.log, /validate-artifact: 3 object\(s\) from 3 file\(s\) in kubernetes match/);
+    assert.deepEqual([...listing().keys()], ["0.0.1-rc.1", "integration-aaaaaaa", "sha-aaaaaaa"]);
+  });
+
+  it("a ConfigMap with a list where a string belongs is refused before the push, named; the registry is unchanged", async () => {
+    const before = listing();
+    const r = await build(commit("b"), {
+      "kubernetes/namespace.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: apps\n",
+      "kubernetes/app/config.yaml": BROKEN_CONFIG,
+    });
+    refusedAtValidation(r);
+    assert.match(
+      r.log,
+      /::error::kubernetes\/app\/config\.yaml: ConfigMap flux-system\/settings: \.data\.mode: must be string, got array/,
+    );
+    assert.deepEqual(listing(), before);
+  });
+
+  it("the pull-request job (validate-platform.yaml) runs the same check, without registry or secret", async () => {
+    const pr = async (config: string): Promise<JobResult> => {
+      const ws = mkdtempSync(join(root, "pr-"));
+      for (const [p, text] of [...files, ["kubernetes/app/config.yaml", config] as const]) {
+        mkdirSync(join(ws, dirname(p)), { recursive: true });
+        writeFileSync(join(ws, p), text);
+      }
+      return runJob(files.get(VALIDATE_WORKFLOW)!, "validate", {
+        workspace: ws,
+        eventName: "pull_request",
+        event: { number: 7, pull_request: { number: 7 } },
+        githubEnv: { GITHUB_SHA: commit("e"), GITHUB_REPOSITORY: "example-org/platform" },
+        secrets: {},
+        machineEnv,
+      });
+    };
+    const before = listing();
+    const bad = await pr(BROKEN_CONFIG);
+    assert.equal(bad.status, "failure", bad.log);
+    assert.match(
+      bad.log,
+      /::error::kubernetes\/app\/config\.yaml: ConfigMap flux-system\/settings: \.data\.mode: must be string, got array/,
+    );
+    const good = await pr(GOOD_CONFIG);
+    assert.equal(good.status, "success", good.log);
+    assert.match(good.log, /1 object\(s\) from 1 file\(s\) in kubernetes match/);
+    assert.deepEqual(listing(), before);
+  });
+
+  it("with a kustomization.yaml (kustomize v5.8.1): a patch that breaks a field is refused the same way; fixed, it is pushed", async () => {
+    const before = listing();
+    const kustomization = (value: string) =>
+      "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - app/config.yaml\npatches:\n" +
+      `  - target: {kind: ConfigMap, name: settings}\n    patch: |\n      - op: replace\n        path: /data/mode\n        value: ${value}\n`;
+    const broken = await build(commit("c"), {
+      "kubernetes/kustomization.yaml": kustomization("[fast, safe]"),
+      "kubernetes/app/config.yaml": GOOD_CONFIG,
+    });
+    refusedAtValidation(broken);
+    assert.match(
+      broken.log,
+      /::error::kubernetes\/app\/config\.yaml: ConfigMap flux-system\/settings: \.data\.mode: must be string, got array/,
+    );
+    assert.deepEqual(listing(), before);
+
+    const fixed = await build(commit("d"), {
+      "kubernetes/kustomization.yaml": kustomization("safe"),
+      "kubernetes/app/config.yaml": GOOD_CONFIG,
+    });
+    assert.equal(fixed.status, "success", fixed.log);
+    assert.match(fixed.log, /rendered by kustomize build \(kubernetes\/kustomization\.yaml\)/);
+    const after = listing();
+    assert.equal(after.get("0.0.1-rc.2"), fixed.outputs.push?.digest);
+    assert.deepEqual(
+      [...after.keys()].filter((t) => !before.has(t)),
+      ["0.0.1-rc.2", "integration-ddddddd", "sha-ddddddd"],
+    );
   });
 });

@@ -19,11 +19,12 @@
  * Errors carry GitHub's status codes and bodies: 401 `Bad credentials` (`Requires authentication` with no
  * token); 404 `Not Found` for anything a token cannot see; 409 `<path> does not match <sha>` and 422
  * `Invalid request.\n\n"sha" wasn't supplied.` on the contents API. Tokens are classic-token style:
- * responses carry `X-OAuth-Scopes`, and a token without the `workflow` scope gets 403 `Resource not
- * accessible by personal access token` on a PUT or DELETE of `.github/workflows/*`. That 403 is a choice:
- * real GitHub has been seen to answer 404 to a classic token lacking the scope; the double answers 403 as
- * issue 12 asks. A few messages GitHub does not document (a missing branch on PUT/DELETE, a path that clashes
- * with a directory) are the double's own wording. It sends no ETag, so clients never get a 304. Every
+ * responses carry `X-OAuth-Scopes`, and a token without the `workflow` scope gets GitHub's bare 404 `Not
+ * Found` on a PUT or DELETE of `.github/workflows/*` while it still reads the file: that is what GitHub
+ * answers a classic token lacking the scope (octokit/octokit.rb#1184, integrations/terraform-provider-github#633
+ * and #762: `PUT .../contents/.github/workflows/...: 404 Not Found []`), and what it declined to change into
+ * a 403 (github/docs#4770). A few messages GitHub does not document (a missing branch on PUT/DELETE, a path
+ * that clashes with a directory) are the double's own wording. It sends no ETag, so clients never get a 304. Every
  * request is recorded (method, path, query, status, token); nothing is printed.
  */
 import { createHash } from "node:crypto";
@@ -891,11 +892,14 @@ export class GitHubStandIn {
     );
   }
 
-  /** 403 for writes GitHub refuses before looking at the request: archived, or workflows without the scope. */
+  /**
+   * Writes GitHub refuses before looking at the request: an archived repository (403), and a workflow file
+   * for a token without the `workflow` scope, which GitHub answers as if the path did not exist (404).
+   */
   private writeRefusal(ctx: Ctx, r: StoredRepo, path: string, doc: string): Reply | undefined {
     if (r.archived) return error(403, "Repository was archived so is read-only.", doc);
     if (path.startsWith(".github/workflows/") && !ctx.user!.scopes.includes("workflow"))
-      return error(403, "Resource not accessible by personal access token", DOC_CONTENTS_PUT);
+      return notFound(doc);
     return undefined;
   }
 

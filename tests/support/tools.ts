@@ -17,7 +17,9 @@ export function toolsPath(): string {
 }
 
 /** Absolute path of a tool, or an error naming the install script. */
-export function tool(name: "actionlint" | "cosign" | "crane" | "oras" | "shellcheck"): string {
+export function tool(
+  name: "actionlint" | "cosign" | "crane" | "kustomize" | "oras" | "shellcheck",
+): string {
   for (const dir of toolsPath().split(delimiter)) {
     const p = join(dir, name);
     if (dir !== "" && existsSync(p)) return p;

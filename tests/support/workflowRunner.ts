@@ -85,6 +85,8 @@ class Expressions {
   constructor(
     private readonly ctx: JobContext,
     private readonly outputs: Record<string, Record<string, string>>,
+    /** Whether a step of the job has failed, for the status functions. */
+    private readonly failed: () => boolean = () => false,
   ) {}
 
   private lookup(path: string): unknown {
@@ -122,6 +124,10 @@ class Expressions {
     const t = s.trim();
     const lit = /^'((?:[^']|'')*)'$/.exec(t);
     if (lit) return lit[1]!.replace(/''/g, "'");
+    // GitHub's status functions (cancellation does not happen here).
+    if (t === "always()") return true;
+    if (t === "success()") return !this.failed();
+    if (t === "failure()") return this.failed();
     if (/^[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*$/.test(t)) return this.lookup(t);
     throw new Error(`workflowRunner: unsupported expression operand ${JSON.stringify(t)}`);
   }
@@ -215,7 +221,7 @@ export class JobRun {
     this.temp = mkdtempSync(join(tmpdir(), "runner-temp-"));
     this.eventPath = join(this.temp, "event.json");
     writeFileSync(this.eventPath, JSON.stringify(ctx.event));
-    this.expr = new Expressions(ctx, this.outputs);
+    this.expr = new Expressions(ctx, this.outputs, () => this.failed);
     this.skippedJob = !this.expr.condition(job.if);
   }
 
@@ -227,7 +233,10 @@ export class JobRun {
   async step(): Promise<StepResult> {
     const s = this.job.steps[this.index++]!;
     let result: StepResult;
-    if (this.failed || !this.expr.condition(s.if)) {
+    // After a failure only a step whose condition calls always() or failure() runs (GitHub's implicit
+    // success() otherwise).
+    const runsAfterFailure = /\b(always|failure)\(\)/.test(s.if ?? "");
+    if ((this.failed && !runsAfterFailure) || !this.expr.condition(s.if)) {
       result = { name: s.name, status: "skipped", stdout: "", stderr: "" };
     } else if (s.uses !== undefined) {
       result = { name: s.name, status: "replaced", stdout: "", stderr: "" };

@@ -321,6 +321,27 @@ describe("config: pipeline definition", () => {
     );
   });
 
+  it("artifactCrds: repository paths of CRD files, sorted; a path leaving the repository or not YAML is refused", () => {
+    const c = validateConfig(
+      raw("integration", {}, { artifactCrds: ["crds/widgets.yaml", "crds/a/helmrelease.yml"] }),
+      NOW,
+    );
+    assert.deepEqual(c.pipeline.artifactCrds, ["crds/a/helmrelease.yml", "crds/widgets.yaml"]);
+    assert.deepEqual(validateConfig(raw("integration"), NOW).pipeline.artifactCrds, []);
+    for (const bad of [
+      "../outside.yaml",
+      "/etc/crd.yaml",
+      "crds/x.json",
+      "crds/a b.yaml",
+      "a,b.yaml",
+    ])
+      expectProblem(
+        raw("integration", {}, { artifactCrds: [bad] }),
+        "promotion-pipeline:pipeline.artifactCrds[0]",
+        "repository paths of CRD files",
+      );
+  });
+
   it("refuses a dev cluster without git", () => {
     const clusters = { dev: { role: "dev" }, integration: { role: "integration" } };
     expectProblem(

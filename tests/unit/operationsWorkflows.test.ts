@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { parse } from "yaml";
 import { operationsFiles, stacksIn } from "../../lib/workflows/operationsFiles";
 import { driftWorkflow, previewWorkflow } from "../../lib/workflows/operations";
+import { isRunStep, type UsesStep } from "../../lib/workflows/model";
 import {
   actionlint,
   githubParserErrors,
@@ -69,6 +70,47 @@ describe("this repository's own CI (preview on PRs, nightly drift)", () => {
     const comment = doc.jobs.preview.steps.find((s) => s.name === "Comment the summary")!;
     assert.match(comment.run!, /preview-summary --dir/);
     assert.match(comment.run!, /--edit-last/);
+  });
+
+  it("keep Node's compile cache between runs: restored after the build (keyed on the OS, Node, the lock file and the bundle), used by every Pulumi step, saved even when the check failed", () => {
+    for (const w of [previewWorkflow(["integration", "live"]), driftWorkflow(["integration"])]) {
+      const steps = Object.values(w.jobs)[0]!.steps;
+      const at = (name: string): number => steps.findIndex((s) => s.name === name);
+      const restore = steps[at("Restore Node's compile cache")] as UsesStep;
+      assert.deepEqual(restore.uses, {
+        action: "actions/cache/restore",
+        sha: "0057852bfaa89a56745cba8c7296529d2fc39830",
+        version: "v4.3.0",
+      });
+      assert.equal(restore.id, "compile-cache");
+      assert.deepEqual(restore.with, {
+        path: "${{ runner.temp }}/node-compile-cache",
+        key: "node-compile-cache-${{ runner.os }}-${{ steps.node.outputs.node-version }}-${{ hashFiles('package-lock.json', 'dist/program.cjs') }}",
+        "restore-keys":
+          "node-compile-cache-${{ runner.os }}-${{ steps.node.outputs.node-version }}-",
+      });
+      assert.equal(steps[at("Set up Node")]!.id, "node", "the key reads setup-node's output");
+      assert.ok(
+        at("Install") < at("Restore Node's compile cache"),
+        "dist/program.cjs is built first",
+      );
+      const pulumiSteps = steps.filter((s) => isRunStep(s) && /pulumi (preview|up)/.test(s.run));
+      assert.equal(pulumiSteps.length, 1);
+      for (const s of pulumiSteps) {
+        assert.equal(s.env?.NODE_COMPILE_CACHE, "${{ runner.temp }}/node-compile-cache");
+        assert.ok(at(s.name) > at("Restore Node's compile cache"));
+      }
+      const save = steps[at("Save Node's compile cache")] as UsesStep;
+      assert.equal(save.uses.action, "actions/cache/save");
+      assert.equal(save.uses.sha, restore.uses.sha);
+      assert.deepEqual(save.with, {
+        path: restore.with?.path,
+        key: "${{ steps.compile-cache.outputs.cache-primary-key }}",
+      });
+      assert.match(save.if!, /^always\(\) && /);
+      assert.match(save.if!, /steps\.compile-cache\.outputs\.cache-hit != 'true'/);
+      assert.ok(at(save.name) > at(pulumiSteps[0]!.name));
+    }
   });
 
   it("refuses a stack name that could inject into the script", () => {

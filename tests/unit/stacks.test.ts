@@ -83,9 +83,11 @@ describe("whole program per stack (index.ts under mocks, with the shipped Pulumi
       .sort();
     assert.deepEqual(files, [
       "platform-files-.github/promotion/promotion.mjs",
+      "platform-files-.github/promotion/schemas.json",
       "platform-files-.github/workflows/build-platform-artifact.yaml",
       "platform-files-.github/workflows/pipeline-watch.yaml",
       "platform-files-.github/workflows/tag-validated-artifact.yaml",
+      "platform-files-.github/workflows/validate-platform.yaml",
       "platform-files-kubernetes/validation/platform-validation.canary.yaml",
       "registry-pins-files-.github/workflows/registry-retention.yaml",
       "registry-pins-files-registry/pins-policy.yaml",
@@ -126,7 +128,19 @@ describe("whole program per stack (index.ts under mocks, with the shipped Pulumi
 
     assert.equal(exports.dispatchEventType, "Kustomization/platform.flux-system");
     assert.equal(exports.role, "integration");
-    assert.equal(Object.keys(exports.deliveredFiles as object).length, 7);
+    // The schema set is copied from schemas/artifact-schemas.json the same way.
+    const schemasCmd = resources.find(
+      (r) => r.name === "platform-files-.github/promotion/schemas.json",
+    )!;
+    assert.equal(schemasCmd.inputs.stdin, undefined);
+    assert.deepEqual(schemasCmd.inputs.environment, {
+      TARGET_FILE: "out/integration/github/.github/promotion/schemas.json",
+      SOURCE_FILE: "schemas/artifact-schemas.json",
+      CONTENT_SHA256: createHash("sha256")
+        .update(readFileSync(join(root, "schemas", "artifact-schemas.json")))
+        .digest("hex"),
+    });
+    assert.equal(Object.keys(exports.deliveredFiles as object).length, 10);
     assert.match(String(exports.pinsPolicyHash), /^[a-f0-9]{64}$/);
 
     const provider8s = resources.find((r) => r.type === "pulumi:providers:kubernetes")!;

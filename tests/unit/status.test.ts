@@ -197,6 +197,7 @@ describe("cluster observation (pure)", () => {
     );
     assert.deepEqual(o, {
       sourceRevision: "0.0.2@sha256:aa",
+      verification: { mode: "none", state: "off" },
       gate: {
         ready: "False",
         reason: "HealthCheckFailed",
@@ -207,7 +208,7 @@ describe("cluster observation (pure)", () => {
       },
     });
     assert.deepEqual(gateOf({}), { ready: "Unknown" });
-    assert.deepEqual(observationOf({}, undefined), {});
+    assert.deepEqual(observationOf(undefined, undefined), {});
   });
 
   it("kubeconfig: server, CA, token; exec plugins refused with the fix", () => {

@@ -19,7 +19,7 @@ describe("workflow examples (docs/examples/workflows)", () => {
     const generated = workflowFiles(cfg, { cli: "" }).filter((f) =>
       f.path.startsWith(".github/workflows/"),
     );
-    assert.equal(generated.length, 2);
+    assert.equal(generated.length, 3);
     for (const f of generated) {
       const file = join(DIR, f.path.replace(".github/workflows/", ""));
       if (process.env.UPDATE_EXAMPLES === "1") {

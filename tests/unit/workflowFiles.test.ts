@@ -61,7 +61,7 @@ describe("WorkflowFiles component", () => {
           target: { mode: "directory", directory: "out" },
           repository: "platform",
         }),
-      /WorkflowFiles delivers only workflows and \.github\/promotion\/promotion\.mjs; got pins\.txt\./,
+      /WorkflowFiles delivers only workflows, \.github\/promotion\/promotion\.mjs and \.github\/promotion\/schemas\.json; got pins\.txt\./,
     );
   });
 });
