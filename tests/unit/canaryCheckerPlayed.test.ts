@@ -83,11 +83,23 @@ describe("canary-checker played: schedules (robfig/cron v3 standard parser, duty
   it("duty's jitter: rand.Intn(10)% of the time to the next activation", () => {
     const s = parseSchedule("@every 60s");
     const t = at(2026, 12, 4, 10, 0, 0, 0);
-    assert.equal(jitterMs(s, t, () => 0), 0);
-    assert.equal(jitterMs(s, t, () => 0.999), 5400);
-    assert.equal(jitterMs(s, t, () => 0.5), 3000);
+    assert.equal(
+      jitterMs(s, t, () => 0),
+      0,
+    );
+    assert.equal(
+      jitterMs(s, t, () => 0.999),
+      5400,
+    );
+    assert.equal(
+      jitterMs(s, t, () => 0.5),
+      3000,
+    );
     // Capped at 15 minutes of interval: a daily schedule jitters at most 9% of 15 minutes.
-    assert.equal(jitterMs(parseSchedule("@daily"), t, () => 0.999), 81_000);
+    assert.equal(
+      jitterMs(parseSchedule("@daily"), t, () => 0.999),
+      81_000,
+    );
   });
 });
 
@@ -162,7 +174,10 @@ describe("canary-checker played: is-healthy's Pod rules", () => {
   });
 
   it("a waiting container in back-off, a terminating pod, a completed pod, an unplayed phase", () => {
-    const crash = podHealth(pod("a", { ready: false, waiting: "CrashLoopBackOff", restarts: 3 }), NOW);
+    const crash = podHealth(
+      pod("a", { ready: false, waiting: "CrashLoopBackOff", restarts: 3 }),
+      NOW,
+    );
     assert.equal(crash.health, "unhealthy");
     assert.equal(crash.status, "CrashLoopBackOff");
     const term = podHealth(pod("a", { deleting: true }), NOW);
@@ -214,7 +229,12 @@ describe("canary-checker played: checks", () => {
   it("kubernetes: every pod ready passes; a not-ready pod fails twice (healthy, ready); zero pods fail the test", () => {
     const ok = judgeKubernetes(fluxCheck, { pods: [pod("a"), pod("b")] }, NOW, 7);
     assert.deepEqual([ok.pass, ok.error, ok.endpoint], [true, "", "Pod//flux-system"]);
-    const one = judgeKubernetes(fluxCheck, { pods: [pod("a"), pod("b", { ready: false })] }, NOW, 7);
+    const one = judgeKubernetes(
+      fluxCheck,
+      { pods: [pod("a"), pod("b", { ready: false })] },
+      NOW,
+      7,
+    );
     assert.equal(one.pass, false);
     assert.equal(
       one.error,
@@ -223,22 +243,29 @@ describe("canary-checker played: checks", () => {
     );
     const none = judgeKubernetes(fluxCheck, { pods: [] }, NOW, 7);
     assert.deepEqual([none.pass, none.error], [false, "test failed"]);
-    const withoutTest = judgeKubernetes(
-      { ...fluxCheck, test: undefined },
-      { pods: [] },
+    const withoutTest = judgeKubernetes({ ...fluxCheck, test: undefined }, { pods: [] }, NOW, 7);
+    assert.equal(withoutTest.error, "no resources found");
+    const broken = judgeKubernetes(
+      fluxCheck,
+      { error: "failed to get resources (x): boom" },
       NOW,
       7,
     );
-    assert.equal(withoutTest.error, "no resources found");
-    const broken = judgeKubernetes(fluxCheck, { error: "failed to get resources (x): boom" }, NOW, 7);
     assert.equal(broken.error, "failed to get resources (x): boom, test failed");
   });
 
   it("http: responseCodes [200, 401]; without codes 2xx; the client's error as is", () => {
-    const c = { name: "kubernetes-api", url: "https://kubernetes.default.svc/healthz", responseCodes: [200, 401] };
+    const c = {
+      name: "kubernetes-api",
+      url: "https://kubernetes.default.svc/healthz",
+      responseCodes: [200, 401],
+    };
     const text = { contentType: "text/plain", body: "ok" };
     assert.equal(judgeHttp(c, { status: 401, ...text }, 3).pass, true);
-    assert.equal(judgeHttp(c, { status: 500, ...text }, 3).error, "expected 500 to be in [200 401]");
+    assert.equal(
+      judgeHttp(c, { status: 500, ...text }, 3).error,
+      "expected 500 to be in [200 401]",
+    );
     assert.equal(
       judgeHttp({ ...c, responseCodes: undefined }, { status: 401, ...text }, 3).error,
       "expected 401 to be 200..299",
@@ -304,7 +331,9 @@ describe("canary-checker played: status (UpdateCanaryStatusAndEvent, Report)", (
       observedGeneration: 2,
       errorMessage: "old",
       message: "old message",
-      checkStatus: { "id-api": { uptime1h: "0/1 0%", lastTransitionedTime: "2026-12-04T11:00:00Z" } },
+      checkStatus: {
+        "id-api": { uptime1h: "0/1 0%", lastTransitionedTime: "2026-12-04T11:00:00Z" },
+      },
     };
     const p = statusPayload([result(KUBERNETES_API_CHECK, true)], ids, h, NOW)!;
     const after = reportedStatus(before, p, new Date("2026-12-04T12:00:05.999Z"));
@@ -326,12 +355,15 @@ describe("canary-checker played: status (UpdateCanaryStatusAndEvent, Report)", (
   });
 
   it("merge patch: removed keys null, nested objects recurse, arrays replaced, no-op is {}", () => {
-    assert.deepEqual(mergePatch({ a: 1, b: { c: 1, d: 2 }, e: [1] }, { b: { c: 1 }, e: [2], f: 3 }), {
-      a: null,
-      b: { d: null },
-      e: [2],
-      f: 3,
-    });
+    assert.deepEqual(
+      mergePatch({ a: 1, b: { c: 1, d: 2 }, e: [1] }, { b: { c: 1 }, e: [2], f: 3 }),
+      {
+        a: null,
+        b: { d: null },
+        e: [2],
+        f: 3,
+      },
+    );
     assert.deepEqual(mergePatch({ a: { b: 1 } }, { a: { b: 1 } }), {});
   });
 
@@ -371,7 +403,10 @@ describe("canary-checker played: metrics (pkg/metrics/metrics.go Record)", () =>
     key: "id-pods",
     name: FLUX_PODS_CHECK,
   };
-  const r = (pass: boolean): CheckResult => ({ ...result(FLUX_PODS_CHECK, pass), endpoint: "Pod//flux-system" });
+  const r = (pass: boolean): CheckResult => ({
+    ...result(FLUX_PODS_CHECK, pass),
+    endpoint: "Pod//flux-system",
+  });
 
   it("canary_check is 1 while failing and 0 while passing; the counters count; failed_count exists at 0", () => {
     const m = new CanaryCheckerMetrics();
@@ -422,7 +457,9 @@ describe("PrometheusRule -> Prometheus rule file", () => {
       } catch (e) {
         const err = e as NodeJS.ErrnoException & { stdout?: string; stderr?: string };
         if (err.code === "ENOENT") {
-          throw new Error("promtool is missing: run `bash scripts/install-tools.sh` (Debian's prometheus)");
+          throw new Error(
+            "promtool is missing: run `bash scripts/install-tools.sh` (Debian's prometheus)",
+          );
         }
         throw new Error(`promtool rejected the rule file: ${err.stdout ?? ""}${err.stderr ?? ""}`);
       }
@@ -434,7 +471,9 @@ describe("PrometheusRule -> Prometheus rule file", () => {
 
   it("the test knob replaces `for:` of named alerts only, and refuses an alert the rules lack", () => {
     const spec = canaryAlertRules().spec;
-    const parsed = parse(prometheusRuleFile(spec, { forOverrides: { CanaryCheckFailure: "20s" } })) as {
+    const parsed = parse(
+      prometheusRuleFile(spec, { forOverrides: { CanaryCheckFailure: "20s" } }),
+    ) as {
       groups: { rules: { alert: string; for: string }[] }[];
     };
     assert.deepEqual(
@@ -464,8 +503,13 @@ describe("PrometheusRule -> Prometheus rule file", () => {
     assert.equal(prometheusRuleFile(spec), prometheusRuleFile(structuredClone(spec)));
     assert.doesNotMatch(prometheusRuleFile(spec), /partial_response_strategy/);
     assert.throws(
-      () => prometheusRuleFile({ groups: [{ name: "g", rules: [{ alert: "A", expr: "1", severity: "x" }] }] }),
-      (e: Error) => e instanceof RuleFileError && /field "severity" is not a Prometheus rule field/.test(e.message),
+      () =>
+        prometheusRuleFile({
+          groups: [{ name: "g", rules: [{ alert: "A", expr: "1", severity: "x" }] }],
+        }),
+      (e: Error) =>
+        e instanceof RuleFileError &&
+        /field "severity" is not a Prometheus rule field/.test(e.message),
     );
     assert.throws(() => prometheusRuleFile({ groups: [] }), /non-empty list/);
     assert.throws(

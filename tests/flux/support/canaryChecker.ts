@@ -142,6 +142,8 @@ export class CanaryChecker {
   readonly history: CheckHistory;
   /** Every run that reported, in order. */
   readonly runs: CanaryRun[] = [];
+  /** When each run began its checks (reported or not yet), in order. */
+  readonly starts: Date[] = [];
   /** Runs that did not happen, and why (singleton lock, minimum time between runs). */
   readonly skipped: { at: Date; why: string }[] = [];
   /** Errors of the loop (API errors, NotPlayedError); a test asserts there are none. */
@@ -182,7 +184,7 @@ export class CanaryChecker {
     this.stopped = false;
     const tick = (): void => {
       if (this.stopped) return;
-      this.track(
+      void this.track(
         this.step()
           .catch((e: unknown) => this.fail(e))
           .finally(() => {
@@ -294,7 +296,10 @@ export class CanaryChecker {
       });
     }
     const checks = Object.fromEntries(
-      playedChecks(c.spec).map((k) => [k.spec.name, checkId(this.namespace, this.name, k.spec.name)]),
+      playedChecks(c.spec).map((k) => [
+        k.spec.name,
+        checkId(this.namespace, this.name, k.spec.name),
+      ]),
     );
     const current = c.status ?? {};
     const desired = { ...current, checks, observedGeneration: c.metadata.generation };
@@ -350,7 +355,7 @@ export class CanaryChecker {
   /** duty `Job.Run`: the jitter, then the run. */
   private fire(job: Job): void {
     const jitter = jitterMs(job.schedule, new Date(), this.random);
-    this.track(
+    void this.track(
       (async () => {
         await sleep(jitter);
         if (this.job !== job || this.stopped) return;
@@ -390,6 +395,7 @@ export class CanaryChecker {
     const startedAt = new Date();
     const delay = this.checkDelayMs;
     const atStart = await this.kube.get(API, "Canary", this.namespace, this.name);
+    this.starts.push(startedAt);
     const results: CheckResult[] = [];
     for (const check of playedChecks(spec)) results.push(await this.runCheck(check, spec, delay));
     const run: CanaryRun = {

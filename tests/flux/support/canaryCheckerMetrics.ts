@@ -139,7 +139,11 @@ export class CanaryCheckerMetrics {
       this.set("canary_check", gauge, () => 1);
       this.set("canary_check_info", check, () => 1);
       // Invalid and internal errors are counted apart from failures (mutually exclusive counters).
-      this.set(r.invalid ? "canary_check_invalid_count" : "canary_check_failed_count", check, (v) => v + 1);
+      this.set(
+        r.invalid ? "canary_check_invalid_count" : "canary_check_failed_count",
+        check,
+        (v) => v + 1,
+      );
     }
   }
 

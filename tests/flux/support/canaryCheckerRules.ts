@@ -334,8 +334,7 @@ const rank = (h: Health): number => Math.max(0, HEALTH_ORDER.indexOf(h));
 /** `Health.IsWorseThan`: CompareTo >= 0 (equal counts as worse). */
 export const isWorseThan = (h: Health, other: Health): boolean => rank(h) >= rank(other);
 /** `Health.Worst`. */
-export const worst = (...hs: Health[]): Health =>
-  hs.reduce((a, b) => (rank(b) >= rank(a) ? b : a));
+export const worst = (...hs: Health[]): Health => hs.reduce((a, b) => (rank(b) >= rank(a) ? b : a));
 
 export interface HealthStatus {
   health: Health;
@@ -475,7 +474,8 @@ function containerStatus(
         ready: false,
         message: t.message ?? "",
       };
-      if (restarts > 0) appendMessage(term, `restarted ${restarts} time${restarts === 1 ? "" : "s"}`);
+      if (restarts > 0)
+        appendMessage(term, `restarted ${restarts} time${restarts === 1 ? "" : "s"}`);
       if (reason === "Error") {
         if (age < 15 * MINUTE) term.status = restarts === 1 ? "CrashedOnce" : "CrashLoopBackOff";
         else if (age < HOUR) term.status = "Restarted";
@@ -654,7 +654,7 @@ export const AT_LEAST_ONE_EXPR = "dyn(results).size() > 0";
 
 /** Validates a `kubernetes` check against what is played; throws NotPlayedError naming the field. */
 export function kubernetesCheckSpec(raw: Record<string, unknown>): KubernetesCheckSpec {
-  const name = String(raw.name ?? "");
+  const name = typeof raw.name === "string" ? raw.name : "";
   for (const k of Object.keys(raw)) {
     if (!KUBERNETES_FIELDS.has(k)) {
       throw new NotPlayedError(
@@ -688,7 +688,10 @@ export function kubernetesCheckSpec(raw: Record<string, unknown>): KubernetesChe
     );
   }
   const expr = c.test?.expr;
-  if (c.test !== undefined && (Object.keys(c.test).some((k) => k !== "expr") || expr !== AT_LEAST_ONE_EXPR)) {
+  if (
+    c.test !== undefined &&
+    (Object.keys(c.test).some((k) => k !== "expr") || expr !== AT_LEAST_ONE_EXPR)
+  ) {
     throw new NotPlayedError(
       `kubernetes check "${name}": test ${JSON.stringify(c.test)} is not played; the only expression played is ` +
         `{"expr":"${AT_LEAST_ONE_EXPR}"} (the one lib/k8s/canary.ts renders)`,
@@ -774,7 +777,7 @@ const HTTP_FIELDS = new Set(["name", "url", "description", "responseCodes", "tls
 
 /** Validates an `http` check against what is played; throws NotPlayedError naming the field. */
 export function httpCheckSpec(raw: Record<string, unknown>): HttpCheckSpec {
-  const name = String(raw.name ?? "");
+  const name = typeof raw.name === "string" ? raw.name : "";
   for (const k of Object.keys(raw)) {
     if (!HTTP_FIELDS.has(k)) {
       throw new NotPlayedError(
@@ -785,7 +788,9 @@ export function httpCheckSpec(raw: Record<string, unknown>): HttpCheckSpec {
   const tls = (raw.tlsConfig ?? {}) as Record<string, unknown>;
   for (const k of Object.keys(tls)) {
     if (k !== "ca") {
-      throw new NotPlayedError(`http check "${name}": tlsConfig.${k} is not played (tlsConfig.ca is)`);
+      throw new NotPlayedError(
+        `http check "${name}": tlsConfig.${k} is not played (tlsConfig.ca is)`,
+      );
     }
   }
   return raw as unknown as HttpCheckSpec;
@@ -932,7 +937,11 @@ export class CheckHistory {
   }
 
   /** `Record`: appends the result, returns the check's one-hour uptime and p95 latency. */
-  record(key: string, r: CheckResult, now: number): { passed: number; failed: number; p95: number } {
+  record(
+    key: string,
+    r: CheckResult,
+    now: number,
+  ): { passed: number; failed: number; p95: number } {
     const w = this.window(key, now);
     if (r.durationMs > 0) w.push({ t: now, latency: r.durationMs });
     if (r.pass) w.push({ t: now, pass: true });
@@ -1034,7 +1043,10 @@ export function statusPayload(
 /** pkg/api.go `ellipsis` with `TruncateMessage` (4 KiB) and `TruncateError` (128 KiB). */
 function ellipsis(s: string, length: number): string {
   if (length <= 3 || s.length <= length) return s;
-  return `${s.trim().slice(0, length - 3).trim()}...`;
+  return `${s
+    .trim()
+    .slice(0, length - 3)
+    .trim()}...`;
 }
 
 /**

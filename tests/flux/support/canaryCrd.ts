@@ -15,8 +15,7 @@ import type { KubeObject } from "./kube";
 
 export const CANARY_CRD_FILE = join(CLUSTERS_ROOT, "crds", "canary-checker-canaries.yaml");
 
-const RFC3339 =
-  /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 
 /** Returns a function giving the schema errors of a Canary object ([] when it validates). */
 export function canaryValidator(file = CANARY_CRD_FILE): (o: KubeObject) => string[] {

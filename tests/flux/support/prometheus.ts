@@ -91,9 +91,9 @@ export class Prometheus {
 
   /** An instant query's vector result. */
   async query(q: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]> {
-    const d = await this.api<{ result: { metric: Record<string, string>; value: [number, string] }[] }>(
-      `/api/v1/query?query=${encodeURIComponent(q)}`,
-    );
+    const d = await this.api<{
+      result: { metric: Record<string, string>; value: [number, string] }[];
+    }>(`/api/v1/query?query=${encodeURIComponent(q)}`);
     return d.result;
   }
 

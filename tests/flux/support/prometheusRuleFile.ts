@@ -48,7 +48,7 @@ export function prometheusRuleFile(spec: unknown, options: RuleFileOptions = {})
       throw new RuleFileError(`spec.groups[${gi}] needs a name and a list of rules.`);
     }
     const group: Json = {};
-    for (const [k, v] of Object.entries(g)) {
+    for (const k of Object.keys(g)) {
       if (k === "partial_response_strategy") continue; // Thanos only: the operator drops it for Prometheus.
       if (!(GROUP_FIELDS as readonly string[]).includes(k)) {
         throw new RuleFileError(
