@@ -8,7 +8,8 @@
  *
  * No kubelet runs here: the test creates the Pods and patches their status as a kubelet (or kwok) would. No
  * kube-controller-manager runs either, so the test publishes `kube-root-ca.crt` in the Canary's namespace as
- * its root-ca-cert-publisher would (the cluster CA), unless one is already there.
+ * its root-ca-cert-publisher would (the cluster CA) and the `default` ServiceAccount of flux-system as its
+ * serviceaccounts controller would, unless they are already there.
  *
  * `CanaryCheckFailure` keeps its real `for: 2m` (the whole file takes about 6 minutes).
  *
@@ -180,6 +181,15 @@ describe("canary-checker PLAYED from its own rules (real etcd + kube-apiserver, 
         TEST_MANAGER,
       );
       caPublishedByTest = true;
+    }
+    // Nor its serviceaccounts controller: the ServiceAccount admission plugin needs `default` for a Pod.
+    const sa = `/api/v1/namespaces/${FLUX_NAMESPACE}/serviceaccounts`;
+    if ((await cluster.kube.raw("GET", `${sa}/default`)).status === 404) {
+      await cluster.kube.json("POST", sa, {
+        apiVersion: "v1",
+        kind: "ServiceAccount",
+        metadata: { name: "default", namespace: FLUX_NAMESPACE },
+      });
     }
     await createPods();
     await cluster.kube.apply(asKube(platformCanary()), APPLY_MANAGER);
