@@ -205,13 +205,13 @@ export class CanaryChecker {
 
   /**
    * One run now with the Canary's current spec, as a triggered run (`TriggerAt`, the `next-runtime`
-   * annotation) would, without the jitter; still subject to the singleton lock. Resolves with the run, or
-   * undefined when another run was in progress.
+   * annotation) would, without the jitter; still subject to the singleton lock and to the 10 s minimum
+   * between runs (`CanaryJob.Run`). Resolves with the run, or undefined when it was skipped (see `skipped`).
    */
   async runOnce(): Promise<CanaryRun | undefined> {
     const c = await this.kube.mustGet(API, "Canary", this.namespace, this.name);
     const before = this.runs.length;
-    await this.execute(c.spec ?? {}, false);
+    await this.execute(c.spec ?? {});
     return this.runs.length > before ? this.runs[this.runs.length - 1] : undefined;
   }
 
@@ -359,19 +359,18 @@ export class CanaryChecker {
       (async () => {
         await sleep(jitter);
         if (this.job !== job || this.stopped) return;
-        await this.execute(job.spec, true);
+        await this.execute(job.spec);
       })().catch((e: unknown) => this.fail(e)),
     );
   }
 
   /** The singleton lock and `CanaryJob.Run`'s minimum time between runs, then the run. */
-  private async execute(spec: Record<string, unknown>, scheduled: boolean): Promise<void> {
+  private async execute(spec: Record<string, unknown>): Promise<void> {
     if (this.running) {
       this.skipped.push({ at: new Date(), why: "job already running, skipping" });
       return;
     }
     if (
-      scheduled &&
       this.lastRunEnd !== undefined &&
       Date.now() - this.lastRunEnd < MINIMUM_TIME_BETWEEN_RUNS_MS
     ) {
