@@ -37,7 +37,7 @@ import {
   type CanaryRun,
 } from "./support/canaryChecker";
 import { checkId, metaTime } from "./support/canaryCheckerRules";
-import { CANARY_CRD_FILE, canaryValidator } from "./support/canaryCrd";
+import { canaryCrd, canaryValidator } from "./support/canaryCrd";
 import { CLUSTERS_ROOT, Cluster, Etcd, FLUX_NAMESPACE } from "./support/clusters";
 import { waitFor, type KubeObject } from "./support/kube";
 import { ProcessGroup } from "./support/processes";
@@ -147,9 +147,7 @@ describe("canary-checker PLAYED from its own rules (real etcd + kube-apiserver, 
       const p = join(CLUSTERS_ROOT, "bin", b);
       if (!existsSync(p)) throw new Error(`missing ${p}: run \`bash scripts/setup-clusters.sh\``);
     }
-    if (!existsSync(CANARY_CRD_FILE)) {
-      throw new Error(`missing ${CANARY_CRD_FILE}: run \`bash scripts/setup-clusters.sh\``);
-    }
+    const crd = canaryCrd();
     const validate = canaryValidator();
     work = mkdtempSync(join(tmpdir(), "promotion-canary-"));
     const logs = join(work, "logs");
@@ -169,6 +167,21 @@ describe("canary-checker PLAYED from its own rules (real etcd + kube-apiserver, 
       apiCert,
       saKeys: serviceAccountKeys(pki),
     });
+    // The Canary CRD (Cluster.start installs it from the clusters cache when setup-clusters has copied it).
+    if (!(await cluster.kube.get(crd.apiVersion, crd.kind, undefined, crd.metadata.name))) {
+      await cluster.kube.apply(crd, TEST_MANAGER);
+      await waitFor(
+        "the Canary CRD Established",
+        async () => {
+          const o = await cluster.kube.get(crd.apiVersion, crd.kind, undefined, crd.metadata.name);
+          const conds = (o?.status?.conditions ?? []) as { type: string; status: string }[];
+          return conds.some((c) => c.type === "Established" && c.status === "True")
+            ? true
+            : undefined;
+        },
+        60_000,
+      );
+    }
     // kube-controller-manager's root-ca-cert-publisher is not running here: publish what it would.
     if (!(await cluster.kube.get("v1", "ConfigMap", CANARY_NAMESPACE, "kube-root-ca.crt"))) {
       await cluster.kube.apply(
