@@ -15,6 +15,7 @@ import {
   age,
   canarySchedule,
   CheckHistory,
+  isSuspended,
   jitterMs,
   judgeHttp,
   judgeKubernetes,
@@ -224,6 +225,11 @@ describe("canary-checker played: checks", () => {
       [KUBERNETES_API_CHECK, FLUX_PODS_CHECK],
     );
     assert.throws(() => playedChecks({ ...spec, tcp: [{ name: "x" }] }), /"tcp" is not played/);
+    // The CRD defaults spec.replicas to 1: the stored Canary always has it.
+    assert.equal(playedChecks({ ...spec, replicas: 1 }).length, 2);
+    assert.equal(isSuspended({ metadata: {}, spec: { replicas: 0 } }), true);
+    assert.equal(isSuspended({ metadata: { annotations: { suspend: "true" } }, spec: {} }), true);
+    assert.equal(isSuspended({ metadata: {}, spec: { replicas: 1 } }), false);
   });
 
   it("kubernetes: every pod ready passes; a not-ready pod fails twice (healthy, ready); zero pods fail the test", () => {

@@ -6,7 +6,8 @@
  *
  * - it watches one Canary (polling, every `pollMs`) and reconciles it as `CanaryReconciler.reconcile` does:
  *   the finalizer `canary.canaries.flanksource.com` by an Update, then a merge patch of the status
- *   subresource with `checks` (name -> id) and `observedGeneration`, before and independently of any run;
+ *   subresource with `checks` (name -> id), `replicas` (= `spec.replicas`, which the CRD defaults to 1) and
+ *   `observedGeneration`, before and independently of any run; `replicas: 0` or `suspend: "true"` suspends;
  * - it schedules the Canary's checks as `SyncCanaryJob`/`newCanaryJob` do: on `spec.schedule` (else
  *   `@every <interval>s`; neither: never), robfig/cron semantics, the first run at once (`RunNow`), each run
  *   after duty's jitter (0-9% of the time to the next activation), one run at a time (`Singleton`), none within
@@ -43,6 +44,7 @@ import {
   canarySchedule,
   checkId,
   CheckHistory,
+  isSuspended,
   jitterMs,
   judgeHttp,
   judgeKubernetes,
@@ -302,7 +304,9 @@ export class CanaryChecker {
       ]),
     );
     const current = c.status ?? {};
-    const desired = { ...current, checks, observedGeneration: c.metadata.generation };
+    // `Status.Replicas` follows `spec.replicas` (the CRD defaults it to 1).
+    const replicas = typeof c.spec?.replicas === "number" ? { replicas: c.spec.replicas } : {};
+    const desired = { ...current, ...replicas, checks, observedGeneration: c.metadata.generation };
     const patch = mergePatch(current, desired) as Record<string, unknown>;
     if (Object.keys(patch).length === 0) return;
     const written = await this.kube.mergePatch(
@@ -320,6 +324,10 @@ export class CanaryChecker {
   /** `SyncCanaryJob`: (re)schedule when there is no job or the spec changed; unschedule without a schedule. */
   private sync(c: KubeObject): void {
     const spec = c.spec ?? {};
+    if (isSuspended(c)) {
+      this.unschedule();
+      return;
+    }
     const key = stableKey(spec);
     if (this.job?.specKey === key) return;
     this.unschedule();

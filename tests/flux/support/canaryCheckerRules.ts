@@ -855,6 +855,8 @@ export type PlayedCheck =
 const CANARY_SPEC_FIELDS = new Set([
   "schedule",
   "interval",
+  // The CRD defaults it to 1; 0 suspends the Canary (`isSuspended`).
+  "replicas",
   "owner",
   "severity",
   "http",
@@ -882,6 +884,17 @@ export function playedChecks(spec: Record<string, unknown> | undefined): PlayedC
       spec: kubernetesCheckSpec(raw),
     })),
   ];
+}
+
+/**
+ * runner.go `IsCanarySuspended`: `spec.replicas: 0` or the annotation `suspend: "true"`; `SyncCanaryJob`
+ * unschedules a suspended Canary and `CanaryJob.Run` does nothing for it.
+ */
+export function isSuspended(canary: {
+  metadata: { annotations?: Record<string, string> };
+  spec?: Record<string, unknown>;
+}): boolean {
+  return canary.spec?.replicas === 0 || canary.metadata.annotations?.suspend === "true";
 }
 
 /** Check name -> id, as `status.checks` holds it (canary-checker's ids are database UUIDs; these are stable). */
