@@ -444,7 +444,11 @@ export class Cluster {
 
 /** A Flux controller as `flux install` deploys it (labels the platform canary selects); kwok runs its Pod. */
 function fluxDeployment(name: string): KubeObject {
-  const labels = { app: name, "app.kubernetes.io/part-of": "flux", "app.kubernetes.io/component": name };
+  const labels = {
+    app: name,
+    "app.kubernetes.io/part-of": "flux",
+    "app.kubernetes.io/component": name,
+  };
   return {
     apiVersion: "apps/v1",
     kind: "Deployment",
