@@ -331,9 +331,10 @@ export class Cluster {
         `--service-account-private-key-file=${this.saKeys.keyFile}`,
         "--use-service-account-credentials=false",
         "--allocate-node-cidrs=false",
-        "--controllers=*",
-        // kwok's Pods get IPs from its own CIDR; no cloud, no node IPAM.
-        "--node-monitor-grace-period=60s",
+        // No node lifecycle: kwok plays the kubelet but does not renew the node's Lease here, so the node
+        // lifecycle controller would mark the node NotReady every grace period and every Pod on it Ready=False
+        // (seen: "Controller detected that all Nodes are not-Ready"), which kwok's pod stages never undo.
+        "--controllers=*,-node-lifecycle-controller,-taint-eviction-controller",
       ],
       env,
     );
