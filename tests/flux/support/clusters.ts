@@ -331,10 +331,12 @@ export class Cluster {
         `--service-account-private-key-file=${this.saKeys.keyFile}`,
         "--use-service-account-credentials=false",
         "--allocate-node-cidrs=false",
-        // No node lifecycle: kwok plays the kubelet but does not renew the node's Lease here, so the node
-        // lifecycle controller would mark the node NotReady every grace period and every Pod on it Ready=False
-        // (seen: "Controller detected that all Nodes are not-Ready"), which kwok's pod stages never undo.
-        "--controllers=*,-node-lifecycle-controller,-taint-eviction-controller",
+        "--controllers=*",
+        // The node lifecycle controller is needed (it lifts the not-ready taint the API server puts on a new
+        // node), but kwok renews no heartbeat it counts here: with the default grace period it marked the node
+        // NotReady every minute and every Pod on it Ready=False ("Controller detected that all Nodes are
+        // not-Ready"), which kwok's pod stages never undo. An hour is longer than the suite.
+        "--node-monitor-grace-period=1h",
       ],
       env,
     );
