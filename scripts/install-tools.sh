@@ -2,7 +2,8 @@
 # Installs the command-line tools the workflow tests and the e2e tests use, idempotently, outside the
 # repository: actionlint, crane, oras, cosign and kustomize are built from their Go modules into
 # $PROMOTION_CACHE/bin (default ~/.cache/promotion-pipeline/bin); shellcheck (used by actionlint) and
-# docker-registry (distribution 2.8, the local OCI registry of the e2e tests) come from Debian.
+# docker-registry (distribution 2.8, the local OCI registry of the e2e tests) and prometheus (with promtool: the
+# flux suite's Prometheus evaluates the program's alert rules) come from Debian.
 # Prints what it did; a second run only checks. Source it or put "$PROMOTION_CACHE/bin" on PATH afterwards.
 set -euo pipefail
 
@@ -48,7 +49,9 @@ go_tool cosign github.com/sigstore/cosign/v2/cmd/cosign "$COSIGN_VERSION"
 go_tool kustomize sigs.k8s.io/kustomize/kustomize/v5 "$KUSTOMIZE_VERSION"
 
 # Debian packages: shellcheck (actionlint runs it on every run: block), docker-registry, apache2-utils
-# (htpasswd, for the basic-auth registry of the e2e tests), chromium and fonts-liberation.
+# (htpasswd, for the basic-auth registry of the e2e tests), chromium and fonts-liberation (the status picture
+# test renders Mermaid headless), prometheus (the flux suite scrapes the played canary-checker's metrics and fires
+# the program's CanaryCheckFailure alert with it; promtool checks the rules).
 missing=()
 command -v shellcheck >/dev/null || missing+=(shellcheck)
 [ -x /usr/bin/docker-registry ] || missing+=(docker-registry)
@@ -56,16 +59,17 @@ command -v htpasswd >/dev/null || missing+=(apache2-utils)
 # Debian's chromium (no browser download) and a font: the status picture test renders Mermaid headless.
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -d /usr/share/fonts/truetype/liberation ] || missing+=(fonts-liberation)
+{ [ -x /usr/bin/prometheus ] && command -v promtool >/dev/null; } || missing+=(prometheus)
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=
   [ "$(id -u)" -eq 0 ] || sudo=sudo
   say "apt-get install ${missing[*]}"
   $sudo apt-get update -qq
-  # Where an init system runs, the package also starts a system registry on :5000; the tests never use it
-  # (each starts its own on a free 127.0.0.1 port with temporary storage).
+  # Where an init system runs, the packages also start a system registry on :5000 and a Prometheus on :9090;
+  # the tests never use them (each starts its own on a free 127.0.0.1 port with temporary storage).
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 else
-  say "shellcheck, docker-registry, apache2-utils, chromium and fonts-liberation already installed"
+  say "shellcheck, docker-registry, apache2-utils, chromium, fonts-liberation and prometheus already installed"
 fi
 
 say "shellcheck $(shellcheck --version | sed -n 's/^version: //p'), docker-registry $(dpkg-query -W -f='${Version}' docker-registry)"

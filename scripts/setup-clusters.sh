@@ -8,20 +8,26 @@
 # Into ${PROMOTION_CACHE:-$HOME/.cache/promotion-pipeline}/clusters/ (never into the repository):
 #   bin/etcd                     go.etcd.io/etcd/server/v3 (tools/etcd); Debian's etcd 3.4 is too old
 #   bin/kube-apiserver           k8s.io/kubernetes cmd/kube-apiserver (tools/kube-apiserver)
+#   bin/kube-controller-manager  k8s.io/kubernetes cmd/kube-controller-manager } (tools/kube-controllers: the
+#   bin/kube-scheduler           k8s.io/kubernetes cmd/kube-scheduler          }  same pins as kube-apiserver)
+#   bin/kwok                     sigs.k8s.io/kwok cmd/kwok: fake nodes, a real Pod lifecycle without a kubelet
 #   bin/source-controller        github.com/fluxcd/source-controller       } one Flux release line
 #   bin/kustomize-controller     github.com/fluxcd/kustomize-controller    } (tools/flux-controllers)
 #   bin/notification-controller  github.com/fluxcd/notification-controller }
+#   kwok-stages/*.yaml           kwok's stage files (node and pod lifecycle, the chaos stage), from its module
 #   crds/*.yaml                  the CRDs of those controllers (config/crd/bases of the same modules), the
 #                                Canary CRD of github.com/flanksource/canary-checker (config/deploy), read
 #                                from the module cache
 #
-# Cold, on 2 cores: kube-apiserver ~6 min, etcd ~1 min, the first controller ~6 min, the other two less
-# (shared build cache). Builds run one at a time (each uses every core).
+# Cold, on 2 cores: kube-apiserver ~6 min, etcd ~1 min, kube-controller-manager and kube-scheduler ~2 min
+# together after kube-apiserver (shared build cache), kwok ~2 min, the first Flux controller ~6 min, the other
+# two less. Builds run one at a time (each uses every core).
 # Environment: PROMOTION_CACHE (cache root), SETUP_CLUSTERS_JOBS (go build -p, default 2),
 # SETUP_CLUSTERS_FORCE=1 (rebuild everything).
 set -euo pipefail
 
 KUBERNETES_VERSION=1.34.3
+KWOK_VERSION=v0.8.0
 CANARY_CHECKER_VERSION=v1.2.0
 FLUX_CONTROLLERS=(source-controller kustomize-controller notification-controller)
 
@@ -74,6 +80,19 @@ done
 build etcd etcd promotion-pipeline/tools/etcd -ldflags "-s -w"
 build kube-apiserver kube-apiserver promotion-pipeline/tools/kube-apiserver -tags selinux,notest \
   -ldflags "$k8s_ldflags"
+for c in kube-controller-manager kube-scheduler; do
+  build "$c" kube-controllers "k8s.io/kubernetes/cmd/$c" -tags selinux,notest -ldflags "$k8s_ldflags"
+done
+# kwok's go.mod has no replace directives, so `go install` at the exact version works as is.
+if up_to_date "$bin/kwok" "$KWOK_VERSION"; then
+  say "kwok: already built"
+else
+  say "kwok: building sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION ..."
+  t0=$(date +%s)
+  GOFLAGS="-trimpath -p=${SETUP_CLUSTERS_JOBS:-2}" GOBIN="$bin" go install "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION"
+  echo "$KWOK_VERSION" >"$bin/kwok.stamp"
+  say "kwok: built in $(($(date +%s) - t0))s"
+fi
 for c in "${FLUX_CONTROLLERS[@]}"; do
   build "$c" flux-controllers "github.com/fluxcd/$c" -ldflags "-s -w"
 done
@@ -93,5 +112,14 @@ download_dir() { GOFLAGS=-mod=mod go mod download -json "$1" | sed -n 's/^\s*"Di
 cc=$(download_dir "github.com/flanksource/canary-checker@$CANARY_CHECKER_VERSION")
 cp -f "$cc/config/deploy/Canary.yml" "$crds/canary-checker-canaries.yaml"
 chmod u+w "$crds"/*.yaml
+# kwok's own stage files (data of the module kwok was built from): the ones kwokctl loads by default for nodes
+# with leases and pods (fast), and the chaos stage that turns a labelled Running Pod not ready.
+kw=$(download_dir "sigs.k8s.io/kwok@$KWOK_VERSION")
+mkdir -p "$root/kwok-stages"
+for f in node/fast/node-initialize node/heartbeat-with-lease/node-heartbeat-with-lease pod/fast/pod-ready \
+  pod/fast/pod-complete pod/fast/pod-delete pod/chaos/pod-container-running-failed; do
+  cp -f "$kw/kustomize/stage/$f.yaml" "$root/kwok-stages/$(basename "$f").yaml"
+done
+chmod u+w "$root/kwok-stages"/*.yaml
 
 say "ready in $root ($(($(date +%s) - total_start))s)"

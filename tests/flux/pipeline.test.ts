@@ -10,6 +10,10 @@
  * repository_dispatch notification-controller sends, as a GitHub Enterprise Server would) and canary-checker
  * (its controller cannot run here; the stand-in writes the Canary status exactly as canary-checker does).
  *
+ * Signing is on, key-based (cosign built from the Go module proxy; keyless needs Fulcio and Rekor): the build job
+ * signs each RC with the build key, the promote job signs the validated digest with the promote key, integration's
+ * source-controller verifies the build key and live's the promote key (scenarios 10-12 push what must be refused).
+ *
  * Scenarios run in order on one pipeline, each asserting its own outcome. Logs of every process stay in the
  * directory printed when a test fails (PROMOTION_KEEP_FLUX=1 keeps it after a green run too).
  */
@@ -33,7 +37,14 @@ import {
 } from "../../lib/k8s/canary";
 import { newAuthority, servingCert, serviceAccountKeys, type Authority } from "../support/pki";
 import { ProcessGroup } from "./support/processes";
-import { assertBuilt, Cluster, Etcd, FLUX_NAMESPACE } from "./support/clusters";
+import {
+  assertBuilt,
+  Cluster,
+  Etcd,
+  FLUX_NAMESPACE,
+  NEVER_PULLS_IMAGE,
+  NODE_NAME,
+} from "./support/clusters";
 import { condition, waitFor, type KubeObject } from "./support/kube";
 import { allPass, CanaryCheckerStandIn, failing } from "./support/canaryCheckerStandIn";
 
@@ -48,10 +59,79 @@ const SOURCE = { api: "source.toolkit.fluxcd.io/v1", kind: "OCIRepository", name
 const GATE = { api: "kustomize.toolkit.fluxcd.io/v1", kind: "Kustomization", name: "platform" };
 const NOTIFY = "notification.toolkit.fluxcd.io/v1beta3";
 const CANARY_API = "canaries.flanksource.com/v1";
+/** The cosign passwords of the two roles' private keys (GitHub Actions secrets in the workflows). */
+const BUILD_KEY_PASSWORD = "build-key-passw0rd";
+const PROMOTE_KEY_PASSWORD = "promote-key-passw0rd";
+
+interface CosignKeyPair {
+  readonly keyFile: string;
+  readonly pubFile: string;
+  /** The encrypted private key, as the workflow secret holds it. */
+  readonly key: string;
+  readonly pub: string;
+  readonly password: string;
+}
+
+/** `cosign generate-key-pair`, as a user does once per role (README, Trust model). */
+function cosignKeyPair(dir: string, role: string, password: string): CosignKeyPair {
+  execFileSync(tool("cosign"), ["generate-key-pair", "--output-key-prefix", join(dir, role)], {
+    env: { PATH: process.env.PATH ?? "", HOME: dir, COSIGN_PASSWORD: password },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const keyFile = join(dir, `${role}.key`);
+  const pubFile = join(dir, `${role}.pub`);
+  return {
+    keyFile,
+    pubFile,
+    key: readFileSync(keyFile, "utf8"),
+    pub: readFileSync(pubFile, "utf8"),
+    password,
+  };
+}
+
+/** The platform's web Deployment image (kwok runs it; nothing is pulled). */
+const WEB_IMAGE = "nginx:1.27.3";
+
+/** The platform's workload: a Deployment and its Service in `apps`. */
+function webWorkload(image: string): string {
+  return (
+    stringify({
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name: "web", namespace: "apps" },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: "web" } },
+        template: {
+          metadata: { labels: { app: "web" } },
+          spec: { containers: [{ name: "web", image, ports: [{ containerPort: 80 }] }] },
+        },
+      },
+    }) +
+    "---\n" +
+    stringify({
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: { name: "web", namespace: "apps" },
+      spec: { selector: { app: "web" }, ports: [{ port: 80, targetPort: 80 }] },
+    })
+  );
+}
 
 /** 40-hex commit ids: `commit("a")` = aaaa... */
 const commit = (c: string): string => c.repeat(40).slice(0, 40);
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+/** Seconds of a Go duration as the gate renders it (`2m`, `90s`, `1m30s`). */
+const goSeconds = (d: string): number =>
+  [...d.matchAll(/(\d+)(h|m|s)/g)].reduce(
+    (t, [, n, u]) => t + Number(n) * (u === "h" ? 3600 : u === "m" ? 60 : 1),
+    0,
+  );
+/**
+ * How long "exactly once" waits for a second dispatch: the gate's retry interval (1m) plus a source interval
+ * and a reconcile (15 s each in the box), so a second "Health check passed" would have arrived.
+ */
+const ONCE_WINDOW_MS = 95_000;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe("flux: the real Flux controllers carry a release candidate from the registry to live", function () {
@@ -75,6 +155,7 @@ describe("flux: the real Flux controllers carry a release candidate from the reg
   let canary: CanaryCheckerStandIn;
   /** Live runs the same Canary (it is part of the platform artifact), so its gate waits for canary runs too. */
   let liveCanary: CanaryCheckerStandIn;
+  let keys: { build: CosignKeyPair; promote: CosignKeyPair };
   /** Promote runs, in the order the dispatches arrived. */
   const promotions: { dispatch: DispatchRequest; result: Promise<JobResult> }[] = [];
   let promoteChain: Promise<unknown> = Promise.resolve();
@@ -86,6 +167,27 @@ describe("flux: the real Flux controllers carry a release candidate from the reg
       encoding: "utf8",
       stdio: ["ignore", "pipe", "pipe"],
     }).trim();
+
+  const cosign = (
+    env: Record<string, string>,
+    ...args: string[]
+  ): { code: number; out: string } => {
+    try {
+      const out = execFileSync(tool("cosign"), args, {
+        env: { ...machineEnv, ...env },
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      return { code: 0, out };
+    } catch (e) {
+      const err = e as { status?: number; stdout?: string; stderr?: string };
+      return { code: err.status ?? 1, out: `${err.stdout ?? ""}${err.stderr ?? ""}` };
+    }
+  };
+  /** `cosign verify` of a digest against one role's public key (offline: key-based, no transparency log). */
+  const verifiedBy = (digest: string, role: CosignKeyPair): boolean =>
+    cosign({}, "verify", "--key", role.pubFile, "--insecure-ignore-tlog", `${artifact}@${digest}`)
+      .code === 0;
 
   /** The registry's listing: tag -> digest. */
   function listing(): Map<string, string> {
@@ -116,6 +218,10 @@ describe("flux: the real Flux controllers carry a release candidate from the reg
         GITHUB_TOKEN: REGISTRY_PASSWORD,
         REGISTRY_USERNAME: REGISTRY_USER,
         REGISTRY_PASSWORD,
+        COSIGN_BUILD_KEY: keys.build.key,
+        COSIGN_BUILD_PASSWORD: keys.build.password,
+        COSIGN_PROMOTE_KEY: keys.promote.key,
+        COSIGN_PROMOTE_PASSWORD: keys.promote.password,
       },
       actor: REGISTRY_USER,
       machineEnv,
@@ -131,6 +237,9 @@ describe("flux: the real Flux controllers carry a release candidate from the reg
         "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: apps\n",
       "kubernetes/apps/settings.yaml":
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: apps\ndata:\n  greeting: hello\n",
+      // A workload that lives: kube-controller-manager makes its ReplicaSet and Pod, kube-scheduler binds the
+      // Pod to kwok's node, kwok runs it to Ready, and kustomize-controller's `wait: true` judges it Available.
+      "kubernetes/apps/web.yaml": webWorkload(WEB_IMAGE),
       ...extra,
     };
     for (const [p, content] of Object.entries(files)) {
@@ -282,7 +391,7 @@ describe("flux: the real Flux controllers carry a release candidate from the reg
     this.timeout(15 * 60_000);
     assertBuilt();
     assertToolchain();
-    for (const t of ["crane", "oras"] as const) tool(t);
+    for (const t of ["crane", "oras", "cosign"] as const) tool(t);
     work = mkdtempSync(join(tmpdir(), "promotion-flux-"));
     const logs = join(work, "logs");
     const pki = join(work, "pki");
@@ -297,6 +406,10 @@ describe("flux: the real Flux controllers carry a release candidate from the reg
     const registryCert = servingCert(pki, registryCA, "registry");
     const githubCert = servingCert(pki, githubCA, "github");
     const saKeys = serviceAccountKeys(pki);
+    keys = {
+      build: cosignKeyPair(pki, "build", BUILD_KEY_PASSWORD),
+      promote: cosignKeyPair(pki, "promote", PROMOTE_KEY_PASSWORD),
+    };
 
     reg = await startRegistry({
       basicAuth: { user: REGISTRY_USER, password: REGISTRY_PASSWORD },
@@ -351,6 +464,7 @@ describe("flux: the real Flux controllers carry a release candidate from the reg
     });
     live = await Cluster.start(procs, { name: "live", dir: work, etcd, apiCA, apiCert, saKeys });
     for (const c of [integration, live]) {
+      await c.startWorkloads(procs);
       await c.startFlux(procs);
       // Registry credentials, created out of band as the README says (the program only references them).
       await c.kube.apply(
@@ -434,6 +548,13 @@ describe("flux: the real Flux controllers carry a release candidate from the reg
         passwordSecret: "REGISTRY_PASSWORD",
       },
       github: { url: github.url, caPem: githubCA.caPem },
+      // Key-based: the build key signs RCs (integration verifies it), the promote key signs what passed the
+      // gate (live verifies it). The private keys are the runner's secrets (jobContext).
+      signing: {
+        mode: "key",
+        build: { publicKey: keys.build.pub },
+        promote: { publicKey: keys.promote.pub },
+      },
     });
     const clusters = pipeline.clusters as Record<string, Record<string, unknown>>;
     clusters.integration = { role: "integration", interval: "15s" };
@@ -596,12 +717,36 @@ describe("flux: the real Flux controllers carry a release candidate from the reg
     const liveRevision = `${stable1}@${rc.digest}`;
     const tLiveSelected = await waitSelected(live, liveRevision);
     const tLive = await waitApplied(live, liveRevision);
+    // Both signatures sit on the one digest: the build's (integration verified it) and the promote job's
+    // (live verified it); each source-controller says so in its SourceVerified condition.
+    assert.ok(verifiedBy(rc.digest, keys.build), "the RC is not signed by the build key");
+    assert.ok(
+      verifiedBy(rc.digest, keys.promote),
+      "the promoted digest is not signed by the promote key",
+    );
+    for (const c of [integration, live]) {
+      const src = await c.kube.mustGet(SOURCE.api, SOURCE.kind, FLUX_NAMESPACE, SOURCE.name);
+      const verified = condition(src, "SourceVerified");
+      assert.equal(verified?.status, "True", `${c.name}: ${JSON.stringify(verified)}`);
+      assert.match(verified?.message ?? "", /verified signature/i);
+    }
     const settings = await live.kube.get("v1", "ConfigMap", "apps", "settings");
     assert.equal(
       settings?.data && (settings.data as Record<string, string>).greeting,
       "hello",
       "live did not apply the platform",
     );
+    // The workload lives on both clusters: kustomize-controller waited for it to be Available, and its Pods are
+    // real objects made by the ReplicaSet controller, bound by the scheduler and run by kwok.
+    for (const c of [integration, live]) {
+      const web = await c.kube.mustGet("apps/v1", "Deployment", "apps", "web");
+      assert.equal(condition(web, "Available")?.status, "True", `${c.name}: web not Available`);
+      const pods = await c.waitPodsReady(procs, "apps", "app=web", 2);
+      assert.ok(
+        pods.every((p) => (p.spec as { nodeName?: string }).nodeName === NODE_NAME),
+        `${c.name}: web Pods not scheduled onto ${NODE_NAME}`,
+      );
+    }
 
     // Integration follows the stable tag too (>= 0.0.0-0 ranks 0.0.1 above its RC): same content, no drift,
     // so no second "Health check passed" and no second dispatch.
@@ -718,6 +863,8 @@ describe("flux: the real Flux controllers carry a release candidate from the reg
         `integration-${commit("b").slice(0, 7)}`,
         "0.0.2-rc.1",
         `sha-${commit("b").slice(0, 7)}`,
+        // cosign's signature tag: the build signed the RC (its digest, `:` -> `-`, `.sig`).
+        `${unhealthy.digest.replace(":", "-")}.sig`,
       ].sort(),
       "only the build's own tags may appear",
     );
@@ -955,5 +1102,275 @@ describe("flux: the real Flux controllers carry a release candidate from the reg
       project.pulumi("preview", "--refresh", "--expect-no-changes", "--stack", "integration"),
       "drift preview after up",
     );
+  });
+  /**
+   * A copy of the newest stable's manifest with one more annotation: the same content under a NEW digest that
+   * nobody signed, pushed and tagged by hand (oras, as a person with `packages: write` would).
+   */
+  function pushByHand(tag: string, note: string): string {
+    const newest = [...stableDigests.keys()]
+      .sort((a, b) => Number(a.split(".")[2]) - Number(b.split(".")[2]))
+      .at(-1)!;
+    const manifest = JSON.parse(crane("manifest", `${artifact}:${newest}`)) as {
+      mediaType?: string;
+      annotations?: Record<string, string>;
+    };
+    manifest.annotations = { ...manifest.annotations, "example.org/pushed-by-hand": note };
+    const file = join(work, `hand-${tag}.json`);
+    writeFileSync(file, JSON.stringify(manifest));
+    execFileSync(
+      tool("oras"),
+      [
+        "manifest",
+        "push",
+        "--media-type",
+        manifest.mediaType ?? "application/vnd.oci.image.manifest.v1+json",
+        `${artifact}:${tag}`,
+        file,
+      ],
+      { env: machineEnv, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    return crane("digest", `${artifact}:${tag}`);
+  }
+
+  /**
+   * Waits until `c`'s OCIRepository refuses `digest` for failed verification; returns that condition.
+   * source-controller v1.9.3 (ocirepository_controller.go) marks SourceVerified False, reason VerificationError,
+   * "failed to verify the signature using provider 'cosign': no matching signatures were found for '<url>@<digest>'"
+   * and returns before it pulls, so the stored artifact (what the gate applies) stays the last verified one.
+   */
+  async function waitRefused(
+    c: Cluster,
+    digest: string,
+  ): Promise<{ reason?: string; message?: string }> {
+    return waitFor(
+      `${c.name} OCIRepository to refuse ${digest} (signature verification)`,
+      async () => {
+        procs.assertAlive();
+        const o = await c.kube.get(SOURCE.api, SOURCE.kind, FLUX_NAMESPACE, SOURCE.name);
+        const verified = condition(o, "SourceVerified");
+        if (verified?.status === "False" && (verified.message ?? "").includes(digest))
+          return verified;
+        await reconcileSource(c);
+        return undefined;
+      },
+      120_000,
+      1000,
+    );
+  }
+
+  /** What a cluster serves and its gate applied: the revision, unchanged by a refused tag. */
+  async function serving(c: Cluster): Promise<{ artifact?: string; applied?: string }> {
+    const src = await c.kube.mustGet(SOURCE.api, SOURCE.kind, FLUX_NAMESPACE, SOURCE.name);
+    const gate = await c.kube.mustGet(GATE.api, GATE.kind, FLUX_NAMESPACE, GATE.name);
+    return {
+      artifact: (src.status?.artifact as { revision?: string } | undefined)?.revision,
+      applied: gate.status?.lastAppliedRevision as string | undefined,
+    };
+  }
+
+  /** Removes a hand-pushed digest (and its signature tag) and waits until `c` serves `revision`, Ready again. */
+  async function removeByHand(
+    digest: string,
+    clusters: Cluster[],
+    revisions: string[],
+  ): Promise<void> {
+    const sigTag = `${digest.replace(":", "-")}.sig`;
+    const sig = listing().get(sigTag);
+    crane("delete", `${artifact}@${digest}`);
+    if (sig) crane("delete", `${artifact}@${sig}`);
+    for (const [i, c] of clusters.entries()) {
+      await waitFor(
+        `${c.name} to serve ${revisions[i]} again, Ready`,
+        async () => {
+          const o = await c.kube.get(SOURCE.api, SOURCE.kind, FLUX_NAMESPACE, SOURCE.name);
+          const got = (o?.status?.artifact as { revision?: string } | undefined)?.revision;
+          if (got === revisions[i] && condition(o, "Ready")?.status === "True") return true;
+          await reconcileSource(c);
+          return undefined;
+        },
+        120_000,
+        1000,
+      );
+    }
+  }
+
+  it("10. a stable tag pushed by hand on an unsigned digest is refused by live's and integration's source-controller (signature verification), and both keep serving the last verified version", async function () {
+    const liveBefore = await serving(live);
+    const integrationBefore = await serving(integration);
+    const dispatches = ourDispatches().length;
+    const digest = pushByHand("9.9.9", "unsigned");
+    assert.ok(!verifiedBy(digest, keys.promote) && !verifiedBy(digest, keys.build));
+    const refusedLive = await waitRefused(live, digest);
+    assert.equal(refusedLive.reason, "VerificationError");
+    assert.match(
+      refusedLive.message ?? "",
+      /^failed to verify the signature using provider 'cosign': no matching signatures were found for /,
+    );
+    const refusedIntegration = await waitRefused(integration, digest);
+    assert.match(
+      refusedIntegration.message ?? "",
+      /^failed to verify the signature using provider 'cosign': no matching signatures were found for /,
+    );
+    console.log(`      live refused 9.9.9: ${refusedLive.reason}: ${refusedLive.message}`);
+    // Longer than a source interval (15 s) and a gate retry: still the last verified version everywhere.
+    await sleep(20_000);
+    assert.deepEqual(await serving(live), liveBefore, "live moved off its verified version");
+    assert.deepEqual(await serving(integration), integrationBefore);
+    assert.equal(ourDispatches().length, dispatches, "a refused artifact was dispatched");
+    await removeByHand(
+      digest,
+      [live, integration],
+      [liveBefore.artifact!, integrationBefore.artifact!],
+    );
+  });
+
+  it("11. a stable tag on a digest signed by the BUILD key (not the promote key) is refused by live, while integration (which verifies the build key) accepts it", async function () {
+    const liveBefore = await serving(live);
+    const integrationBefore = await serving(integration);
+    const digest = pushByHand("9.9.9", "signed-by-build-key");
+    const signed = cosign(
+      { COSIGN_PASSWORD: keys.build.password },
+      "sign",
+      "--yes",
+      "--tlog-upload=false",
+      "--key",
+      keys.build.keyFile,
+      `${artifact}@${digest}`,
+    );
+    assert.equal(signed.code, 0, `cosign sign with the build key failed: ${signed.out}`);
+    assert.ok(
+      verifiedBy(digest, keys.build),
+      "positive control: the build key's signature verifies",
+    );
+    assert.ok(!verifiedBy(digest, keys.promote));
+    const refused = await waitRefused(live, digest);
+    assert.match(
+      refused.message ?? "",
+      /^failed to verify the signature using provider 'cosign': no matching signatures were found for /,
+    );
+    await waitSelected(integration, `9.9.9@${digest}`);
+    const src = await integration.kube.mustGet(
+      SOURCE.api,
+      SOURCE.kind,
+      FLUX_NAMESPACE,
+      SOURCE.name,
+    );
+    assert.equal(condition(src, "SourceVerified")?.status, "True");
+    await sleep(20_000);
+    assert.deepEqual(
+      await serving(live),
+      liveBefore,
+      "live took a digest the gate never validated",
+    );
+    await removeByHand(
+      digest,
+      [live, integration],
+      [liveBefore.artifact!, integrationBefore.artifact!],
+    );
+  });
+
+  it("12. an unsigned release candidate pushed by hand is refused by integration: nothing applies, nothing is dispatched, integration keeps its version", async function () {
+    const before = await serving(integration);
+    const dispatches = ourDispatches().length;
+    const digest = pushByHand("99.0.0-rc.1", "unsigned-rc");
+    const refused = await waitRefused(integration, digest);
+    assert.match(
+      refused.message ?? "",
+      /^failed to verify the signature using provider 'cosign': no matching signatures were found for /,
+    );
+    await sleep(20_000);
+    assert.deepEqual(await serving(integration), before, "integration applied an unsigned RC");
+    assert.equal(ourDispatches().length, dispatches, "an unsigned RC was dispatched");
+    await removeByHand(digest, [integration], [before.artifact!]);
+  });
+  let brokenRc: { tag: string; digest: string };
+
+  it("13. a Deployment that never becomes Available (its image never pulls: kwok keeps the Pods Pending) fails the gate within its timeout: no dispatch, no stable tag, live keeps its version", async function () {
+    const before = ourDispatches().length;
+    const liveBefore = await serving(live);
+    const tags = listing();
+    const rc = await build(commit("f"), {
+      "kubernetes/apps/web.yaml": webWorkload(NEVER_PULLS_IMAGE),
+    });
+    const revision = `${rc.tag}@${rc.digest}`;
+    await waitSelected(integration, revision);
+    const tApplied = (await waitCanaryStamp(rc.tag)) && Date.now();
+    const gate = await integration.kube.mustGet(GATE.api, GATE.kind, FLUX_NAMESPACE, GATE.name);
+    const timeoutS = goSeconds(gate.spec?.timeout as string);
+    const report = await waitFor(
+      "the gate to report the web Deployment unhealthy",
+      async () => {
+        procs.assertAlive();
+        const o = await integration.kube.get(GATE.api, GATE.kind, FLUX_NAMESPACE, GATE.name);
+        const ready = condition(o, "Ready");
+        return ready?.status === "False" && /Deployment\/apps\/web/.test(ready.message ?? "")
+          ? ready
+          : undefined;
+      },
+      (timeoutS + 90) * 1000,
+      1000,
+    );
+    const tReported = Date.now();
+    assert.match(report.message ?? "", /health check failed|timeout waiting for/i);
+    assert.ok(
+      tReported - tApplied <= (timeoutS + 60) * 1000,
+      `the gate reported after ${seconds(tReported - tApplied)}, its timeout is ${timeoutS} s`,
+    );
+    const pods = await integration.kube.list("v1", "Pod", "apps", "app=web");
+    const pulling = pods.filter(
+      (p) =>
+        (p.spec as { containers: { image: string }[] }).containers[0]!.image === NEVER_PULLS_IMAGE,
+    );
+    assert.ok(pulling.length > 0, "no Pod of the broken ReplicaSet exists");
+    for (const p of pulling) {
+      assert.equal(p.status?.phase, "Pending", `${p.metadata.name} is not Pending`);
+      assert.match(JSON.stringify(p.status?.containerStatuses), /ErrImagePull/);
+    }
+    console.log(
+      `      never-Available RC: gate reported ${seconds(tReported - tApplied)} after the apply (timeout ${timeoutS} s): ${report.message}`,
+    );
+    await reconcileGate(integration);
+    await sleep(10_000);
+    assert.equal(
+      ourDispatches().length,
+      before,
+      "an RC whose Deployment never became Available was dispatched",
+    );
+    assert.equal(
+      listing().get(rc.tag.replace(/-rc\.\d+$/, "")),
+      undefined,
+      "a stable tag was pushed",
+    );
+    assert.deepEqual(
+      [...listing().keys()].filter((t) => !tags.has(t)).sort(),
+      [
+        rc.tag,
+        `sha-${commit("f").slice(0, 7)}`,
+        `integration-${commit("f").slice(0, 7)}`,
+        `${rc.digest.replace(":", "-")}.sig`,
+      ].sort(),
+    );
+    for (const [t, d] of tags) assert.equal(listing().get(t), d, `tag ${t} moved`);
+    assert.deepEqual(await serving(live), liveBefore, "live moved");
+    brokenRc = rc;
+  });
+
+  it("14. the same change fixed by the next commit is validated and promoted exactly once, and its workload is Available on live", async function () {
+    const before = ourDispatches().length;
+    const rc = await build(commit("9"));
+    assert.notEqual(rc.tag, brokenRc.tag);
+    const revision = `${rc.tag}@${rc.digest}`;
+    await waitSelected(integration, revision);
+    await waitApplied(integration, revision);
+    const stable = await expectPromoted(before + 1, rc);
+    await waitSelected(live, `${stable}@${rc.digest}`);
+    await waitApplied(live, `${stable}@${rc.digest}`);
+    await live.waitPodsReady(procs, "apps", "app=web", 2);
+    await waitApplied(integration, `${stable}@${rc.digest}`);
+    // Exactly once: longer than the gate's retry interval plus a reconcile, so a second event would have come.
+    await sleep(ONCE_WINDOW_MS);
+    assert.equal(ourDispatches().length, before + 1, "the fixed RC was dispatched more than once");
+    assert.equal(listing().get(brokenRc.tag.replace(/-rc\.\d+$/, "")), undefined);
   });
 });

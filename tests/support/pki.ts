@@ -57,8 +57,16 @@ export function newAuthority(dir: string, name: string): Authority {
   return { name, caPem: readFileSync(crt, "utf8"), caFile: crt, caKeyFile: key };
 }
 
-/** A serving certificate for 127.0.0.1 and localhost, signed by `ca`. */
-export function servingCert(dir: string, ca: Authority, name: string): ServingCert {
+/**
+ * A serving certificate for 127.0.0.1 and localhost, signed by `ca`; `extraSans` adds subject alternative
+ * names (`DNS:x`, `IP:y`), e.g. the `kubernetes.default.svc` names of a real API server's certificate.
+ */
+export function servingCert(
+  dir: string,
+  ca: Authority,
+  name: string,
+  extraSans: readonly string[] = [],
+): ServingCert {
   const key = join(dir, `${name}.key`);
   const csr = join(dir, `${name}.csr`);
   const crt = join(dir, `${name}.crt`);
@@ -84,7 +92,7 @@ export function servingCert(dir: string, ca: Authority, name: string): ServingCe
   writeFileSync(
     ext,
     "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\n" +
-      "extendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n",
+      `extendedKeyUsage=serverAuth\nsubjectAltName=${["IP:127.0.0.1", "DNS:localhost", ...extraSans].join(",")}\n`,
   );
   openssl(
     [

@@ -1,4 +1,7 @@
 /**
+ * SUPERSEDED by canaryChecker.ts (issue 19 item 3: canary-checker played from its own rules, checks that really
+ * run instead of the verdicts below); kept only until tests/flux/pipeline.test.ts switches over, then deleted.
+ *
  * STAND-IN for canary-checker's controller, which cannot run here (its operator refuses to start without a
  * PostgreSQL connection, and its checks would probe pods that no kubelet runs). It writes to a Canary exactly
  * what canary-checker v1.2.0 writes, with the same kinds of requests, under canary-checker's field manager:

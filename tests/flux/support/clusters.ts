@@ -3,16 +3,23 @@
  * go.etcd.io/etcd/server/v3) shared by two kube-apiservers (k8s.io/kubernetes) with distinct `--etcd-prefix`,
  * cluster `integration` and cluster `live`, each with its own set of Flux controllers (source-,
  * kustomize- and notification-controller of one release line) running as local processes against it.
- * Binaries and CRDs come from `scripts/setup-clusters.sh`. There is no kubelet, scheduler or
- * controller-manager: objects are stored, validated and reconciled by the Flux controllers, but no pod ever
- * runs (a Deployment never becomes available).
+ * Binaries and CRDs come from `scripts/setup-clusters.sh`.
+ *
+ * Workloads live (`Cluster.startWorkloads`): each cluster runs upstream's kube-controller-manager and
+ * kube-scheduler and kwok with one fake node, so a Deployment becomes a ReplicaSet and Pods, the Pods are
+ * scheduled onto the node and go Pending -> Running/Ready through kwok's stages (kwok's own stage files,
+ * copied from its module by setup-clusters), ServiceAccounts and the `kube-root-ca.crt` ConfigMap appear, and
+ * namespace deletion completes. There is no kubelet: no container runs, kwok plays the Pod lifecycle. Two stage
+ * rules make failures on purpose: a Pod whose image is `NEVER_PULLS_IMAGE` stays Pending in ImagePullBackOff
+ * (ours, below), and a Running Pod labelled `pod-container-running-failed.stage.kwok.x-k8s.io=true` turns
+ * not ready (kwok's chaos stage).
  */
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { parseAllDocuments, stringify } from "yaml";
-import { Kube, waitFor, type KubeObject } from "./kube";
+import { condition, Kube, waitFor, type KubeObject } from "./kube";
 import type { Authority, ServingCert } from "../../support/pki";
 import { freePort, type ProcessGroup } from "./processes";
 
@@ -20,11 +27,27 @@ export const CACHE = process.env.PROMOTION_CACHE ?? join(homedir(), ".cache", "p
 export const CLUSTERS_ROOT = join(CACHE, "clusters");
 const BIN = join(CLUSTERS_ROOT, "bin");
 const CRDS = join(CLUSTERS_ROOT, "crds");
+const KWOK_STAGES = join(CLUSTERS_ROOT, "kwok-stages");
 export const FLUX_NAMESPACE = "flux-system";
+/** An image kwok never "pulls": our stage rule keeps its Pods Pending in ImagePullBackOff. */
+export const NEVER_PULLS_IMAGE = "registry.invalid/never-pulls:1.0";
+/** Label that makes kwok's chaos stage turn a Running Pod not ready (kustomize/stage/pod/chaos). */
+export const NOT_READY_LABEL = "pod-container-running-failed.stage.kwok.x-k8s.io";
+/** The fake node's name (one per cluster). */
+export const NODE_NAME = "kwok-node-0";
+/** The Flux controllers as Deployments in flux-system, labelled as `flux install` labels them. */
+export const FLUX_DEPLOYMENTS = [
+  "source-controller",
+  "kustomize-controller",
+  "notification-controller",
+] as const;
 
 export const BINARIES = [
   "etcd",
   "kube-apiserver",
+  "kube-controller-manager",
+  "kube-scheduler",
+  "kwok",
   "source-controller",
   "kustomize-controller",
   "notification-controller",
@@ -34,6 +57,7 @@ export const BINARIES = [
 export function assertBuilt(): void {
   const missing = BINARIES.map((b) => join(BIN, b)).filter((p) => !existsSync(p));
   if (!existsSync(CRDS) || readdirSync(CRDS).length === 0) missing.push(CRDS);
+  if (!existsSync(KWOK_STAGES) || readdirSync(KWOK_STAGES).length === 0) missing.push(KWOK_STAGES);
   if (missing.length > 0) {
     throw new Error(`missing ${missing.join(", ")}: run \`bash scripts/setup-clusters.sh\``);
   }
@@ -122,9 +146,10 @@ export class Cluster {
   private constructor(
     readonly name: string,
     readonly dir: string,
-    server: string,
+    readonly server: string,
     token: string,
-    apiCA: Authority,
+    private readonly apiCA: Authority,
+    private readonly saKeys: { keyFile: string; pubFile: string },
   ) {
     this.kube = new Kube(server, token, apiCA.caPem);
     this.kubeconfig = join(dir, "kubeconfig.yaml");
@@ -177,7 +202,7 @@ export class Cluster {
       "--enable-priority-and-fairness=false",
       "--profiling=false",
     ]);
-    const c = new Cluster(o.name, dir, server, token, o.apiCA);
+    const c = new Cluster(o.name, dir, server, token, o.apiCA, o.saKeys);
     await waitFor(
       `${o.name} kube-apiserver /readyz`,
       async () => {
@@ -286,4 +311,212 @@ export class Cluster {
       200,
     );
   }
+  /**
+   * kube-controller-manager, kube-scheduler and kwok against this cluster, one fake node, and the Flux
+   * controllers' Deployments in flux-system (their Pods are kwok's; the controller processes run outside, started
+   * by startFlux). Resolves once the node is Ready, `default` ServiceAccounts and `kube-root-ca.crt` exist and
+   * every Flux Pod is Running and Ready.
+   */
+  async startWorkloads(procs: ProcessGroup): Promise<void> {
+    const env = { KUBECONFIG: this.kubeconfig };
+    procs.start(
+      `${this.name}-kube-controller-manager`,
+      join(BIN, "kube-controller-manager"),
+      [
+        `--kubeconfig=${this.kubeconfig}`,
+        "--secure-port=0",
+        "--leader-elect=false",
+        // The root-ca-cert-publisher writes this CA into every namespace's kube-root-ca.crt ConfigMap.
+        `--root-ca-file=${this.apiCA.caFile}`,
+        `--service-account-private-key-file=${this.saKeys.keyFile}`,
+        "--use-service-account-credentials=false",
+        "--allocate-node-cidrs=false",
+        "--controllers=*",
+        // The node lifecycle controller is needed (it lifts the not-ready taint the API server puts on a new
+        // node), but kwok renews no heartbeat it counts here: with the default grace period it marked the node
+        // NotReady every minute and every Pod on it Ready=False ("Controller detected that all Nodes are
+        // not-Ready"), which kwok's pod stages never undo. An hour is longer than the suite.
+        "--node-monitor-grace-period=1h",
+      ],
+      env,
+    );
+    procs.start(
+      `${this.name}-kube-scheduler`,
+      join(BIN, "kube-scheduler"),
+      [`--kubeconfig=${this.kubeconfig}`, "--secure-port=0", "--leader-elect=false"],
+      env,
+    );
+    // kwok's stages: upstream's files (node initialise + heartbeat with lease, pod ready/complete/delete, the
+    // chaos stage that turns a labelled Pod not ready) and our image-pull failure, in one config file.
+    const stagesDir = join(this.dir, "kwok");
+    mkdirSync(stagesDir, { recursive: true });
+    cpSync(KWOK_STAGES, stagesDir, { recursive: true });
+    const docs = readdirSync(KWOK_STAGES)
+      .filter((f) => f.endsWith(".yaml"))
+      .sort()
+      .map((f) => readFileSync(join(KWOK_STAGES, f), "utf8").trim());
+    docs.push(stringify(IMAGE_NEVER_PULLS_STAGE).trim());
+    const config = join(stagesDir, "kwok.yaml");
+    writeFileSync(config, docs.join("\n---\n") + "\n");
+    procs.start(
+      `${this.name}-kwok`,
+      join(BIN, "kwok"),
+      [
+        `--kubeconfig=${this.kubeconfig}`,
+        `--config=${config}`,
+        "--manage-all-nodes=false",
+        "--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
+        `--server-address=127.0.0.1:${await freePort()}`,
+        "--cidr=10.244.0.1/24",
+        "--node-ip=10.0.0.10",
+      ],
+      env,
+    );
+    const m = "promotion-pipeline-test";
+    await this.kube.apply(
+      {
+        apiVersion: "v1",
+        kind: "Node",
+        metadata: {
+          name: NODE_NAME,
+          annotations: { "kwok.x-k8s.io/node": "fake", "node.alpha.kubernetes.io/ttl": "0" },
+          labels: {
+            "kubernetes.io/hostname": NODE_NAME,
+            "kubernetes.io/os": "linux",
+            "kubernetes.io/arch": "amd64",
+            type: "kwok",
+          },
+        },
+        status: {
+          allocatable: { cpu: "32", memory: "256Gi", pods: "110" },
+          capacity: { cpu: "32", memory: "256Gi", pods: "110" },
+        },
+      },
+      m,
+    );
+    await waitFor(
+      `${this.name}: node ${NODE_NAME} Ready (kwok)`,
+      async () => {
+        procs.assertAlive();
+        const n = await this.kube.get("v1", "Node", undefined, NODE_NAME);
+        return condition(n, "Ready")?.status === "True" ? true : undefined;
+      },
+      60_000,
+      250,
+    );
+    await waitFor(
+      `${this.name}: ServiceAccount default and ConfigMap kube-root-ca.crt in ${FLUX_NAMESPACE} (kube-controller-manager)`,
+      async () => {
+        procs.assertAlive();
+        const sa = await this.kube.get("v1", "ServiceAccount", FLUX_NAMESPACE, "default");
+        const ca = await this.kube.get("v1", "ConfigMap", FLUX_NAMESPACE, "kube-root-ca.crt");
+        return sa && ca ? true : undefined;
+      },
+      60_000,
+      250,
+    );
+    for (const name of FLUX_DEPLOYMENTS) await this.kube.apply(fluxDeployment(name), m);
+    await this.waitPodsReady(procs, FLUX_NAMESPACE, "app.kubernetes.io/part-of=flux", 3);
+  }
+
+  /** Waits until `count` Pods match `selector` in `namespace`, each Running and Ready. */
+  async waitPodsReady(
+    procs: ProcessGroup,
+    namespace: string,
+    selector: string,
+    count: number,
+    timeoutMs = 90_000,
+  ): Promise<KubeObject[]> {
+    return waitFor(
+      `${this.name}: ${count} Pods ${selector} in ${namespace} Running and Ready`,
+      async () => {
+        procs.assertAlive();
+        const pods = (await this.kube.list("v1", "Pod", namespace, selector)).filter(
+          (p) => !p.metadata.deletionTimestamp,
+        );
+        const ready = pods.filter(
+          (p) => p.status?.phase === "Running" && condition(p, "Ready")?.status === "True",
+        );
+        return pods.length === count && ready.length === count ? pods : undefined;
+      },
+      timeoutMs,
+      250,
+    );
+  }
 }
+
+/** A Flux controller as `flux install` deploys it (labels the platform canary selects); kwok runs its Pod. */
+function fluxDeployment(name: string): KubeObject {
+  const labels = {
+    app: name,
+    "app.kubernetes.io/part-of": "flux",
+    "app.kubernetes.io/component": name,
+  };
+  return {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { name, namespace: FLUX_NAMESPACE, labels },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: { app: name } },
+      template: {
+        metadata: { labels },
+        spec: {
+          containers: [{ name: "manager", image: `ghcr.io/fluxcd/${name}:v1.9.3` }],
+        },
+      },
+    },
+  };
+}
+
+/**
+ * Ours: a Pod whose image is NEVER_PULLS_IMAGE stays Pending with ErrImagePull, as a kubelet reports an image
+ * that does not exist. Weight > 0 makes kwok pick it over pod-ready (weight 0) for the same Pending Pod
+ * (sigs.k8s.io/kwok pkg/utils/lifecycle `match`: stages of positive weight exclude those of weight 0).
+ */
+const IMAGE_NEVER_PULLS_STAGE: KubeObject = {
+  apiVersion: "kwok.x-k8s.io/v1alpha1",
+  kind: "Stage",
+  metadata: { name: "pod-image-never-pulls" },
+  spec: {
+    resourceRef: { apiGroup: "v1", kind: "Pod" },
+    selector: {
+      matchExpressions: [
+        { key: ".metadata.deletionTimestamp", operator: "DoesNotExist" },
+        { key: ".status.phase", operator: "In", values: ["Pending"] },
+        { key: ".spec.containers.[0].image", operator: "In", values: [NEVER_PULLS_IMAGE] },
+        {
+          key: ".status.containerStatuses.[0].state.waiting.reason",
+          operator: "NotIn",
+          values: ["ErrImagePull"],
+        },
+      ],
+    },
+    weight: 10000,
+    next: {
+      statusTemplate: [
+        "{{ $now := Now }}",
+        "conditions:",
+        "- lastTransitionTime: {{ $now | Quote }}",
+        '  status: "True"',
+        "  type: PodScheduled",
+        "- lastTransitionTime: {{ $now | Quote }}",
+        '  status: "False"',
+        "  reason: ContainersNotReady",
+        "  type: Ready",
+        "containerStatuses:",
+        "{{ range .spec.containers }}",
+        "- image: {{ .image | Quote }}",
+        "  name: {{ .name | Quote }}",
+        "  ready: false",
+        "  restartCount: 0",
+        "  state:",
+        "    waiting:",
+        "      reason: ErrImagePull",
+        '      message: "failed to pull image {{ .image }}: not found"',
+        "{{ end }}",
+        "phase: Pending",
+      ].join("\n"),
+    },
+  },
+};

@@ -30,6 +30,11 @@ const RESOURCES: Record<string, { plural: string; namespaced: boolean }> = {
   ConfigMap: { plural: "configmaps", namespaced: true },
   Event: { plural: "events", namespaced: true },
   Deployment: { plural: "deployments", namespaced: true },
+  ReplicaSet: { plural: "replicasets", namespaced: true },
+  Pod: { plural: "pods", namespaced: true },
+  Node: { plural: "nodes", namespaced: false },
+  ServiceAccount: { plural: "serviceaccounts", namespaced: true },
+  Service: { plural: "services", namespaced: true },
   CustomResourceDefinition: { plural: "customresourcedefinitions", namespaced: false },
   OCIRepository: { plural: "ocirepositories", namespaced: true },
   GitRepository: { plural: "gitrepositories", namespaced: true },
@@ -148,11 +153,17 @@ export class Kube {
     return o;
   }
 
-  async list(apiVersion: string, kind: string, namespace?: string): Promise<KubeObject[]> {
-    const r = await this.json<{ items: KubeObject[] }>(
-      "GET",
-      Kube.pathOf(apiVersion, kind, namespace),
-    );
+  /** Lists a kind, in one namespace or all, optionally filtered by a label selector (`a=b,c`). */
+  async list(
+    apiVersion: string,
+    kind: string,
+    namespace?: string,
+    labelSelector?: string,
+  ): Promise<KubeObject[]> {
+    const path =
+      Kube.pathOf(apiVersion, kind, namespace) +
+      (labelSelector ? `?labelSelector=${encodeURIComponent(labelSelector)}` : "");
+    const r = await this.json<{ items: KubeObject[] }>("GET", path);
     return r.items;
   }
 
