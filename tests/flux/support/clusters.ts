@@ -9,10 +9,8 @@
  * kube-scheduler and kwok with one fake node, so a Deployment becomes a ReplicaSet and Pods, the Pods are
  * scheduled onto the node and go Pending -> Running/Ready through kwok's stages (kwok's own stage files,
  * copied from its module by setup-clusters), ServiceAccounts and the `kube-root-ca.crt` ConfigMap appear, and
- * namespace deletion completes. There is no kubelet: no container runs, kwok plays the Pod lifecycle. Two stage
- * rules make failures on purpose: a Pod whose image is `NEVER_PULLS_IMAGE` stays Pending in ImagePullBackOff
- * (ours, below), and a Running Pod labelled `pod-container-running-failed.stage.kwok.x-k8s.io=true` turns
- * not ready (kwok's chaos stage).
+ * namespace deletion completes. There is no kubelet: no container runs, kwok plays the Pod lifecycle. kwok's
+ * chaos stage turns a Running Pod labelled `pod-container-running-failed.stage.kwok.x-k8s.io=true` not ready.
  */
 import { randomBytes } from "node:crypto";
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -29,8 +27,6 @@ const BIN = join(CLUSTERS_ROOT, "bin");
 const CRDS = join(CLUSTERS_ROOT, "crds");
 const KWOK_STAGES = join(CLUSTERS_ROOT, "kwok-stages");
 export const FLUX_NAMESPACE = "flux-system";
-/** An image kwok never "pulls": our stage rule keeps its Pods Pending in ImagePullBackOff. */
-export const NEVER_PULLS_IMAGE = "registry.invalid/never-pulls:1.0";
 /** Label that makes kwok's chaos stage turn a Running Pod not ready (kustomize/stage/pod/chaos). */
 export const NOT_READY_LABEL = "pod-container-running-failed.stage.kwok.x-k8s.io";
 /** The fake node's name (one per cluster). */
@@ -347,7 +343,7 @@ export class Cluster {
       env,
     );
     // kwok's stages: upstream's files (node initialise + heartbeat with lease, pod ready/complete/delete, the
-    // chaos stage that turns a labelled Pod not ready) and our image-pull failure, in one config file.
+    // chaos stage that turns a labelled Pod not ready), in one config file.
     const stagesDir = join(this.dir, "kwok");
     mkdirSync(stagesDir, { recursive: true });
     cpSync(KWOK_STAGES, stagesDir, { recursive: true });
@@ -355,7 +351,6 @@ export class Cluster {
       .filter((f) => f.endsWith(".yaml"))
       .sort()
       .map((f) => readFileSync(join(KWOK_STAGES, f), "utf8").trim());
-    docs.push(stringify(IMAGE_NEVER_PULLS_STAGE).trim());
     const config = join(stagesDir, "kwok.yaml");
     writeFileSync(config, docs.join("\n---\n") + "\n");
     procs.start(
@@ -468,55 +463,3 @@ function fluxDeployment(name: string): KubeObject {
     },
   };
 }
-
-/**
- * Ours: a Pod whose image is NEVER_PULLS_IMAGE stays Pending with ErrImagePull, as a kubelet reports an image
- * that does not exist. Weight > 0 makes kwok pick it over pod-ready (weight 0) for the same Pending Pod
- * (sigs.k8s.io/kwok pkg/utils/lifecycle `match`: stages of positive weight exclude those of weight 0).
- */
-const IMAGE_NEVER_PULLS_STAGE: KubeObject = {
-  apiVersion: "kwok.x-k8s.io/v1alpha1",
-  kind: "Stage",
-  metadata: { name: "pod-image-never-pulls" },
-  spec: {
-    resourceRef: { apiGroup: "v1", kind: "Pod" },
-    selector: {
-      matchExpressions: [
-        { key: ".metadata.deletionTimestamp", operator: "DoesNotExist" },
-        { key: ".status.phase", operator: "In", values: ["Pending"] },
-        { key: ".spec.containers.[0].image", operator: "In", values: [NEVER_PULLS_IMAGE] },
-        {
-          key: ".status.containerStatuses.[0].state.waiting.reason",
-          operator: "NotIn",
-          values: ["ErrImagePull"],
-        },
-      ],
-    },
-    weight: 10000,
-    next: {
-      statusTemplate: [
-        "{{ $now := Now }}",
-        "conditions:",
-        "- lastTransitionTime: {{ $now | Quote }}",
-        '  status: "True"',
-        "  type: PodScheduled",
-        "- lastTransitionTime: {{ $now | Quote }}",
-        '  status: "False"',
-        "  reason: ContainersNotReady",
-        "  type: Ready",
-        "containerStatuses:",
-        "{{ range .spec.containers }}",
-        "- image: {{ .image | Quote }}",
-        "  name: {{ .name | Quote }}",
-        "  ready: false",
-        "  restartCount: 0",
-        "  state:",
-        "    waiting:",
-        "      reason: ErrImagePull",
-        '      message: "failed to pull image {{ .image }}: not found"',
-        "{{ end }}",
-        "phase: Pending",
-      ].join("\n"),
-    },
-  },
-};
