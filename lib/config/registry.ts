@@ -18,6 +18,34 @@ export const GHCR = "ghcr.io";
 /** GitHub Actions secret names: letters, digits and `_`, not starting with a digit. */
 export const ACTIONS_SECRET = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/**
+ * Reads `k` of `r` as the name of a GitHub Actions secret: the name's syntax, and no `GITHUB_` prefix (GitHub
+ * reserves it, so no repository secret can have that name); `fix` is the fix for the prefix.
+ */
+export function readActionsSecret(
+  c: ProblemCollector,
+  r: Reader,
+  k: string,
+  o: { required: true } | { def: string },
+  fix: string,
+): string | undefined {
+  const v = r.string(k, {
+    ...o,
+    pattern: ACTIONS_SECRET,
+    what: "a GitHub Actions secret name (letters, digits and '_', not starting with a digit)",
+  });
+  if (v !== undefined && /^GITHUB_/i.test(v)) {
+    c.add(
+      r.key(k),
+      v,
+      "starts with GITHUB_, a prefix GitHub reserves: no repository secret can have this name.",
+      fix,
+    );
+    return undefined;
+  }
+  return v;
+}
+
 export function parseRegistryCA(
   c: ProblemCollector,
   key: string,
@@ -64,23 +92,14 @@ export function parseRegistryCredentials(
     return undefined;
   }
   const r = new Reader(c, key, raw, ["usernameSecret", "passwordSecret"]);
-  const secretName = (k: string): string | undefined => {
-    const v = r.string(k, {
-      required: true,
-      pattern: ACTIONS_SECRET,
-      what: "a GitHub Actions secret name (letters, digits and '_', not starting with a digit)",
-    });
-    if (v !== undefined && /^GITHUB_/i.test(v)) {
-      c.add(
-        r.key(k),
-        v,
-        "starts with GITHUB_, a prefix GitHub reserves: no repository secret can have this name.",
-        "name the secret e.g. REGISTRY_USERNAME / REGISTRY_PASSWORD; for the job's own token write registryCredentials: github-token.",
-      );
-      return undefined;
-    }
-    return v;
-  };
+  const secretName = (k: string): string | undefined =>
+    readActionsSecret(
+      c,
+      r,
+      k,
+      { required: true },
+      "name the secret e.g. REGISTRY_USERNAME / REGISTRY_PASSWORD; for the job's own token write registryCredentials: github-token.",
+    );
   const usernameSecret = secretName("usernameSecret");
   const passwordSecret = secretName("passwordSecret");
   if (usernameSecret !== undefined && usernameSecret === passwordSecret) {

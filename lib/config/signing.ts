@@ -15,7 +15,7 @@ import type { ProblemCollector } from "../errors";
 import { compileGoRegexp } from "../flux/re2";
 import { GITHUB_COM } from "../k8s/validation";
 import { isRecord, Reader } from "./reader";
-import { ACTIONS_SECRET } from "./registry";
+import { readActionsSecret } from "./registry";
 import type { SigningKey, SigningRole, SigningSpec } from "./types";
 
 /** The issuer of GitHub Actions' OIDC tokens on github.com (what Fulcio writes into the certificate). */
@@ -140,23 +140,14 @@ function parseKey(
       pemOk = false;
     }
   }
-  const secret = (k: "privateKeySecret" | "passwordSecret"): string | undefined => {
-    const v = r.string(k, {
-      def: DEFAULT_KEY_SECRETS[role][k],
-      pattern: ACTIONS_SECRET,
-      what: "a GitHub Actions secret name (letters, digits and '_', not starting with a digit)",
-    });
-    if (v !== undefined && /^GITHUB_/i.test(v)) {
-      c.add(
-        r.key(k),
-        v,
-        "starts with GITHUB_, a prefix GitHub reserves: no repository secret can have this name.",
-        `name the secret e.g. ${DEFAULT_KEY_SECRETS[role][k]}.`,
-      );
-      return undefined;
-    }
-    return v;
-  };
+  const secret = (k: "privateKeySecret" | "passwordSecret"): string | undefined =>
+    readActionsSecret(
+      c,
+      r,
+      k,
+      { def: DEFAULT_KEY_SECRETS[role][k] },
+      `name the secret e.g. ${DEFAULT_KEY_SECRETS[role][k]}.`,
+    );
   const privateKeySecret = secret("privateKeySecret");
   const passwordSecret = secret("passwordSecret");
   if (privateKeySecret !== undefined && privateKeySecret === passwordSecret) {

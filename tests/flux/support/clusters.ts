@@ -13,7 +13,7 @@
  * chaos stage turns a Running Pod labelled `pod-container-running-failed.stage.kwok.x-k8s.io=true` not ready.
  */
 import { randomBytes } from "node:crypto";
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { parseAllDocuments, stringify } from "yaml";
@@ -346,7 +346,6 @@ export class Cluster {
     // chaos stage that turns a labelled Pod not ready), in one config file.
     const stagesDir = join(this.dir, "kwok");
     mkdirSync(stagesDir, { recursive: true });
-    cpSync(KWOK_STAGES, stagesDir, { recursive: true });
     const docs = readdirSync(KWOK_STAGES)
       .filter((f) => f.endsWith(".yaml"))
       .sort()
