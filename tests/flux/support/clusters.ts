@@ -31,6 +31,11 @@ export const FLUX_NAMESPACE = "flux-system";
 export const NOT_READY_LABEL = "pod-container-running-failed.stage.kwok.x-k8s.io";
 /** The fake node's name (one per cluster). */
 export const NODE_NAME = "kwok-node-0";
+/**
+ * An image kwok never "pulls": the box's own stages (neverPullsStages) keep a Pod of this image Pending with
+ * ImagePullBackOff, as a kubelet does when a registry has no such tag.
+ */
+export const NEVER_PULLS_IMAGE = "nginx:0.0.0-does-not-exist";
 /** The Flux controllers as Deployments in flux-system, labelled as `flux install` labels them. */
 export const FLUX_DEPLOYMENTS = [
   "source-controller",
@@ -123,7 +128,7 @@ export class Etcd {
 }
 
 export interface ClusterOptions {
-  readonly name: "integration" | "live";
+  readonly name: string;
   readonly dir: string;
   readonly etcd: Etcd;
   readonly apiCA: Authority;
@@ -350,6 +355,7 @@ export class Cluster {
       .filter((f) => f.endsWith(".yaml"))
       .sort()
       .map((f) => readFileSync(join(KWOK_STAGES, f), "utf8").trim());
+    docs.push(...neverPullsStages(NEVER_PULLS_IMAGE));
     const config = join(stagesDir, "kwok.yaml");
     writeFileSync(config, docs.join("\n---\n") + "\n");
     procs.start(
@@ -437,6 +443,72 @@ export class Cluster {
       250,
     );
   }
+}
+
+/**
+ * The box's own kwok stages: a Pod of `image` never pulls. The first stage writes what a kubelet reports when a
+ * registry has no such tag (Pending, ContainersNotReady, the container waiting in ImagePullBackOff); the second
+ * holds it there (a day's delay, longer than the suite). Both outweigh upstream's `pod-ready` (weight 0): kwok
+ * takes only the positive-weight stages when any matches (pkg/utils/lifecycle/lifecycle.go, kwok v0.8.0).
+ */
+function neverPullsStages(image: string): string[] {
+  const stage = (name: string, statuses: "DoesNotExist" | "Exists", delayMs: number): string =>
+    stringify({
+      apiVersion: "kwok.x-k8s.io/v1alpha1",
+      kind: "Stage",
+      metadata: { name },
+      spec: {
+        resourceRef: { apiGroup: "v1", kind: "Pod" },
+        selector: {
+          matchExpressions: [
+            { key: ".metadata.deletionTimestamp", operator: "DoesNotExist" },
+            { key: ".status.phase", operator: "In", values: ["Pending"] },
+            { key: ".spec.containers.[].image", operator: "In", values: [image] },
+            { key: ".status.containerStatuses", operator: statuses },
+          ],
+        },
+        weight: 10000,
+        delay: { durationMilliseconds: delayMs },
+        next: {
+          statusTemplate: [
+            "{{ $now := Now }}",
+            "conditions:",
+            "- lastTransitionTime: {{ $now | Quote }}",
+            '  status: "True"',
+            "  type: PodScheduled",
+            "- lastTransitionTime: {{ $now | Quote }}",
+            '  status: "True"',
+            "  type: Initialized",
+            "- lastTransitionTime: {{ $now | Quote }}",
+            '  status: "False"',
+            "  reason: ContainersNotReady",
+            "  type: Ready",
+            "- lastTransitionTime: {{ $now | Quote }}",
+            '  status: "False"',
+            "  reason: ContainersNotReady",
+            "  type: ContainersReady",
+            "containerStatuses:",
+            "{{ range .spec.containers }}",
+            "- image: {{ .image | Quote }}",
+            "  name: {{ .name | Quote }}",
+            "  ready: false",
+            "  restartCount: 0",
+            "  started: false",
+            "  state:",
+            "    waiting:",
+            "      reason: ImagePullBackOff",
+            '      message: {{ printf "Back-off pulling image %q" .image | Quote }}',
+            "{{ end }}",
+            "hostIP: {{ NodeIPWith .spec.nodeName | Quote }}",
+            "phase: Pending",
+          ].join("\n"),
+        },
+      },
+    }).trim();
+  return [
+    stage("pod-image-never-pulls", "DoesNotExist", 0),
+    stage("pod-image-never-pulls-hold", "Exists", 86_400_000),
+  ];
 }
 
 /** A Flux controller as `flux install` deploys it (labels the platform canary selects); kwok runs its Pod. */

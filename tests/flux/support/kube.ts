@@ -220,6 +220,12 @@ export class Kube {
 }
 
 /** Polls `probe` every `everyMs` until it returns a value other than undefined, or fails after `timeoutMs`. */
+/**
+ * An error `waitFor` does not swallow: the box is broken (a process died, a played controller failed), so
+ * waiting longer cannot help and the scenario fails at once with the cause.
+ */
+export class FatalError extends Error {}
+
 export async function waitFor<T>(
   what: string,
   probe: () => Promise<T | undefined>,
@@ -233,6 +239,7 @@ export async function waitFor<T>(
       const v = await probe();
       if (v !== undefined) return v;
     } catch (e) {
+      if (e instanceof FatalError) throw e;
       last = e;
     }
     if (Date.now() > deadline) {

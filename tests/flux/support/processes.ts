@@ -7,6 +7,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, openSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { FatalError } from "./kube";
 
 export { freePort } from "../../support/registry";
 
@@ -62,7 +63,7 @@ export class ProcessGroup {
   assertAlive(): void {
     if (this.crashed.length > 0) {
       const c = this.crashed[0]!;
-      throw new Error(
+      throw new FatalError(
         `${c.name} exited (code ${c.code}, signal ${c.signal}); log ${join(this.logDir, `${c.name}.log`)}:\n${this.tail(c.name)}`,
       );
     }
@@ -74,35 +75,37 @@ export class ProcessGroup {
       .map((s) => s.pid);
   }
 
-  /** Stops every process by pid, newest first (controllers before API servers before etcd). */
+  /**
+   * Stops every process by pid, newest first, one after the other (controllers before API servers before etcd,
+   * so none of them spends its last seconds retrying a server already gone).
+   */
   async stopAll(graceMs = 5000): Promise<void> {
     this.stopping = true;
     const running = [...this.started]
       .reverse()
       .filter((s) => s.child.exitCode === null && s.child.signalCode === null);
-    await Promise.all(
-      running.map(
-        (s) =>
-          new Promise<void>((resolve) => {
-            const timer = setTimeout(() => {
-              try {
-                process.kill(s.pid, "SIGKILL");
-              } catch {
-                // already gone
-              }
-            }, graceMs);
-            s.child.once("exit", () => {
-              clearTimeout(timer);
-              resolve();
-            });
-            try {
-              process.kill(s.pid, "SIGTERM");
-            } catch {
-              clearTimeout(timer);
-              resolve();
-            }
-          }),
-      ),
-    );
+    for (const s of running) await this.stopOne(s, graceMs);
+  }
+
+  private stopOne(s: Started, graceMs: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        try {
+          process.kill(s.pid, "SIGKILL");
+        } catch {
+          // already gone
+        }
+      }, graceMs);
+      s.child.once("exit", () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      try {
+        process.kill(s.pid, "SIGTERM");
+      } catch {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
   }
 }

@@ -1,0 +1,40 @@
+/**
+ * One box per mocha run, shared by every scenario file that asks for it, started by the first `before` that
+ * needs it (so `--grep` on one scenario starts it once, for that scenario) and stopped by a root `after` hook
+ * once every file ran. Its work directory (logs of every process) is kept when any scenario failed, when the box
+ * did not start, or when PROMOTION_KEEP_FLUX is set.
+ */
+import { Box } from "./box";
+
+let started: Promise<Box> | undefined;
+let failed = false;
+
+/**
+ * Call at the top of a scenario file's `describe`: returns a getter of the running box. Each scenario then
+ * states what it needs of the box (`box().settle()`, `box().seedStable(...)`) rather than relying on the
+ * scenario before it.
+ */
+export function useBox(): () => Box {
+  let box: Box | undefined;
+  before(async function () {
+    this.timeout(15 * 60_000);
+    started ??= Box.start();
+    box = await started;
+  });
+  afterEach(function () {
+    if (this.currentTest?.state === "failed") failed = true;
+  });
+  return () => {
+    if (!box) throw new Error("the box is not running (its start failed above)");
+    return box;
+  };
+}
+
+// A root hook (registered when the first scenario file imports this module): runs once, after every file.
+after(async function () {
+  this.timeout(180_000);
+  if (!started) return;
+  const box = await started.catch(() => undefined);
+  // A box that failed to start stopped itself and kept its logs (Box.start).
+  await box?.stop(failed);
+});
