@@ -67,6 +67,9 @@ export const TEST_MANAGER = "promotion-pipeline-test";
 /** The web workload's image; kwok runs it to Ready (an image the never-pulls stage names does not). */
 export const WEB_IMAGE = "nginx:1.27.3";
 
+/** The box's extra canary check (`pipeline.extraChecks`): the platform's web Pods are Ready. */
+export const WEB_PODS_CHECK = "web-pods-ready";
+
 export const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 /** A 40-hex commit id named by a label, unique per label: `commitOf("happy-path")`. */
@@ -388,6 +391,24 @@ export class Box {
         build: { publicKey: this.keys.build.pub },
         promote: { publicKey: this.keys.promote.pub },
       },
+      // The platform's own check beside the built-in ones (`pipeline.extraChecks`): its web Pods Ready. It is the
+      // LAST check canary-checker runs (kubernetes after http, extra after built-in), so when the flux-pods check
+      // fails and this one passes, `status.status` is "Passed" and only `errorMessage` tells (trap 2 of
+      // docs/validation-gate.md, on the real kustomize-controller in unhealthy.test.ts).
+      extraChecks: [
+        {
+          type: "kubernetes",
+          spec: {
+            name: WEB_PODS_CHECK,
+            kind: "Pod",
+            namespaceSelector: { name: "apps" },
+            resource: { labelSelector: "app=web" },
+            ready: true,
+            healthy: true,
+            test: { expr: "dyn(results).size() > 0" },
+          },
+        },
+      ],
     });
     const clusters: Record<string, Record<string, unknown>> = {};
     for (const { name, role } of this.layout) clusters[name] = { role, interval: "15s" };
@@ -603,11 +624,21 @@ export class Box {
     const rc = await this.build(sha);
     const run = await this.promote({
       eventType: EVENT_TYPE,
+      // The event notification-controller forwards for the gate (what the githubdispatch provider puts in
+      // client_payload: the eventv1.Event of kustomize-controller).
       clientPayload: {
-        metadata: { revision: revisionOf(rc.tag, rc.digest) },
-        message: "Health check passed in 1s",
+        involvedObject: {
+          kind: "Kustomization",
+          namespace: FLUX_NAMESPACE,
+          name: GATE.name,
+          apiVersion: GATE.api,
+        },
         severity: "info",
-        reason: "ReconciliationSucceeded",
+        timestamp: new Date().toISOString(),
+        message: "Health check passed in 1s",
+        reason: "Progressing",
+        metadata: { revision: revisionOf(rc.tag, rc.digest) },
+        reportingController: "kustomize-controller",
       },
     });
     assert.equal(run.status, "success", `seeding promote failed:\n${run.log}`);
@@ -815,8 +846,10 @@ export class Box {
   }
 
   /**
-   * Waits until every cluster serves, applied and judged healthy the newest version it may take (integration
-   * the newest version of all, live the newest stable): the quiet state a scenario starts from.
+   * Waits until every cluster serves the newest version it may take (integration the newest of all, live the
+   * newest stable) and its gate has finished judging it: applied and healthy, or failed (a scenario that left
+   * a broken RC behind leaves integration failing on it; the next RC supersedes it). The quiet state a
+   * scenario starts from.
    */
   async settle(timeoutMs = 420_000): Promise<void> {
     const l = this.listing();
@@ -836,9 +869,21 @@ export class Box {
     for (const { name, role } of this.layout) {
       const tag = newest(role === "live" ? versions.filter((t) => !t.includes("-")) : versions);
       if (!tag) continue;
+      const c = this.cluster(name);
       const rev = revisionOf(tag, l.get(tag)!);
-      await this.waitSelected(this.cluster(name), rev);
-      await this.waitApplied(this.cluster(name), rev, timeoutMs);
+      await this.waitSelected(c, rev);
+      await this.waitFor(
+        `${name}: the gate to finish judging ${rev}`,
+        async () => {
+          const o = await c.kube.get(GATE.api, GATE.kind, FLUX_NAMESPACE, GATE.name);
+          const ready = condition(o, "Ready");
+          if (o?.status?.lastAppliedRevision === rev && ready?.status === "True") return true;
+          return o?.status?.lastAttemptedRevision === rev && ready?.status === "False"
+            ? true
+            : undefined;
+        },
+        timeoutMs,
+      );
     }
     // Promote runs still going (e.g. the dispatch of a seeded version) finish before the scenario starts.
     await Promise.all(this.promotions.map((p) => p.result.catch(() => undefined)));

@@ -26,9 +26,17 @@ export class ProcessGroup {
 
   constructor(readonly logDir: string) {
     // A last resort when the test process itself is torn down without `after` hooks.
-    process.once("exit", () => {
+    const killAll = (): void => {
       for (const s of this.started) if (s.child.exitCode === null) s.child.kill("SIGKILL");
-    });
+    };
+    process.once("exit", killAll);
+    // Interrupted (Ctrl-C, a CI timeout): Node exits on these signals without the "exit" event.
+    for (const signal of ["SIGINT", "SIGTERM"] as const) {
+      process.once(signal, () => {
+        killAll();
+        process.exit(128 + (signal === "SIGINT" ? 2 : 15));
+      });
+    }
   }
 
   start(name: string, binary: string, args: string[], env: NodeJS.ProcessEnv = {}): Started {

@@ -22,7 +22,12 @@ export function useBox(): () => Box {
     box = await started;
   });
   afterEach(function () {
-    if (this.currentTest?.state === "failed") failed = true;
+    if (this.currentTest?.state === "failed") {
+      failed = true;
+      // Said at once (mocha's summary comes only after the whole, long suite).
+      const err = this.currentTest.err;
+      console.log(`      FAILED: ${err?.stack ?? err?.message ?? String(err)}`.slice(0, 4000));
+    }
   });
   return () => {
     if (!box) throw new Error("the box is not running (its start failed above)");
