@@ -47,13 +47,18 @@ describe("flux: a canary run that straddles the apply does not open the gate (ca
       rc = await b.build(commitOf("stale-canary"));
       player.checkDelayMs = CHECK_DELAY_MS;
       const starts = player.starts.length;
-      // A run now (or the scheduled one, whichever comes first; the singleton lock allows one at a time).
-      void player.runOnce().catch(() => undefined);
+      // A run now (runOnce is skipped while a run is going or within 10 s of the last one: then again).
       await b.waitFor(
         "a canary run to start",
-        () => Promise.resolve(player.starts.length > starts ? true : undefined),
-        30_000,
-        100,
+        async () => {
+          const pending = player.runOnce().catch(() => undefined);
+          await Promise.race([pending, sleep(1000)]);
+          if (player.starts.length > starts) return true;
+          await pending;
+          return player.starts.length > starts ? true : undefined;
+        },
+        90_000,
+        2000,
       );
       const startedAt = player.starts.at(-1)!.getTime();
       await suspend(false);

@@ -58,7 +58,7 @@ describe("flux: a Flux controller Pod not ready during the gate holds the RC (ca
     assert.equal(Object.keys(checks ?? {}).length, 3, JSON.stringify(checks));
     const player = b.canary(b.integration.name);
     assert.ok(
-      player.runs.some((r) => r.errorMessage !== undefined && r.versionAtStart === rc.tag),
+      player.runs.some((r) => r.version === rc.tag && (r.errorMessage ?? "").includes(failed)),
       "the played canary-checker never ran the failing check on this RC",
     );
 
