@@ -9,7 +9,7 @@ import type { PipelineSpec } from "../config";
 import { dispatchEventType } from "../k8s/validation";
 import { CHECKOUT } from "./actions";
 import { artifactCheckSteps } from "./artifactCheck";
-import { isRunStep, type Job, type Step, type Workflow } from "./model";
+import { isRunStep, type Job, type Step, type Workflow, script } from "./model";
 import { withRecord } from "./record";
 import { forRegistry, jobPermissions, registryReadEnv, setupSteps } from "./registryAccess";
 import { withRollback } from "./rollback";
@@ -36,7 +36,16 @@ export function artifactRef(p: PipelineSpec): string {
 
 /**
  * The directory whose content becomes the artifact: the deepest directory every build path lies in
- * (`kubernetes/**` -> `kubernetes`). The build paths are what triggers a build, so they are what is built.
+ * (`kubernetes/** The workflow env of build and promote: the artifact, its registry host and where the CLI is. */
+function artifactEnv(p: PipelineSpec): Record<string, string> {
+  return {
+    ARTIFACT: artifactRef(p),
+    REGISTRY: artifactRef(p).split("/")[0]!,
+    PROMOTION_CLI: CLI_PATH,
+  };
+}
+
+/**` -> `kubernetes`). The build paths are what triggers a build, so they are what is built.
  */
 export function contentDirectory(buildPaths: readonly string[]): string {
   const dirs = buildPaths
@@ -72,9 +81,6 @@ export function contentDirectory(buildPaths: readonly string[]): string {
   }
   return dir;
 }
-
-const script = (lines: readonly string[]): string =>
-  ["set -euo pipefail", ...lines].join("\n") + "\n";
 
 /** Reads every tag of $ARTIFACT into $1; a repository that does not exist yet is empty, any other error fails. */
 const READ_TAGS = (file: string, allowMissing: boolean): string[] => [
@@ -199,11 +205,7 @@ export function buildWorkflow(p: PipelineSpec): Workflow {
     permissions: {},
     // One build at a time and never cancelled half-way: versions come from the registry's tags.
     concurrency: { group: "promotion-build", "cancel-in-progress": false },
-    env: {
-      ARTIFACT: artifactRef(p),
-      REGISTRY: artifactRef(p).split("/")[0]!,
-      PROMOTION_CLI: CLI_PATH,
-    },
+    env: artifactEnv(p),
     defaults: { run: { shell: "bash" } },
     jobs: {
       build: forRegistry(
@@ -337,11 +339,7 @@ function promoteWorkflowBase(p: PipelineSpec, policyPath?: string): Workflow {
       },
     },
     permissions: {},
-    env: {
-      ARTIFACT: artifactRef(p),
-      REGISTRY: artifactRef(p).split("/")[0]!,
-      PROMOTION_CLI: CLI_PATH,
-    },
+    env: artifactEnv(p),
     defaults: { run: { shell: "bash" } },
     jobs: {
       promote: forRegistry(

@@ -8,14 +8,11 @@
 import type { PipelineSpec } from "../config";
 import { WATCH_LABEL } from "../status/stalled";
 import { sparseCliSteps } from "./actions";
-import type { Workflow } from "./model";
+import { type Workflow, script } from "./model";
 import { CLI_PATH } from "./pipeline";
 import { registryReadEnv } from "./registryAccess";
 
 export const WATCH_WORKFLOW = ".github/workflows/pipeline-watch.yaml";
-
-const script = (lines: readonly string[]): string =>
-  ["set -euo pipefail", ...lines].join("\n") + "\n";
 
 /**
  * A scheduled check that keeps one GitHub issue in step (lib/github/alarmIssue.ts): checkout of the CLI
