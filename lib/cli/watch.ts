@@ -14,10 +14,9 @@ import {
   describeFinding,
   issueAction,
   WATCH_ISSUE,
-  WATCH_LABEL,
   type WatchInput,
 } from "../status/stalled";
-import { DEFAULT_WATCH } from "../config";
+import { DEFAULT_WATCH, WATCH_LABEL } from "../config";
 import { FACT_FLAGS, labelFlag, parseArgs, parseNow, wholeNumber, withFlags } from "./args";
 import { EXIT_OK, readFailure, usageFailure, type CommandIo } from "./command";
 import {

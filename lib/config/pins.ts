@@ -16,7 +16,7 @@ import {
   type PinsConfig,
   type PinsHostSpec,
   type RetentionRule,
-} from "./types";
+} from "../types";
 import { clip } from "../clip";
 
 export const DEFAULT_GHCR: GhcrRetentionSpec = {

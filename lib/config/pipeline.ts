@@ -18,12 +18,15 @@ import {
   type PipelineSpec,
   type WatchSpec,
   type IntegritySpec,
-} from "./types";
+} from "../types";
 
 const REGISTRY_HOST = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]{1,5})?$/;
 const GH_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,37}[A-Za-z0-9])?$/;
 const REPO_NAME = /^[A-Za-z0-9._-]{1,100}$/;
 const OCI_PATH_COMPONENT = /^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*$/;
+
+/** The label of the watch's one issue (`promotion watch --label`, the generated pipeline-watch.yaml). */
+export const WATCH_LABEL = "pipeline-stalled";
 
 export const DEFAULT_WATCH: WatchSpec = {
   schedule: "23 * * * *",

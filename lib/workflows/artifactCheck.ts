@@ -14,7 +14,7 @@ import {
   SETUP_NODE,
 } from "./actions";
 import { type Step, type Workflow, script } from "./model";
-import { CLI_PATH, contentDirectory } from "./pipeline";
+import { CLI_PATH, contentDirectory } from "./layout";
 
 export const VALIDATE_WORKFLOW = ".github/workflows/validate-platform.yaml";
 /** The schema set (schemas/artifact-schemas.json), delivered beside the CLI. */

@@ -15,11 +15,11 @@
  * running build would cancel a build waiting there; the guard job therefore skips the cleanup while any
  * build is queued or running (the next schedule tries again).
  */
-import type { GhcrRetentionSpec, PipelineSpec } from "../config";
-import { splitOciUrl } from "../pins/policy";
+import { splitOciUrl, type GhcrRetentionSpec, type PipelineSpec } from "../config";
 import { CONTAINER_RETENTION_POLICY, sparseCliSteps } from "./actions";
 import { type Job, type Workflow, script } from "./model";
-import { BUILD_WORKFLOW, CLI_PATH, buildWorkflow } from "./pipeline";
+import { CLI_PATH } from "./layout";
+import { BUILD_WORKFLOW, buildWorkflow } from "./pipeline";
 
 export const RETENTION_WORKFLOW = ".github/workflows/registry-retention.yaml";
 

@@ -5,11 +5,10 @@
  * alarm, and keeps ONE issue labelled `pipeline-stalled` in step: opened on an alarm, updated while it
  * lasts, closed when it clears. Thresholds: `promotion-pipeline:pipeline.watch`.
  */
-import type { PipelineSpec } from "../config";
-import { WATCH_LABEL } from "../status/stalled";
+import { WATCH_LABEL, type PipelineSpec } from "../config";
 import { sparseCliSteps } from "./actions";
 import { type Workflow, script } from "./model";
-import { CLI_PATH } from "./pipeline";
+import { CLI_PATH } from "./layout";
 import { registryReadEnv } from "./registryAccess";
 
 export const WATCH_WORKFLOW = ".github/workflows/pipeline-watch.yaml";
