@@ -5,7 +5,7 @@
  * every case fails before a registry, a cluster or GitHub is asked.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -20,8 +20,8 @@ import {
 import { EXIT_USAGE, UsageError } from "../../lib/cli/command";
 import { commands } from "../../lib/cli/commands";
 import { main } from "../../lib/cli/main";
-import { formatPolicy } from "../../lib/pins/policy";
 import { captureIo } from "./support/io";
+import { examplePolicy, writePolicy } from "./support/policy";
 
 describe("promotion: argument parsing (lib/cli/args.ts)", () => {
   const spec = withFlags(FACT_FLAGS, {
@@ -131,21 +131,12 @@ describe("promotion: argument parsing (lib/cli/args.ts)", () => {
 
 describe("promotion: status, trace, rollback-plan, watch and pins share one usage path", () => {
   const dir = mkdtempSync(join(tmpdir(), "cli-args-"));
-  const policy = join(dir, "pins-policy.yaml");
-  writeFileSync(
-    policy,
-    formatPolicy({
-      registry: "ghcr.io",
-      repository: "example-org/platform/platform",
-      lines: "container/platform/platform",
-      clusters: [
-        { name: "integration", role: "integration", semver: ">= 0.0.0-0", suspended: false },
-      ],
-      floatingTags: [],
-      keepStable: 2,
-      startVersion: "0.0.1",
-      retention: [],
-    }),
+  const policy = writePolicy(
+    dir,
+    examplePolicy(
+      [{ name: "integration", role: "integration", semver: ">= 0.0.0-0", suspended: false }],
+      { keepStable: 2 },
+    ),
   );
   after(() => rmSync(dir, { recursive: true, force: true }));
 
