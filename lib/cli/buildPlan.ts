@@ -6,10 +6,10 @@
  * overwrite), with --expect-version when the registry moved since the plan, or when the registry cannot
  * be read (nothing printed).
  */
-import { parseArgs } from "node:util";
 import { BuildRefused, planBuild, planOutputs } from "../promotion/build";
 import { RegistryError } from "../registry/types";
 import { VersionError } from "../promotion/versions";
+import { flagRecord, parseArgs } from "./args";
 import { EXIT_USAGE } from "./command";
 import { annotation, type CommandIo } from "./actionsIo";
 import { readerFromEnv, splitArtifact } from "./registryEnv";
@@ -31,16 +31,11 @@ export async function runWith(
   io: CommandIo,
   lister: TagLister,
 ): Promise<number> {
-  const { values } = parseArgs({
-    args: [...argv],
-    options: {
-      commit: { type: "string" },
-      "start-version": { type: "string", default: "0.0.1" },
-      "expect-version": { type: "string" },
-      artifact: { type: "string" },
-    },
-    strict: true,
-  });
+  const values = flagRecord(
+    parseArgs("build-plan", argv, {
+      values: ["commit", "start-version", "expect-version", "artifact"],
+    }),
+  );
   if (values.commit === undefined) {
     io.stderr(`build-plan: missing --commit\nusage: ${usage}\n`);
     return 2;
@@ -74,7 +69,7 @@ export async function runWith(
     const plan = planBuild({
       tags,
       commit: values.commit,
-      startVersion: values["start-version"],
+      startVersion: values["start-version"] ?? "0.0.1",
       ...(values["expect-version"] !== undefined
         ? { expectVersion: values["expect-version"] }
         : {}),

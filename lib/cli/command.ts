@@ -48,3 +48,24 @@ export function readLines(text: string): string[] {
   }
   return out;
 }
+
+/**
+ * Input the command could not use although the flags were well formed (a policy file that does not read or
+ * validate, a project directory without Pulumi.yaml): `promotion <command>: <message>` on stderr, exit 2,
+ * without the usage line (the usage was right).
+ */
+export function usageFailure(io: CommandIo, command: string, message: string): number {
+  io.stderr(`promotion ${command}: ${message}\n`);
+  return EXIT_USAGE;
+}
+
+/** A registry (or GitHub) that could not be read: `promotion <command>: <message>` on stderr, exit 1. */
+export function readFailure(
+  io: CommandIo,
+  command: string,
+  e: Error,
+  consequence?: string,
+): number {
+  io.stderr(`promotion ${command}: ${e.message}\n${consequence ? `${consequence}\n` : ""}`);
+  return EXIT_NONE;
+}

@@ -23,6 +23,7 @@ import { ghcrPackageVersions } from "../registry/ghcrPackages";
 import type { ManifestReader } from "../registry/manifest";
 import type { RegistryReader } from "../registry/types";
 import type { ClusterObservation } from "../status/status";
+import { badValue } from "./args";
 import { UsageError } from "./command";
 import { readerFromEnv } from "./registryEnv";
 import { GitHubClient, GitHubError } from "../github/client";
@@ -101,7 +102,7 @@ export function factsFromPolicy(
 export function parseObjectRef(flag: string, v: string | undefined): ObjectRef | undefined {
   if (v === undefined) return undefined;
   const m = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)\/([a-z0-9]([-a-z0-9.]*[a-z0-9])?)$/.exec(v);
-  if (!m) throw new UsageError(`--${flag} must be <namespace>/<name>, not ${clip(v)}.`);
+  if (!m) throw badValue(flag, v, "<namespace>/<name>");
   return { namespace: m[1]!, name: m[3]! };
 }
 

@@ -21,12 +21,6 @@ export function usage(table: readonly Command[] = commands): string {
   ].join("\n");
 }
 
-/** node:util parseArgs errors (unknown option, missing value) are usage errors too. */
-function isArgParseError(e: unknown): e is Error {
-  const code = (e as { code?: unknown } | null)?.code;
-  return e instanceof Error && typeof code === "string" && code.startsWith("ERR_PARSE_ARGS_");
-}
-
 /** Runs one invocation; `argv` excludes node and the script. Never calls process.exit. */
 export async function main(
   argv: readonly string[],
@@ -50,7 +44,7 @@ export async function main(
   try {
     return await cmd.module.run(rest, io);
   } catch (e) {
-    if (e instanceof UsageError || isArgParseError(e)) {
+    if (e instanceof UsageError) {
       io.stderr(
         `promotion ${name}: ${e.message.replace(new RegExp(`^${name}: `), "")}\nUsage: promotion ${cmd.module.usage}\n`,
       );

@@ -6,15 +6,14 @@
  * registry that cannot be read, or an allowlist that protects nothing, prints nothing and exits 1, so a
  * cleaner that runs only on success never runs on a partial or empty list.
  */
-import { envPackages, factsFromDir, factsFromPolicy, type PackagesFactory } from "./facts";
+import { envPackages, loadFacts, type PackagesFactory } from "./facts";
 import { formatGhcr, formatGhcrOutput, formatLines, formatReport } from "../pins/allowlist";
 import { expandPolicy, type PinsPolicy } from "../pins/policy";
 import { RegistryError, type RegistryReader } from "../registry/types";
 import { isPlaceholder, readPinsTags, type PinsRead } from "../pins/registry";
-import { parseArgs } from "./args";
+import { oneOf, parseArgs } from "./args";
 import { CREDENTIALS_HELP, readerFromEnv } from "./registryEnv";
-import { EXIT_NONE, EXIT_OK, EXIT_USAGE, UsageError, type CommandIo } from "./command";
-import { clip } from "../clip";
+import { EXIT_NONE, EXIT_OK, readFailure, usageFailure, type CommandIo } from "./command";
 
 export const usage =
   "pins [--policy <file> | --dir <project dir>] [--format lines|ghcr|ghcr-output|report] [--strict] [--exhaustive]";
@@ -74,18 +73,6 @@ export type ReaderFactory = (policy: PinsPolicy) => RegistryReader;
 
 const ociReader: ReaderFactory = (policy) => readerFromEnv(policy.registry);
 
-/** The policy of a Pulumi project directory, or a message for stderr (the same reading as status/trace). */
-function policyFromDir(dir: string): PinsPolicy | string {
-  const f = factsFromDir(dir);
-  return typeof f === "string" ? f : f.policy;
-}
-
-/** The policy file's policy, or a message for stderr. */
-function policyFromFile(file: string): PinsPolicy | string {
-  const f = factsFromPolicy(file);
-  return typeof f === "string" ? f : f.policy;
-}
-
 export function run(argv: readonly string[], io: CommandIo): Promise<number> {
   return runWith(argv, io, ociReader, envPackages);
 }
@@ -104,25 +91,10 @@ export async function runWith(
     io.stdout(`${help}\n`);
     return EXIT_OK;
   }
-  const policyFile = a.values.get("policy");
-  if (policyFile !== undefined && a.values.has("dir"))
-    throw new UsageError("pins: give --policy or --dir, not both.");
-  const rawFormat = a.values.get("format") ?? "lines";
-  if (!(FORMATS as readonly string[]).includes(rawFormat)) {
-    throw new UsageError(
-      `pins: --format must be lines, ghcr, ghcr-output or report, not ${clip(rawFormat)}.`,
-    );
-  }
-  const format = rawFormat as Format;
-
-  const policy =
-    policyFile !== undefined
-      ? policyFromFile(policyFile)
-      : policyFromDir(a.values.get("dir") ?? ".");
-  if (typeof policy === "string") {
-    io.stderr(`promotion pins: ${policy}\n`);
-    return EXIT_USAGE;
-  }
+  const format = oneOf("format", a.values.get("format"), FORMATS, "lines");
+  const facts = loadFacts(a.values);
+  if (typeof facts === "string") return usageFailure(io, "pins", facts);
+  const { policy } = facts;
 
   let tags: Map<string, string>;
   let referrers: PinsRead["referrers"];
@@ -137,12 +109,13 @@ export async function runWith(
     referrers = read.referrers;
     note = read.note;
   } catch (e) {
-    if (e instanceof RegistryError) {
-      io.stderr(
-        `promotion pins: ${e.message}\nNo allowlist printed: a cleaner must not run on a partial one.\n`,
+    if (e instanceof RegistryError)
+      return readFailure(
+        io,
+        "pins",
+        e,
+        "No allowlist printed: a cleaner must not run on a partial one.",
       );
-      return EXIT_NONE;
-    }
     throw e;
   }
 

@@ -8,7 +8,6 @@
  * be read (nothing on stdout: no decision, so nothing is tagged).
  */
 import { readFileSync } from "node:fs";
-import { parseArgs } from "node:util";
 import { dispatchEventType } from "../k8s/validation";
 import {
   decidePromotion,
@@ -22,6 +21,7 @@ import {
 } from "../promotion/promote";
 import { RegistryError, type RegistryReader } from "../registry/types";
 import { annotation, type CommandIo } from "./actionsIo";
+import { flagRecord, missingFlags, parseArgs } from "./args";
 import { CREDENTIALS_HELP, readerFromEnv, splitArtifact } from "./registryEnv";
 
 export const usage =
@@ -97,21 +97,11 @@ export async function runWith(
   io: CommandIo,
   readerOf: PromoteReaderFactory,
 ): Promise<number> {
-  const { values } = parseArgs({
-    args: [...argv],
-    options: {
-      event: { type: "string" },
-      "event-name": { type: "string" },
-      "gate-name": { type: "string" },
-      "gate-namespace": { type: "string" },
-      listing: { type: "string" },
-      artifact: { type: "string" },
-    },
-    strict: true,
+  const a = parseArgs("promote-plan", argv, {
+    values: ["event", "event-name", "gate-name", "gate-namespace", "listing", "artifact"],
   });
-  const missing = ["event", "event-name", "gate-name", "gate-namespace"].filter(
-    (k) => values[k as keyof typeof values] === undefined,
-  );
+  const values = flagRecord(a);
+  const missing = missingFlags(a, ["event", "event-name", "gate-name", "gate-namespace"]);
   if (values.listing === undefined && values.artifact === undefined)
     missing.push("listing (or --artifact)");
   if (missing.length > 0) {

@@ -4,7 +4,6 @@
  * and adds none, and creates it if an earlier run could not.
  */
 import { readFileSync } from "node:fs";
-import { parseArgs } from "node:util";
 import { DIGEST_PATTERN } from "../config";
 import { clientFromEnv, GitHubError, runUrlFromEnv, type GitHubClient } from "../github/client";
 import { splitRevision } from "../promotion/promote";
@@ -19,6 +18,7 @@ import { annotationsOf, REVISION_ANNOTATION, type ManifestReader } from "../regi
 import { readerFromEnv } from "./registryEnv";
 import { RegistryError } from "../registry/types";
 import { annotation, type CommandIo } from "./actionsIo";
+import { badValue, flagRecord, missingFlags, parseArgs } from "./args";
 import { EXIT_NONE, EXIT_OK, UsageError } from "./command";
 import { clip } from "../clip";
 
@@ -92,22 +92,11 @@ export async function runWith(
   io: CommandIo,
   deps: RecordDeps,
 ): Promise<number> {
-  const { values } = parseArgs({
-    args: [...argv],
-    options: {
-      artifact: { type: "string" },
-      digest: { type: "string" },
-      version: { type: "string" },
-      event: { type: "string" },
-      "event-name": { type: "string" },
-      "rollback-of": { type: "string" },
-    },
-    strict: true,
-    allowPositionals: false,
+  const a = parseArgs("record", argv, {
+    values: ["artifact", "digest", "version", "event", "event-name", "rollback-of"],
   });
-  const missing = ["artifact", "digest", "version", "event", "event-name"].filter(
-    (k) => values[k as keyof typeof values] === undefined,
-  );
+  const values = flagRecord(a);
+  const missing = missingFlags(a, ["artifact", "digest", "version", "event", "event-name"]);
   if (missing.length > 0) throw new UsageError(`missing --${missing.join(", --")}.`);
   const digest = values.digest!;
   const version = values.version!;
@@ -118,7 +107,7 @@ export async function runWith(
   if (rollbackOf !== undefined && !VERSION.test(rollbackOf))
     throw new UsageError(`--rollback-of ${clip(rollbackOf)} is not X.Y.Z.`);
   const m = /^([^/]+)\/(.+)$/.exec(values.artifact!);
-  if (!m) throw new UsageError(`--artifact ${clip(values.artifact)} is not <host>/<repository>.`);
+  if (!m) throw badValue("artifact", values.artifact!, "<host>/<repository>");
   const [, host, repository] = m as unknown as [string, string, string];
   const gh = deps.github();
   if (typeof gh === "string") {

@@ -3,14 +3,13 @@
  * prints `key=value` lines for $GITHUB_OUTPUT and the reason as an annotation. Exit 0: roll back;
  * 1: refused (the run fails, visibly) or the registry could not be read; 2: bad usage.
  */
-import { parseArgs } from "node:util";
 import { RegistryError } from "../registry/types";
 import { readForRollback } from "../status/reads";
 import { planRollback, rollbackOutputs } from "../promotion/rollback";
 import { annotation, type CommandIo } from "./actionsIo";
+import { badValue, parseArgs } from "./args";
 import { EXIT_NONE, EXIT_OK, UsageError } from "./command";
 import { ociRegistry, type RegistryFactory } from "./facts";
-import { clip } from "../clip";
 
 export const usage = "rollback-plan --artifact <host/repository> --version <X.Y.Z>";
 
@@ -37,16 +36,13 @@ export async function runWith(
   io: CommandIo,
   registry: RegistryFactory,
 ): Promise<number> {
-  const { values } = parseArgs({
-    args: [...argv],
-    options: { artifact: { type: "string" }, version: { type: "string" } },
-    strict: true,
-    allowPositionals: false,
-  });
-  if (values.artifact === undefined || values.version === undefined)
+  const a = parseArgs("rollback-plan", argv, { values: ["artifact", "version"] });
+  const artifact = a.values.get("artifact");
+  const wanted = a.values.get("version");
+  if (artifact === undefined || wanted === undefined)
     throw new UsageError("give --artifact <host/repository> and --version <X.Y.Z>.");
-  const m = /^([^/]+)\/(.+)$/.exec(values.artifact);
-  if (!m) throw new UsageError(`--artifact ${clip(values.artifact)} is not <host>/<repository>.`);
+  const m = /^([^/]+)\/(.+)$/.exec(artifact);
+  if (!m) throw badValue("artifact", artifact, "<host>/<repository>");
   const reader = registry({
     registry: m[1]!,
     repository: m[2]!,
@@ -57,7 +53,7 @@ export async function runWith(
     startVersion: "0.0.1",
     retention: [],
   });
-  const version = values.version.trim();
+  const version = wanted.trim();
   let listing: Map<string, string>;
   try {
     // Like promote-plan, a tagging decision reads the registry itself, never the Packages API's view.

@@ -5,7 +5,6 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { relative } from "node:path";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import {
   KUSTOMIZATION_FILES,
   STAMP_FILE,
@@ -14,6 +13,7 @@ import {
   stampFiles,
 } from "../promotion/stamp";
 import { annotation, type CommandIo } from "./actionsIo";
+import { missingFlags, parseArgs } from "./args";
 
 /** Every .yaml/.yml file below `dir`, sorted. */
 function yamlFiles(dir: string): string[] {
@@ -27,24 +27,14 @@ export const usage =
   "stamp --dir <content dir> --version <X.Y.Z-rc.N> --revision <branch@sha1:commit> --namespace <ns>";
 
 export function run(argv: readonly string[], io: CommandIo): number {
-  const { values } = parseArgs({
-    args: [...argv],
-    options: {
-      dir: { type: "string" },
-      version: { type: "string" },
-      revision: { type: "string" },
-      namespace: { type: "string", default: "flux-system" },
-    },
-    strict: true,
-  });
-  const missing = ["dir", "version", "revision"].filter(
-    (k) => values[k as keyof typeof values] === undefined,
-  );
+  const a = parseArgs("stamp", argv, { values: ["dir", "version", "revision", "namespace"] });
+  const missing = missingFlags(a, ["dir", "version", "revision"]);
   if (missing.length > 0) {
     io.stderr(`stamp: missing --${missing.join(", --")}\nusage: ${usage}\n`);
     return 2;
   }
-  const dir = values.dir!;
+  const dir = a.values.get("dir")!;
+  const version = a.values.get("version")!;
   if (!existsSync(dir)) {
     io.stderr(annotation("error", `content directory ${dir} does not exist`));
     return 1;
@@ -53,9 +43,9 @@ export function run(argv: readonly string[], io: CommandIo): number {
   const kName = KUSTOMIZATION_FILES.find((n) => existing.includes(n));
   try {
     const files = stampFiles({
-      version: values.version!,
-      revision: values.revision!,
-      namespace: values.namespace,
+      version,
+      revision: a.values.get("revision")!,
+      namespace: a.values.get("namespace") ?? "flux-system",
       existing,
       ...(kName
         ? { kustomization: { name: kName, text: readFileSync(join(dir, kName), "utf8") } }
@@ -65,14 +55,14 @@ export function run(argv: readonly string[], io: CommandIo): number {
     const canaries: string[] = [];
     for (const file of yamlFiles(dir)) {
       if (relative(dir, file) === STAMP_FILE) continue;
-      const next = stampCanary(readFileSync(file, "utf8"), values.version!);
+      const next = stampCanary(readFileSync(file, "utf8"), version);
       if (next !== undefined) {
         writeFileSync(file, next);
         canaries.push(file);
       }
     }
     io.stderr(
-      `stamped ${values.version} into ${[...files.map((f) => join(dir, f.path)), ...canaries].join(", ")}\n`,
+      `stamped ${version} into ${[...files.map((f) => join(dir, f.path)), ...canaries].join(", ")}\n`,
     );
     if (canaries.length === 0) {
       io.stderr(

@@ -3,12 +3,12 @@
  * (Flux's exact model), its pin, and, with --kubeconfig/--context, what it runs; the newest RC, the
  * newest stable and how long the RC has waited. See lib/status/status.ts.
  */
-import { parseArgs } from "node:util";
 import { RegistryError } from "../registry/types";
 import { formatStatusMarkdown } from "../status/markdown";
 import { readForStatus } from "../status/reads";
 import { computeStatus, formatStatus, type PipelineStatus } from "../status/status";
-import { EXIT_NONE, EXIT_OK, EXIT_USAGE, UsageError, type CommandIo } from "./command";
+import { FACT_FLAGS, oneOf, parseArgs, parseNow, withFlags, type ParsedArgs } from "./args";
+import { EXIT_OK, readFailure, usageFailure, type CommandIo } from "./command";
 import {
   envPackages,
   githubFromEnv,
@@ -24,7 +24,6 @@ import {
   type PipelineFacts,
   type RegistryFactory,
 } from "./facts";
-import { clip } from "../clip";
 
 export const usage =
   "status [--policy <file> | --dir <project dir>] [--output text|json|markdown] [--kubeconfig <cluster>=<file>]... [--context <cluster>=<context>]... [--github <owner/repo>]";
@@ -80,51 +79,18 @@ read.`;
 
 export const EXIT_MISMATCH = 3;
 
-/** The flags status, trace and watch share. */
-export const FACT_OPTIONS = {
-  policy: { type: "string" },
-  dir: { type: "string" },
-  source: { type: "string" },
-  gate: { type: "string" },
-  kubeconfig: { type: "string", multiple: true },
-  context: { type: "string", multiple: true },
-  now: { type: "string" },
-  github: { type: "string" },
-} as const;
-
-/** --now, else $PROMOTION_NOW (tests and reproducible reports), else the clock. */
-export function parseNow(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): Date {
-  const v =
-    flag ??
-    (env.PROMOTION_NOW !== undefined && env.PROMOTION_NOW !== "" ? env.PROMOTION_NOW : undefined);
-  if (v === undefined) return new Date();
-  const d = new Date(v);
-  if (!/^\d{4}-\d{2}-\d{2}T/.test(v) || Number.isNaN(d.getTime()))
-    throw new UsageError(
-      `--now must be an RFC 3339 time such as 2026-12-01T12:00:00Z, not ${clip(v)}.`,
-    );
-  return d;
-}
-
-/** Flag values as a map of the single-valued ones. */
-export function singles(values: Record<string, unknown>): Map<string, string> {
-  const m = new Map<string, string>();
-  for (const [k, v] of Object.entries(values)) if (typeof v === "string") m.set(k, v);
-  return m;
-}
-
 /** Everything status needs, read; a registry failure is thrown as RegistryError. */
 export async function gatherStatus(
   facts: PipelineFacts,
   registry: RegistryFactory,
   now: Date,
-  kube: { kubeconfig?: readonly string[]; context?: readonly string[]; github?: string },
+  args: ParsedArgs,
   githubOf: GitHubFactory = githubFromEnv,
   packagesOf: PackagesFactory = noPackages,
 ): Promise<PipelineStatus> {
   const names = facts.policy.clusters.map((c) => c.name);
-  const kubeconfigs = perCluster("kubeconfig", kube.kubeconfig ?? [], names);
-  const contexts = perCluster("context", kube.context ?? [], names);
+  const kubeconfigs = perCluster("kubeconfig", args.lists.get("kubeconfig") ?? [], names);
+  const contexts = perCluster("context", args.lists.get("context") ?? [], names);
   const { tags, created } = await readForStatus(
     registry(facts.policy),
     facts.policy.repository,
@@ -132,7 +98,7 @@ export async function gatherStatus(
     readOptions(facts.policy, packagesOf),
   );
   const observed = await observeClusters(facts, kubeconfigs, contexts);
-  const records = await readRecords(kube.github, githubOf);
+  const records = await readRecords(args.values.get("github"), githubOf);
   return computeStatus({
     ...records,
     registry: facts.policy.registry,
@@ -156,29 +122,16 @@ export async function runWith(
   githubOf: GitHubFactory = githubFromEnv,
   packagesOf: PackagesFactory = noPackages,
 ): Promise<number> {
-  const { values } = parseArgs({
-    args: [...argv],
-    options: { ...FACT_OPTIONS, output: { type: "string" } },
-    strict: true,
-    allowPositionals: false,
-  });
-  const output = values.output ?? "text";
-  if (output !== "text" && output !== "json" && output !== "markdown")
-    throw new UsageError(`--output must be text, json or markdown, not ${clip(output)}.`);
-  const now = parseNow(values.now);
-  const facts = loadFacts(singles(values));
-  if (typeof facts === "string") {
-    io.stderr(`promotion status: ${facts}\n`);
-    return EXIT_USAGE;
-  }
+  const a = parseArgs("status", argv, withFlags(FACT_FLAGS, { values: ["output"] }));
+  const output = oneOf("output", a.values.get("output"), ["text", "json", "markdown"], "text");
+  const now = parseNow(a.values.get("now"));
+  const facts = loadFacts(a.values);
+  if (typeof facts === "string") return usageFailure(io, "status", facts);
   let status: PipelineStatus;
   try {
-    status = await gatherStatus(facts, registry, now, values, githubOf, packagesOf);
+    status = await gatherStatus(facts, registry, now, a, githubOf, packagesOf);
   } catch (e) {
-    if (e instanceof RegistryError) {
-      io.stderr(`promotion status: ${e.message}\n`);
-      return EXIT_NONE;
-    }
+    if (e instanceof RegistryError) return readFailure(io, "status", e);
     throw e;
   }
   io.stdout(

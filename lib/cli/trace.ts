@@ -2,10 +2,10 @@
  * `promotion trace <commit>`: where one commit is in the pipeline, the first stage it did not reach and
  * why, with exit codes a script can use. See lib/status/trace.ts.
  */
-import { parseArgs } from "node:util";
 import { RegistryError } from "../registry/types";
 import { EXIT_CODES, formatTrace, traceCommit, TraceInputError, type Trace } from "../status/trace";
-import { EXIT_NONE, EXIT_USAGE, UsageError, type CommandIo } from "./command";
+import { FACT_FLAGS, parseArgs, oneOf, parseNow, wholeNumber, withFlags } from "./args";
+import { readFailure, usageFailure, UsageError, type CommandIo } from "./command";
 import { readForTrace } from "../status/reads";
 import {
   envPackages,
@@ -21,8 +21,6 @@ import {
   type PackagesFactory,
   type RegistryFactory,
 } from "./facts";
-import { FACT_OPTIONS, parseNow, singles } from "./status";
-import { clip } from "../clip";
 
 export const usage =
   "trace <commit-sha> [--policy <file> | --dir <project dir>] [--output text|json] [--rc-wait-hours <n>] [--kubeconfig <cluster>=<file>]... [--context <cluster>=<context>]... [--github <owner/repo>]";
@@ -65,31 +63,23 @@ export async function runWith(
   githubOf: GitHubFactory = githubFromEnv,
   packagesOf: PackagesFactory = noPackages,
 ): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: [...argv],
-    options: { ...FACT_OPTIONS, output: { type: "string" }, "rc-wait-hours": { type: "string" } },
-    strict: true,
-    allowPositionals: true,
-  });
-  if (positionals.length !== 1) throw new UsageError("give exactly one commit SHA.");
-  const output = values.output ?? "text";
-  if (output !== "text" && output !== "json")
-    throw new UsageError(`--output must be text or json, not ${clip(output)}.`);
-  const waitFlag = values["rc-wait-hours"];
-  if (waitFlag !== undefined && (!/^\d+$/.test(waitFlag) || Number(waitFlag) < 1))
-    throw new UsageError(
-      `--rc-wait-hours must be a whole number of hours >= 1, not ${clip(waitFlag)}.`,
-    );
-  const now = parseNow(values.now);
-  const facts = loadFacts(singles(values));
-  if (typeof facts === "string") {
-    io.stderr(`promotion trace: ${facts}\n`);
-    return EXIT_USAGE;
-  }
+  const a = parseArgs(
+    "trace",
+    argv,
+    withFlags(FACT_FLAGS, { values: ["output", "rc-wait-hours"], positionals: true }),
+  );
+  if (a.positionals.length !== 1) throw new UsageError("give exactly one commit SHA.");
+  const output = oneOf("output", a.values.get("output"), ["text", "json"], "text");
+  const waitFlag = a.values.get("rc-wait-hours");
+  const waitHours =
+    waitFlag === undefined ? undefined : wholeNumber("rc-wait-hours", waitFlag, 0, 1, "hours");
+  const now = parseNow(a.values.get("now"));
+  const facts = loadFacts(a.values);
+  if (typeof facts === "string") return usageFailure(io, "trace", facts);
   const names = facts.policy.clusters.map((c) => c.name);
-  const kubeconfigs = perCluster("kubeconfig", values.kubeconfig ?? [], names);
-  const contexts = perCluster("context", values.context ?? [], names);
-  const commit = positionals[0]!;
+  const kubeconfigs = perCluster("kubeconfig", a.lists.get("kubeconfig") ?? [], names);
+  const contexts = perCluster("context", a.lists.get("context") ?? [], names);
+  const commit = a.positionals[0]!;
   let trace: Trace;
   try {
     const { tags, created } = await readForTrace(
@@ -100,7 +90,7 @@ export async function runWith(
       readOptions(facts.policy, packagesOf),
     );
     const observed = await observeClusters(facts, kubeconfigs, contexts);
-    const { records, recordsError } = await readRecords(values.github, githubOf);
+    const { records, recordsError } = await readRecords(a.values.get("github"), githubOf);
     if (recordsError !== undefined)
       io.stderr(`promotion trace: promotion records not read: ${recordsError}\n`);
     trace = traceCommit({
@@ -111,15 +101,12 @@ export async function runWith(
       clusters: facts.policy.clusters,
       now,
       // Default: pipeline.watch.rcWaitHours with --dir, else 24 (the watch's default).
-      rcWaitHours: waitFlag !== undefined ? Number(waitFlag) : (facts.watch?.rcWaitHours ?? 24),
+      rcWaitHours: waitHours ?? facts.watch?.rcWaitHours ?? 24,
       observed,
     });
   } catch (e) {
     if (e instanceof TraceInputError) throw new UsageError(e.message);
-    if (e instanceof RegistryError) {
-      io.stderr(`promotion trace: ${e.message}\n`);
-      return EXIT_NONE;
-    }
+    if (e instanceof RegistryError) return readFailure(io, "trace", e);
     throw e;
   }
   io.stdout(output === "json" ? `${JSON.stringify(trace, null, 2)}\n` : formatTrace(trace));

@@ -20,7 +20,7 @@ import {
   type IntegrityTarget,
 } from "../registry/integrity";
 import { RegistryError, type ManifestInfo, type RegistryReader } from "../registry/types";
-import { parseArgs } from "./args";
+import { labelFlag, parseArgs } from "./args";
 import { EXIT_OK, EXIT_USAGE, UsageError, type CommandIo } from "./command";
 import { factsFromDir, factsFromPolicy } from "./facts";
 import { CREDENTIALS_HELP, readerFromEnv, splitArtifact } from "./registryEnv";
@@ -220,9 +220,7 @@ export async function runWith(
     );
   if (a.values.has("artifact") !== a.values.has("digest"))
     throw new UsageError("verify: --artifact and --digest go together.");
-  const label = a.values.get("label") ?? INTEGRITY_LABEL;
-  if (!/^[A-Za-z0-9._-]{1,50}$/.test(label))
-    throw new UsageError(`verify: --label ${JSON.stringify(label)} is not a plain label name.`);
+  const label = labelFlag(a.values.get("label"), INTEGRITY_LABEL);
 
   let host: string;
   let repo: string;

@@ -5,7 +5,6 @@
  * be updated; 2: bad usage or configuration.
  */
 import { appendFileSync } from "node:fs";
-import { parseArgs } from "node:util";
 import { applyIssueAction } from "../github/alarmIssue";
 import { formatStatusMarkdown } from "../status/markdown";
 import { clientFromEnv, GitHubError, runUrlFromEnv, type GitHubClient } from "../github/client";
@@ -15,11 +14,11 @@ import {
   describeFinding,
   issueAction,
   WATCH_ISSUE,
-  WATCH_LABEL,
   type WatchInput,
 } from "../status/stalled";
-import { DEFAULT_WATCH } from "../config";
-import { EXIT_NONE, EXIT_OK, EXIT_USAGE, UsageError, type CommandIo } from "./command";
+import { DEFAULT_WATCH, WATCH_LABEL } from "../config";
+import { FACT_FLAGS, labelFlag, parseArgs, parseNow, wholeNumber, withFlags } from "./args";
+import { EXIT_OK, readFailure, usageFailure, type CommandIo } from "./command";
 import {
   envPackages,
   loadFacts,
@@ -28,8 +27,7 @@ import {
   type PackagesFactory,
   type RegistryFactory,
 } from "./facts";
-import { FACT_OPTIONS, gatherStatus, parseNow, singles } from "./status";
-import { clip } from "../clip";
+import { gatherStatus } from "./status";
 
 export const usage =
   "watch [--policy <file> | --dir <project dir>] [--rc-wait-hours <n>] [--pin-expiry-days <n>] [--issue] [--label <name>] [--summary <file>]";
@@ -61,13 +59,6 @@ or configuration.`;
 
 export const EXIT_ALARM = 4;
 
-function count(flag: string, v: string | undefined, def: number, min: number): number {
-  if (v === undefined) return def;
-  if (!/^\d+$/.test(v) || Number(v) < min)
-    throw new UsageError(`--${flag} must be a whole number >= ${min}, not ${clip(v)}.`);
-  return Number(v);
-}
-
 export function run(argv: readonly string[], io: CommandIo): Promise<number> {
   return runWith(argv, io, ociRegistry, () => clientFromEnv(), envPackages);
 }
@@ -79,37 +70,39 @@ export async function runWith(
   github: () => GitHubClient | string,
   packagesOf: PackagesFactory = noPackages,
 ): Promise<number> {
-  const { values } = parseArgs({
-    args: [...argv],
-    options: {
-      ...FACT_OPTIONS,
-      "rc-wait-hours": { type: "string" },
-      "pin-expiry-days": { type: "string" },
-      issue: { type: "boolean" },
-      label: { type: "string" },
-      summary: { type: "string" },
-    },
-    strict: true,
-    allowPositionals: false,
-  });
-  const now = parseNow(values.now);
-  const label = values.label ?? WATCH_LABEL;
-  if (!/^[A-Za-z0-9._-]{1,50}$/.test(label))
-    throw new UsageError(`--label ${clip(label)} is not a plain label name.`);
-  const facts = loadFacts(singles(values));
-  if (typeof facts === "string") {
-    io.stderr(`promotion watch: ${facts}\n`);
-    return EXIT_USAGE;
-  }
+  const a = parseArgs(
+    "watch",
+    argv,
+    withFlags(FACT_FLAGS, {
+      values: ["rc-wait-hours", "pin-expiry-days", "label", "summary"],
+      booleans: ["issue"],
+    }),
+  );
+  const now = parseNow(a.values.get("now"));
+  const label = labelFlag(a.values.get("label"), WATCH_LABEL);
+  const facts = loadFacts(a.values);
+  if (typeof facts === "string") return usageFailure(io, "watch", facts);
   const defaults = facts.watch ?? DEFAULT_WATCH;
   const thresholds = {
-    rcWaitHours: count("rc-wait-hours", values["rc-wait-hours"], defaults.rcWaitHours, 1),
-    pinExpiryDays: count("pin-expiry-days", values["pin-expiry-days"], defaults.pinExpiryDays, 0),
+    rcWaitHours: wholeNumber(
+      "rc-wait-hours",
+      a.values.get("rc-wait-hours"),
+      defaults.rcWaitHours,
+      1,
+      "hours",
+    ),
+    pinExpiryDays: wholeNumber(
+      "pin-expiry-days",
+      a.values.get("pin-expiry-days"),
+      defaults.pinExpiryDays,
+      0,
+      "days",
+    ),
   };
   let input: WatchInput;
   try {
     input = {
-      status: await gatherStatus(facts, registry, now, values, undefined, packagesOf),
+      status: await gatherStatus(facts, registry, now, a, undefined, packagesOf),
     };
   } catch (e) {
     if (!(e instanceof RegistryError)) throw e;
@@ -117,20 +110,17 @@ export async function runWith(
   }
   const decision = decideWatch(input, thresholds);
   const picture = "status" in input ? formatStatusMarkdown(input.status) : undefined;
-  if (values.summary !== undefined && picture !== undefined)
-    appendFileSync(values.summary, picture);
+  const summary = a.values.get("summary");
+  if (summary !== undefined && picture !== undefined) appendFileSync(summary, picture);
   if (decision.alarm)
     for (const f of decision.findings) io.stdout(`ALARM: ${describeFinding(f)}\n`);
   else
     io.stdout(
       `clear: no release candidate waits longer than ${thresholds.rcWaitHours}h, no pin expires within ${thresholds.pinExpiryDays} days, the registry is readable.\n`,
     );
-  if (values.issue) {
+  if (a.booleans.has("issue")) {
     const gh = github();
-    if (typeof gh === "string") {
-      io.stderr(`promotion watch: --issue: ${gh}\n`);
-      return EXIT_USAGE;
-    }
+    if (typeof gh === "string") return usageFailure(io, "watch", `--issue: ${gh}`);
     try {
       const open = await gh.openIssues(label);
       io.stdout(
@@ -138,8 +128,7 @@ export async function runWith(
       );
     } catch (e) {
       if (!(e instanceof GitHubError)) throw e;
-      io.stderr(`promotion watch: ${e.message}\n`);
-      return EXIT_NONE;
+      return readFailure(io, "watch", e);
     }
   }
   return decision.alarm ? EXIT_ALARM : EXIT_OK;

@@ -1,7 +1,7 @@
 /** A CA certificate from config: a PEM the program declares as a Secret, or a Secret created out of band. */
 import type { ProblemCollector } from "../errors";
 import { normalisePem, pemProblem } from "../k8s/ca";
-import type { CaSource } from "./types";
+import type { CaSource } from "../types";
 
 /**
  * A CA from a PEM in config or from a Secret created out of band (at most one of the two). `pemKey` and

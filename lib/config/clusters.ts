@@ -2,7 +2,7 @@
 import type { ProblemCollector } from "../errors";
 import { ConstraintError, parseConstraint } from "../flux/semver";
 import { checkRegex, DNS_LABEL, DNS_SUBDOMAIN, isRecord, Reader } from "./reader";
-import { CLUSTER_ROLES, type ClusterRole, type ClusterSpec, type GitSourceSpec } from "./types";
+import { CLUSTER_ROLES, type ClusterRole, type ClusterSpec, type GitSourceSpec } from "../types";
 import { clip } from "../clip";
 
 /** Patterns of the Flux v1 CRDs (source-controller): interval allows h, timeout does not. */

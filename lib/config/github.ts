@@ -8,7 +8,7 @@ import {
 } from "../k8s/validation";
 import { parseCa } from "./ca";
 import { DNS_SUBDOMAIN, isRecord, Reader } from "./reader";
-import type { GitHubSpec } from "./types";
+import type { GitHubSpec } from "../types";
 import { clip } from "../clip";
 
 /**

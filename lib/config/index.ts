@@ -4,7 +4,8 @@
  * and returns typed, checked values or throws a ConfigError that names every bad key, its value and the
  * fix. Nothing is registered before this returns.
  *
- *   types.ts     the schema: every validated type, the raw values, the namespace
+ *   ../types.ts  the schema: every validated type, the raw values, the namespace (outside this folder,
+ *                so the builders in lib/k8s read it without depending on the validators)
  *   reader.ts    formats and the Reader that records problems instead of throwing
  *   stack.ts     one stack whole (validateConfig) and the stack-level keys
  *   pipeline.ts  promotion-pipeline:pipeline, with clusters.ts, registry.ts, github.ts and ca.ts
@@ -13,7 +14,7 @@
  */
 export { ConfigError } from "../errors";
 export { checkConstraint, defaultConstraint } from "./clusters";
-export { DEFAULT_INTEGRITY, DEFAULT_WATCH, parsePipeline } from "./pipeline";
+export { DEFAULT_INTEGRITY, DEFAULT_WATCH, parsePipeline, WATCH_LABEL } from "./pipeline";
 export { parseDay, parsePin } from "./pin";
 export {
   attachPins,
@@ -27,7 +28,7 @@ export {
   type StackPin,
 } from "./pins";
 export { DIGEST_PATTERN, TAG_PATTERN } from "./reader";
-export { GHCR, registryHostOf } from "./registry";
+export { GHCR, registryHostOf, splitOciUrl } from "./registry";
 export { rawConfigFrom, validateConfig } from "./stack";
 export {
   CLUSTER_ROLES,
@@ -58,4 +59,4 @@ export {
   SIGNING_ROLES,
   type IntegritySpec,
   type WatchSpec,
-} from "./types";
+} from "../types";

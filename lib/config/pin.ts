@@ -1,7 +1,7 @@
 /** `promotion-pipeline:pin` (Pulumi.<stack>.yaml): a rollback pin of the stack's cluster, with its reason and expiry. */
 import type { ProblemCollector } from "../errors";
 import { DIGEST_PATTERN, isRecord, Reader, TAG_PATTERN } from "./reader";
-import { NS, type PinSpec } from "./types";
+import { NS, type PinSpec } from "../types";
 import { clip } from "../clip";
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { parse } from "yaml";
 import { ProblemCollector } from "../errors";
 import { parsePin } from "./pin";
-import { isRecord } from "./reader";
+import { isRecord, readList } from "./reader";
 import {
   NS,
   type GhcrRetentionSpec,
@@ -16,7 +16,7 @@ import {
   type PinsConfig,
   type PinsHostSpec,
   type RetentionRule,
-} from "./types";
+} from "../types";
 import { clip } from "../clip";
 
 export const DEFAULT_GHCR: GhcrRetentionSpec = {
@@ -157,90 +157,82 @@ function parseHost(c: ProblemCollector, key: string, raw: unknown): PinsHostSpec
 }
 
 function parseRetention(c: ProblemCollector, key: string, raw: unknown): RetentionRule[] {
-  if (raw === undefined || raw === null) return [];
-  if (!Array.isArray(raw)) {
-    c.add(
-      key,
-      raw,
-      "must be a list of rules.",
-      "write e.g. [{ name: old-shas, deleteMatching: '^sha-' }, { name: keep-20, keepLatest: 20 }].",
-    );
-    return [];
-  }
-  const out: RetentionRule[] = [];
   const names = new Set<string>();
-  raw.forEach((item, i) => {
-    const ikey = `${key}[${i}]`;
-    if (!isRecord(item)) {
-      c.add(
-        ikey,
-        item,
+  return readList(
+    c,
+    key,
+    raw,
+    {
+      notAList: [
+        "must be a list of rules.",
+        "write e.g. [{ name: old-shas, deleteMatching: '^sha-' }, { name: keep-20, keepLatest: 20 }].",
+      ],
+      notAMapping: [
         "must be a mapping with name and deleteMatching or keepLatest.",
         "write { name: old-shas, deleteMatching: '^sha-' }.",
-      );
-      return;
-    }
-    unknownKeys(c, ikey, item, ["name", "deleteMatching", "keepLatest", "matching"]);
-    const name = str(
-      c,
-      `${ikey}.name`,
-      item.name,
-      /^[A-Za-z0-9._-]+$/,
-      "a rule name (letters, digits, . _ -)",
-    );
-    if (item.name === undefined)
-      c.add(`${ikey}.name`, undefined, "is required.", "name the rule; warnings refer to it.");
-    if (name && names.has(name))
-      c.add(
+      ],
+    },
+    (ikey, item): RetentionRule | undefined => {
+      unknownKeys(c, ikey, item, ["name", "deleteMatching", "keepLatest", "matching"]);
+      const name = str(
+        c,
         `${ikey}.name`,
-        name,
-        "duplicates another rule's name.",
-        "give each rule a unique name.",
+        item.name,
+        /^[A-Za-z0-9._-]+$/,
+        "a rule name (letters, digits, . _ -)",
       );
-    if (name) names.add(name);
-    const hasDel = item.deleteMatching !== undefined;
-    const hasKeep = item.keepLatest !== undefined;
-    if (hasDel === hasKeep) {
-      c.add(
-        ikey,
-        item,
-        "must set exactly one of deleteMatching (a regular expression) and keepLatest (a count).",
-        "keep one of them.",
-      );
-      return;
-    }
-    if (hasDel) {
-      if (item.matching !== undefined)
+      if (item.name === undefined)
+        c.add(`${ikey}.name`, undefined, "is required.", "name the rule; warnings refer to it.");
+      if (name && names.has(name))
         c.add(
-          `${ikey}.matching`,
-          item.matching,
-          "applies only to keepLatest rules.",
-          "remove it, or fold it into deleteMatching.",
+          `${ikey}.name`,
+          name,
+          "duplicates another rule's name.",
+          "give each rule a unique name.",
         );
-      const pattern = regex(c, `${ikey}.deleteMatching`, item.deleteMatching);
-      if (name && pattern) out.push({ kind: "delete-matching", name, pattern });
-      return;
-    }
-    const n = item.keepLatest;
-    if (typeof n !== "number" || !Number.isInteger(n) || n < 0) {
-      c.add(
-        `${ikey}.keepLatest`,
-        n,
-        "must be a whole number of tags to keep (0 or more).",
-        "write e.g. 20.",
-      );
-      return;
-    }
-    const matching = regex(c, `${ikey}.matching`, item.matching);
-    if (name)
-      out.push({
+      if (name) names.add(name);
+      const hasDel = item.deleteMatching !== undefined;
+      const hasKeep = item.keepLatest !== undefined;
+      if (hasDel === hasKeep) {
+        c.add(
+          ikey,
+          item,
+          "must set exactly one of deleteMatching (a regular expression) and keepLatest (a count).",
+          "keep one of them.",
+        );
+        return undefined;
+      }
+      if (hasDel) {
+        if (item.matching !== undefined)
+          c.add(
+            `${ikey}.matching`,
+            item.matching,
+            "applies only to keepLatest rules.",
+            "remove it, or fold it into deleteMatching.",
+          );
+        const pattern = regex(c, `${ikey}.deleteMatching`, item.deleteMatching);
+        return name && pattern ? { kind: "delete-matching", name, pattern } : undefined;
+      }
+      const n = item.keepLatest;
+      if (typeof n !== "number" || !Number.isInteger(n) || n < 0) {
+        c.add(
+          `${ikey}.keepLatest`,
+          n,
+          "must be a whole number of tags to keep (0 or more).",
+          "write e.g. 20.",
+        );
+        return undefined;
+      }
+      const matching = regex(c, `${ikey}.matching`, item.matching);
+      if (!name) return undefined;
+      return {
         kind: "keep-latest",
         name,
         count: n,
         ...(matching !== undefined ? { pattern: matching } : {}),
-      });
-  });
-  return out;
+      };
+    },
+  );
 }
 
 const CRON_FIELD = /^[0-9*,/-]+$/;

@@ -9,7 +9,7 @@ import { dispatchEventType } from "../k8s/validation";
 import { parseClusters } from "./clusters";
 import { parseGitHub } from "./github";
 import { parseSigning, refuseVerify } from "./signing";
-import { DNS_LABEL, DNS_SUBDOMAIN, isRecord, Reader, TAG_PATTERN } from "./reader";
+import { DNS_LABEL, DNS_SUBDOMAIN, isRecord, Reader, readList, TAG_PATTERN } from "./reader";
 import { GHCR, parseRegistryCA, parseRegistryCredentials, registryHostOf } from "./registry";
 import {
   NS,
@@ -18,12 +18,15 @@ import {
   type PipelineSpec,
   type WatchSpec,
   type IntegritySpec,
-} from "./types";
+} from "../types";
 
 const REGISTRY_HOST = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]{1,5})?$/;
 const GH_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,37}[A-Za-z0-9])?$/;
 const REPO_NAME = /^[A-Za-z0-9._-]{1,100}$/;
 const OCI_PATH_COMPONENT = /^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*$/;
+
+/** The label of the watch's one issue (`promotion watch --label`, the generated pipeline-watch.yaml). */
+export const WATCH_LABEL = "pipeline-stalled";
 
 export const DEFAULT_WATCH: WatchSpec = {
   schedule: "23 * * * *",
@@ -100,29 +103,22 @@ function parseWatch(c: ProblemCollector, key: string, raw: unknown): WatchSpec {
     return DEFAULT_WATCH;
   }
   const r = new Reader(c, key, raw, ["schedule", "rcWaitHours", "pinExpiryDays"]);
-  let schedule =
+  const schedule =
     r.string("schedule", {
       def: DEFAULT_WATCH.schedule,
       what: 'a five-field cron schedule such as "23 * * * *"',
     }) ?? DEFAULT_WATCH.schedule;
-  if (
-    !CRON.test(schedule.trim()) ||
-    !schedule
-      .trim()
-      .split(/\s+/)
-      .every((f) => CRON_FIELD.test(f))
-  ) {
-    c.add(
+  return {
+    schedule: cronOf(
+      c,
       r.key("schedule"),
       schedule,
-      "is not a five-field cron schedule (minute hour day month weekday; digits, *, /, ',' and -).",
-      'write e.g. "23 * * * *" (hourly).',
-    );
-    schedule = DEFAULT_WATCH.schedule;
-  }
-  const rcWaitHours = r.int("rcWaitHours", DEFAULT_WATCH.rcWaitHours, 1, 24 * 90);
-  const pinExpiryDays = r.int("pinExpiryDays", DEFAULT_WATCH.pinExpiryDays, 0, 365);
-  return { schedule: schedule.trim(), rcWaitHours, pinExpiryDays };
+      DEFAULT_WATCH.schedule,
+      '"23 * * * *" (hourly)',
+    ),
+    rcWaitHours: r.int("rcWaitHours", DEFAULT_WATCH.rcWaitHours, 1, 24 * 90),
+    pinExpiryDays: r.int("pinExpiryDays", DEFAULT_WATCH.pinExpiryDays, 0, 365),
+  };
 }
 
 function parseRef(c: ProblemCollector, key: string, raw: unknown, def: ObjectRef): ObjectRef {
@@ -154,72 +150,70 @@ function parseRef(c: ProblemCollector, key: string, raw: unknown, def: ObjectRef
 }
 
 function parseExtraChecks(c: ProblemCollector, key: string, raw: unknown): ExtraCheck[] {
-  if (raw === undefined || raw === null) return [];
-  if (!Array.isArray(raw)) {
-    c.add(
-      key,
-      raw,
-      "must be a list of checks.",
-      "write a YAML list such as [{ type: http, spec: { name: ingress, url: https://... } }].",
-    );
-    return [];
-  }
-  const out: ExtraCheck[] = [];
   const names = new Set<string>();
-  raw.forEach((item, i) => {
-    const ikey = `${key}[${i}]`;
-    if (!isRecord(item)) {
-      c.add(
-        ikey,
-        item,
+  return readList(
+    c,
+    key,
+    raw,
+    {
+      notAList: [
+        "must be a list of checks.",
+        "write a YAML list such as [{ type: http, spec: { name: ingress, url: https://... } }].",
+      ],
+      notAMapping: [
         "must be a mapping with type and spec.",
         "write { type: http, spec: { name: ..., ... } }.",
-      );
-      return;
-    }
-    const r = new Reader(c, ikey, item, ["type", "spec"]);
-    const type = r.string("type", {
-      required: true,
-      pattern: /^[a-zA-Z][a-zA-Z0-9]*$/,
-      what: "a canary-checker check type such as http, dns, tcp or kubernetes",
-    });
-    const spec = r.record("spec");
-    if (!spec) {
-      c.add(`${ikey}.spec`, item.spec, "is required.", "write the check's fields, including name.");
-      return;
-    }
-    const name = spec.name;
-    if (typeof name !== "string" || name.trim() === "") {
-      c.add(
-        `${ikey}.spec.name`,
-        name,
-        "is required: canary-checker reports and alerts by check name, and an unnamed check cannot be alerted on.",
-        "give the check a unique name.",
-      );
-      return;
-    }
-    if (names.has(name) || name === "kubernetes-api" || name === "flux-pods-healthy") {
-      c.add(
-        `${ikey}.spec.name`,
-        name,
-        "duplicates another check's name.",
-        "give each check a unique name.",
-      );
-      return;
-    }
-    names.add(name);
-    if (type && !CHECK_TYPES.includes(type)) {
-      c.add(
-        `${ikey}.type`,
-        type,
-        "is not a canary-checker check type.",
-        `use one of: ${CHECK_TYPES.join(", ")}.`,
-      );
-      return;
-    }
-    if (type) out.push({ type, spec });
-  });
-  return out;
+      ],
+    },
+    (ikey, item): ExtraCheck | undefined => {
+      const r = new Reader(c, ikey, item, ["type", "spec"]);
+      const type = r.string("type", {
+        required: true,
+        pattern: /^[a-zA-Z][a-zA-Z0-9]*$/,
+        what: "a canary-checker check type such as http, dns, tcp or kubernetes",
+      });
+      const spec = r.record("spec");
+      if (!spec) {
+        c.add(
+          `${ikey}.spec`,
+          item.spec,
+          "is required.",
+          "write the check's fields, including name.",
+        );
+        return undefined;
+      }
+      const name = spec.name;
+      if (typeof name !== "string" || name.trim() === "") {
+        c.add(
+          `${ikey}.spec.name`,
+          name,
+          "is required: canary-checker reports and alerts by check name, and an unnamed check cannot be alerted on.",
+          "give the check a unique name.",
+        );
+        return undefined;
+      }
+      if (names.has(name) || name === "kubernetes-api" || name === "flux-pods-healthy") {
+        c.add(
+          `${ikey}.spec.name`,
+          name,
+          "duplicates another check's name.",
+          "give each check a unique name.",
+        );
+        return undefined;
+      }
+      names.add(name);
+      if (type && !CHECK_TYPES.includes(type)) {
+        c.add(
+          `${ikey}.type`,
+          type,
+          "is not a canary-checker check type.",
+          `use one of: ${CHECK_TYPES.join(", ")}.`,
+        );
+        return undefined;
+      }
+      return type ? { type, spec } : undefined;
+    },
+  );
 }
 
 export function parsePipeline(c: ProblemCollector, raw: unknown): PipelineSpec | undefined {

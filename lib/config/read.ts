@@ -8,7 +8,7 @@ import { Refusal } from "../errors";
 import type { TokenSource } from "../github/access";
 import { readStackFiles } from "./pins";
 import { rawConfigFrom, validateConfig } from "./stack";
-import { NS, type StackConfig } from "./types";
+import { NS, type StackConfig } from "../types";
 
 /** The github provider's token in repository mode: `github:token` (a secret) or the GITHUB_TOKEN it reads itself. */
 export interface GitHubToken {

@@ -167,3 +167,39 @@ export function checkRegex(c: ProblemCollector, key: string, value: string | und
     );
   }
 }
+
+/** What a list parser says when the list or one of its items has the wrong shape: [problem, fix]. */
+export interface ListShape {
+  readonly notAList: readonly [problem: string, fix: string];
+  readonly notAMapping: readonly [problem: string, fix: string];
+}
+
+/**
+ * A config list of mappings (`pipeline.extraChecks`, `pins.retention`, ...): absent is empty; a value that is
+ * not a list, or an item that is not a mapping, is a problem under its key (`<key>[<i>]`); every mapping item
+ * goes to `item` with its key, which records its own problems and returns the parsed item or undefined.
+ */
+export function readList<T>(
+  c: ProblemCollector,
+  key: string,
+  raw: unknown,
+  shape: ListShape,
+  item: (ikey: string, value: Record<string, unknown>) => T | undefined,
+): T[] {
+  if (raw === undefined || raw === null) return [];
+  if (!Array.isArray(raw)) {
+    c.add(key, raw, ...shape.notAList);
+    return [];
+  }
+  const out: T[] = [];
+  raw.forEach((value: unknown, i) => {
+    const ikey = `${key}[${i}]`;
+    if (!isRecord(value)) {
+      c.add(ikey, value, ...shape.notAMapping);
+      return;
+    }
+    const parsed = item(ikey, value);
+    if (parsed !== undefined) out.push(parsed);
+  });
+  return out;
+}

@@ -5,11 +5,18 @@
 import type { ProblemCollector } from "../errors";
 import { parseCa } from "./ca";
 import { DNS_SUBDOMAIN, isRecord, Reader } from "./reader";
-import type { CaSource, ObjectRef, RegistryCredentials } from "./types";
+import type { CaSource, ObjectRef, RegistryCredentials } from "../types";
 
 /** The host of an `oci://<host>/<path>` URL, e.g. `ghcr.io` or `127.0.0.1:5000`. */
 export function registryHostOf(url: string): string {
   return url.replace(/^oci:\/\//, "").split("/")[0] ?? "";
+}
+
+/** `oci://host/path` -> host and path. */
+export function splitOciUrl(url: string): { registry: string; repository: string } {
+  const m = /^oci:\/\/([^/\s]+)\/([^\s@]+)$/.exec(url);
+  if (!m) throw new Error(`pipeline url ${url} is not oci://<host>/<path>`);
+  return { registry: m[1] as string, repository: m[2] as string };
 }
 
 /** The one registry whose login default is the job's GITHUB_TOKEN. */

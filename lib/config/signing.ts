@@ -16,7 +16,7 @@ import { compileGoRegexp } from "../flux/re2";
 import { GITHUB_COM } from "../k8s/validation";
 import { isRecord, Reader } from "./reader";
 import { readActionsSecret } from "./registry";
-import type { SigningKey, SigningRole, SigningSpec } from "./types";
+import type { SigningKey, SigningRole, SigningSpec } from "../types";
 
 /** The issuer of GitHub Actions' OIDC tokens on github.com (what Fulcio writes into the certificate). */
 export const GITHUB_ACTIONS_ISSUER = "https://token.actions.githubusercontent.com";

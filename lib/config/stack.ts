@@ -16,7 +16,7 @@ import {
   type KubernetesTarget,
   type RawConfig,
   type StackConfig,
-} from "./types";
+} from "../types";
 
 /**
  * RawConfig from config values as the engine hands them to a program: `get(key)` returns the text of

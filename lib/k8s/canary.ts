@@ -14,7 +14,7 @@
  *   endpoint, canary_name, canary_namespace, owner, severity, key, name`. `canary_check_failed_count` is
  *   added with 0 on success so the ratio below always has both series.
  */
-import type { ExtraCheck, ObjectRef } from "../config/types";
+import type { ExtraCheck, ObjectRef } from "../types";
 import { KUBE_KEY_ORDER, generatedHeader, toYaml } from "../emit";
 import { API, MANAGED_BY_LABELS, type KubeObject } from "./types";
 

@@ -12,7 +12,7 @@
  *   InProgress; an evaluation error (e.g. no `status` yet) makes the object Unknown, so the wait continues
  *   until the timeout (runtime/cel/status_reader_test.go, `TestStatusReader_CustomResourceLifeCycle`).
  */
-import type { ObjectRef } from "../config/types";
+import type { ObjectRef } from "../types";
 import { API, MANAGED_BY_LABELS, type KubeObject } from "./types";
 
 /** The kinds a gate can apply from: OCIRepository (integration, live) or GitRepository (dev). */

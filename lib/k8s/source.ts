@@ -2,7 +2,7 @@
  * The cluster's Flux source: an OCIRepository for integration and live (the semver constraint decides
  * what the cluster accepts), a GitRepository for dev. Pure: returns plain objects.
  */
-import type { ClusterSpec, PinSpec, PipelineSpec, SigningRole } from "../config/types";
+import type { ClusterSpec, PinSpec, PipelineSpec, SigningRole } from "../types";
 import { caSecret } from "./ca";
 import { API, MANAGED_BY_LABELS, type KubeObject } from "./types";
 

@@ -14,7 +14,7 @@
  *   such events when the provider is neither a commit-status nor a generic provider: githubdispatch never
  *   receives it.
  */
-import type { CaSource, DispatchTokenSource, ObjectRef } from "../config/types";
+import type { CaSource, DispatchTokenSource, ObjectRef } from "../types";
 import { caSecret } from "./ca";
 import { API, MANAGED_BY_LABELS, type KubeObject } from "./types";
 

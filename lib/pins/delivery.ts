@@ -9,9 +9,9 @@
  * Pure: the component (components/registryPins.ts) only turns this into resources.
  */
 import { posix } from "node:path";
-import { DEFAULT_GHCR, type GhcrRetentionSpec, type StackConfig } from "../config";
+import { DEFAULT_GHCR, splitOciUrl, type GhcrRetentionSpec, type StackConfig } from "../config";
 import { checkFiles, type GeneratedFile } from "../files";
-import { formatPolicy, pinsPolicy, splitOciUrl } from "./policy";
+import { formatPolicy, pinsPolicy } from "./policy";
 import { emitWorkflow } from "../workflows/emit";
 import { RETENTION_WORKFLOW, retentionWorkflow } from "../workflows/retention";
 

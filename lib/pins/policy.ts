@@ -12,6 +12,7 @@
 import { parse } from "yaml";
 import {
   pinsTypeName,
+  splitOciUrl,
   type ClusterSpec,
   type PinsConfig,
   type PinSpec,
@@ -47,13 +48,6 @@ export interface PinsPolicy {
 }
 
 const cmpStr = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-
-/** `oci://host/path` -> host and path. */
-export function splitOciUrl(url: string): { registry: string; repository: string } {
-  const m = /^oci:\/\/([^/\s]+)\/([^\s@]+)$/.exec(url);
-  if (!m) throw new Error(`pipeline url ${url} is not oci://<host>/<path>`);
-  return { registry: m[1] as string, repository: m[2] as string };
-}
 
 function pinCluster(c: ClusterSpec & { readonly pin?: PinSpec }): PinCluster {
   return {

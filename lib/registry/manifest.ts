@@ -4,14 +4,9 @@
  * `oras push`, and `org.opencontainers.image.revision`, the commit).
  */
 
-import type { Descriptor } from "./types";
+import type { Descriptor, ManifestRead } from "./types";
 
-/** One manifest as read from the registry. */
-export interface ManifestRead {
-  /** `Docker-Content-Digest` of the response, when the registry sent one. */
-  readonly digest?: string;
-  readonly manifest: Readonly<Record<string, unknown>>;
-}
+export type { ManifestRead } from "./types";
 
 /** Reads manifests; OciRegistryReader implements it. */
 export interface ManifestReader {

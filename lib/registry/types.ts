@@ -1,4 +1,9 @@
-import type { ManifestRead } from "./manifest";
+/** One manifest as read from the registry. */
+export interface ManifestRead {
+  /** `Docker-Content-Digest` of the response, when the registry sent one. */
+  readonly digest?: string;
+  readonly manifest: Readonly<Record<string, unknown>>;
+}
 
 /** A manifest as the promotion and the allowlist read it: its digest and its annotations. */
 export interface ManifestInfo {

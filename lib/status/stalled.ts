@@ -133,7 +133,6 @@ export function describeFinding(f: Finding): string {
   }
 }
 
-export const WATCH_LABEL = "pipeline-stalled";
 export const WATCH_TITLE = "Promotion pipeline stalled";
 
 /** The watch's issue (lib/github/alarmIssue.ts keeps it in step). */

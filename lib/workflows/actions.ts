@@ -6,42 +6,47 @@
  */
 import type { ActionRef, Step } from "./model";
 
-export const CHECKOUT: ActionRef = {
-  action: "actions/checkout",
-  sha: "3d3c42e5aac5ba805825da76410c181273ba90b1",
-  version: "v7.0.1",
-};
+/** `action` at commit `sha`, read from the release tag `version`. */
+export function pinned(action: string, sha: string, version: string): ActionRef {
+  return { action, sha, version };
+}
 
-export const SETUP_NODE: ActionRef = {
-  action: "actions/setup-node",
-  sha: "820762786026740c76f36085b0efc47a31fe5020",
-  version: "v7.0.0",
-};
+export const CHECKOUT = pinned(
+  "actions/checkout",
+  "3d3c42e5aac5ba805825da76410c181273ba90b1",
+  "v7.0.1",
+);
+
+export const SETUP_NODE = pinned(
+  "actions/setup-node",
+  "820762786026740c76f36085b0efc47a31fe5020",
+  "v7.0.0",
+);
 
 /** Installs the ORAS CLI release named by ORAS_VERSION (one its v2.0.0 checksum table knows). */
-export const SETUP_ORAS: ActionRef = {
-  action: "oras-project/setup-oras",
-  sha: "38de303aac69abb66f3e6255b7198bff35f323e3",
-  version: "v2.0.0",
-};
+export const SETUP_ORAS = pinned(
+  "oras-project/setup-oras",
+  "38de303aac69abb66f3e6255b7198bff35f323e3",
+  "v2.0.0",
+);
 
 /** Installs crane; it also logs crane in to ghcr.io with the job token. */
-export const SETUP_CRANE: ActionRef = {
-  action: "imjasonh/setup-crane",
-  sha: "6da1ae018866400525525ce74ff892880c099987",
-  version: "v0.5",
-};
+export const SETUP_CRANE = pinned(
+  "imjasonh/setup-crane",
+  "6da1ae018866400525525ce74ff892880c099987",
+  "v0.5",
+);
 
 /**
  * Installs cosign: the release named by COSIGN_VERSION, checked against the installer's own pinned checksums
  * and signatures. v3.10.1 is the last release of the installer's v3 line (whose default is cosign v2); a
  * lightweight tag on this commit (read from the sigstore/cosign-installer repository's refs).
  */
-export const COSIGN_INSTALLER: ActionRef = {
-  action: "sigstore/cosign-installer",
-  sha: "7e8b541eb2e61bf99390e1afd4be13a184e9ebc5",
-  version: "v3.10.1",
-};
+export const COSIGN_INSTALLER = pinned(
+  "sigstore/cosign-installer",
+  "7e8b541eb2e61bf99390e1afd4be13a184e9ebc5",
+  "v3.10.1",
+);
 
 /** Tool releases the workflows install; scripts/install-tools.sh builds the same versions for the tests. */
 export const ORAS_VERSION = "1.3.1";
@@ -54,11 +59,11 @@ export const COSIGN_VERSION = "v2.6.5";
  * GHCR retention (deletes package versions the pin allowlist leaves unprotected). v3.1.0 is a
  * lightweight tag on this commit (read from the snok/container-retention-policy repository's refs).
  */
-export const CONTAINER_RETENTION_POLICY: ActionRef = {
-  action: "snok/container-retention-policy",
-  sha: "d3bdcf5ce9b05f685154e4a16c39233b245e3d53",
-  version: "v3.1.0",
-};
+export const CONTAINER_RETENTION_POLICY = pinned(
+  "snok/container-retention-policy",
+  "d3bdcf5ce9b05f685154e4a16c39233b245e3d53",
+  "v3.1.0",
+);
 
 /**
  * A job that only runs the delivered CLI against a file of the repository: a sparse checkout of exactly those
@@ -83,11 +88,11 @@ export function sparseCliSteps(paths: readonly string[]): Step[] {
  * Go, for `go install` of the pinned kustomize when the artifact has a kustomization file (v6.5.0, read
  * from the actions/setup-go repository's tags).
  */
-export const SETUP_GO: ActionRef = {
-  action: "actions/setup-go",
-  sha: "924ae3a1cded613372ab5595356fb5720e22ba16",
-  version: "v6.5.0",
-};
+export const SETUP_GO = pinned(
+  "actions/setup-go",
+  "924ae3a1cded613372ab5595356fb5720e22ba16",
+  "v6.5.0",
+);
 /** The Go release setup-go installs for that build (kustomize v5.8.1's go.mod asks for go 1.24). */
 export const GO_VERSION = "1.25";
 /**

@@ -13,15 +13,12 @@ import {
   SETUP_GO,
   SETUP_NODE,
 } from "./actions";
-import type { Step, Workflow } from "./model";
-import { CLI_PATH, contentDirectory } from "./pipeline";
+import { type Step, type Workflow, script } from "./model";
+import { CLI_PATH, contentDirectory } from "./layout";
 
 export const VALIDATE_WORKFLOW = ".github/workflows/validate-platform.yaml";
 /** The schema set (schemas/artifact-schemas.json), delivered beside the CLI. */
 export const SCHEMAS_PATH = ".github/promotion/schemas.json";
-
-const script = (lines: readonly string[]): string =>
-  ["set -euo pipefail", ...lines].join("\n") + "\n";
 
 /** The env the check reads: the content directory, the schema set and the extra CRD files. */
 function checkEnv(p: PipelineSpec): Record<string, string> {

@@ -86,6 +86,11 @@ export interface RunStep extends StepBase {
 
 export type Step = UsesStep | RunStep;
 
+/** A `run:` script: `set -euo pipefail`, then `lines`, one a line, ending in a newline. */
+export function script(lines: readonly string[]): string {
+  return ["set -euo pipefail", ...lines].join("\n") + "\n";
+}
+
 export function isRunStep(s: Step): s is RunStep {
   return "run" in s;
 }

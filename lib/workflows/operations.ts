@@ -9,14 +9,10 @@
  * run would see no drift and the evidence would be gone.
  */
 import type { ActionRef, Job, Step, Workflow } from "./model";
-import { CHECKOUT, SETUP_NODE } from "./actions";
+import { CHECKOUT, pinned, SETUP_NODE } from "./actions";
 import { clip } from "../clip";
 
-export const CACHE: ActionRef = {
-  action: "actions/cache",
-  sha: "0057852bfaa89a56745cba8c7296529d2fc39830",
-  version: "v4.3.0",
-};
+export const CACHE = pinned("actions/cache", "0057852bfaa89a56745cba8c7296529d2fc39830", "v4.3.0");
 
 /** The same release's restore-only and save-only actions (subdirectories of actions/cache at that commit). */
 export const CACHE_RESTORE: ActionRef = { ...CACHE, action: "actions/cache/restore" };
@@ -107,6 +103,10 @@ function perStack(stacks: readonly string[], args: string): string {
   ].join("\n");
 }
 
+/** This run's page, for the comment and the issue. */
+const RUN_URL =
+  "${{ github.server_url }}/${{ github.repository }}/actions/runs/${{ github.run_id }}";
+
 /**
  * Saves what the Pulumi steps compiled, also when they failed (a drift check fails on drift, and its next
  * run should still start warm); nothing to save on an exact hit, or when the job failed before the restore.
@@ -152,8 +152,7 @@ export function previewWorkflow(stacks: readonly string[], branch = "main"): Wor
         env: {
           GH_TOKEN: "${{ github.token }}",
           PR_NUMBER: "${{ github.event.pull_request.number }}",
-          RUN_URL:
-            "${{ github.server_url }}/${{ github.repository }}/actions/runs/${{ github.run_id }}",
+          RUN_URL,
         },
         run: [
           'node dist/promotion.mjs preview-summary --dir "$RUNNER_TEMP/results" --run-url "$RUN_URL" > "$RUNNER_TEMP/summary.md"',
@@ -197,8 +196,7 @@ export function driftWorkflow(stacks: readonly string[], cron = "17 3 * * *"): W
         if: "always()",
         env: {
           GH_TOKEN: "${{ github.token }}",
-          RUN_URL:
-            "${{ github.server_url }}/${{ github.repository }}/actions/runs/${{ github.run_id }}",
+          RUN_URL,
         },
         run: [
           'if grep -qvx 0 "$RUNNER_TEMP"/results/*.exit; then',

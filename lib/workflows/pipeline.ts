@@ -9,17 +9,16 @@ import type { PipelineSpec } from "../config";
 import { dispatchEventType } from "../k8s/validation";
 import { CHECKOUT } from "./actions";
 import { artifactCheckSteps } from "./artifactCheck";
-import { isRunStep, type Job, type Step, type Workflow } from "./model";
+import { CLI_PATH, contentDirectory } from "./layout";
+import { isRunStep, type Job, type Step, type Workflow, script } from "./model";
 import { withRecord } from "./record";
 import { forRegistry, jobPermissions, registryReadEnv, setupSteps } from "./registryAccess";
 import { withRollback } from "./rollback";
 import { withSigning } from "./signing";
-import { clip } from "../clip";
 
 export const BUILD_WORKFLOW = ".github/workflows/build-platform-artifact.yaml";
 export const PROMOTE_WORKFLOW = ".github/workflows/tag-validated-artifact.yaml";
-/** Where the bundled CLI lives in the platform repository. */
-export const CLI_PATH = ".github/promotion/promotion.mjs";
+export { CLI_PATH, contentDirectory } from "./layout";
 
 /** Media types `flux push artifact` uses; source-controller extracts the content layer. */
 export const FLUX_CONFIG_MEDIA_TYPE = "application/vnd.cncf.flux.config.v1+json";
@@ -34,47 +33,14 @@ export function artifactRef(p: PipelineSpec): string {
   return p.url.replace(/^oci:\/\//, "");
 }
 
-/**
- * The directory whose content becomes the artifact: the deepest directory every build path lies in
- * (`kubernetes/**` -> `kubernetes`). The build paths are what triggers a build, so they are what is built.
- */
-export function contentDirectory(buildPaths: readonly string[]): string {
-  const dirs = buildPaths
-    .filter((g) => !g.startsWith("!"))
-    .map((g) => {
-      const parts = g.split("/");
-      const i = parts.findIndex((s) => /[*?[\]{}!+]/.test(s));
-      // A plain file path (no glob): its directory.
-      return i === -1 ? parts.slice(0, -1) : parts.slice(0, i);
-    });
-  if (dirs.length === 0)
-    throw new Error(
-      "pipeline.buildPaths has no positive pattern, so no artifact directory can be derived.",
-    );
-  let common = dirs[0]!;
-  for (const d of dirs.slice(1)) {
-    let n = 0;
-    while (n < common.length && n < d.length && common[n] === d[n]) n++;
-    common = common.slice(0, n);
-  }
-  if (common.length === 0) {
-    throw new Error(
-      `pipeline.buildPaths (${buildPaths.join(", ")}) share no directory; the artifact would be the whole repository. ` +
-        "List paths under one directory, e.g. kubernetes/**.",
-    );
-  }
-  const dir = common.join("/");
-  // It reaches the scripts through env only, but a name like `${{ ... }}` would still be an expression there.
-  if (!/^[A-Za-z0-9._/-]+$/.test(dir) || dir.split("/").some((p) => p === "." || p === "..")) {
-    throw new Error(
-      `pipeline.buildPaths: the artifact directory ${clip(dir)} may use only letters, digits, '.', '_', '-' and '/'.`,
-    );
-  }
-  return dir;
+/** The workflow env of build and promote: the artifact, its registry host and where the CLI is. */
+function artifactEnv(p: PipelineSpec): Record<string, string> {
+  return {
+    ARTIFACT: artifactRef(p),
+    REGISTRY: artifactRef(p).split("/")[0]!,
+    PROMOTION_CLI: CLI_PATH,
+  };
 }
-
-const script = (lines: readonly string[]): string =>
-  ["set -euo pipefail", ...lines].join("\n") + "\n";
 
 /** Reads every tag of $ARTIFACT into $1; a repository that does not exist yet is empty, any other error fails. */
 const READ_TAGS = (file: string, allowMissing: boolean): string[] => [
@@ -199,11 +165,7 @@ export function buildWorkflow(p: PipelineSpec): Workflow {
     permissions: {},
     // One build at a time and never cancelled half-way: versions come from the registry's tags.
     concurrency: { group: "promotion-build", "cancel-in-progress": false },
-    env: {
-      ARTIFACT: artifactRef(p),
-      REGISTRY: artifactRef(p).split("/")[0]!,
-      PROMOTION_CLI: CLI_PATH,
-    },
+    env: artifactEnv(p),
     defaults: { run: { shell: "bash" } },
     jobs: {
       build: forRegistry(
@@ -337,11 +299,7 @@ function promoteWorkflowBase(p: PipelineSpec, policyPath?: string): Workflow {
       },
     },
     permissions: {},
-    env: {
-      ARTIFACT: artifactRef(p),
-      REGISTRY: artifactRef(p).split("/")[0]!,
-      PROMOTION_CLI: CLI_PATH,
-    },
+    env: artifactEnv(p),
     defaults: { run: { shell: "bash" } },
     jobs: {
       promote: forRegistry(

@@ -5,7 +5,7 @@
  */
 import type { StackConfig } from "../config";
 import { checkFiles, type GeneratedFile } from "../files";
-import { contentDirectory } from "./pipeline";
+import { contentDirectory } from "./layout";
 import { workflowFiles } from "./files";
 import { emitWorkflow } from "./emit";
 import { WATCH_WORKFLOW, watchWorkflow } from "./watch";

@@ -5,7 +5,7 @@
  * (a Release would need `contents: write`, which can also push code).
  */
 import type { PipelineSpec } from "../config";
-import type { Job, Step } from "./model";
+import { type Job, type Step, script } from "./model";
 import { registryReadEnv } from "./registryAccess";
 
 export const RECORD_STEP = "Record the promotion (GitHub Deployment to live)";
@@ -22,12 +22,10 @@ export function recordStep(p: PipelineSpec): Step {
       VERSION: "${{ steps.plan.outputs.version }}",
       STABLE: "${{ steps.plan.outputs.stable }}",
     },
-    run:
-      [
-        "set -euo pipefail",
-        "# A no-op run (the digest was already stable) records it only if no earlier run did.",
-        'node "$PROMOTION_CLI" record --artifact "$ARTIFACT" --digest "$DIGEST" --version "${VERSION:-$STABLE}" --event "$GITHUB_EVENT_PATH" --event-name "$GITHUB_EVENT_NAME" | tee -a "$GITHUB_STEP_SUMMARY"',
-      ].join("\n") + "\n",
+    run: script([
+      "# A no-op run (the digest was already stable) records it only if no earlier run did.",
+      'node "$PROMOTION_CLI" record --artifact "$ARTIFACT" --digest "$DIGEST" --version "${VERSION:-$STABLE}" --event "$GITHUB_EVENT_PATH" --event-name "$GITHUB_EVENT_NAME" | tee -a "$GITHUB_STEP_SUMMARY"',
+    ]),
   };
 }
 

@@ -14,10 +14,7 @@ import {
   SETUP_NODE,
   SETUP_ORAS,
 } from "./actions";
-import { isRunStep, type Job, type Permissions, type Step } from "./model";
-
-const script = (lines: readonly string[]): string =>
-  ["set -euo pipefail", ...lines].join("\n") + "\n";
+import { isRunStep, type Job, type Permissions, type Step, script } from "./model";
 
 /** What logs oras and crane in: the credentials' env and the commands, run by every job. */
 const LOGIN_COMMANDS = (oras: boolean): string[] => [

@@ -15,18 +15,15 @@
  * running build would cancel a build waiting there; the guard job therefore skips the cleanup while any
  * build is queued or running (the next schedule tries again).
  */
-import type { GhcrRetentionSpec, PipelineSpec } from "../config";
-import { splitOciUrl } from "../pins/policy";
+import { splitOciUrl, type GhcrRetentionSpec, type PipelineSpec } from "../config";
 import { CONTAINER_RETENTION_POLICY, sparseCliSteps } from "./actions";
-import type { Job, Workflow } from "./model";
-import { BUILD_WORKFLOW, CLI_PATH, buildWorkflow } from "./pipeline";
+import { type Job, type Workflow, script } from "./model";
+import { CLI_PATH } from "./layout";
+import { BUILD_WORKFLOW, buildWorkflow } from "./pipeline";
 
 export const RETENTION_WORKFLOW = ".github/workflows/registry-retention.yaml";
 
 const RUNNER = "ubuntu-24.04";
-
-const script = (lines: readonly string[]): string =>
-  ["set -euo pipefail", ...lines].join("\n") + "\n";
 
 /** The GHCR package name: the repository path below the owner (`owner/platform/platform` -> `platform/platform`). */
 export function ghcrPackage(p: PipelineSpec): { account: string; packageName: string } {

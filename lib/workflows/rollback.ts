@@ -5,7 +5,7 @@
  * promotion. The promote job is skipped for such a run. Serialised with promotions (same group).
  */
 import type { PipelineSpec } from "../config";
-import type { Job, Workflow } from "./model";
+import { type Job, type Workflow, script } from "./model";
 import { forRegistry, jobPermissions, registryReadEnv, setupSteps } from "./registryAccess";
 import { recordStep } from "./record";
 import { withSigning } from "./signing";
@@ -18,9 +18,6 @@ const PROMOTE_IF =
   "github.event_name == 'workflow_dispatch' || github.event.client_payload.severity == 'info'";
 const PROMOTE_IF_WITH_ROLLBACK =
   "github.event_name == 'workflow_dispatch' && github.event.inputs.rollback_to == '' || github.event.client_payload.severity == 'info'";
-
-const script = (lines: readonly string[]): string =>
-  ["set -euo pipefail", ...lines].join("\n") + "\n";
 
 function rollbackJob(promote: Job, p: PipelineSpec): Job {
   const record = recordStep(p);

@@ -15,16 +15,13 @@
  */
 import type { PipelineSpec, SigningRole } from "../config";
 import { COSIGN_INSTALLER, COSIGN_VERSION } from "./actions";
-import type { Job, Step } from "./model";
+import { type Job, type Step, script } from "./model";
 
 export const SIGN_STEP: Readonly<Record<SigningRole, string>> = {
   build: "Sign the release candidate (build identity)",
   promote: "Sign the validated digest (promote identity)",
 };
 export const INSTALL_COSIGN_STEP = "Set up cosign";
-
-const script = (lines: readonly string[]): string =>
-  ["set -euo pipefail", ...lines].join("\n") + "\n";
 
 /** Where the job's signing steps go and what they sign. */
 export interface SigningPlacement {
@@ -49,58 +46,45 @@ export function signingSteps(p: PipelineSpec, at: SigningPlacement): Step[] {
     uses: COSIGN_INSTALLER,
     with: { "cosign-release": COSIGN_VERSION },
   };
+  // Install, then sign and verify with the role's env (the digest first, then what the mode needs).
+  const sign = (env: Readonly<Record<string, string>>, lines: readonly string[]): Step[] => [
+    install,
+    { name: SIGN_STEP[role], ...cond, env: { DIGEST: at.digest, ...env }, run: script(lines) },
+  ];
   const summary = `echo "Signed $ARTIFACT@$DIGEST (${role} ${s.mode === "key" ? "key" : "identity"})" | tee -a "$GITHUB_STEP_SUMMARY"`;
   switch (s.mode) {
     case "none":
       return [];
     case "keyless":
-      return [
-        install,
-        {
-          name: SIGN_STEP[role],
-          ...cond,
-          env: {
-            DIGEST: at.digest,
-            CERT_ISSUER: s[role].issuer,
-            CERT_SUBJECT: s[role].subject,
-          },
-          run: script([
-            "# Fulcio certifies this job's OIDC identity (the workflow file at its ref); the signature goes next",
-            "# to the digest as its sha256-<hex>.sig tag.",
-            'cosign sign --yes "$ARTIFACT@$DIGEST"',
-            "# Verified as the cluster will (spec.verify.matchOIDCIdentity): a wrong identity fails here, not on the cluster.",
-            'cosign verify --certificate-oidc-issuer-regexp "$CERT_ISSUER" --certificate-identity-regexp "$CERT_SUBJECT" "$ARTIFACT@$DIGEST" >/dev/null',
-            summary,
-          ]),
-        },
-      ];
+      return sign({ CERT_ISSUER: s[role].issuer, CERT_SUBJECT: s[role].subject }, [
+        "# Fulcio certifies this job's OIDC identity (the workflow file at its ref); the signature goes next",
+        "# to the digest as its sha256-<hex>.sig tag.",
+        'cosign sign --yes "$ARTIFACT@$DIGEST"',
+        "# Verified as the cluster will (spec.verify.matchOIDCIdentity): a wrong identity fails here, not on the cluster.",
+        'cosign verify --certificate-oidc-issuer-regexp "$CERT_ISSUER" --certificate-identity-regexp "$CERT_SUBJECT" "$ARTIFACT@$DIGEST" >/dev/null',
+        summary,
+      ]);
     case "key": {
       const k = s[role];
-      return [
-        install,
+      return sign(
         {
-          name: SIGN_STEP[role],
-          ...cond,
-          env: {
-            DIGEST: at.digest,
-            COSIGN_PRIVATE_KEY: `\${{ secrets.${k.privateKeySecret} }}`,
-            COSIGN_PASSWORD: `\${{ secrets.${k.passwordSecret} }}`,
-            COSIGN_PUBLIC_KEY: k.publicKey,
-          },
-          run: script([
-            "# An unset secret is an empty string: say which one, instead of failing with a parse error.",
-            'if [ -z "$COSIGN_PRIVATE_KEY" ]; then',
-            `  echo "::error::the repository secret ${k.privateKeySecret} must hold the ${role} role's cosign.key (promotion-pipeline:pipeline.signing.${role}); it is empty or not set."`,
-            "  exit 1",
-            "fi",
-            'cosign sign --yes --tlog-upload=false --key env://COSIGN_PRIVATE_KEY "$ARTIFACT@$DIGEST"',
-            "# Verified with the public key the cluster holds: a private key that is not its pair fails here.",
-            `printf '%s\\n' "$COSIGN_PUBLIC_KEY" >"$RUNNER_TEMP/cosign-${role}.pub"`,
-            `cosign verify --key "$RUNNER_TEMP/cosign-${role}.pub" --insecure-ignore-tlog=true "$ARTIFACT@$DIGEST" >/dev/null`,
-            summary,
-          ]),
+          COSIGN_PRIVATE_KEY: `\${{ secrets.${k.privateKeySecret} }}`,
+          COSIGN_PASSWORD: `\${{ secrets.${k.passwordSecret} }}`,
+          COSIGN_PUBLIC_KEY: k.publicKey,
         },
-      ];
+        [
+          "# An unset secret is an empty string: say which one, instead of failing with a parse error.",
+          'if [ -z "$COSIGN_PRIVATE_KEY" ]; then',
+          `  echo "::error::the repository secret ${k.privateKeySecret} must hold the ${role} role's cosign.key (promotion-pipeline:pipeline.signing.${role}); it is empty or not set."`,
+          "  exit 1",
+          "fi",
+          'cosign sign --yes --tlog-upload=false --key env://COSIGN_PRIVATE_KEY "$ARTIFACT@$DIGEST"',
+          "# Verified with the public key the cluster holds: a private key that is not its pair fails here.",
+          `printf '%s\\n' "$COSIGN_PUBLIC_KEY" >"$RUNNER_TEMP/cosign-${role}.pub"`,
+          `cosign verify --key "$RUNNER_TEMP/cosign-${role}.pub" --insecure-ignore-tlog=true "$ARTIFACT@$DIGEST" >/dev/null`,
+          summary,
+        ],
+      );
     }
     default: {
       const never: never = s;

@@ -5,17 +5,13 @@
  * alarm, and keeps ONE issue labelled `pipeline-stalled` in step: opened on an alarm, updated while it
  * lasts, closed when it clears. Thresholds: `promotion-pipeline:pipeline.watch`.
  */
-import type { PipelineSpec } from "../config";
-import { WATCH_LABEL } from "../status/stalled";
+import { WATCH_LABEL, type PipelineSpec } from "../config";
 import { sparseCliSteps } from "./actions";
-import type { Workflow } from "./model";
-import { CLI_PATH } from "./pipeline";
+import { type Workflow, script } from "./model";
+import { CLI_PATH } from "./layout";
 import { registryReadEnv } from "./registryAccess";
 
 export const WATCH_WORKFLOW = ".github/workflows/pipeline-watch.yaml";
-
-const script = (lines: readonly string[]): string =>
-  ["set -euo pipefail", ...lines].join("\n") + "\n";
 
 /**
  * A scheduled check that keeps one GitHub issue in step (lib/github/alarmIssue.ts): checkout of the CLI

@@ -7,13 +7,13 @@ import { strict as assert } from "node:assert";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { validateObjects, type SchemaSet } from "../../lib/artifact/schemaCheck";
-import { validateConfig } from "../../lib/config";
 import { canaryAlertRules, platformCanary } from "../../lib/k8s/canary";
 import { gateKustomization } from "../../lib/k8s/gate";
 import { clusterSource } from "../../lib/k8s/source";
 import type { KubeObject } from "../../lib/k8s/types";
 import { validationLoopObjects } from "../../lib/k8s/validation";
 import { loadSchemas, validateObject } from "./schemas";
+import { exampleConfig } from "../unit/support/config";
 
 const set = JSON.parse(
   readFileSync(join(__dirname, "..", "..", "schemas", "artifact-schemas.json"), "utf8"),
@@ -21,19 +21,7 @@ const set = JSON.parse(
 const gate = { name: "platform", namespace: "flux-system" };
 
 function emitted(): KubeObject[] {
-  const c = validateConfig(
-    {
-      stack: "integration",
-      pipeline: {
-        registry: "ghcr.io",
-        owner: "example-org",
-        repository: "platform",
-        clusters: { integration: { role: "integration" }, live: { role: "live" } },
-      },
-      dispatchTokenSecret: "t",
-    },
-    new Date("2026-11-23T12:00:00Z"),
-  );
+  const c = exampleConfig();
   return [
     clusterSource(c.pipeline, c.cluster, c.pin),
     gateKustomization({

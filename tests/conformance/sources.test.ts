@@ -4,25 +4,16 @@ import { clusterSource, cosignKeySecret, registryCaSecret } from "../../lib/k8s/
 import { KEY_SIGNING } from "../support/signingKeys";
 import { TEST_CA_PEM } from "../support/testCa";
 import { validateObject } from "./schemas";
+import { CONFIG_NOW, rawPipeline } from "../unit/support/config";
 
-const pipeline = {
-  registry: "ghcr.io",
-  owner: "example-org",
-  repository: "platform",
-  registrySecret: "ghcr-pull",
-  clusters: {
-    dev: { role: "dev", git: { url: "https://github.com/example-org/platform", branch: "main" } },
-    integration: { role: "integration" },
-    live: { role: "live" },
-  },
-};
+const pipeline = rawPipeline({ registrySecret: "ghcr-pull" });
 
 describe("conformance: cluster sources against the upstream schemas", () => {
   for (const stack of ["dev", "integration", "live"]) {
     it(`${stack}: the cluster source is valid`, async () => {
       const c = validateConfig(
         { stack, pipeline, ...(stack === "integration" ? { dispatchTokenSecret: "t" } : {}) },
-        new Date("2026-11-23T12:00:00Z"),
+        CONFIG_NOW,
       );
       const obj = clusterSource(c.pipeline, c.cluster, c.pin);
       assert.ok((await validateObject(obj)).length > 0);
@@ -30,7 +21,7 @@ describe("conformance: cluster sources against the upstream schemas", () => {
   }
 
   it("signing: keyless matchOIDCIdentity, key-based secretRef and its cosign.pub Secret, and none are valid", async () => {
-    const now = new Date("2026-11-23T12:00:00Z");
+    const now = CONFIG_NOW;
     for (const stack of ["integration", "live"]) {
       const extra = stack === "integration" ? { dispatchTokenSecret: "t" } : {};
       const keyless = validateConfig({ stack, pipeline, ...extra }, now);
@@ -72,7 +63,7 @@ describe("conformance: cluster sources against the upstream schemas", () => {
         passwordSecret: "REGISTRY_PASSWORD",
       },
     };
-    const now = new Date("2026-11-23T12:00:00Z");
+    const now = CONFIG_NOW;
     const withCa = validateConfig(
       { stack: "live", pipeline: { ...self, registryCA: { pem: TEST_CA_PEM } } },
       now,

@@ -16,12 +16,12 @@ import {
   type SchemaSet,
 } from "../../lib/artifact/schemaCheck";
 import { run } from "../../lib/cli/validateArtifact";
-import { validateConfig } from "../../lib/config";
 import { validateWorkflow } from "../../lib/workflows/artifactCheck";
 import { buildWorkflow } from "../../lib/workflows/pipeline";
 import { canaryAlertRules, canaryManifest, platformCanary } from "../../lib/k8s/canary";
 import { stampFiles } from "../../lib/promotion/stamp";
 import { tool } from "../support/tools";
+import { exampleConfig } from "./support/config";
 
 const ROOT = join(__dirname, "..", "..");
 const SCHEMAS = join(ROOT, "schemas", "artifact-schemas.json");
@@ -436,21 +436,7 @@ describe("artifact check: rendering as kustomize-controller does", () => {
 });
 
 describe("artifact check: in the generated workflows", () => {
-  const pipeline = (extra: Record<string, unknown> = {}) =>
-    validateConfig(
-      {
-        stack: "integration",
-        pipeline: {
-          registry: "ghcr.io",
-          owner: "example-org",
-          repository: "platform",
-          clusters: { integration: { role: "integration" }, live: { role: "live" } },
-          ...extra,
-        },
-        dispatchTokenSecret: "t",
-      },
-      new Date("2026-11-23T12:00:00Z"),
-    ).pipeline;
+  const pipeline = (extra: Record<string, unknown> = {}) => exampleConfig(extra).pipeline;
 
   it("the build job validates after the stamp and before the push", () => {
     const steps = buildWorkflow(pipeline()).jobs.build!.steps.map((s) => s.name);

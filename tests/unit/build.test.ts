@@ -1,20 +1,11 @@
 import { strict as assert } from "node:assert";
 import { BuildRefused, planBuild, planOutputs } from "../../lib/promotion/build";
 import { main } from "../../lib/cli/main";
+import { captureIo } from "./support/io";
 
 const A = "a".repeat(40);
 
-function io(stdin: string) {
-  const out = { stdout: "", stderr: "" };
-  return {
-    out,
-    io: {
-      stdout: (s: string) => void (out.stdout += s),
-      stderr: (s: string) => void (out.stderr += s),
-      stdin: () => Promise.resolve(stdin),
-    },
-  };
-}
+const io = (stdin: string) => captureIo(stdin);
 
 describe("build plan", () => {
   it("first build: startVersion-rc.1 and the commit's tags", () => {

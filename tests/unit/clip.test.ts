@@ -16,6 +16,7 @@ import { parseRevision, VersionError } from "../../lib/promotion/versions";
 import { OciRegistryReader } from "../../lib/registry/oci";
 import { RegistryError } from "../../lib/registry/types";
 import { UsageError } from "../../lib/cli/command";
+import { captureIo } from "./support/io";
 
 /** The most a clipped value can take in a message: every character escaped as \uXXXX, quotes, the length. */
 const BOUND = 6 * CLIP_LIMIT + 2 + "... (1000000 characters)".length;
@@ -46,17 +47,7 @@ const noRegistry = () => ({
   manifest: () => Promise.reject(new Error("no tags")),
 });
 
-const io = () => {
-  const out = { stdout: "", stderr: "" };
-  return {
-    out,
-    io: {
-      stdout: (s: string) => void (out.stdout += s),
-      stderr: (s: string) => void (out.stderr += s),
-      stdin: () => Promise.resolve(""),
-    },
-  };
-};
+const io = () => captureIo();
 
 describe("clip: untrusted text in messages", () => {
   it("a short string is its JSON literal; a long one a bounded prefix and its length; never a line break or control character (property)", () => {

@@ -2,19 +2,14 @@ import { strict as assert } from "node:assert";
 import { registered, settle, useMocks } from "../support/pulumiMocks";
 import { validateConfig, type RawConfig, type StackConfig } from "../../lib/config";
 import { ociRepository, sourceRef, PIN_ANNOTATIONS } from "../../lib/k8s/source";
+import { CONFIG_NOW, exampleClusters, rawPipeline } from "./support/config";
 
-const NOW = new Date("2026-11-23T12:00:00Z");
-const pipeline = {
-  registry: "ghcr.io",
-  owner: "example-org",
-  repository: "platform",
-  registrySecret: "ghcr-pull",
-  clusters: {
-    dev: { role: "dev", git: { url: "https://github.com/example-org/platform", branch: "main" } },
-    integration: { role: "integration", interval: "1m" },
-    live: { role: "live", interval: "10m", timeout: "2m" },
-  },
-};
+const NOW = CONFIG_NOW;
+const clusters = exampleClusters({
+  integration: { role: "integration", interval: "1m" },
+  live: { role: "live", interval: "10m", timeout: "2m" },
+});
+const pipeline = rawPipeline({ registrySecret: "ghcr-pull", clusters });
 function cfg(stack: string, extra: Partial<RawConfig> = {}): StackConfig {
   return validateConfig(
     { stack, pipeline, ...(stack === "integration" ? { dispatchTokenSecret: "t" } : {}), ...extra },
@@ -77,7 +72,7 @@ describe("cluster source (pure builder)", () => {
         stack: "live",
         pipeline: {
           ...pipeline,
-          clusters: { ...pipeline.clusters, live: { role: "live", semverFilter: "^1\\." } },
+          clusters: { ...clusters, live: { role: "live", semverFilter: "^1\\." } },
         },
       },
       NOW,
@@ -91,7 +86,7 @@ describe("cluster source (pure builder)", () => {
         stack: "live",
         pipeline: {
           ...pipeline,
-          clusters: { ...pipeline.clusters, live: { role: "live", suspended: true } },
+          clusters: { ...clusters, live: { role: "live", suspended: true } },
         },
       },
       NOW,

@@ -7,22 +7,12 @@ import {
   type RawConfig,
 } from "../../lib/config";
 import { DEFAULT_PINS } from "../../lib/config/pins";
+import { CONFIG_NOW, rawPipeline } from "./support/config";
 
-const NOW = new Date("2026-11-23T12:00:00Z");
+const NOW = CONFIG_NOW;
 
 function pipeline(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    registry: "ghcr.io",
-    owner: "example-org",
-    repository: "platform",
-    artifact: "platform",
-    clusters: {
-      dev: { role: "dev", git: { url: "https://github.com/example-org/platform", branch: "main" } },
-      integration: { role: "integration" },
-      live: { role: "live" },
-    },
-    ...overrides,
-  };
+  return rawPipeline({ artifact: "platform", ...overrides });
 }
 
 function raw(

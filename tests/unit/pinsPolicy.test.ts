@@ -27,23 +27,19 @@ import {
   githubParserErrors,
   interpolatedRunScripts,
 } from "../support/workflowValidators";
+import { CONFIG_NOW, exampleClusters, rawPipeline } from "./support/config";
 
-const NOW = new Date("2026-11-23T12:00:00Z");
+const NOW = CONFIG_NOW;
 
-const pipeline = {
-  registry: "ghcr.io",
-  owner: "example-org",
-  repository: "platform",
+const clusters = exampleClusters({
+  staging: { role: "live", semver: "< 0.0.20", suspended: true },
+});
+const pipeline = rawPipeline({
   artifact: "platform",
-  clusters: {
-    dev: { role: "dev", git: { url: "https://github.com/example-org/platform", branch: "main" } },
-    integration: { role: "integration" },
-    live: { role: "live" },
-    staging: { role: "live", semver: "< 0.0.20", suspended: true },
-  },
+  clusters,
   keepStable: 5,
   floatingTags: ["demo", "latest"],
-};
+});
 
 const STACK_FILES = [
   { stack: "integration", text: "config:\n  promotion-pipeline:dispatchTokenSecret: t\n" },
@@ -136,7 +132,7 @@ describe("pinsPolicy: formatPolicy and parsePolicy", () => {
         },
       },
       {
-        clusters: { ...pipeline.clusters, canary: { role: "live", semverFilter: "^0\\.0\\..*$" } },
+        clusters: { ...clusters, canary: { role: "live", semverFilter: "^0\\.0\\..*$" } },
       },
     ),
   );

@@ -4,21 +4,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { annotation } from "../../lib/cli/actionsIo";
 import { main } from "../../lib/cli/main";
+import { captureIo } from "./support/io";
 
 const D = `sha256:${"2".repeat(64)}`;
 const LISTING = `0.0.1-rc.2 ${D}\nsha-bbbbbbb ${D}\nintegration-bbbbbbb ${D}\n`;
 
-function capture() {
-  const out = { stdout: "", stderr: "" };
-  return {
-    out,
-    io: {
-      stdout: (s: string) => void (out.stdout += s),
-      stderr: (s: string) => void (out.stderr += s),
-      stdin: () => Promise.resolve(""),
-    },
-  };
-}
+const capture = () => captureIo();
 
 describe("promotion promote-plan (CLI)", () => {
   let dir: string;

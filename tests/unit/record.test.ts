@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { runWith } from "../../lib/cli/record";
 import { GitHubClient } from "../../lib/github/client";
 import { deploymentRequest, recordsOf, type RecordInput } from "../../lib/promotion/record";
+import { captureIo } from "./support/io";
 
 const D = `sha256:${"a".repeat(64)}`;
 const input: RecordInput = {
@@ -96,17 +97,7 @@ describe("promotion record (CLI; GitHub's API mocked by an injected fetch)", () 
     };
   }
 
-  const io = () => {
-    const out = { stdout: "", stderr: "" };
-    return {
-      out,
-      io: {
-        stdout: (s: string) => void (out.stdout += s),
-        stderr: (s: string) => void (out.stderr += s),
-        stdin: () => Promise.resolve(""),
-      },
-    };
-  };
+  const io = () => captureIo();
   const argv = [
     "--artifact",
     "ghcr.io/o/platform/platform",

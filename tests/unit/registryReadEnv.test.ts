@@ -1,25 +1,11 @@
 import { strict as assert } from "node:assert";
-import { validateConfig } from "../../lib/config";
 import { promoteWorkflow } from "../../lib/workflows/pipeline";
 import { registryReadEnv } from "../../lib/workflows/registryAccess";
 import { readerFromEnv } from "../../lib/cli/registryEnv";
+import { exampleConfig } from "./support/config";
 
-const NOW = new Date("2026-11-23T12:00:00Z");
 const pipelineOf = (over: Record<string, unknown>) =>
-  validateConfig(
-    {
-      stack: "integration",
-      pipeline: {
-        registry: "ghcr.io",
-        owner: "example-org",
-        repository: "platform",
-        clusters: { integration: { role: "integration" }, live: { role: "live" } },
-        ...over,
-      },
-      dispatchTokenSecret: "github-dispatch-token",
-    },
-    NOW,
-  ).pipeline;
+  exampleConfig(over, "github-dispatch-token").pipeline;
 
 describe("promote-plan's registry access in the generated workflow", () => {
   it("uses the job token on ghcr.io, the same as the login step", () => {

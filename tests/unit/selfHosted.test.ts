@@ -21,26 +21,20 @@ import { ofType, registered, settle, useMocks } from "../support/pulumiMocks";
 import { KEY_SIGNING } from "../support/signingKeys";
 import { TEST_CA_PEM } from "../support/testCa";
 import { actionlint, githubParserErrors } from "../support/workflowValidators";
+import { CONFIG_NOW, rawPipeline } from "./support/config";
 
-const NOW = new Date("2026-11-23T12:00:00Z");
+const NOW = CONFIG_NOW;
 const REGISTRY = "registry.example.org";
 const CREDS = { usernameSecret: "REGISTRY_USERNAME", passwordSecret: "REGISTRY_PASSWORD" };
 
 function pipeline(over: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
+  return rawPipeline({
     registry: REGISTRY,
-    owner: "example-org",
-    repository: "platform",
     registryCredentials: CREDS,
     // Key-based signing, what a GitHub Enterprise Server needs (keyless has no default there).
     signing: KEY_SIGNING,
-    clusters: {
-      dev: { role: "dev", git: { url: "https://github.com/example-org/platform", branch: "main" } },
-      integration: { role: "integration" },
-      live: { role: "live" },
-    },
     ...over,
-  };
+  });
 }
 
 function raw(over: Record<string, unknown> = {}, stack = "integration"): RawConfig {

@@ -40,8 +40,9 @@ import {
   SECP256K1_PUBLIC_KEY,
 } from "../support/signingKeys";
 import { actionlint, githubParserErrors } from "../support/workflowValidators";
+import { CONFIG_NOW, rawPipeline } from "./support/config";
 
-const NOW = new Date("2026-11-23T12:00:00Z");
+const NOW = CONFIG_NOW;
 const K = "promotion-pipeline:pipeline.signing";
 const BUILD_SUBJECT =
   "^https://github\\.com/example-org/platform/\\.github/workflows/build-platform-artifact\\.yaml@refs/heads/main$";
@@ -49,19 +50,7 @@ const PROMOTE_SUBJECT =
   "^https://github\\.com/example-org/platform/\\.github/workflows/tag-validated-artifact\\.yaml@refs/heads/main$";
 const GHES = { url: "https://github.example.com" };
 
-function pipeline(over: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    registry: "ghcr.io",
-    owner: "example-org",
-    repository: "platform",
-    clusters: {
-      dev: { role: "dev", git: { url: "https://github.com/example-org/platform", branch: "main" } },
-      integration: { role: "integration" },
-      live: { role: "live" },
-    },
-    ...over,
-  };
-}
+const pipeline = rawPipeline;
 
 function raw(over: Record<string, unknown> = {}, stack = "integration"): RawConfig {
   return {

@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gateOf, observationOf } from "../../lib/kube/observe";
@@ -13,8 +13,9 @@ import {
   type StatusInput,
 } from "../../lib/status/status";
 import { runWith } from "../../lib/cli/status";
-import { formatPolicy } from "../../lib/pins/policy";
 import { buildHistory, fakeDigest, tagMap } from "../support/history";
+import { captureIo } from "./support/io";
+import { examplePolicy, writePolicy } from "./support/policy";
 
 const NOW = new Date("2026-12-01T12:00:00Z");
 const clusters = [
@@ -247,31 +248,8 @@ describe("cluster observation (pure)", () => {
 
 describe("promotion status (CLI, registry injected)", () => {
   const dir = mkdtempSync(join(tmpdir(), "status-cli-"));
-  const policyFile = join(dir, "pins-policy.yaml");
-  writeFileSync(
-    policyFile,
-    formatPolicy({
-      registry: "ghcr.io",
-      repository: "example-org/platform/platform",
-      lines: "container/platform/platform",
-      clusters,
-      floatingTags: [],
-      keepStable: 5,
-      startVersion: "0.0.1",
-      retention: [],
-    }),
-  );
-  const io = () => {
-    const out = { stdout: "", stderr: "" };
-    return {
-      out,
-      io: {
-        stdout: (s: string) => void (out.stdout += s),
-        stderr: (s: string) => void (out.stderr += s),
-        stdin: () => Promise.resolve(""),
-      },
-    };
-  };
+  const policyFile = writePolicy(dir, examplePolicy(clusters));
+  const io = () => captureIo();
   const tags = history();
   const fake =
     (fail = false) =>

@@ -10,7 +10,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runWith } from "../../lib/cli/status";
 import { runWith as watchWith } from "../../lib/cli/watch";
-import { validateConfig } from "../../lib/config";
 import { decideWatch, issueAction } from "../../lib/status/stalled";
 import { promoteWorkflow } from "../../lib/workflows/pipeline";
 import { watchWorkflow } from "../../lib/workflows/watch";
@@ -18,7 +17,6 @@ import { isRunStep, type UsesStep } from "../../lib/workflows/model";
 import { actionlint, githubParserErrors } from "../support/workflowValidators";
 import { emitWorkflow } from "../../lib/workflows/emit";
 import type { PinCluster } from "../../lib/pins/allowlist";
-import { formatPolicy } from "../../lib/pins/policy";
 import {
   cellText,
   formatStatusMarkdown,
@@ -28,6 +26,9 @@ import {
 import { computeStatus, type PipelineStatus } from "../../lib/status/status";
 import { buildHistory, tagMap } from "../support/history";
 import { pngSize, renderMermaid } from "../support/mermaidRender";
+import { captureIo } from "./support/io";
+import { examplePolicy, fixedRegistry, writePolicy } from "./support/policy";
+import { exampleConfig } from "./support/config";
 
 const ROOT = join(__dirname, "..", "..");
 const SCREENSHOT = join(ROOT, "docs", "status-picture.png");
@@ -160,42 +161,14 @@ describe("promotion status --output markdown", () => {
   it("the CLI prints it with --output markdown (registry injected); any other --output is a usage error", async () => {
     const dir = mkdtempSync(join(tmpdir(), "status-md-"));
     try {
-      const policyFile = join(dir, "pins-policy.yaml");
-      writeFileSync(
-        policyFile,
-        formatPolicy({
-          registry: "ghcr.io",
-          repository: "example-org/platform/platform",
-          lines: "container/platform/platform",
-          clusters,
-          floatingTags: [],
-          keepStable: 5,
-          startVersion: "0.0.1",
-          retention: [],
-        }),
-      );
-      let out = "";
-      const io = {
-        stdout: (s: string) => void (out += s),
-        stderr: () => {},
-        stdin: () => Promise.resolve(""),
-      };
-      const fake = () => ({
-        listTags: () => Promise.resolve([...tags.keys()]),
-        digestOf: (_: string, t: string) => Promise.resolve(tags.get(t)!),
-        manifest: (_: string, ref: string) =>
-          Promise.resolve({
-            digest: tags.get(ref)!,
-            manifest: {
-              annotations: { "org.opencontainers.image.created": "2026-11-30T06:00:00Z" },
-            },
-          }),
-      });
+      const policyFile = writePolicy(dir, examplePolicy(clusters));
+      const { out, io } = captureIo();
+      const fake = fixedRegistry(tags, "2026-11-30T06:00:00Z");
       const args = ["--policy", policyFile, "--now", NOW.toISOString()];
       assert.equal(await runWith([...args, "--output", "markdown"], io, fake), 0);
-      assert.match(out, /^### Promotion pipeline /);
-      assert.match(out, /```mermaid\nflowchart LR\n {2}rc\["newest RC 0\.0\.4-rc\.1/);
-      assert.match(out, /\| live-eu \| live \| >= 0\.0\.0 \| 0\.0\.3 \|/);
+      assert.match(out.stdout, /^### Promotion pipeline /);
+      assert.match(out.stdout, /```mermaid\nflowchart LR\n {2}rc\["newest RC 0\.0\.4-rc\.1/);
+      assert.match(out.stdout, /\| live-eu \| live \| >= 0\.0\.0 \| 0\.0\.3 \|/);
       await assert.rejects(
         runWith([...args, "--output", "html"], io, fake),
         /--output must be text, json or markdown, not "html"/,
@@ -206,19 +179,7 @@ describe("promotion status --output markdown", () => {
   });
 
   it("every promote run appends it to the job summary (also after a refusal), reading the delivered pin policy it checks out", async () => {
-    const c = validateConfig(
-      {
-        stack: "integration",
-        pipeline: {
-          registry: "ghcr.io",
-          owner: "example-org",
-          repository: "platform",
-          clusters: { integration: { role: "integration" }, live: { role: "live" } },
-        },
-        dispatchTokenSecret: "github-dispatch-token",
-      },
-      NOW,
-    );
+    const c = exampleConfig({}, "github-dispatch-token");
     const w = promoteWorkflow(c.pipeline, "registry/pins-policy.yaml");
     const steps = w.jobs.promote!.steps;
     const names = steps.map((st) => st.name);
@@ -259,47 +220,19 @@ describe("promotion status --output markdown", () => {
   it("the watch writes it with --summary, and the pipeline-stalled issue carries it", async () => {
     const dir = mkdtempSync(join(tmpdir(), "watch-md-"));
     try {
-      const policyFile = join(dir, "pins-policy.yaml");
-      writeFileSync(
-        policyFile,
-        formatPolicy({
-          registry: "ghcr.io",
-          repository: "example-org/platform/platform",
-          lines: "container/platform/platform",
-          clusters,
-          floatingTags: [],
-          keepStable: 5,
-          startVersion: "0.0.1",
-          retention: [],
-        }),
-      );
+      const policyFile = writePolicy(dir, examplePolicy(clusters));
       const summary = join(dir, "summary.md");
       writeFileSync(summary, "before\n");
-      const fake = () => ({
-        listTags: () => Promise.resolve([...tags.keys()]),
-        digestOf: (_: string, t: string) => Promise.resolve(tags.get(t)!),
-        manifest: (_: string, ref: string) =>
-          Promise.resolve({
-            digest: tags.get(ref)!,
-            manifest: {
-              annotations: { "org.opencontainers.image.created": "2026-11-30T06:00:00Z" },
-            },
-          }),
-      });
-      let out = "";
-      const io = {
-        stdout: (x: string) => void (out += x),
-        stderr: () => {},
-        stdin: () => Promise.resolve(""),
-      };
+      const fake = fixedRegistry(tags, "2026-11-30T06:00:00Z");
+      const { out, io } = captureIo();
       const code = await watchWith(
         ["--policy", policyFile, "--now", NOW.toISOString(), "--summary", summary],
         io,
         fake,
         () => "no GitHub here",
       );
-      assert.equal(code, 4, out);
-      assert.match(out, /^ALARM: Release candidate 0\.0\.4-rc\.1 has waited 30h 0m/m);
+      assert.equal(code, 4, out.stdout);
+      assert.match(out.stdout, /^ALARM: Release candidate 0\.0\.4-rc\.1 has waited 30h 0m/m);
       const written = readFileSync(summary, "utf8");
       assert.match(
         written,

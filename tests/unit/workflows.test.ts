@@ -18,26 +18,23 @@ import {
 } from "../../lib/workflows/pipeline";
 import { tool } from "../support/tools";
 import { actionlint, githubParserErrors } from "../support/workflowValidators";
+import { CONFIG_NOW, exampleClusters, rawPipeline as examplePipeline } from "./support/config";
 
-const NOW = new Date("2026-11-23T12:00:00Z");
+const NOW = CONFIG_NOW;
 const CLI = "#!/usr/bin/env node\nconsole.log('stub');\n";
 
-export const rawPipeline = {
-  registry: "ghcr.io",
-  owner: "example-org",
-  repository: "platform",
+export const rawPipeline = examplePipeline({
   artifact: "platform",
   gate: { name: "platform", namespace: "flux-system" },
-  clusters: {
-    dev: { role: "dev", git: { url: "https://github.com/example-org/platform", branch: "main" } },
+  clusters: exampleClusters({
     integration: { role: "integration", interval: "1m" },
     live: { role: "live", interval: "5m" },
-  },
+  }),
   ownerStack: "integration",
   buildPaths: ["kubernetes/**", "kubernetes/base/*.yaml"],
   branch: "main",
   startVersion: "0.0.1",
-};
+});
 
 function cfg(pipeline: unknown = rawPipeline): StackConfig {
   return validateConfig(

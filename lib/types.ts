@@ -1,7 +1,9 @@
 /**
  * The schema of the configuration: every validated type the program and the CLI work with, and the raw
  * values as Pulumi hands them over. Types only (and the namespace and the closed set of roles), so the
- * Kubernetes builders and the workflow models can depend on them without depending on the validators.
+ * Kubernetes builders and the workflow models can depend on them without depending on the validators
+ * (lib/config produces these values and uses the builders' own checks; lib/k8s consumes them). Everything
+ * outside lib/k8s reads them through lib/config's index.
  */
 
 /** Config namespace: the project name in Pulumi.yaml. */
