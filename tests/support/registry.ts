@@ -1,10 +1,11 @@
 /**
  * A real OCI registry for tests: Debian's `docker-registry` (distribution 2.8) on 127.0.0.1 with a free
- * port, storage in a temporary directory, deletion enabled, optionally behind htpasswd (basic) auth.
- * Install it with `scripts/install-tools.sh`. Stop it with `stop()` (in an `after` hook).
+ * port, storage in a temporary directory (or `dir`), deletion enabled, optionally behind htpasswd (basic)
+ * auth. Install it with `scripts/install-tools.sh`. Stop it with `stop()` (in an `after` hook); the e2e
+ * fixture (`e2eBox.ts`) does that for its suites.
  */
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { get as httpsGet } from "node:https";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -15,11 +16,22 @@ export interface StartRegistryOptions {
   readonly basicAuth?: { readonly user: string; readonly password: string };
   /** Serve HTTPS with this certificate and key (PEM files); `caPem` is what clients trust. */
   readonly tls?: { readonly certFile: string; readonly keyFile: string; readonly caPem: string };
+  /**
+   * Its directory (config, htpasswd, `data/`), created when missing and left in place by `stop()`: the
+   * owner keeps or removes it. Default: a temporary directory that `stop()` removes.
+   */
+  readonly dir?: string;
+  /** Writes the registry's log (level info) and its access log to this file. */
+  readonly logFile?: string;
 }
 
 export interface TestRegistry {
   /** `127.0.0.1:<port>`, usable as a registry host. */
   readonly host: string;
+  /** The docker-registry process. */
+  readonly pid: number;
+  /** Its storage root (`rootdirectory`): `docker/registry/v2/...` below it. */
+  readonly storage: string;
   stop(): Promise<void>;
 }
 
@@ -55,7 +67,12 @@ export async function startRegistry(opts: StartRegistryOptions = {}): Promise<Te
       `${BINARY} not found: run scripts/install-tools.sh (Debian package docker-registry)`,
     );
   }
-  const dir = mkdtempSync(join(tmpdir(), "promotion-registry-"));
+  const owned = opts.dir === undefined;
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), "promotion-registry-"));
+  mkdirSync(dir, { recursive: true });
+  const removeDir = (): void => {
+    if (owned) rmSync(dir, { recursive: true, force: true });
+  };
   const port = await freePort();
   const auth = opts.basicAuth
     ? (() => {
@@ -71,7 +88,10 @@ export async function startRegistry(opts: StartRegistryOptions = {}): Promise<Te
       })()
     : "";
   const config =
-    `version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\n` +
+    // With a log file: what it did and every request (access log); without, errors only.
+    (opts.logFile
+      ? `version: 0.1\nlog:\n  level: info\n`
+      : `version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\n`) +
     `storage:\n  filesystem:\n    rootdirectory: ${join(dir, "data")}\n  delete:\n    enabled: true\n` +
     `http:\n  addr: 127.0.0.1:${port}\n` +
     (opts.tls
@@ -79,19 +99,23 @@ export async function startRegistry(opts: StartRegistryOptions = {}): Promise<Te
       : "") +
     auth;
   writeFileSync(join(dir, "config.yml"), config);
+  if (opts.logFile) writeFileSync(opts.logFile, "");
+  // Its access log goes to stdout, the rest to stderr.
   const child: ChildProcess = spawn(BINARY, ["serve", join(dir, "config.yml")], {
-    stdio: ["ignore", "ignore", "pipe"],
+    stdio: ["ignore", opts.logFile ? "pipe" : "ignore", "pipe"],
   });
+  child.stdout?.on("data", (d: Buffer) => appendFileSync(opts.logFile!, d));
   let stderr = "";
   child.stderr?.on("data", (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-4000);
+    if (opts.logFile) appendFileSync(opts.logFile, d);
   });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const host = `127.0.0.1:${port}`;
   const deadline = Date.now() + 15_000;
   for (;;) {
     if (child.exitCode !== null) {
-      rmSync(dir, { recursive: true, force: true });
+      removeDir();
       throw new Error(`docker-registry exited with ${child.exitCode}: ${stderr}`);
     }
     try {
@@ -104,13 +128,16 @@ export async function startRegistry(opts: StartRegistryOptions = {}): Promise<Te
     }
     if (Date.now() > deadline) {
       child.kill("SIGKILL");
-      rmSync(dir, { recursive: true, force: true });
+      await exited;
+      removeDir();
       throw new Error(`docker-registry did not answer on ${host} within 15s: ${stderr}`);
     }
     await new Promise((r) => setTimeout(r, 50));
   }
   return {
     host,
+    pid: child.pid!,
+    storage: join(dir, "data"),
     async stop() {
       if (child.exitCode === null) {
         child.kill("SIGTERM");
@@ -118,7 +145,7 @@ export async function startRegistry(opts: StartRegistryOptions = {}): Promise<Te
         await exited;
         clearTimeout(timer);
       }
-      rmSync(dir, { recursive: true, force: true });
+      removeDir();
     },
   };
 }
