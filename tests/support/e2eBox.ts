@@ -249,7 +249,6 @@ export function e2eBox<
   });
 
   before(`e2eBox: start ${options.name}`, async function () {
-    this.timeout(60_000);
     for (const t of options.tools ?? []) tool(t);
     if (options.pulumi) assertToolchain();
     state.work = mkdtempSync(join(tmpdir(), options.name));
@@ -301,7 +300,6 @@ export function e2eBox<
   });
 
   after(`e2eBox: stop ${options.name}`, async function () {
-    this.timeout(60_000);
     const problems: string[] = [];
     for (const o of owned.splice(0).reverse()) {
       try {
