@@ -254,16 +254,21 @@ describe("e2e: promotion status and trace on a registry the workflows built", fu
     );
   });
 
+  /** The build time the build job stamped on `tag` (org.opencontainers.image.created). */
+  const createdOf = (tag: string): string | undefined =>
+    (
+      JSON.parse(
+        execFileSync(
+          tool("crane"),
+          ["manifest", `${box.registries.main.host}/example-org/platform/platform:${tag}`],
+          { env: machineEnv, encoding: "utf8" },
+        ),
+      ) as { annotations: Record<string, string> }
+    ).annotations["org.opencontainers.image.created"];
+
   it("the build stamps the build time: the RC's manifest has org.opencontainers.image.created", async () => {
     assert.equal(await build("a"), "0.0.1-rc.1");
-    const m = JSON.parse(
-      execFileSync(
-        tool("crane"),
-        ["manifest", `${box.registries.main.host}/example-org/platform/platform:0.0.1-rc.1`],
-        { env: machineEnv, encoding: "utf8" },
-      ),
-    ) as { annotations: Record<string, string> };
-    const created = m.annotations["org.opencontainers.image.created"];
+    const created = createdOf("0.0.1-rc.1");
     assert.match(created ?? "", /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
     assert.ok(Math.abs(Date.parse(created!) - Date.now()) < 5 * 60_000, created);
   });
@@ -345,8 +350,9 @@ describe("e2e: promotion status and trace on a registry the workflows built", fu
       /newest RC {6}0\.0\.2-rc\.1 {2}sha256:[0-9a-f]{12} {2}built \S+ {2}waiting for promotion for \d+m\n/,
     );
     assert.match(s.stdout, /newest stable {2}0\.0\.1 /);
-    // A day later it counts as stalled.
-    const later = new Date(Date.now() + 25 * 3_600_000).toISOString();
+    // A day after its build it counts as stalled (measured from the stamped build time, so a slow machine
+    // cannot add a minute).
+    const later = new Date(Date.parse(createdOf("0.0.2-rc.1")!) + 25 * 3_600_000).toISOString();
     const t2 = await cli("trace", commit("b"), "--policy", policyFile, "--now", later);
     assert.equal(t2.code, 4);
     assert.match(t2.stdout, /stalled: waiting for integration's gate for 25h 0m \(more than 24h\)/);

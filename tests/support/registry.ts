@@ -5,7 +5,16 @@
  * fixture (`e2eBox.ts`) does that for its suites.
  */
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
-import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { get as httpsGet } from "node:https";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -99,24 +108,26 @@ export async function startRegistry(opts: StartRegistryOptions = {}): Promise<Te
       : "") +
     auth;
   writeFileSync(join(dir, "config.yml"), config);
-  if (opts.logFile) writeFileSync(opts.logFile, "");
-  // Its access log goes to stdout, the rest to stderr.
+  // With a log file the registry writes to it directly (access log on stdout, the rest on stderr): no pipe
+  // that a test blocking this process (execFileSync) could let fill up and stall the registry.
+  const logFd = opts.logFile ? openSync(opts.logFile, "w") : undefined;
   const child: ChildProcess = spawn(BINARY, ["serve", join(dir, "config.yml")], {
-    stdio: ["ignore", opts.logFile ? "pipe" : "ignore", "pipe"],
+    stdio: logFd === undefined ? ["ignore", "ignore", "pipe"] : ["ignore", logFd, logFd],
   });
-  child.stdout?.on("data", (d: Buffer) => appendFileSync(opts.logFile!, d));
+  if (logFd !== undefined) closeSync(logFd);
   let stderr = "";
   child.stderr?.on("data", (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-4000);
-    if (opts.logFile) appendFileSync(opts.logFile, d);
   });
+  const lastLog = (): string =>
+    opts.logFile ? readFileSync(opts.logFile, "utf8").slice(-4000) : stderr;
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const host = `127.0.0.1:${port}`;
   const deadline = Date.now() + 15_000;
   for (;;) {
     if (child.exitCode !== null) {
       removeDir();
-      throw new Error(`docker-registry exited with ${child.exitCode}: ${stderr}`);
+      throw new Error(`docker-registry exited with ${child.exitCode}: ${lastLog()}`);
     }
     try {
       const status = opts.tls
@@ -130,7 +141,7 @@ export async function startRegistry(opts: StartRegistryOptions = {}): Promise<Te
       child.kill("SIGKILL");
       await exited;
       removeDir();
-      throw new Error(`docker-registry did not answer on ${host} within 15s: ${stderr}`);
+      throw new Error(`docker-registry did not answer on ${host} within 15s: ${lastLog()}`);
     }
     await new Promise((r) => setTimeout(r, 50));
   }
