@@ -9,18 +9,10 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { alive } from "../support/e2eBox";
 
 const ROOT = join(__dirname, "..", "..");
 const PROBE = join(__dirname, "support", "boxProbe.ts");
-
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe("e2e: the e2e fixture stops what it started and keeps the logs of a failed run", function () {
   this.timeout(120_000);
@@ -53,6 +45,18 @@ describe("e2e: the e2e fixture stops what it started and keeps the logs of a fai
     return { code: r.status, output: r.stdout + r.stderr, work, pid };
   }
 
+  /** Every process stopped; the work directory kept, named in the output, with both logs. */
+  function stoppedAndKept(r: ReturnType<typeof probe>): void {
+    assert.equal(alive(r.pid), false, `registry pid ${r.pid} still runs`);
+    assert.ok(r.output.includes(`logs and state kept in ${r.work} (logs/)`), r.output);
+    assert.match(readFileSync(join(r.work, "logs", "registry-main.log"), "utf8"), /GET \/v2\//);
+    // The double's request log: each request, its status, never its token.
+    assert.match(
+      readFileSync(join(r.work, "logs", "github-requests.log"), "utf8"),
+      /^\S+ 200 GET \/repos\/example-org\/platform\n$/,
+    );
+  }
+
   before(() => {
     dir = mkdtempSync(join(tmpdir(), "promotion-e2ebox-test-"));
     writeFileSync(
@@ -79,14 +83,7 @@ describe("e2e: the e2e fixture stops what it started and keeps the logs of a fai
     const r = probe("test");
     assert.equal(r.code, 1, r.output);
     assert.match(r.output, /probe: test failed on purpose/);
-    assert.equal(alive(r.pid), false, `registry pid ${r.pid} still runs`);
-    assert.ok(r.output.includes(`logs and state kept in ${r.work} (logs/)`), r.output);
-    assert.match(readFileSync(join(r.work, "logs", "registry-main.log"), "utf8"), /GET \/v2\//);
-    // The double's request log: each request, its status, never its token.
-    assert.match(
-      readFileSync(join(r.work, "logs", "github-requests.log"), "utf8"),
-      /^\S+ 200 GET \/repos\/example-org\/platform\n$/,
-    );
+    stoppedAndKept(r);
   });
 
   it("a failed before (no afterEach runs): every process stopped, the logs kept where the run says", () => {
@@ -94,14 +91,7 @@ describe("e2e: the e2e fixture stops what it started and keeps the logs of a fai
     assert.equal(r.code, 1, r.output);
     assert.match(r.output, /probe: before failed on purpose/);
     assert.match(r.output, /0 passing/);
-    assert.equal(alive(r.pid), false, `registry pid ${r.pid} still runs`);
-    assert.ok(r.output.includes(`logs and state kept in ${r.work} (logs/)`), r.output);
-    assert.match(readFileSync(join(r.work, "logs", "registry-main.log"), "utf8"), /GET \/v2\//);
-    // The double's request log: each request, its status, never its token.
-    assert.match(
-      readFileSync(join(r.work, "logs", "github-requests.log"), "utf8"),
-      /^\S+ 200 GET \/repos\/example-org\/platform\n$/,
-    );
+    stoppedAndKept(r);
     // The registry's storage stays with the logs (what was pushed, for a post-mortem).
     assert.ok(existsSync(join(r.work, "registry-main", "config.yml")));
   });

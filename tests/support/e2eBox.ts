@@ -115,7 +115,8 @@ interface Owned {
 /** 40-hex commit ids: `commit("a")` = aaaa...; its short sha is the first 7. */
 export const commit = (c: string): string => c.repeat(40).slice(0, 40);
 
-const alive = (pid: number): boolean => {
+/** Whether process `pid` still runs. */
+export const alive = (pid: number): boolean => {
   try {
     process.kill(pid, 0);
     return true;
