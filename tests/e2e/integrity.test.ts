@@ -57,6 +57,17 @@ describe("e2e: signatures kept and integrity probed on a real registry", functio
   const oras = (...args: string[]): string => run(tool("oras"), args);
   const cosign = (...args: string[]): string =>
     run(tool("cosign"), args, { COSIGN_PASSWORD: "test-password" });
+  /** Signs version `v`'s digest as the workflows do, with the suite's cosign key pair, offline. */
+  const sign = (v: string): string =>
+    cosign(
+      "sign",
+      "--yes",
+      "--tlog-upload=false",
+      "--key",
+      join(root, "cosign.key"),
+      "--allow-http-registry",
+      `${artifact}@${digests.get(v)}`,
+    );
 
   /** Pushes one build as the build workflow does: oras push with the annotations, crane tag the rest. */
   function build(id: string, version: string, promoted?: string): string {
@@ -162,16 +173,7 @@ describe("e2e: signatures kept and integrity probed on a real registry", functio
 
     // Sign every kept digest and the old RC, as the workflows do, with a real cosign key pair.
     cosign("generate-key-pair");
-    for (const v of ["0.0.3", "0.0.2", "0.0.1", "0.0.4-rc.1", "0.0.4-rc.2", "0.0.1-rc.1"])
-      cosign(
-        "sign",
-        "--yes",
-        "--tlog-upload=false",
-        "--key",
-        join(root, "cosign.key"),
-        "--allow-http-registry",
-        `${artifact}@${digests.get(v)}`,
-      );
+    for (const v of ["0.0.3", "0.0.2", "0.0.1", "0.0.4-rc.1", "0.0.4-rc.2", "0.0.1-rc.1"]) sign(v);
     // An SBOM as an OCI 1.1 referrer of the pending RC integration selects, and of the old RC.
     writeFileSync(join(root, "sbom.json"), '{"spdxVersion":"SPDX-2.3"}');
     for (const v of ["0.0.4-rc.2", "0.0.1-rc.1"])
@@ -399,16 +401,7 @@ describe("e2e: signatures kept and integrity probed on a real registry", functio
     loc.searchParams.set("digest", pinnedLayer);
     assert.equal((await fetch(loc, { method: "PUT", body: layer })).status, 201);
     // Sign 0.0.2 and 0.0.3 again (the orphan tag is replaced).
-    for (const v of ["0.0.2", "0.0.3"])
-      cosign(
-        "sign",
-        "--yes",
-        "--tlog-upload=false",
-        "--key",
-        join(root, "cosign.key"),
-        "--allow-http-registry",
-        `${artifact}@${digests.get(v)}`,
-      );
+    for (const v of ["0.0.2", "0.0.3"]) sign(v);
     const r = await cli("verify", "--policy", policyFile, "--require-signatures");
     assert.equal(r.code, 0, r.out + r.err);
     const w = await workflow();
