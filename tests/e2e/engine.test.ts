@@ -12,18 +12,17 @@ import { spawnSync } from "node:child_process";
 import {
   copyFileSync,
   existsSync,
-  mkdtempSync,
   readdirSync,
   readFileSync,
   rmSync,
   writeFileSync,
 } from "node:fs";
-import { tmpdir } from "node:os";
 import { createHash } from "node:crypto";
 import { join, relative } from "node:path";
 import { parse } from "yaml";
 import { NS, type StackConfig } from "../../lib/config";
-import { assertToolchain, ok, ProjectCopy, type Run } from "../support/projectCopy";
+import { e2eBox } from "../support/e2eBox";
+import { ok, type ProjectCopy, type Run } from "../support/projectCopy";
 import { shippedConfig } from "../support/pulumiMocks";
 import { platformFiles } from "../../lib/workflows/platformFiles";
 import { pinsFiles } from "../../lib/pins/delivery";
@@ -130,7 +129,7 @@ interface PreviewStep {
 
 describe("e2e: the real Pulumi engine on the embedded default", function () {
   this.timeout(180_000);
-  let work: string;
+  const box = e2eBox({ name: "pp-engine-", pulumi: true });
   let copy: string;
   let env: NodeJS.ProcessEnv;
 
@@ -186,17 +185,11 @@ describe("e2e: the real Pulumi engine on the embedded default", function () {
   }
 
   before(function () {
-    assertToolchain();
-    work = mkdtempSync(join(tmpdir(), "pp-engine-"));
-    project = ProjectCopy.create(work);
+    project = box.project;
     copy = project.dir;
     env = project.env;
     for (const stack of STACKS)
       ok(pulumi("stack", "select", "--create", stack), `stack select ${stack}`);
-  });
-
-  after(function () {
-    if (work && !process.env.PROMOTION_KEEP_E2E) rmSync(work, { recursive: true, force: true });
   });
 
   // Mocha runs a suite's own tests before its child suites: every phase is a child suite, in order.
@@ -616,7 +609,7 @@ describe("e2e: the real Pulumi engine on the embedded default", function () {
 
     it("scripts/main.sh runs green from the copy and leaves its git tree clean (out/ and the backend aside)", function () {
       rmSync(join(copy, "out"), { recursive: true, force: true });
-      const backend = join(work, "main-backend");
+      const backend = join(box.work, "main-backend");
       const r = spawnSync("bash", ["scripts/main.sh"], {
         cwd: copy,
         env: { ...env, PULUMI_BACKEND_URL: `file://${backend}` },

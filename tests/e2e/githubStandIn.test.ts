@@ -7,11 +7,11 @@
  */
 import { strict as assert } from "node:assert";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { request } from "node:https";
-import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { GitHubStandIn, standInTls, type DispatchRequest } from "../support/githubStandIn";
+import { e2eBox } from "../support/e2eBox";
+import { GitHubStandIn, type DispatchRequest } from "../support/githubStandIn";
 
 const OWNER = "example-org";
 const REPO = "platform";
@@ -37,10 +37,21 @@ const gitBlobSha = (content: string): string =>
 const b64 = (s: string): string => Buffer.from(s).toString("base64");
 
 describe("GitHub API STAND-IN (the test double of GitHub's REST API): contents, commits and refs as go-github calls them, over HTTPS", function () {
-  let dir: string;
+  const dispatched: DispatchRequest[] = [];
+  const box = e2eBox({
+    name: "github-stand-in-",
+    github: {
+      tls: true,
+      tokens: [
+        { token: FULL_TOKEN, login: "pulumi-bot" },
+        { token: NO_WORKFLOW_TOKEN, scopes: ["repo"], login: "reader" },
+        { token: OTHER_REPO_TOKEN, repositories: [`${OWNER}/other`], login: "outsider" },
+      ],
+      onDispatch: (d) => dispatched.push(d),
+    },
+  });
   let caPem: string;
   let github: GitHubStandIn;
-  const dispatched: DispatchRequest[] = [];
 
   /** One request as go-github sends it: Bearer token, its Accept and User-Agent, JSON body. */
   function api(
@@ -102,26 +113,11 @@ describe("GitHub API STAND-IN (the test double of GitHub's REST API): contents, 
       body: { message: `Add ${path}`, content: b64(content), branch: BRANCH, ...extra },
     });
 
-  before(async function () {
-    dir = mkdtempSync(join(tmpdir(), "github-stand-in-"));
-    const tls = standInTls(dir);
-    caPem = tls.caPem;
-    github = await GitHubStandIn.start({
-      tls,
-      tokens: [
-        { token: FULL_TOKEN, login: "pulumi-bot" },
-        { token: NO_WORKFLOW_TOKEN, scopes: ["repo"], login: "reader" },
-        { token: OTHER_REPO_TOKEN, repositories: [`${OWNER}/other`], login: "outsider" },
-      ],
-      onDispatch: (d) => dispatched.push(d),
-    });
+  before(function () {
+    ({ github } = box);
+    caPem = box.githubCa.pem;
     github.repository(OWNER, REPO, { branches: [BRANCH], files: { "README.md": "platform\n" } });
     github.repository(OWNER, "other");
-  });
-
-  after(async () => {
-    await github?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it("serves HTTPS only to clients that trust the test CA; GET /user and GET /orgs/{owner} answer the provider's configure step", async () => {
@@ -437,7 +433,7 @@ describe("GitHub API STAND-IN (the test double of GitHub's REST API): contents, 
   it("blob, tree and commit SHAs are git's own (checked with git write-tree and git hash-object)", async () => {
     const head = await api("GET", `/repos/${OWNER}/${REPO}/commits/${BRANCH}`);
     const c = head.json.commit;
-    const work = join(dir, "git-check");
+    const work = join(box.work, "git-check");
     mkdirSync(work);
     execFileSync("git", ["init", "-q"], { cwd: work });
     for (const [path, content] of Object.entries(github.files(OWNER, REPO, BRANCH))) {

@@ -13,59 +13,34 @@
 import { strict as assert } from "node:assert";
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  readdirSync,
-  rmSync,
-  unlinkSync,
-  writeFileSync,
-} from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { main } from "../../lib/cli/main";
 import { validateConfig } from "../../lib/config";
 import { formatPolicy, pinsPolicy } from "../../lib/pins/policy";
 import { readCliBundle } from "../../lib/workflows/files";
 import { INTEGRITY_WORKFLOW } from "../../lib/workflows/integrity";
 import { integrityFile } from "../../lib/workflows/platformFiles";
-import { GitHubStandIn } from "../support/githubStandIn";
-import { startRegistry, type TestRegistry } from "../support/registry";
-import { tool, TOOLS_BIN } from "../support/tools";
-import { runJob, type JobResult } from "../support/workflowRunner";
+import { commit, e2eBox, promotionCli as cli } from "../support/e2eBox";
+import { tool } from "../support/tools";
+import { type JobResult } from "../support/workflowRunner";
 
 const REPO = "example-org/platform/platform";
 const TOKEN = "gh-token";
-const commit = (c: string): string => c.repeat(40).slice(0, 40);
 const sha256 = (b: Buffer | string): string =>
   `sha256:${createHash("sha256").update(b).digest("hex")}`;
 
-interface Cli {
-  code: number;
-  out: string;
-  err: string;
-}
-
-async function cli(...args: string[]): Promise<Cli> {
-  let out = "";
-  let err = "";
-  const code = await main(args, {
-    stdout: (s) => (out += s),
-    stderr: (s) => (err += s),
-    stdin: () => Promise.resolve(""),
-  });
-  return { code, out, err };
-}
-
 describe("e2e: signatures kept and integrity probed on a real registry", function () {
   this.timeout(300_000);
-  let reg: TestRegistry;
+  const box = e2eBox({
+    name: "promotion-integrity-",
+    tools: ["crane", "oras", "cosign"],
+    registries: { main: {} },
+    github: { tokens: [TOKEN], repositories: ["example-org/platform"] },
+  });
   let root: string;
+  /** The registry's storage root, where the tests break blobs and manifests. */
   let storage: string;
   let policyFile: string;
-  let github: GitHubStandIn;
   let env: Record<string, string>;
   const digests = new Map<string, string>();
   let artifact: string;
@@ -81,7 +56,18 @@ describe("e2e: signatures kept and integrity probed on a real registry", functio
   const crane = (...args: string[]): string => run(tool("crane"), ["--insecure", ...args]).trim();
   const oras = (...args: string[]): string => run(tool("oras"), args);
   const cosign = (...args: string[]): string =>
-    run(join(TOOLS_BIN, "cosign"), args, { COSIGN_PASSWORD: "test-password" });
+    run(tool("cosign"), args, { COSIGN_PASSWORD: "test-password" });
+  /** Signs version `v`'s digest as the workflows do, with the suite's cosign key pair, offline. */
+  const sign = (v: string): string =>
+    cosign(
+      "sign",
+      "--yes",
+      "--tlog-upload=false",
+      "--key",
+      join(root, "cosign.key"),
+      "--allow-http-registry",
+      `${artifact}@${digests.get(v)}`,
+    );
 
   /** Pushes one build as the build workflow does: oras push with the annotations, crane tag the rest. */
   function build(id: string, version: string, promoted?: string): string {
@@ -130,27 +116,12 @@ describe("e2e: signatures kept and integrity probed on a real registry", functio
       .filter((l) => l !== "" && !l.startsWith("#"))
       .map((l) => l.slice(l.indexOf("==") + 2));
 
-  before(async function () {
-    for (const t of ["crane", "oras"] as const) tool(t);
-    if (!existsSync(join(TOOLS_BIN, "cosign")))
-      throw new Error(`cosign not found in ${TOOLS_BIN}: run scripts/install-tools.sh`);
-    root = mkdtempSync(join(tmpdir(), "promotion-integrity-"));
-    reg = await startRegistry();
+  before(function () {
+    root = box.work;
+    const reg = box.registries.main;
     artifact = `${reg.host}/${REPO}`;
-    // The registry's storage directory: the newest promotion-registry-* dir whose config names our port.
-    const tmp = tmpdir();
-    storage = readdirSync(tmp)
-      .filter((d) => d.startsWith("promotion-registry-"))
-      .map((d) => join(tmp, d))
-      .find((d) => readFileSync(join(d, "config.yml"), "utf8").includes(reg.host))!;
-    storage = join(storage, "data");
-    env = {
-      PATH: [TOOLS_BIN, dirname(process.execPath), "/usr/local/bin", "/usr/bin", "/bin"].join(":"),
-      HOME: join(root, "home"),
-      DOCKER_CONFIG: join(root, "docker"),
-      LANG: "C.UTF-8",
-    };
-    mkdirSync(env.HOME!);
+    storage = reg.storage;
+    env = box.machine({ orasPlainHttp: false });
 
     build("1", "0.0.1-rc.1"); // superseded, never promoted: not protected
     build("2", "0.0.1-rc.2", "0.0.1"); // live's pin
@@ -163,7 +134,7 @@ describe("e2e: signatures kept and integrity probed on a real registry", functio
       {
         stack: "integration",
         pipeline: {
-          registry: reg.host,
+          registry: box.registries.main.host,
           owner: "example-org",
           repository: "platform",
           registryCredentials: "none",
@@ -189,7 +160,6 @@ describe("e2e: signatures kept and integrity probed on a real registry", functio
     });
     policyFile = join(root, "pins-policy.yaml");
     writeFileSync(policyFile, policy);
-    github = await GitHubStandIn.start({ tokens: [TOKEN], repositories: ["example-org/platform"] });
     // The workspace of the scheduled workflow: its CLI bundle and the delivered policy.
     const ws = join(root, "ws");
     for (const [p, content] of [
@@ -203,16 +173,7 @@ describe("e2e: signatures kept and integrity probed on a real registry", functio
 
     // Sign every kept digest and the old RC, as the workflows do, with a real cosign key pair.
     cosign("generate-key-pair");
-    for (const v of ["0.0.3", "0.0.2", "0.0.1", "0.0.4-rc.1", "0.0.4-rc.2", "0.0.1-rc.1"])
-      cosign(
-        "sign",
-        "--yes",
-        "--tlog-upload=false",
-        "--key",
-        join(root, "cosign.key"),
-        "--allow-http-registry",
-        `${artifact}@${digests.get(v)}`,
-      );
+    for (const v of ["0.0.3", "0.0.2", "0.0.1", "0.0.4-rc.1", "0.0.4-rc.2", "0.0.1-rc.1"]) sign(v);
     // An SBOM as an OCI 1.1 referrer of the pending RC integration selects, and of the old RC.
     writeFileSync(join(root, "sbom.json"), '{"spdxVersion":"SPDX-2.3"}');
     for (const v of ["0.0.4-rc.2", "0.0.1-rc.1"])
@@ -226,15 +187,9 @@ describe("e2e: signatures kept and integrity probed on a real registry", functio
       );
   });
 
-  after(async () => {
-    await reg?.stop();
-    await github?.stop();
-    if (root) rmSync(root, { recursive: true, force: true });
-  });
-
   it("distribution 2.8 does not serve the referrers API (404): oras wrote the tag schema's index", async () => {
     const d = digests.get("0.0.4-rc.2")!;
-    const res = await fetch(`http://${reg.host}/v2/${REPO}/referrers/${d}`);
+    const res = await fetch(`http://${box.registries.main.host}/v2/${REPO}/referrers/${d}`);
     assert.equal(res.status, 404);
     assert.match(await res.text(), /404 page not found/);
     assert.ok(crane("ls", artifact).split("\n").includes(sigTag(d, "")));
@@ -279,7 +234,7 @@ describe("e2e: signatures kept and integrity probed on a real registry", functio
 
   it("cosign verifies what pins keeps (the kept .sig is a real signature)", () => {
     const out = run(
-      join(TOOLS_BIN, "cosign"),
+      tool("cosign"),
       [
         "verify",
         "--key",
@@ -303,36 +258,31 @@ describe("e2e: signatures kept and integrity probed on a real registry", functio
   });
 
   async function workflow(): Promise<JobResult> {
-    return runJob(readFileSync(join(root, "ws", INTEGRITY_WORKFLOW), "utf8"), "verify", {
-      workspace: join(root, "ws"),
-      eventName: "schedule",
-      event: {},
-      githubEnv: {
-        GITHUB_SHA: commit("0"),
-        GITHUB_REF_NAME: "main",
-        GITHUB_REF: "refs/heads/main",
-        GITHUB_SERVER_URL: "https://github.com",
-        GITHUB_REPOSITORY: "example-org/platform",
-        GITHUB_RUN_ID: String(github.issues.length + 100),
-        GITHUB_API_URL: github.url,
-      },
-      secrets: { GITHUB_TOKEN: TOKEN },
-      machineEnv: env,
-    });
+    return box.run(
+      readFileSync(join(root, "ws", INTEGRITY_WORKFLOW), "utf8"),
+      "verify",
+      box.context({
+        workspace: join(root, "ws"),
+        machine: env,
+        event: ["schedule", {}],
+        secrets: { GITHUB_TOKEN: TOKEN },
+        githubEnv: { GITHUB_RUN_ID: String(box.github.issues.length + 100) },
+      }),
+    );
   }
-  const openIssues = () => github.issues.filter((i) => i.state === "open");
+  const openIssues = () => box.github.issues.filter((i) => i.state === "open");
 
   it("the scheduled workflow on a healthy registry: exit 0, no issue", async () => {
     const r = await workflow();
     assert.equal(r.status, "success", r.log);
     assert.match(r.log, /no integrity issue is open; nothing to do\./);
-    assert.equal(github.issues.length, 0);
+    assert.equal(box.github.issues.length, 0);
   });
 
   let pinnedLayer: string;
   it("a blob deleted under the pinned version is named; the workflow fails and opens ONE issue", async () => {
     pinnedLayer = manifestOf("0.0.1").layers[0]!.digest;
-    const del = await fetch(`http://${reg.host}/v2/${REPO}/blobs/${pinnedLayer}`, {
+    const del = await fetch(`http://${box.registries.main.host}/v2/${REPO}/blobs/${pinnedLayer}`, {
       method: "DELETE",
     });
     assert.equal(del.status, 202);
@@ -362,7 +312,7 @@ describe("e2e: signatures kept and integrity probed on a real registry", functio
     // 0.0.2's signature removed through the API (distribution drops the tag with the manifest).
     const d2 = digests.get("0.0.2")!;
     const sig2 = crane("digest", `${artifact}:${sigTag(d2)}`);
-    const del = await fetch(`http://${reg.host}/v2/${REPO}/manifests/${sig2}`, {
+    const del = await fetch(`http://${box.registries.main.host}/v2/${REPO}/manifests/${sig2}`, {
       method: "DELETE",
     });
     assert.equal(del.status, 202);
@@ -403,7 +353,7 @@ describe("e2e: signatures kept and integrity probed on a real registry", functio
     const w = await workflow();
     assert.equal(w.status, "failure");
     assert.match(w.log, /updated issue #1 \(the alarms changed: commented\)\./);
-    assert.equal(github.issues.length, 1);
+    assert.equal(box.github.issues.length, 1);
     assert.match(openIssues()[0]!.comments.at(-1)!, /^The alarms changed at /);
   });
 
@@ -418,7 +368,7 @@ describe("e2e: signatures kept and integrity probed on a real registry", functio
     const rc1File = blobFile(rc1);
     const rc1Bytes = readFileSync(rc1File);
     writeFileSync(rc1File, Buffer.from(rc1Bytes.toString().replace("content", "CONTENT") + " "));
-    let r: Cli;
+    let r: Awaited<ReturnType<typeof cli>>;
     try {
       r = await cli("verify", "--policy", policyFile);
     } finally {
@@ -444,21 +394,14 @@ describe("e2e: signatures kept and integrity probed on a real registry", functio
     // The blob re-uploaded (the registry links it to the repository again).
     const layer = readFileSync(join(root, "build-2", "platform.tgz"));
     assert.equal(sha256(layer), pinnedLayer);
-    const start = await fetch(`http://${reg.host}/v2/${REPO}/blobs/uploads/`, { method: "POST" });
-    const loc = new URL(start.headers.get("location")!, `http://${reg.host}`);
+    const start = await fetch(`http://${box.registries.main.host}/v2/${REPO}/blobs/uploads/`, {
+      method: "POST",
+    });
+    const loc = new URL(start.headers.get("location")!, `http://${box.registries.main.host}`);
     loc.searchParams.set("digest", pinnedLayer);
     assert.equal((await fetch(loc, { method: "PUT", body: layer })).status, 201);
     // Sign 0.0.2 and 0.0.3 again (the orphan tag is replaced).
-    for (const v of ["0.0.2", "0.0.3"])
-      cosign(
-        "sign",
-        "--yes",
-        "--tlog-upload=false",
-        "--key",
-        join(root, "cosign.key"),
-        "--allow-http-registry",
-        `${artifact}@${digests.get(v)}`,
-      );
+    for (const v of ["0.0.2", "0.0.3"]) sign(v);
     const r = await cli("verify", "--policy", policyFile, "--require-signatures");
     assert.equal(r.code, 0, r.out + r.err);
     const w = await workflow();
@@ -466,14 +409,17 @@ describe("e2e: signatures kept and integrity probed on a real registry", functio
     assert.match(w.log, /closed issue #1\./);
     assert.equal(openIssues().length, 0);
     assert.match(
-      github.issues[0]!.comments.at(-1)!,
+      box.github.issues[0]!.comments.at(-1)!,
       /^Cleared at .*every artifact the pin policy protects/,
     );
   });
 
   it("an unreadable registry exits 3 and prints no verdict", async () => {
     const down = policyFile + ".down";
-    writeFileSync(down, readFileSync(policyFile, "utf8").replace(reg.host, "127.0.0.1:9"));
+    writeFileSync(
+      down,
+      readFileSync(policyFile, "utf8").replace(box.registries.main.host, "127.0.0.1:9"),
+    );
     const r = await cli("verify", "--policy", down);
     assert.equal(r.code, 3);
     assert.equal(r.out, "");

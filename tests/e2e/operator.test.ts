@@ -10,34 +10,26 @@
  */
 import { strict as assert } from "node:assert";
 import { execFileSync, spawn } from "node:child_process";
-import {
-  appendFileSync,
-  chmodSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:https";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { validateConfig } from "../../lib/config";
+import { join } from "node:path";
 import { pinsFiles } from "../../lib/pins/delivery";
-import { readCliBundle, workflowFiles } from "../../lib/workflows/files";
 import { BUILD_WORKFLOW, PROMOTE_WORKFLOW } from "../../lib/workflows/pipeline";
 import { watchFile } from "../../lib/workflows/platformFiles";
 import { WATCH_WORKFLOW } from "../../lib/workflows/watch";
-import { GitHubStandIn } from "../support/githubStandIn";
-import { canaryManifest, platformCanary } from "../../lib/k8s/canary";
-import { startRegistry, type TestRegistry } from "../support/registry";
-import { tool, TOOLS_BIN } from "../support/tools";
-import { runJob, type JobContext, type JobResult } from "../support/workflowRunner";
+import {
+  commit,
+  e2eBox,
+  pipelineConfig,
+  pipelineFiles,
+  platformManifests,
+} from "../support/e2eBox";
+import { tool } from "../support/tools";
+import { type JobContext, type JobResult } from "../support/workflowRunner";
 
 const USER = "ci-bot";
 const PASSWORD = "registry-s3cret";
 const KUBE_TOKEN = "kube-read-token";
-const commit = (c: string): string => c.repeat(40).slice(0, 40);
 const CLI = join(__dirname, "..", "..", "dist", "promotion.mjs");
 
 export interface CliRun {
@@ -48,8 +40,12 @@ export interface CliRun {
 
 describe("e2e: promotion status and trace on a registry the workflows built", function () {
   this.timeout(120_000);
-  let reg: TestRegistry;
-  let root: string;
+  const box = e2eBox({
+    name: "promotion-operator-",
+    tools: ["crane", "oras", "kustomize"],
+    registries: { main: { basicAuth: { user: USER, password: PASSWORD } } },
+    github: { tokens: [PASSWORD], repositories: ["example-org/platform"] },
+  });
   let files: Map<string, string>;
   let machineEnv: Record<string, string>;
   let policyFile: string;
@@ -68,59 +64,28 @@ describe("e2e: promotion status and trace on a registry the workflows built", fu
     message: "Applied revision",
   };
   const digests = new Map<string, string>();
-  let github: GitHubStandIn;
 
-  function workspace(name: string): string {
-    const ws = join(root, `ws-${name}-${Math.random().toString(36).slice(2, 8)}`);
-    for (const [p, content] of files) {
-      mkdirSync(join(ws, dirname(p)), { recursive: true });
-      writeFileSync(join(ws, p), content);
-    }
-    mkdirSync(join(ws, "kubernetes", "monitoring"), { recursive: true });
-    writeFileSync(
-      join(ws, "kubernetes", "namespace.yaml"),
-      "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: apps\n",
-    );
-    writeFileSync(
-      join(ws, "kubernetes", "monitoring", "platform-canary.yaml"),
-      canaryManifest(platformCanary()),
-    );
-    writeFileSync(
-      join(ws, "kubernetes", "kustomization.yaml"),
-      "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - namespace.yaml\n  - monitoring/platform-canary.yaml\n",
-    );
-    return ws;
-  }
+  const workspace = (): string => box.workspace([...files, ...platformManifests()]);
 
-  function ctx(ws: string, eventName: string, event: unknown, sha = commit("0")): JobContext {
-    return {
+  const ctx = (ws: string, eventName: string, event: unknown, sha = commit("0")): JobContext =>
+    box.context({
       workspace: ws,
-      eventName,
-      event,
-      githubEnv: {
-        GITHUB_SHA: sha,
-        GITHUB_REF_NAME: "main",
-        GITHUB_REF: "refs/heads/main",
-        GITHUB_SERVER_URL: "https://github.com",
-        GITHUB_REPOSITORY: "example-org/platform",
-        GITHUB_RUN_ID: "1",
-        GITHUB_API_URL: github.url,
-        GITHUB_ACTOR: USER,
-      },
+      machine: machineEnv,
+      event: [eventName, event],
+      sha,
       secrets: { GITHUB_TOKEN: PASSWORD },
       actor: USER,
-      machineEnv,
-    };
-  }
+      githubEnv: { GITHUB_ACTOR: USER },
+    });
 
   const ok = (r: JobResult): void => assert.equal(r.status, "success", r.log);
 
   async function build(c: string): Promise<string> {
     const sha = commit(c);
-    const r = await runJob(
+    const r = await box.run(
       files.get(BUILD_WORKFLOW)!,
       "build",
-      ctx(workspace(c), "push", { after: sha }, sha),
+      ctx(workspace(), "push", { after: sha }, sha),
     );
     ok(r);
     digests.set(c, r.outputs.push!.digest!);
@@ -128,10 +93,10 @@ describe("e2e: promotion status and trace on a registry the workflows built", fu
   }
 
   async function promote(c: string): Promise<void> {
-    const r = await runJob(
+    const r = await box.run(
       files.get(PROMOTE_WORKFLOW)!,
       "promote",
-      ctx(workspace("promote"), "workflow_dispatch", {
+      ctx(workspace(), "workflow_dispatch", {
         inputs: { artifact_sha: commit(c), digest: "" },
       }),
     );
@@ -147,7 +112,7 @@ describe("e2e: promotion status and trace on a registry the workflows built", fu
           ...machineEnv,
           PROMOTION_REGISTRY_USERNAME: USER,
           PROMOTION_REGISTRY_PASSWORD: PASSWORD,
-          GITHUB_API_URL: github.url,
+          GITHUB_API_URL: box.github.url,
           GITHUB_TOKEN: PASSWORD,
         },
         stdio: ["ignore", "pipe", "pipe"],
@@ -172,55 +137,19 @@ describe("e2e: promotion status and trace on a registry the workflows built", fu
   const withKube = (): string[] => ["--kubeconfig", `integration=${kubeconfig}`];
 
   before(async function () {
-    for (const t of ["crane", "oras", "kustomize"] as const) tool(t);
-    root = mkdtempSync(join(tmpdir(), "promotion-operator-"));
-    reg = await startRegistry({ basicAuth: { user: USER, password: PASSWORD } });
-    const cfg = validateConfig(
-      {
-        stack: "integration",
-        pipeline: {
-          registry: reg.host,
-          owner: "example-org",
-          repository: "platform",
-          // The job token as the login, as on ghcr.io (secrets.GITHUB_TOKEN is this registry's password here).
-          registryCredentials: "github-token",
-          clusters: { integration: { role: "integration" }, live: { role: "live" } },
-          // Unsigned here: signing with real cosign is proven in tests/e2e/signing.test.ts.
-          signing: { mode: "none" },
-        },
-        dispatchTokenSecret: "github-dispatch-token",
-      },
-      new Date("2026-11-23T12:00:00Z"),
-    );
-    files = new Map(
-      [
-        ...workflowFiles(cfg, { cli: readCliBundle() }),
-        ...pinsFiles(cfg).repository,
-        watchFile(cfg),
-      ].map((f) => [f.path, f.content]),
-    );
-    github = await GitHubStandIn.start({
-      tokens: [PASSWORD],
-      repositories: ["example-org/platform"],
+    const root = box.work;
+    const cfg = pipelineConfig({
+      registry: box.registries.main.host,
+      // The job token as the login, as on ghcr.io (secrets.GITHUB_TOKEN is this registry's password here).
+      registryCredentials: "github-token",
     });
+    files = new Map([
+      ...pipelineFiles(cfg),
+      ...[...pinsFiles(cfg).repository, watchFile(cfg)].map((f) => [f.path, f.content] as const),
+    ]);
     policyFile = join(root, "pins-policy.yaml");
     writeFileSync(policyFile, pinsFiles(cfg).policy);
-    const bin = join(root, "bin");
-    mkdirSync(bin);
-    writeFileSync(
-      join(bin, "oras"),
-      `#!/bin/sh\nsub="$1"; shift\nexec "${join(TOOLS_BIN, "oras")}" "$sub" --plain-http "$@"\n`,
-    );
-    chmodSync(join(bin, "oras"), 0o755);
-    machineEnv = {
-      PATH: [bin, TOOLS_BIN, dirname(process.execPath), "/usr/local/bin", "/usr/bin", "/bin"].join(
-        ":",
-      ),
-      HOME: join(root, "home"),
-      DOCKER_CONFIG: join(root, "docker"),
-      LANG: "C.UTF-8",
-    };
-    mkdirSync(machineEnv.HOME!);
+    machineEnv = box.machine();
 
     // The Kubernetes API stand-in: TLS with its own CA, bearer token, the two objects status reads.
     execFileSync(
@@ -300,6 +229,7 @@ describe("e2e: promotion status and trace on a registry the workflows built", fu
       },
     );
     await new Promise<void>((r) => kube.listen(0, "127.0.0.1", r));
+    box.own("Kubernetes API stand-in", () => new Promise<void>((r) => kube.close(() => r())));
     const port = (kube.address() as { port: number }).port;
     kubeconfig = join(root, "kubeconfig");
     writeFileSync(
@@ -324,23 +254,21 @@ describe("e2e: promotion status and trace on a registry the workflows built", fu
     );
   });
 
-  after(async () => {
-    await new Promise<void>((r) => (kube ? kube.close(() => r()) : r()));
-    await reg?.stop();
-    await github?.stop();
-    if (root) rmSync(root, { recursive: true, force: true });
-  });
+  /** The build time the build job stamped on `tag` (org.opencontainers.image.created). */
+  const createdOf = (tag: string): string | undefined =>
+    (
+      JSON.parse(
+        execFileSync(
+          tool("crane"),
+          ["manifest", `${box.registries.main.host}/example-org/platform/platform:${tag}`],
+          { env: machineEnv, encoding: "utf8" },
+        ),
+      ) as { annotations: Record<string, string> }
+    ).annotations["org.opencontainers.image.created"];
 
   it("the build stamps the build time: the RC's manifest has org.opencontainers.image.created", async () => {
     assert.equal(await build("a"), "0.0.1-rc.1");
-    const m = JSON.parse(
-      execFileSync(
-        tool("crane"),
-        ["manifest", `${reg.host}/example-org/platform/platform:0.0.1-rc.1`],
-        { env: { ...machineEnv, DOCKER_CONFIG: join(root, "docker") }, encoding: "utf8" },
-      ),
-    ) as { annotations: Record<string, string> };
-    const created = m.annotations["org.opencontainers.image.created"];
+    const created = createdOf("0.0.1-rc.1");
     assert.match(created ?? "", /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
     assert.ok(Math.abs(Date.parse(created!) - Date.now()) < 5 * 60_000, created);
   });
@@ -362,15 +290,15 @@ describe("e2e: promotion status and trace on a registry the workflows built", fu
       ["0.0.1-rc.1", "0.0.1", false],
     );
     // The promote job recorded it: one Deployment to live, ref = the commit, payload = the facts.
-    assert.equal(github.deployments.length, 1);
-    const d = github.deployments[0]!;
+    assert.equal(box.github.deployments.length, 1);
+    const d = box.github.deployments[0]!;
     assert.deepEqual([d.environment, d.ref, d.task], ["live", commit("a"), "deploy:promotion"]);
     assert.deepEqual(d.payload, {
       kind: "promotion-pipeline/v1",
       digest: digests.get("a"),
       version: "0.0.1",
       rc: "0.0.1-rc.1",
-      artifact: `${reg.host}/example-org/platform/platform`,
+      artifact: `${box.registries.main.host}/example-org/platform/platform`,
       trigger: "manual",
       runUrl: "https://github.com/example-org/platform/actions/runs/1",
       actor: USER,
@@ -422,8 +350,9 @@ describe("e2e: promotion status and trace on a registry the workflows built", fu
       /newest RC {6}0\.0\.2-rc\.1 {2}sha256:[0-9a-f]{12} {2}built \S+ {2}waiting for promotion for \d+m\n/,
     );
     assert.match(s.stdout, /newest stable {2}0\.0\.1 /);
-    // A day later it counts as stalled.
-    const later = new Date(Date.now() + 25 * 3_600_000).toISOString();
+    // A day after its build it counts as stalled (measured from the stamped build time, so a slow machine
+    // cannot add a minute).
+    const later = new Date(Date.parse(createdOf("0.0.2-rc.1")!) + 25 * 3_600_000).toISOString();
     const t2 = await cli("trace", commit("b"), "--policy", policyFile, "--now", later);
     assert.equal(t2.code, 4);
     assert.match(t2.stdout, /stalled: waiting for integration's gate for 25h 0m \(more than 24h\)/);
@@ -493,7 +422,7 @@ describe("e2e: promotion status and trace on a registry the workflows built", fu
   it("a signature integration refused: status shows it with the controller's message (MISMATCH), trace stops there", async () => {
     const served = `0.0.2-rc.1@${digests.get("b")}`;
     const refusedRc = `0.0.2-rc.2@${digests.get("c")}`;
-    const message = `failed to verify the signature using provider 'cosign': no matching signatures were found for '${reg.host}/example-org/platform/platform@${digests.get("c")}'`;
+    const message = `failed to verify the signature using provider 'cosign': no matching signatures were found for '${box.registries.main.host}/example-org/platform/platform@${digests.get("c")}'`;
     const saved = integration;
     integration = {
       revision: served,
@@ -562,7 +491,10 @@ describe("e2e: promotion status and trace on a registry the workflows built", fu
     assert.equal(u.code, 5);
     assert.match(u.stdout, /no artifact was built from fffffff/);
     const down = policyFile + ".down";
-    writeFileSync(down, readFileSync(policyFile, "utf8").replace(reg.host, "127.0.0.1:9"));
+    writeFileSync(
+      down,
+      readFileSync(policyFile, "utf8").replace(box.registries.main.host, "127.0.0.1:9"),
+    );
     const s = await cli("status", "--policy", down);
     assert.equal(s.code, 1);
     assert.equal(s.stdout, "");
@@ -571,12 +503,12 @@ describe("e2e: promotion status and trace on a registry the workflows built", fu
 
   /** The generated watch workflow's real run: step, at `hoursLater` hours from now (PROMOTION_NOW). */
   async function watch(hoursLater: number, policy?: string): Promise<JobResult> {
-    const ws = workspace("watch");
+    const ws = workspace();
     if (policy !== undefined) writeFileSync(join(ws, "registry", "pins-policy.yaml"), policy);
     const c = ctx(ws, "schedule", {});
-    const r = await runJob(files.get(WATCH_WORKFLOW)!, "watch", {
+    const r = await box.run(files.get(WATCH_WORKFLOW)!, "watch", {
       ...c,
-      githubEnv: { ...c.githubEnv, GITHUB_API_URL: github.url, GITHUB_RUN_ID: String(hoursLater) },
+      githubEnv: { ...c.githubEnv, GITHUB_RUN_ID: String(hoursLater) },
       machineEnv: {
         ...machineEnv,
         PROMOTION_NOW: new Date(Date.now() + hoursLater * 3_600_000).toISOString(),
@@ -589,7 +521,7 @@ describe("e2e: promotion status and trace on a registry the workflows built", fu
       );
     return r;
   }
-  const openIssues = () => github.issues.filter((i) => i.state === "open");
+  const openIssues = () => box.github.issues.filter((i) => i.state === "open");
 
   it("watch (GitHub's API mocked): clear while nothing waits; an RC waiting 2 h is not stalled; no issue", async () => {
     const r = await watch(0);
@@ -601,7 +533,7 @@ describe("e2e: promotion status and trace on a registry the workflows built", fu
     assert.match(r.log, /no watch issue is open; nothing to do/);
     assert.equal(await build("d"), "0.0.3-rc.1");
     ok(await watch(2));
-    assert.equal(github.issues.length, 0);
+    assert.equal(box.github.issues.length, 0);
   });
 
   it("watch: the RC waits 25 h -> the job fails and opens ONE issue; an hour later it is updated, not duplicated", async () => {
@@ -624,7 +556,7 @@ describe("e2e: promotion status and trace on a registry the workflows built", fu
     const again = await watch(26);
     assert.equal(again.status, "failure");
     assert.match(again.log, /updated issue #1\./);
-    assert.equal(github.issues.length, 1);
+    assert.equal(box.github.issues.length, 1);
     assert.match(openIssues()[0]!.body, /waited 26h 0m/);
     assert.deepEqual(openIssues()[0]!.comments, []);
   });
@@ -635,12 +567,12 @@ describe("e2e: promotion status and trace on a registry the workflows built", fu
     ok(r);
     assert.match(r.log, /closed issue #1\./);
     assert.equal(openIssues().length, 0);
-    assert.match(github.issues[0]!.comments.at(-1)!, /^Cleared at /);
+    assert.match(box.github.issues[0]!.comments.at(-1)!, /^Cleared at /);
   });
 
   it("watch: the registry cannot be read, or a pin expires within 3 days -> alarm and an issue", async () => {
     const policy = files.get("registry/pins-policy.yaml")!;
-    const down = await watch(0, policy.replace(reg.host, "127.0.0.1:9"));
+    const down = await watch(0, policy.replace(box.registries.main.host, "127.0.0.1:9"));
     assert.equal(down.status, "failure");
     assert.match(
       down.log,

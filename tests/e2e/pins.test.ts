@@ -8,18 +8,17 @@
  */
 import { strict as assert } from "node:assert";
 import { execFile } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { parse } from "yaml";
-import { main } from "../../lib/cli/main";
 import { validateConfig } from "../../lib/config";
 import { pinsFiles } from "../../lib/pins/delivery";
 import { buildHistory, shortSha, type Build } from "../support/history";
+import { e2eBox, promotionCli } from "../support/e2eBox";
 import { pushArtifact, putManifest, artifactManifest } from "../support/push";
-import { startRegistry, type TestRegistry } from "../support/registry";
-import { startRegistryProxy, type RegistryProxy } from "../support/registryProxy";
+import { type TestRegistry } from "../support/registry";
+import { type RegistryProxy } from "../support/registryProxy";
 
 const REPO = "example-org/platform/platform";
 const TYPE_NAME = "container/platform/platform";
@@ -60,16 +59,7 @@ config:
   );
 }
 
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await main(["pins", ...args], {
-    stdout: (s) => (out += s),
-    stderr: (s) => (err += s),
-    stdin: () => Promise.resolve(""),
-  });
-  return { code, out, err };
-}
+const cli = (args: string[]) => promotionCli("pins", ...args);
 
 const entries = (lines: string): string[] =>
   lines
@@ -79,6 +69,11 @@ const entries = (lines: string): string[] =>
 
 describe("e2e: promotion pins on a seeded registry", function () {
   this.timeout(180_000);
+  const box = e2eBox({
+    name: "pins-e2e-",
+    registries: { main: {} },
+    fronts: { front: { upstream: "main", maxPageSize: 50 } },
+  });
   let reg: TestRegistry;
   let proxy: RegistryProxy;
   let dir: string;
@@ -89,21 +84,16 @@ describe("e2e: promotion pins on a seeded registry", function () {
   const byVersion = (v: string): Build => promoted.find((b) => b.version === v) as Build;
 
   before(async () => {
-    reg = await startRegistry();
+    reg = box.registries.main;
+    proxy = box.fronts.front;
     const target = { host: reg.host, repo: REPO };
     for (const b of builds) await pushArtifact(target, `build-${b.n}`, b.tags);
     await putManifest(target, "demo", artifactManifest(`build-${(builds[0] as Build).n}`));
-    proxy = await startRegistryProxy({ upstream: reg.host, maxPageSize: 50 });
-    dir = mkdtempSync(join(tmpdir(), "pins-e2e-"));
-    proxyDir = mkdtempSync(join(tmpdir(), "pins-e2e-proxy-"));
+    dir = join(box.work, "project");
+    proxyDir = join(box.work, "project-proxy");
+    for (const d of [dir, proxyDir]) mkdirSync(d);
     project(dir, reg.host);
     project(proxyDir, proxy.host);
-  });
-  after(async () => {
-    await proxy?.close();
-    await reg?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-    if (proxyDir) rmSync(proxyDir, { recursive: true, force: true });
   });
 
   it("protects exactly what DESIGN 8 lists, with every tag on each protected digest", async () => {

@@ -5,14 +5,25 @@
 import { strict as assert } from "node:assert";
 import { OciRegistryReader } from "../../lib/registry/oci";
 import { RegistryError } from "../../lib/registry/types";
-import { freePort, startRegistry, type TestRegistry } from "../support/registry";
+import { e2eBox } from "../support/e2eBox";
+import { freePort, type TestRegistry } from "../support/registry";
 import { pushArtifact } from "../support/push";
-import { startRegistryProxy, type RegistryProxy } from "../support/registryProxy";
+import { type RegistryProxy } from "../support/registryProxy";
 
 const REPO = "example-org/platform/platform";
 
 describe("e2e: OciRegistryReader on a real registry", function () {
   this.timeout(60_000);
+  // The fronts add GHCR's behaviour: pages of 7 and the anonymous bearer dance; pages of 50 and a token
+  // endpoint that takes basic credentials.
+  const box = e2eBox({
+    name: "promotion-registry-e2e-",
+    registries: { open: {}, auth: { basicAuth: { user: "ci", password: "s3cret" } } },
+    fronts: {
+      anonymous: { upstream: "open", maxPageSize: 7, bearer: {} },
+      tokens: { upstream: "open", maxPageSize: 50, bearer: { user: "bot", password: "tok" } },
+    },
+  });
   let reg: TestRegistry;
   let authReg: TestRegistry;
   let proxy: RegistryProxy;
@@ -20,8 +31,8 @@ describe("e2e: OciRegistryReader on a real registry", function () {
   const digests = new Map<string, string>();
 
   before(async () => {
-    reg = await startRegistry();
-    authReg = await startRegistry({ basicAuth: { user: "ci", password: "s3cret" } });
+    ({ open: reg, auth: authReg } = box.registries);
+    ({ anonymous: proxy, tokens: authProxy } = box.fronts);
     const target = { host: reg.host, repo: REPO };
     for (let i = 1; i <= 30; i++) {
       const d = await pushArtifact(target, `build-${i}`, [
@@ -32,18 +43,6 @@ describe("e2e: OciRegistryReader on a real registry", function () {
     }
     digests.set("latest", await pushArtifact(target, "build-30", ["latest"]));
     await pushArtifact({ host: authReg.host, repo: REPO, basicAuth: "ci:s3cret" }, "b", ["1.0.0"]);
-    proxy = await startRegistryProxy({ upstream: reg.host, maxPageSize: 7, bearer: {} });
-    authProxy = await startRegistryProxy({
-      upstream: reg.host,
-      maxPageSize: 50,
-      bearer: { user: "bot", password: "tok" },
-    });
-  });
-  after(async () => {
-    await proxy?.close();
-    await authProxy?.close();
-    await reg?.stop();
-    await authReg?.stop();
   });
 
   it("lists tags and reads digests anonymously", async () => {

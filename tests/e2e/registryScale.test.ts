@@ -5,79 +5,52 @@
  * the decision, the run fails with nothing recorded and nothing tagged.
  */
 import { strict as assert } from "node:assert";
-import { execFileSync } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { validateConfig } from "../../lib/config";
-import { readCliBundle, workflowFiles } from "../../lib/workflows/files";
 import { PROMOTE_WORKFLOW } from "../../lib/workflows/pipeline";
-import { GitHubStandIn } from "../support/githubStandIn";
+import {
+  craneIn,
+  e2eBox,
+  fluxEvent,
+  pipelineConfig,
+  pipelineFiles,
+  tagListing,
+} from "../support/e2eBox";
 import { pushArtifact } from "../support/push";
-import { startRegistry, type TestRegistry } from "../support/registry";
-import { startRegistryProxy, type RegistryProxy } from "../support/registryProxy";
-import { tool, TOOLS_BIN } from "../support/tools";
-import { JobRun, type JobContext } from "../support/workflowRunner";
 
 const REPO = "example-org/platform/platform";
 const commit = (n: number): string => n.toString(16).padStart(7, "0").repeat(6).slice(0, 40);
 
 describe("e2e: the promote workflow reads the registry at a constant cost", function () {
   this.timeout(180_000);
-  let reg: TestRegistry;
-  let proxy: RegistryProxy;
-  /** GitHub's API (mocked) for the promotion record, the promote job's last step (issue 13). */
-  let github: GitHubStandIn;
-  let root: string;
+  // Pages of 7 tags: docker-registry 2.8 ignores `n`, the front paginates as GHCR does. GitHub's API (the
+  // double) takes the promotion record, the promote job's last step (issue 13).
+  const box = e2eBox({
+    name: "promotion-scale-e2e-",
+    tools: ["crane", "oras"],
+    registries: { main: {} },
+    fronts: { front: { upstream: "main", maxPageSize: 7 } },
+    github: { tokens: ["unused"], repositories: ["example-org/platform"] },
+  });
   let files: Map<string, string>;
   let machineEnv: Record<string, string>;
   /** The RC to promote: the newest build. */
   let rc: { tag: string; digest: string; short: string };
   const BUILDS = 40;
 
-  const crane = (...args: string[]): string =>
-    execFileSync(tool("crane"), args, { env: machineEnv, encoding: "utf8" }).trim();
   /** The registry's tags and digests, read directly (crane blocks this process, which serves the front). */
-  const listing = (): Map<string, string> => {
-    const direct = `${reg.host}/${REPO}`;
-    const tags = crane("ls", direct).split("\n").filter(Boolean).sort();
-    return new Map(tags.map((t) => [t, crane("digest", `${direct}:${t}`)]));
-  };
+  const listing = (): Map<string, string> =>
+    tagListing(craneIn(machineEnv), `${box.registries.main.host}/${REPO}`);
 
-  function ctx(): JobContext {
-    const ws = join(root, `ws-${Math.random().toString(36).slice(2, 8)}`);
-    for (const [p, content] of files) {
-      mkdirSync(join(ws, dirname(p)), { recursive: true });
-      writeFileSync(join(ws, p), content);
-    }
-    return {
-      workspace: ws,
-      eventName: "repository_dispatch",
-      event: {
-        action: "Kustomization/platform.flux-system",
-        client_payload: {
-          involvedObject: { kind: "Kustomization", namespace: "flux-system", name: "platform" },
-          severity: "info",
-          message: "Health check passed in 2s",
-          metadata: { revision: `${rc.tag}@${rc.digest}` },
-        },
-      },
-      githubEnv: {
-        GITHUB_SHA: commit(999),
-        GITHUB_REPOSITORY: "example-org/platform",
-        GITHUB_API_URL: github.url,
-      },
+  const ctx = () =>
+    box.context({
+      workspace: box.workspace(files),
+      machine: machineEnv,
+      event: ["repository_dispatch", fluxEvent(`${rc.tag}@${rc.digest}`)],
+      sha: commit(999),
       secrets: { GITHUB_TOKEN: "unused" },
-      machineEnv,
-    };
-  }
+    });
 
   before(async () => {
-    for (const t of ["crane", "oras"] as const) tool(t);
-    root = mkdtempSync(join(tmpdir(), "promotion-scale-e2e-"));
-    reg = await startRegistry();
-    // Pages of 7 tags: docker-registry 2.8 ignores `n`, the front paginates as GHCR does.
-    proxy = await startRegistryProxy({ upstream: reg.host, maxPageSize: 7 });
+    const reg = box.registries.main;
     // 40 builds of 0.0.1 (three tags each), pushed directly, as the build workflow tags them.
     for (let n = 1; n <= BUILDS; n++) {
       const c = commit(n);
@@ -90,62 +63,24 @@ describe("e2e: the promote workflow reads the registry at a constant cost", func
       ]);
       rc = { tag, digest, short };
     }
-    const cfg = validateConfig(
-      {
-        stack: "integration",
-        pipeline: {
-          registry: proxy.host,
-          owner: "example-org",
-          repository: "platform",
-          // The job token as the login, as on ghcr.io (this registry takes any login).
-          registryCredentials: "github-token",
-          clusters: { integration: { role: "integration" }, live: { role: "live" } },
-          // Unsigned here: signing with real cosign is proven in tests/e2e/signing.test.ts.
-          signing: { mode: "none" },
-        },
-        dispatchTokenSecret: "github-dispatch-token",
-      },
-      new Date("2026-11-23T12:00:00Z"),
+    // The workflows read the registry through the front; the job token is the login, as on ghcr.io (this
+    // registry takes any login).
+    files = pipelineFiles(
+      pipelineConfig({ registry: box.fronts.front.host, registryCredentials: "github-token" }),
     );
-    files = new Map(workflowFiles(cfg, { cli: readCliBundle() }).map((f) => [f.path, f.content]));
-    const bin = join(root, "bin");
-    mkdirSync(bin);
-    writeFileSync(
-      join(bin, "oras"),
-      `#!/bin/sh\nsub="$1"; shift\nexec "${join(TOOLS_BIN, "oras")}" "$sub" --plain-http "$@"\n`,
-    );
-    chmodSync(join(bin, "oras"), 0o755);
-    machineEnv = {
-      PATH: [bin, TOOLS_BIN, dirname(process.execPath), "/usr/local/bin", "/usr/bin", "/bin"].join(
-        ":",
-      ),
-      HOME: join(root, "home"),
-      DOCKER_CONFIG: join(root, "docker"),
-      LANG: "C.UTF-8",
-    };
-    mkdirSync(machineEnv.HOME!);
-    github = await GitHubStandIn.start({
-      tokens: ["unused"],
-      repositories: ["example-org/platform"],
-    });
-  });
-
-  after(async () => {
-    await proxy?.close();
-    await github?.stop();
-    await reg?.stop();
-    if (root) rmSync(root, { recursive: true, force: true });
+    machineEnv = box.machine();
   });
 
   it("a registry failing half way through the decision: the run fails, nothing recorded, nothing tagged", async () => {
+    const front = box.fronts.front;
     const before = listing();
-    const run = new JobRun(files.get(PROMOTE_WORKFLOW)!, "promote", ctx());
+    const run = box.jobRun(files.get(PROMOTE_WORKFLOW)!, "promote", ctx());
     await run.runThrough("Log in to the registry");
-    proxy.resetRequests();
+    front.resetRequests();
     // The tag listing (ceil(120 / 7) = 18 pages) goes through; the registry fails at the first manifest.
-    proxy.failFrom(19);
+    front.failFrom(19);
     const decide = await run.step();
-    proxy.failFrom(undefined);
+    front.failFrom(undefined);
     assert.equal(decide.name, "Decide");
     assert.equal(decide.status, "failure");
     assert.equal(decide.stdout, "");
@@ -157,22 +92,23 @@ describe("e2e: the promote workflow reads the registry at a constant cost", func
       rest.steps.find((s) => s.name === "Tag the digest (no rebuild)")?.status,
       "skipped",
     );
-    assert.equal(proxy.requests.put, 0);
+    assert.equal(front.requests.put, 0);
     assert.deepEqual(listing(), before);
-    assert.equal(github.deployments.length, 0, "nothing recorded");
+    assert.equal(box.github.deployments.length, 0, "nothing recorded");
   });
 
   it("the decision reads one paginated listing and a few manifests, never one per tag; then it tags", async () => {
-    const run = new JobRun(files.get(PROMOTE_WORKFLOW)!, "promote", ctx());
+    const front = box.fronts.front;
+    const run = box.jobRun(files.get(PROMOTE_WORKFLOW)!, "promote", ctx());
     await run.runThrough("Log in to the registry");
-    proxy.resetRequests();
-    proxy.pagesServed = 0;
+    front.resetRequests();
+    front.pagesServed = 0;
     const decide = await run.step();
     assert.equal(decide.status, "success", decide.stderr);
     const tags = BUILDS * 3;
-    assert.equal(proxy.pagesServed, Math.ceil(tags / 7));
-    assert.equal(proxy.requests.list, Math.ceil(tags / 7));
-    assert.ok(proxy.requests.head + proxy.requests.get <= 10, JSON.stringify(proxy.requests));
+    assert.equal(front.pagesServed, Math.ceil(tags / 7));
+    assert.equal(front.requests.list, Math.ceil(tags / 7));
+    assert.ok(front.requests.head + front.requests.get <= 10, JSON.stringify(front.requests));
     assert.deepEqual(run.outputs.plan, {
       action: "promote",
       digest: rc.digest,
@@ -185,6 +121,6 @@ describe("e2e: the promote workflow reads the registry at a constant cost", func
     assert.equal(after.get("0.0.1"), rc.digest);
     assert.equal(after.get(`validated-${rc.short}`), rc.digest);
     assert.equal(after.size, tags + 2);
-    assert.equal(github.deployments.length, 1, result.log);
+    assert.equal(box.github.deployments.length, 1, result.log);
   });
 });

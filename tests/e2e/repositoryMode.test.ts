@@ -7,8 +7,7 @@
  * stand-in is the only mock, and it says so in the test names.
  */
 import { strict as assert } from "node:assert";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
 import { type StackConfig } from "../../lib/config";
@@ -16,8 +15,9 @@ import { platformFiles } from "../../lib/workflows/platformFiles";
 import { pinsFiles } from "../../lib/pins/delivery";
 import { canaryManifest, platformCanary } from "../../lib/k8s/canary";
 import { readCliBundle } from "../../lib/workflows/files";
-import { GitHubStandIn, standInTls } from "../support/githubStandIn";
-import { assertToolchain, ok, ProjectCopy, type Run } from "../support/projectCopy";
+import { e2eBox } from "../support/e2eBox";
+import { type GitHubStandIn } from "../support/githubStandIn";
+import { ok, type ProjectCopy, type Run } from "../support/projectCopy";
 import { shippedConfig } from "../support/pulumiMocks";
 
 const OWNER = "platform-team";
@@ -37,7 +37,18 @@ const FILES = "urn:pulumi:integration::promotion-pipeline::**RepositoryFile::**"
 
 describe("e2e: repository mode, the real engine and the real github plugin against a GitHub API STAND-IN", function () {
   this.timeout(300_000);
-  let work: string;
+  // The real engine on a copy of this project; the GitHub API stand-in over HTTPS with a CA made for this run.
+  const box = e2eBox({
+    name: "pp-repo-mode-",
+    pulumi: true,
+    github: {
+      tls: true,
+      tokens: [
+        { token: TOKEN, scopes: ["repo", "workflow"] },
+        { token: TOKEN_NO_WORKFLOW, scopes: ["repo"] },
+      ],
+    },
+  });
   let project: ProjectCopy;
   let caFile: string;
   let caPem: string;
@@ -84,20 +95,9 @@ describe("e2e: repository mode, the real engine and the real github plugin again
   };
 
   before(async function () {
-    assertToolchain();
-    work = mkdtempSync(join(tmpdir(), "pp-repo-mode-"));
-    const tls = standInTls(work);
-    caFile = tls.authority.caFile;
-    caPem = tls.caPem;
-    gh = await GitHubStandIn.start({
-      tls: { certPem: tls.certPem, keyPem: tls.keyPem },
-      tokens: [
-        { token: TOKEN, scopes: ["repo", "workflow"] },
-        { token: TOKEN_NO_WORKFLOW, scopes: ["repo"] },
-      ],
-    });
+    ({ project, github: gh } = box);
+    ({ file: caFile, pem: caPem } = box.githubCa);
     gh.repository(OWNER, REPOSITORY, { defaultBranch: BRANCH });
-    project = ProjectCopy.create(work);
     setPipeline((p) =>
       Object.assign(p, {
         owner: OWNER,
@@ -124,11 +124,6 @@ describe("e2e: repository mode, the real engine and the real github plugin again
       await pulumi("config", "set", "--secret", "github:token", TOKEN, "--stack", STACK),
       "config set",
     );
-  });
-
-  after(async function () {
-    await gh?.stop();
-    if (work && !process.env.PROMOTION_KEEP_E2E) rmSync(work, { recursive: true, force: true });
   });
 
   it("pulumi up commits every file to the configured branch with the commit message, with the configured token only", async function () {

@@ -10,25 +10,27 @@
  */
 import { strict as assert } from "node:assert";
 import { execFileSync, spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { validateConfig } from "../../lib/config";
-import { canaryManifest, platformCanary } from "../../lib/k8s/canary";
-import { readCliBundle, workflowFiles } from "../../lib/workflows/files";
+import { mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { BUILD_WORKFLOW, PROMOTE_TAG_STEP, PROMOTE_WORKFLOW } from "../../lib/workflows/pipeline";
 import { RECORD_STEP } from "../../lib/workflows/record";
 import { ROLLBACK_TAG_STEP } from "../../lib/workflows/rollback";
 import { SIGN_STEP } from "../../lib/workflows/signing";
-import { GitHubStandIn } from "../support/githubStandIn";
-import { startRegistry, type TestRegistry } from "../support/registry";
-import { tool, TOOLS_BIN } from "../support/tools";
-import { JobRun, runJob, type JobContext, type JobResult } from "../support/workflowRunner";
+import {
+  commit,
+  craneIn,
+  e2eBox,
+  fluxEvent,
+  pipelineConfig,
+  pipelineFiles,
+  platformManifests,
+} from "../support/e2eBox";
+import { tool } from "../support/tools";
+import { type JobContext, type JobResult } from "../support/workflowRunner";
 
 const USER = "ci-bot";
 const PASSWORD = "registry-s3cret";
 const REPO_PATH = "example-org/platform/platform";
-const commit = (c: string): string => c.repeat(40).slice(0, 40);
 
 interface KeyPair {
   readonly pubFile: string;
@@ -39,9 +41,12 @@ interface KeyPair {
 
 describe("e2e: key-based signing with real cosign (build key signs RCs, promote key signs before the stable tag)", function () {
   this.timeout(180_000);
-  let reg: TestRegistry;
-  let github: GitHubStandIn;
-  let root: string;
+  const box = e2eBox({
+    name: "promotion-e2e-signing-",
+    tools: ["cosign", "crane", "oras"],
+    registries: { main: { basicAuth: { user: USER, password: PASSWORD } } },
+    github: { tokens: [PASSWORD], repositories: ["example-org/platform"] },
+  });
   let files: Map<string, string>;
   let artifact: string;
   let machineEnv: Record<string, string>;
@@ -52,7 +57,7 @@ describe("e2e: key-based signing with real cosign (build key signs RCs, promote 
 
   /** `cosign generate-key-pair` in its own directory, the password as COSIGN_PASSWORD (no prompt). */
   function generateKeyPair(name: string, password: string): KeyPair {
-    const dir = join(root, `keys-${name}`);
+    const dir = join(box.work, `keys-${name}`);
     mkdirSync(dir);
     execFileSync(tool("cosign"), ["generate-key-pair"], {
       cwd: dir,
@@ -67,12 +72,7 @@ describe("e2e: key-based signing with real cosign (build key signs RCs, promote 
     };
   }
 
-  const crane = (...args: string[]): string =>
-    execFileSync(tool("crane"), args, {
-      env: readerEnv,
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "pipe"],
-    }).trim();
+  const crane = (...args: string[]): string => craneIn(readerEnv)(...args);
   const tags = (): string[] => crane("ls", artifact).split("\n").filter(Boolean).sort();
 
   /** source-controller's check: the role's public key, offline (no transparency log). */
@@ -102,61 +102,18 @@ describe("e2e: key-based signing with real cosign (build key signs RCs, promote 
     sha: string,
     over: Record<string, string> = {},
   ): JobContext {
-    const ws = mkdtempSync(join(root, "ws-"));
-    for (const [p, content] of files) {
-      mkdirSync(join(ws, dirname(p)), { recursive: true });
-      writeFileSync(join(ws, p), content);
-    }
-    mkdirSync(join(ws, "kubernetes", "monitoring"), { recursive: true });
-    writeFileSync(
-      join(ws, "kubernetes", "namespace.yaml"),
-      "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: apps\n",
-    );
-    writeFileSync(
-      join(ws, "kubernetes", "monitoring", "platform-canary.yaml"),
-      canaryManifest(platformCanary()),
-    );
-    return {
-      workspace: ws,
-      eventName,
-      event,
-      githubEnv: {
-        GITHUB_SHA: sha,
-        GITHUB_REF_NAME: "main",
-        GITHUB_REF: "refs/heads/main",
-        GITHUB_SERVER_URL: "https://github.com",
-        GITHUB_REPOSITORY: "example-org/platform",
-        GITHUB_RUN_ID: "1",
-        GITHUB_API_URL: github.url,
-      },
+    return box.context({
+      workspace: box.workspace([...files, ...platformManifests(false)]),
+      machine: machineEnv,
+      event: [eventName, event],
+      sha,
       secrets: secrets(over),
       actor: USER,
-      machineEnv,
-    };
+    });
   }
 
   const buildCtx = (sha: string, over: Record<string, string> = {}) =>
     ctx("push", { ref: "refs/heads/main", after: sha }, sha, over);
-
-  /** The Flux event integration's Provider sends for a healthy revision. */
-  const fluxEvent = (revision: string) => ({
-    action: "Kustomization/platform.flux-system",
-    client_payload: {
-      involvedObject: {
-        kind: "Kustomization",
-        namespace: "flux-system",
-        name: "platform",
-        apiVersion: "kustomize.toolkit.fluxcd.io/v1",
-      },
-      severity: "info",
-      timestamp: "2026-11-23T12:00:00Z",
-      message: "Health check passed in 2.5s",
-      reason: "Progressing",
-      metadata: { revision },
-      reportingController: "kustomize-controller",
-      reportingInstance: "kustomize-controller-7c9d",
-    },
-  });
   const promoteCtx = (revision: string, over: Record<string, string> = {}) =>
     ctx("repository_dispatch", fluxEvent(revision), commit("0"), over);
 
@@ -166,77 +123,34 @@ describe("e2e: key-based signing with real cosign (build key signs RCs, promote 
   const sigTag = (digest: string): string => `${digest.replace(":", "-")}.sig`;
 
   async function build(sha: string): Promise<string> {
-    const r = await runJob(files.get(BUILD_WORKFLOW)!, "build", buildCtx(sha));
+    const r = await box.run(files.get(BUILD_WORKFLOW)!, "build", buildCtx(sha));
     ok(r);
     assert.equal(status(r, SIGN_STEP.build), "success");
     return r.outputs.push!.digest!;
   }
 
-  before(async function () {
-    for (const t of ["cosign", "crane", "oras"] as const) tool(t);
-    root = mkdtempSync(join(tmpdir(), "promotion-e2e-signing-"));
-    reg = await startRegistry({ basicAuth: { user: USER, password: PASSWORD } });
-    github = await GitHubStandIn.start({
-      tokens: [PASSWORD],
-      repositories: ["example-org/platform"],
-    });
+  before(function () {
+    const reg = box.registries.main;
     artifact = `${reg.host}/${REPO_PATH}`;
-    const readerHome = join(root, "reader");
-    mkdirSync(readerHome);
-    readerEnv = {
-      PATH: [TOOLS_BIN, "/usr/bin", "/bin"].join(":"),
-      HOME: readerHome,
-      DOCKER_CONFIG: join(readerHome, "docker"),
-    };
+    readerEnv = box.machine({ orasPlainHttp: false });
     crane("auth", "login", reg.host, "-u", USER, "-p", PASSWORD);
     keys.build = generateKeyPair("build", "build-key-pw");
     keys.promote = generateKeyPair("promote", "promote-key-pw");
     assert.notEqual(keys.build.pub, keys.promote.pub);
-    const cfg = validateConfig(
-      {
-        stack: "integration",
-        pipeline: {
-          registry: reg.host,
-          owner: "example-org",
-          repository: "platform",
-          registryCredentials: "github-token",
-          clusters: { integration: { role: "integration" }, live: { role: "live" } },
-          // The config a user writes: the two cosign.pub files; the private keys and passwords are the
-          // Actions secrets of the default names.
-          signing: {
-            mode: "key",
-            build: { publicKey: keys.build.pub },
-            promote: { publicKey: keys.promote.pub },
-          },
-        },
-        dispatchTokenSecret: "github-dispatch-token",
+    // The config a user writes: the two cosign.pub files; the private keys and passwords are the Actions
+    // secrets of the default names.
+    const cfg = pipelineConfig({
+      registry: reg.host,
+      registryCredentials: "github-token",
+      signing: {
+        mode: "key",
+        build: { publicKey: keys.build.pub },
+        promote: { publicKey: keys.promote.pub },
       },
-      new Date("2026-11-23T12:00:00Z"),
-    );
-    files = new Map(workflowFiles(cfg, { cli: readCliBundle() }).map((f) => [f.path, f.content]));
+    });
+    files = pipelineFiles(cfg);
     // The runner's machine: cosign (cosign-installer's stand-in), crane and oras on PATH, its own docker config.
-    const bin = join(root, "bin");
-    mkdirSync(bin);
-    writeFileSync(
-      join(bin, "oras"),
-      `#!/bin/sh\nsub="$1"; shift\nexec "${join(TOOLS_BIN, "oras")}" "$sub" --plain-http "$@"\n`,
-    );
-    chmodSync(join(bin, "oras"), 0o755);
-    machineEnv = {
-      PATH: [bin, TOOLS_BIN, dirname(process.execPath), "/usr/local/bin", "/usr/bin", "/bin"].join(
-        ":",
-      ),
-      HOME: join(root, "home"),
-      DOCKER_CONFIG: join(root, "docker"),
-      LANG: "C.UTF-8",
-    };
-    mkdirSync(machineEnv.HOME!);
-  });
-
-  after(async () => {
-    await reg?.stop();
-    await github?.stop();
-    if (root) rmSync(root, { recursive: true, force: true });
+    machineEnv = box.machine();
   });
 
   it("build: the RC is signed with the build key after the push; the promote key does not verify it", async () => {
@@ -254,7 +168,7 @@ describe("e2e: key-based signing with real cosign (build key signs RCs, promote 
 
   it("promote: the digest is signed with the promote key BEFORE validated-<7> and the stable tag exist", async () => {
     const d = digestOf.get("a")!;
-    const run = new JobRun(files.get(PROMOTE_WORKFLOW)!, "promote", promoteCtx(`0.0.1-rc.1@${d}`));
+    const run = box.jobRun(files.get(PROMOTE_WORKFLOW)!, "promote", promoteCtx(`0.0.1-rc.1@${d}`));
     await run.runThrough(SIGN_STEP.promote);
     assert.equal(run.steps.at(-1)?.status, "success", run.result().log);
     assert.equal(run.outputs.plan?.action, "promote");
@@ -282,7 +196,7 @@ describe("e2e: key-based signing with real cosign (build key signs RCs, promote 
   it("promote: a replayed event is a no-op and signs nothing again", async () => {
     const d = digestOf.get("a")!;
     const sigBefore = crane("digest", `${artifact}:${sigTag(d)}`);
-    const r = await runJob(files.get(PROMOTE_WORKFLOW)!, "promote", promoteCtx(`0.0.1-rc.1@${d}`));
+    const r = await box.run(files.get(PROMOTE_WORKFLOW)!, "promote", promoteCtx(`0.0.1-rc.1@${d}`));
     ok(r);
     assert.equal(r.outputs.plan?.action, "noop");
     assert.equal(status(r, SIGN_STEP.promote), "skipped");
@@ -294,8 +208,8 @@ describe("e2e: key-based signing with real cosign (build key signs RCs, promote 
     const d = await build(commit("b"));
     digestOf.set("b", d);
     const before = tags();
-    const deployments = github.deployments.length;
-    const r = await runJob(
+    const deployments = box.github.deployments.length;
+    const r = await box.run(
       files.get(PROMOTE_WORKFLOW)!,
       "promote",
       promoteCtx(`0.0.2-rc.1@${d}`, { COSIGN_PROMOTE_PASSWORD: "not-the-password" }),
@@ -309,13 +223,13 @@ describe("e2e: key-based signing with real cosign (build key signs RCs, promote 
     assert.deepEqual(tags(), before);
     assert.ok(!tags().includes("0.0.2") && !tags().includes("validated-bbbbbbb"));
     assert.equal(verify(keys.promote!, d).ok, false);
-    assert.equal(github.deployments.length, deployments);
+    assert.equal(box.github.deployments.length, deployments);
   });
 
   it("promote: a private key that is not the configured public key's pair signs, fails the check, and pushes no stable tag", async () => {
     const d = digestOf.get("b")!;
     const before = tags();
-    const r = await runJob(
+    const r = await box.run(
       files.get(PROMOTE_WORKFLOW)!,
       "promote",
       promoteCtx(`0.0.2-rc.1@${d}`, {
@@ -334,7 +248,7 @@ describe("e2e: key-based signing with real cosign (build key signs RCs, promote 
   it("promote: an empty key secret is named, and nothing is tagged", async () => {
     const d = digestOf.get("b")!;
     const before = tags();
-    const r = await runJob(
+    const r = await box.run(
       files.get(PROMOTE_WORKFLOW)!,
       "promote",
       promoteCtx(`0.0.2-rc.1@${d}`, { COSIGN_PROMOTE_KEY: "" }),
@@ -350,7 +264,7 @@ describe("e2e: key-based signing with real cosign (build key signs RCs, promote 
 
   it("promote: with the right secrets the same event then promotes it, signed by the promote key", async () => {
     const d = digestOf.get("b")!;
-    const r = await runJob(files.get(PROMOTE_WORKFLOW)!, "promote", promoteCtx(`0.0.2-rc.1@${d}`));
+    const r = await box.run(files.get(PROMOTE_WORKFLOW)!, "promote", promoteCtx(`0.0.2-rc.1@${d}`));
     ok(r);
     assert.equal(crane("digest", `${artifact}:0.0.2`), d);
     assert.equal(crane("digest", `${artifact}:validated-bbbbbbb`), d);
@@ -359,7 +273,7 @@ describe("e2e: key-based signing with real cosign (build key signs RCs, promote 
 
   it("rollback: the earlier digest is signed with the promote key before its new stable tag", async () => {
     const d = digestOf.get("a")!;
-    const r = await runJob(
+    const r = await box.run(
       files.get(PROMOTE_WORKFLOW)!,
       "rollback",
       ctx(
@@ -377,28 +291,17 @@ describe("e2e: key-based signing with real cosign (build key signs RCs, promote 
   });
 
   it("registryInsecure: cosign signs with --allow-http-registry --allow-insecure-registry, as crane gets --insecure", async () => {
-    const cfg = validateConfig(
-      {
-        stack: "integration",
-        pipeline: {
-          registry: reg.host,
-          owner: "example-org",
-          repository: "platform",
-          registryCredentials: "github-token",
-          registryInsecure: true,
-          clusters: { integration: { role: "integration" }, live: { role: "live" } },
-          signing: {
-            mode: "key",
-            build: { publicKey: keys.build!.pub },
-            promote: { publicKey: keys.promote!.pub },
-          },
+    const insecure = pipelineFiles(
+      pipelineConfig({
+        registry: box.registries.main.host,
+        registryCredentials: "github-token",
+        registryInsecure: true,
+        signing: {
+          mode: "key",
+          build: { publicKey: keys.build!.pub },
+          promote: { publicKey: keys.promote!.pub },
         },
-        dispatchTokenSecret: "github-dispatch-token",
-      },
-      new Date("2026-11-23T12:00:00Z"),
-    );
-    const insecure = new Map(
-      workflowFiles(cfg, { cli: readCliBundle() }).map((f) => [f.path, f.content]),
+      }),
     );
     assert.match(
       insecure.get(BUILD_WORKFLOW)!,
@@ -408,10 +311,9 @@ describe("e2e: key-based signing with real cosign (build key signs RCs, promote 
     files = insecure;
     try {
       // The workflows' own flags reach the plain-HTTP registry: no oras wrapper on PATH.
-      const c = buildCtx(commit("c"));
-      const r = await runJob(files.get(BUILD_WORKFLOW)!, "build", {
-        ...c,
-        machineEnv: { ...c.machineEnv, PATH: c.machineEnv.PATH!.split(":").slice(1).join(":") },
+      const r = await box.run(files.get(BUILD_WORKFLOW)!, "build", {
+        ...buildCtx(commit("c")),
+        machineEnv: box.machine({ orasPlainHttp: false }),
       });
       ok(r);
       assert.equal(status(r, SIGN_STEP.build), "success");

@@ -7,150 +7,88 @@
 import { strict as assert } from "node:assert";
 import { execFileSync } from "node:child_process";
 import {
-  chmodSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
-  rmSync,
   writeFileSync,
 } from "node:fs";
-import { tmpdir } from "node:os";
 import { parse } from "yaml";
 import { dirname, join } from "node:path";
-import { validateConfig } from "../../lib/config";
 import { VALIDATE_WORKFLOW } from "../../lib/workflows/artifactCheck";
-import { workflowFiles, readCliBundle } from "../../lib/workflows/files";
 import {
   BUILD_WORKFLOW,
   PROMOTE_WORKFLOW,
   FLUX_CONFIG_MEDIA_TYPE,
   FLUX_CONTENT_MEDIA_TYPE,
 } from "../../lib/workflows/pipeline";
-import { canaryManifest, platformCanary, VERSION_ANNOTATION } from "../../lib/k8s/canary";
-import { GitHubStandIn } from "../support/githubStandIn";
-import { startRegistry, type TestRegistry } from "../support/registry";
-import { tool, TOOLS_BIN } from "../support/tools";
-import { JobRun, runJob, type JobContext, type JobResult } from "../support/workflowRunner";
+import { VERSION_ANNOTATION } from "../../lib/k8s/canary";
+import {
+  commit,
+  craneIn,
+  e2eBox,
+  fluxEvent,
+  pipelineConfig,
+  pipelineFiles,
+  platformManifests,
+  tagListing,
+} from "../support/e2eBox";
+import { startRegistry } from "../support/registry";
+import { tool } from "../support/tools";
+import { type JobResult } from "../support/workflowRunner";
 
 const USER = "ci-bot";
 const PASSWORD = "registry-s3cret";
 const REPO_PATH = "example-org/platform/platform";
 
-/** 40-hex commit ids: `commit("a")` = aaaa...; short sha = first 7. */
-const commit = (c: string): string => c.repeat(40).slice(0, 40);
-
 describe("e2e: build and promote workflows on a real registry", function () {
   this.timeout(120_000);
-  let reg: TestRegistry;
-  let root: string;
+  // GitHub's API is the double (the promote job records each promotion there).
+  const box = e2eBox({
+    name: "promotion-e2e-",
+    tools: ["crane", "oras", "shellcheck", "kustomize"],
+    registries: { main: { basicAuth: { user: USER, password: PASSWORD } } },
+    github: { tokens: [PASSWORD], repositories: ["example-org/platform"] },
+  });
   let files: Map<string, string>;
   let artifact: string;
   let machineEnv: Record<string, string>;
-  /** GitHub's API, mocked (the promote job records each promotion there). */
-  let github: GitHubStandIn;
   /** Every stable, RC and build tag the scenario expects, tag -> digest. */
   const expected = new Map<string, string>();
   const digestOf = new Map<string, string>();
 
-  const crane = (...args: string[]): string =>
-    execFileSync(tool("crane"), args, {
-      env: machineEnv,
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "pipe"],
-    }).trim();
+  const crane = (...args: string[]): string => craneIn(machineEnv)(...args);
 
   /** The registry's listing now: tag -> digest. */
-  function listing(): Map<string, string> {
-    const tags = crane("ls", artifact).split("\n").filter(Boolean).sort();
-    return new Map(tags.map((t) => [t, crane("digest", `${artifact}:${t}`)]));
-  }
+  const listing = (): Map<string, string> => tagListing(crane, artifact);
 
-  /** A fresh checkout of the platform repository at `sha`. */
-  function workspace(name: string, kustomization = true): string {
-    const ws = join(root, `ws-${name}-${Math.random().toString(36).slice(2, 8)}`);
-    for (const [p, content] of files) {
-      mkdirSync(join(ws, dirname(p)), { recursive: true });
-      writeFileSync(join(ws, p), content);
-    }
-    mkdirSync(join(ws, "kubernetes"), { recursive: true });
-    writeFileSync(
-      join(ws, "kubernetes", "namespace.yaml"),
-      "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: apps\n",
-    );
-    mkdirSync(join(ws, "kubernetes", "monitoring"), { recursive: true });
-    writeFileSync(
-      join(ws, "kubernetes", "monitoring", "platform-canary.yaml"),
-      canaryManifest(platformCanary()),
-    );
-    if (kustomization) {
-      writeFileSync(
-        join(ws, "kubernetes", "kustomization.yaml"),
-        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n# the platform\nresources:\n  - namespace.yaml\n  - monitoring/platform-canary.yaml\n",
-      );
-    }
-    return ws;
-  }
+  /** A fresh checkout of the platform repository. */
+  const workspace = (kustomization = true): string =>
+    box.workspace([...files, ...platformManifests(kustomization)]);
 
-  function ctx(ws: string, eventName: string, event: unknown, sha = commit("0")): JobContext {
-    return {
+  const ctx = (ws: string, eventName: string, event: unknown, sha = commit("0")) =>
+    box.context({
       workspace: ws,
-      eventName,
-      event,
-      githubEnv: {
-        GITHUB_SHA: sha,
-        GITHUB_REF_NAME: "main",
-        GITHUB_REF: "refs/heads/main",
-        GITHUB_SERVER_URL: "https://github.com",
-        GITHUB_REPOSITORY: "example-org/platform",
-        GITHUB_RUN_ID: "1",
-        GITHUB_API_URL: github.url,
-      },
+      machine: machineEnv,
+      event: [eventName, event],
+      sha,
       secrets: { GITHUB_TOKEN: PASSWORD },
       actor: USER,
-      machineEnv,
-    };
-  }
+    });
 
   const buildCtx = (sha: string) =>
-    ctx(workspace(sha.slice(0, 7)), "push", { ref: "refs/heads/main", after: sha }, sha);
+    ctx(workspace(), "push", { ref: "refs/heads/main", after: sha }, sha);
 
   async function build(sha: string): Promise<JobResult> {
-    return runJob(files.get(BUILD_WORKFLOW)!, "build", buildCtx(sha));
-  }
-
-  /** A Flux event as notification-controller's githubdispatch provider sends it. */
-  function fluxEvent(
-    revision: string,
-    over: Record<string, unknown> = {},
-  ): Record<string, unknown> {
-    return {
-      action: "Kustomization/platform.flux-system",
-      client_payload: {
-        involvedObject: {
-          kind: "Kustomization",
-          namespace: "flux-system",
-          name: "platform",
-          apiVersion: "kustomize.toolkit.fluxcd.io/v1",
-        },
-        severity: "info",
-        timestamp: "2026-11-23T12:00:00Z",
-        message: "Health check passed in 2.5s",
-        reason: "Progressing",
-        metadata: { revision },
-        reportingController: "kustomize-controller",
-        reportingInstance: "kustomize-controller-7c9d",
-        ...over,
-      },
-    };
+    return box.run(files.get(BUILD_WORKFLOW)!, "build", buildCtx(sha));
   }
 
   function promote(event: unknown, eventName = "repository_dispatch"): Promise<JobResult> {
-    return runJob(
+    return box.run(
       files.get(PROMOTE_WORKFLOW)!,
       "promote",
-      ctx(workspace("promote", false), eventName, event),
+      ctx(workspace(false), eventName, event),
     );
   }
 
@@ -160,57 +98,17 @@ describe("e2e: build and promote workflows on a real registry", function () {
 
   const ok = (r: JobResult): void => assert.equal(r.status, "success", r.log);
 
-  before(async function () {
-    for (const t of ["crane", "oras", "shellcheck", "kustomize"] as const) tool(t);
-    root = mkdtempSync(join(tmpdir(), "promotion-e2e-"));
-    reg = await startRegistry({ basicAuth: { user: USER, password: PASSWORD } });
-    github = await GitHubStandIn.start({
-      tokens: [PASSWORD],
-      repositories: ["example-org/platform"],
-    });
-    // The workflows exactly as the program generates them, for a pipeline whose registry is this one.
-    const cfg = validateConfig(
-      {
-        stack: "integration",
-        pipeline: {
-          registry: reg.host,
-          owner: "example-org",
-          repository: "platform",
-          // The job token as the login, as on ghcr.io (secrets.GITHUB_TOKEN is this registry's password here).
-          registryCredentials: "github-token",
-          clusters: { integration: { role: "integration" }, live: { role: "live" } },
-          // Unsigned here: signing with real cosign is proven in tests/e2e/signing.test.ts.
-          signing: { mode: "none" },
-        },
-        dispatchTokenSecret: "github-dispatch-token",
-      },
-      new Date("2026-11-23T12:00:00Z"),
+  before(function () {
+    const reg = box.registries.main;
+    // The workflows exactly as the program generates them, for a pipeline whose registry is this one; the
+    // job token as the login, as on ghcr.io (secrets.GITHUB_TOKEN is this registry's password here).
+    files = pipelineFiles(
+      pipelineConfig({ registry: reg.host, registryCredentials: "github-token" }),
     );
-    files = new Map(workflowFiles(cfg, { cli: readCliBundle() }).map((f) => [f.path, f.content]));
     artifact = `${reg.host}/${REPO_PATH}`;
-    // The runner's machine: tools on PATH (setup-oras/setup-crane stand-ins), its own docker config. oras
-    // needs --plain-http for a registry without TLS; the wrapper adds it, nothing else changes.
-    const bin = join(root, "bin");
-    mkdirSync(bin);
-    writeFileSync(
-      join(bin, "oras"),
-      `#!/bin/sh\nsub="$1"; shift\nexec "${join(TOOLS_BIN, "oras")}" "$sub" --plain-http "$@"\n`,
-    );
-    chmodSync(join(bin, "oras"), 0o755);
-    const nodeDir = dirname(process.execPath);
-    machineEnv = {
-      PATH: [bin, TOOLS_BIN, nodeDir, "/usr/local/bin", "/usr/bin", "/bin"].join(":"),
-      HOME: join(root, "home"),
-      DOCKER_CONFIG: join(root, "docker"),
-      LANG: "C.UTF-8",
-    };
-    mkdirSync(machineEnv.HOME!);
-  });
-
-  after(async () => {
-    await reg?.stop();
-    await github?.stop();
-    if (root) rmSync(root, { recursive: true, force: true });
+    // The runner's machine: tools on PATH (setup-oras/setup-crane stand-ins; oras needs --plain-http for a
+    // registry without TLS, the wrapper adds it, nothing else changes), its own docker config.
+    machineEnv = box.machine();
   });
 
   it("build: the first merge pushes 0.0.1-rc.1 with sha- and integration- tags on one digest", async () => {
@@ -250,7 +148,7 @@ describe("e2e: build and promote workflows on a real registry", function () {
       "https://github.com/example-org/platform",
     );
     assert.equal(manifest.annotations["org.opencontainers.image.version"], "0.0.1-rc.1");
-    const out = join(root, "pulled");
+    const out = join(box.work, "pulled");
     mkdirSync(out);
     const blob = join(out, "layer.tgz");
     writeFileSync(
@@ -345,8 +243,8 @@ describe("e2e: build and promote workflows on a real registry", function () {
   });
 
   it("build race: two builds planned on the same tags; the second is refused before pushing, nothing is overwritten", async () => {
-    const first = new JobRun(files.get(BUILD_WORKFLOW)!, "build", buildCtx(commit("d")));
-    const second = new JobRun(files.get(BUILD_WORKFLOW)!, "build", buildCtx(commit("e")));
+    const first = box.jobRun(files.get(BUILD_WORKFLOW)!, "build", buildCtx(commit("d")));
+    const second = box.jobRun(files.get(BUILD_WORKFLOW)!, "build", buildCtx(commit("e")));
     await first.runThrough("Plan the version and tags");
     await second.runThrough("Plan the version and tags");
     assert.equal(first.outputs.plan?.version, "0.0.2-rc.2");
@@ -389,7 +287,7 @@ describe("e2e: build and promote workflows on a real registry", function () {
   });
 
   it("hostile client_payload and inputs run nothing and change nothing", async () => {
-    const marker = join(root, "pwned");
+    const marker = join(box.work, "pwned");
     const evil = [
       `$(touch ${marker})`,
       `\`touch ${marker}\``,
@@ -461,10 +359,10 @@ describe("e2e: build and promote workflows on a real registry", function () {
 
   /** A manual run of the promote workflow with rollback_to, for the job `job`. */
   function rollback(version: string, job = "rollback"): Promise<JobResult> {
-    return runJob(
+    return box.run(
       files.get(PROMOTE_WORKFLOW)!,
       job,
-      ctx(workspace("rollback", false), "workflow_dispatch", {
+      ctx(workspace(false), "workflow_dispatch", {
         inputs: { artifact_sha: "", digest: "", rollback_to: version },
       }),
     );
@@ -473,7 +371,7 @@ describe("e2e: build and promote workflows on a real registry", function () {
   it("rollback_to=0.0.1: its digest becomes 0.0.3 (next patch above 0.0.2), no tag moves, recorded; the promote job skips", async () => {
     const skipped = await rollback("0.0.1", "promote");
     assert.equal(skipped.status, "skipped");
-    const before = github.deployments.length;
+    const before = box.github.deployments.length;
     const r = await rollback("0.0.1");
     ok(r);
     assert.deepEqual(
@@ -482,8 +380,8 @@ describe("e2e: build and promote workflows on a real registry", function () {
     );
     expected.set("0.0.3", digestOf.get("b")!);
     assertRegistry();
-    assert.equal(github.deployments.length, before + 1);
-    const d = github.deployments.at(-1)!;
+    assert.equal(box.github.deployments.length, before + 1);
+    const d = box.github.deployments.at(-1)!;
     assert.deepEqual(
       [
         d.environment,
@@ -515,7 +413,7 @@ describe("e2e: build and promote workflows on a real registry", function () {
       unvalidated.log,
       /::error::refuse: 0\.0\.0 \(sha256:[0-9a-f]{64}\) was never validated/,
     );
-    const marker = join(root, "pwned-rollback");
+    const marker = join(box.work, "pwned-rollback");
     const evil = await rollback(`0.0.1$(touch ${marker})`);
     assert.equal(evil.status, "failure");
     assert.ok(!existsSync(marker));
@@ -545,10 +443,15 @@ describe("e2e: test registry lifecycle", () => {
           }
         });
     const before = new Set(pids());
+    assert.ok(before.has(String(reg.pid)), "the registry's pid is a docker-registry process");
+    const dir = dirname(reg.storage);
+    assert.ok(existsSync(join(dir, "config.yml")));
     await reg.stop();
     const after = pids().filter((p) => before.has(p));
     await assert.rejects(fetch(`http://${reg.host}/v2/`));
     assert.ok(after.length < before.size, "the registry process is gone");
+    assert.ok(!after.includes(String(reg.pid)), "its pid is gone");
+    assert.ok(!existsSync(dir), "its directory (config, storage) is removed");
   });
 });
 
@@ -564,37 +467,24 @@ describe("e2e: registry login with the configured secret names (registryCredenti
   const NEXUS_PASSWORD = "n3xus-pa55word";
   // The job token (github.token): GitHub's API (mocked) takes it for the promotion record; the registry does not.
   const JOB_TOKEN = "ghs_job-token-not-accepted-by-the-registry";
-  let authReg: TestRegistry;
-  let openReg: TestRegistry;
-  let github: GitHubStandIn;
-  let root: string;
-  let bin: string;
+  const box = e2eBox({
+    name: "promotion-e2e-login-",
+    tools: ["crane", "oras"],
+    registries: {
+      auth: { basicAuth: { user: NEXUS_USER, password: NEXUS_PASSWORD } },
+      open: {},
+    },
+    github: { tokens: [JOB_TOKEN], repositories: ["example-org/platform"] },
+  });
 
-  function generated(
+  const generated = (
     host: string,
     registryCredentials: unknown,
     extra: Record<string, unknown> = {},
-  ): Map<string, string> {
-    const cfg = validateConfig(
-      {
-        stack: "integration",
-        pipeline: {
-          registry: host,
-          owner: "example-org",
-          repository: "platform",
-          registryCredentials,
-          clusters: { integration: { role: "integration" }, live: { role: "live" } },
-          // Unsigned here: signing with real cosign is proven in tests/e2e/signing.test.ts.
-          signing: { mode: "none" },
-          ...extra,
-        },
-        dispatchTokenSecret: "github-dispatch-token",
-      },
-      new Date("2026-11-23T12:00:00Z"),
-    );
-    return new Map(workflowFiles(cfg, { cli: readCliBundle() }).map((f) => [f.path, f.content]));
-  }
+  ): Map<string, string> =>
+    pipelineFiles(pipelineConfig({ registry: host, registryCredentials, ...extra }));
 
+  /** A job on a fresh runner machine (its own docker config) with a checkout of the files. */
   function run(
     files: Map<string, string>,
     job: "build" | "promote",
@@ -603,52 +493,21 @@ describe("e2e: registry login with the configured secret names (registryCredenti
     event: [string, unknown] = ["push", { ref: "refs/heads/main", after: sha }],
     orasWrapper = true,
   ): Promise<JobResult> {
-    const ws = mkdtempSync(join(root, "ws-"));
-    for (const [p, content] of files) {
-      mkdirSync(join(ws, dirname(p)), { recursive: true });
-      writeFileSync(join(ws, p), content);
-    }
-    mkdirSync(join(ws, "kubernetes"));
-    writeFileSync(
-      join(ws, "kubernetes", "namespace.yaml"),
-      "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: apps\n",
-    );
-    const home = mkdtempSync(join(root, "home-"));
-    const ctx: JobContext = {
-      workspace: ws,
-      eventName: event[0],
-      event: event[1],
-      githubEnv: {
-        GITHUB_SHA: sha,
-        GITHUB_REF_NAME: "main",
-        GITHUB_REF: "refs/heads/main",
-        GITHUB_SERVER_URL: "https://github.example.com",
-        GITHUB_API_URL: github.url,
-        GITHUB_REPOSITORY: "example-org/platform",
-        GITHUB_RUN_ID: "1",
-      },
+    const ctx = box.context({
+      workspace: box.workspace([...files, platformManifests(false)[0]!]),
+      machine: box.machine({ orasPlainHttp: orasWrapper }),
+      event,
+      sha,
       secrets,
       actor: "github-actions[bot]",
-      machineEnv: {
-        PATH: [
-          ...(orasWrapper ? [bin] : []),
-          TOOLS_BIN,
-          dirname(process.execPath),
-          "/usr/local/bin",
-          "/usr/bin",
-          "/bin",
-        ].join(":"),
-        HOME: home,
-        DOCKER_CONFIG: join(home, "docker"),
-        LANG: "C.UTF-8",
-      },
-    };
-    return runJob(files.get(job === "build" ? BUILD_WORKFLOW : PROMOTE_WORKFLOW)!, job, ctx);
+      githubEnv: { GITHUB_SERVER_URL: "https://github.example.com" },
+    });
+    return box.run(files.get(job === "build" ? BUILD_WORKFLOW : PROMOTE_WORKFLOW)!, job, ctx);
   }
 
   /** Tags of the artifact, read with the registry's own credentials (not the jobs' docker config). */
   function tags(host: string, auth: boolean): string[] {
-    const dir = mkdtempSync(join(root, "reader-"));
+    const dir = mkdtempSync(join(box.work, "reader-"));
     const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, DOCKER_CONFIG: dir };
     if (auth) {
       execFileSync(tool("crane"), ["auth", "login", host, "-u", NEXUS_USER, "-p", NEXUS_PASSWORD], {
@@ -656,36 +515,8 @@ describe("e2e: registry login with the configured secret names (registryCredenti
         stdio: "ignore",
       });
     }
-    return execFileSync(tool("crane"), ["ls", `${host}/${REPO_PATH}`], { env, encoding: "utf8" })
-      .split("\n")
-      .filter(Boolean)
-      .sort();
+    return craneIn(env)("ls", `${host}/${REPO_PATH}`).split("\n").filter(Boolean).sort();
   }
-
-  before(async function () {
-    for (const t of ["crane", "oras"] as const) tool(t);
-    root = mkdtempSync(join(tmpdir(), "promotion-e2e-login-"));
-    bin = join(root, "bin");
-    mkdirSync(bin);
-    writeFileSync(
-      join(bin, "oras"),
-      `#!/bin/sh\nsub="$1"; shift\nexec "${join(TOOLS_BIN, "oras")}" "$sub" --plain-http "$@"\n`,
-    );
-    chmodSync(join(bin, "oras"), 0o755);
-    authReg = await startRegistry({ basicAuth: { user: NEXUS_USER, password: NEXUS_PASSWORD } });
-    openReg = await startRegistry();
-    github = await GitHubStandIn.start({
-      tokens: [JOB_TOKEN],
-      repositories: ["example-org/platform"],
-    });
-  });
-
-  after(async () => {
-    await authReg?.stop();
-    await openReg?.stop();
-    await github?.stop();
-    if (root) rmSync(root, { recursive: true, force: true });
-  });
 
   const secretsOk = {
     NEXUS_USER,
@@ -696,11 +527,11 @@ describe("e2e: registry login with the configured secret names (registryCredenti
   const creds = { usernameSecret: "NEXUS_USER", passwordSecret: "NEXUS_PASSWORD" };
 
   it("build logs in with secrets.NEXUS_USER / secrets.NEXUS_PASSWORD and pushes the RC", async () => {
-    const files = generated(authReg.host, creds);
+    const files = generated(box.registries.auth.host, creds);
     const r = await run(files, "build", commit("a"), secretsOk);
     assert.equal(r.status, "success", r.log);
     assert.equal(r.steps.find((s) => s.name === "Log in to the registry")?.status, "success");
-    assert.deepEqual(tags(authReg.host, true), [
+    assert.deepEqual(tags(box.registries.auth.host, true), [
       "0.0.1-rc.1",
       "integration-aaaaaaa",
       "sha-aaaaaaa",
@@ -708,13 +539,13 @@ describe("e2e: registry login with the configured secret names (registryCredenti
   });
 
   it("promote (by hand) logs in the same way and tags the RC's digest 0.0.1", async () => {
-    const files = generated(authReg.host, creds);
+    const files = generated(box.registries.auth.host, creds);
     const r = await run(files, "promote", commit("0"), secretsOk, [
       "workflow_dispatch",
       { inputs: { artifact_sha: commit("a").slice(0, 7), digest: "" } },
     ]);
     assert.equal(r.status, "success", r.log);
-    assert.deepEqual(tags(authReg.host, true), [
+    assert.deepEqual(tags(box.registries.auth.host, true), [
       "0.0.1",
       "0.0.1-rc.1",
       "integration-aaaaaaa",
@@ -723,12 +554,12 @@ describe("e2e: registry login with the configured secret names (registryCredenti
     ]);
     // The record (issue 13) read the artifact's manifest with the same secrets (registryReadEnv): its
     // ref is the commit the build's revision annotation names, which an anonymous read could not see.
-    assert.equal(github.deployments.length, 1, r.log);
-    assert.equal(github.deployments[0]!.ref, commit("a"));
+    assert.equal(box.github.deployments.length, 1, r.log);
+    assert.equal(box.github.deployments[0]!.ref, commit("a"));
   });
 
   it("a missing secret stops the job at the login, naming both secrets; nothing is pushed", async () => {
-    const files = generated(authReg.host, creds);
+    const files = generated(box.registries.auth.host, creds);
     const r = await run(files, "build", commit("b"), { NEXUS_USER, GITHUB_TOKEN: "x" });
     assert.equal(r.status, "failure");
     const login = r.steps.find((s) => s.name === "Log in to the registry")!;
@@ -739,11 +570,11 @@ describe("e2e: registry login with the configured secret names (registryCredenti
     );
     assert.ok(!r.log.includes(NEXUS_USER + ":"), "no credential is printed");
     assert.equal(r.steps.at(-1)?.status, "skipped");
-    assert.ok(!tags(authReg.host, true).includes("sha-bbbbbbb"));
+    assert.ok(!tags(box.registries.auth.host, true).includes("sha-bbbbbbb"));
   });
 
   it("a wrong password fails the login (the registry refuses it); nothing is pushed", async () => {
-    const files = generated(authReg.host, creds);
+    const files = generated(box.registries.auth.host, creds);
     const r = await run(files, "build", commit("b"), { ...secretsOk, NEXUS_PASSWORD: "wrong" });
     assert.equal(r.status, "failure");
     assert.equal(
@@ -752,11 +583,11 @@ describe("e2e: registry login with the configured secret names (registryCredenti
       r.log,
     );
     assert.ok(!r.log.includes(NEXUS_PASSWORD), "the password is never printed");
-    assert.ok(!tags(authReg.host, true).includes("sha-bbbbbbb"));
+    assert.ok(!tags(box.registries.auth.host, true).includes("sha-bbbbbbb"));
   });
 
   it("the job token alone (registryCredentials: github-token) is refused by this registry", async () => {
-    const files = generated(authReg.host, "github-token");
+    const files = generated(box.registries.auth.host, "github-token");
     const r = await run(files, "build", commit("b"), secretsOk);
     assert.equal(r.status, "failure");
     assert.equal(
@@ -767,11 +598,11 @@ describe("e2e: registry login with the configured secret names (registryCredenti
   });
 
   it("registryCredentials: none has no login step and pushes to a registry without auth", async () => {
-    const files = generated(openReg.host, "none");
+    const files = generated(box.registries.open.host, "none");
     assert.ok(!files.get(BUILD_WORKFLOW)!.includes("Log in to the registry"));
     const r = await run(files, "build", commit("c"), { GITHUB_TOKEN: "x" });
     assert.equal(r.status, "success", r.log);
-    assert.deepEqual(tags(openReg.host, false), [
+    assert.deepEqual(tags(box.registries.open.host, false), [
       "0.0.1-rc.1",
       "integration-ccccccc",
       "sha-ccccccc",
@@ -779,19 +610,19 @@ describe("e2e: registry login with the configured secret names (registryCredenti
   });
 
   it("registryInsecure: the workflows' own --plain-http / --insecure reach a plain-HTTP registry (no oras wrapper)", async () => {
-    const files = generated(openReg.host, "none", { registryInsecure: true });
+    const files = generated(box.registries.open.host, "none", { registryInsecure: true });
     const plain = await run(files, "build", commit("d"), { GITHUB_TOKEN: "x" }, undefined, false);
     assert.equal(plain.status, "success", plain.log);
-    assert.ok(tags(openReg.host, false).includes("sha-ddddddd"));
+    assert.ok(tags(box.registries.open.host, false).includes("sha-ddddddd"));
     // The same build without registryInsecure fails: oras speaks https to a plain-HTTP registry.
-    const secure = generated(openReg.host, "none");
+    const secure = generated(box.registries.open.host, "none");
     const failed = await run(secure, "build", commit("e"), { GITHUB_TOKEN: "x" }, undefined, false);
     assert.equal(failed.status, "failure");
     assert.equal(
       failed.steps.find((st) => st.status === "failure")?.name,
       "Push the release candidate",
     );
-    assert.ok(!tags(openReg.host, false).includes("sha-eeeeeee"));
+    assert.ok(!tags(box.registries.open.host, false).includes("sha-eeeeeee"));
   });
 });
 
@@ -803,8 +634,11 @@ describe("e2e: registry login with the configured secret names (registryCredenti
  */
 describe("e2e: the build refuses an artifact the gate would fail to apply, before any push", function () {
   this.timeout(120_000);
-  let reg: TestRegistry;
-  let root: string;
+  const box = e2eBox({
+    name: "promotion-e2e-validate-",
+    tools: ["crane", "oras", "kustomize"],
+    registries: { main: {} },
+  });
   let files: Map<string, string>;
   let artifact: string;
   let machineEnv: Record<string, string>;
@@ -814,89 +648,34 @@ describe("e2e: the build refuses an artifact the gate would fail to apply, befor
   const GOOD_CONFIG =
     "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: flux-system\ndata:\n  mode: fast\n";
 
-  const crane = (...args: string[]): string =>
-    execFileSync(tool("crane"), args, { env: machineEnv, encoding: "utf8" }).trim();
+  const crane = (...args: string[]): string => craneIn(machineEnv)(...args);
 
   /** tag -> digest; an artifact that does not exist yet lists nothing. */
-  function listing(): Map<string, string> {
-    let tags: string[];
-    try {
-      tags = crane("ls", artifact).split("\n").filter(Boolean).sort();
-    } catch (e) {
-      if (/NAME_UNKNOWN/.test(String((e as { stderr?: unknown }).stderr))) return new Map();
-      throw e;
-    }
-    return new Map(tags.map((t) => [t, crane("digest", `${artifact}:${t}`)]));
-  }
+  const listing = (): Map<string, string> => tagListing(crane, artifact);
 
   function build(sha: string, content: Record<string, string>): Promise<JobResult> {
-    const ws = mkdtempSync(join(root, "ws-"));
-    for (const [p, text] of [...files, ...Object.entries(content)]) {
-      mkdirSync(join(ws, dirname(p)), { recursive: true });
-      writeFileSync(join(ws, p), text);
-    }
-    return runJob(files.get(BUILD_WORKFLOW)!, "build", {
-      workspace: ws,
-      eventName: "push",
-      event: { ref: "refs/heads/main", after: sha },
-      githubEnv: {
-        GITHUB_SHA: sha,
-        GITHUB_REF_NAME: "main",
-        GITHUB_REF: "refs/heads/main",
-        GITHUB_SERVER_URL: "https://github.com",
-        GITHUB_REPOSITORY: "example-org/platform",
-        GITHUB_RUN_ID: "1",
-      },
-      secrets: { GITHUB_TOKEN: "x" },
-      machineEnv,
-    });
+    const ws = box.workspace([...files, ...Object.entries(content)]);
+    return box.run(
+      files.get(BUILD_WORKFLOW)!,
+      "build",
+      box.context({
+        workspace: ws,
+        machine: machineEnv,
+        event: ["push", { ref: "refs/heads/main", after: sha }],
+        sha,
+        secrets: { GITHUB_TOKEN: "x" },
+      }),
+    );
   }
 
-  before(async function () {
-    for (const t of ["crane", "oras", "kustomize"] as const) tool(t);
-    root = mkdtempSync(join(tmpdir(), "promotion-e2e-validate-"));
-    reg = await startRegistry();
-    const cfg = validateConfig(
-      {
-        stack: "integration",
-        pipeline: {
-          registry: reg.host,
-          owner: "example-org",
-          repository: "platform",
-          registryCredentials: "none",
-          clusters: { integration: { role: "integration" }, live: { role: "live" } },
-          // Unsigned here: signing with real cosign is proven in tests/e2e/signing.test.ts.
-          signing: { mode: "none" },
-        },
-        dispatchTokenSecret: "github-dispatch-token",
-      },
-      new Date("2026-11-23T12:00:00Z"),
-    );
+  before(function () {
+    const reg = box.registries.main;
     // The delivered files, the schema set among them (.github/promotion/schemas.json).
-    files = new Map(workflowFiles(cfg, { cli: readCliBundle() }).map((f) => [f.path, f.content]));
+    files = pipelineFiles(pipelineConfig({ registry: reg.host, registryCredentials: "none" }));
     assert.ok(files.has(".github/promotion/schemas.json"));
     artifact = `${reg.host}/${REPO_PATH}`;
-    const bin = join(root, "bin");
-    mkdirSync(bin);
-    writeFileSync(
-      join(bin, "oras"),
-      `#!/bin/sh\nsub="$1"; shift\nexec "${join(TOOLS_BIN, "oras")}" "$sub" --plain-http "$@"\n`,
-    );
-    chmodSync(join(bin, "oras"), 0o755);
-    const home = join(root, "home");
-    mkdirSync(home);
     // No Go on this runner's PATH: the pinned kustomize must come from the tool cache, as setup would put it.
-    machineEnv = {
-      PATH: [bin, TOOLS_BIN, dirname(process.execPath), "/usr/bin", "/bin"].join(":"),
-      HOME: home,
-      DOCKER_CONFIG: join(home, "docker"),
-      LANG: "C.UTF-8",
-    };
-  });
-
-  after(async () => {
-    await reg?.stop();
-    if (root) rmSync(root, { recursive: true, force: true });
+    machineEnv = box.machine({ usrLocal: false });
   });
 
   const refusedAtValidation = (r: JobResult): void => {
@@ -936,12 +715,8 @@ describe("e2e: the build refuses an artifact the gate would fail to apply, befor
 
   it("the pull-request job (validate-platform.yaml) runs the same check, without registry or secret", async () => {
     const pr = async (config: string): Promise<JobResult> => {
-      const ws = mkdtempSync(join(root, "pr-"));
-      for (const [p, text] of [...files, ["kubernetes/app/config.yaml", config] as const]) {
-        mkdirSync(join(ws, dirname(p)), { recursive: true });
-        writeFileSync(join(ws, p), text);
-      }
-      return runJob(files.get(VALIDATE_WORKFLOW)!, "validate", {
+      const ws = box.workspace([...files, ["kubernetes/app/config.yaml", config] as const]);
+      return box.run(files.get(VALIDATE_WORKFLOW)!, "validate", {
         workspace: ws,
         eventName: "pull_request",
         event: { number: 7, pull_request: { number: 7 } },

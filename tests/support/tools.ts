@@ -16,10 +16,10 @@ export function toolsPath(): string {
   return [TOOLS_BIN, process.env.PATH ?? ""].join(delimiter);
 }
 
+export type ToolName = "actionlint" | "cosign" | "crane" | "kustomize" | "oras" | "shellcheck";
+
 /** Absolute path of a tool, or an error naming the install script. */
-export function tool(
-  name: "actionlint" | "cosign" | "crane" | "kustomize" | "oras" | "shellcheck",
-): string {
+export function tool(name: ToolName): string {
   for (const dir of toolsPath().split(delimiter)) {
     const p = join(dir, name);
     if (dir !== "" && existsSync(p)) return p;
