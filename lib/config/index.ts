@@ -58,4 +58,6 @@ export {
   SIGNING_ROLES,
   type IntegritySpec,
   type WatchSpec,
+  type StageSpec,
 } from "./types";
+export { defaultStages, parseStages } from "./stages";

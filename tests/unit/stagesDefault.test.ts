@@ -28,14 +28,18 @@ function normalise(rs: readonly Registered[]): unknown[] {
 }
 
 /** Every resource of both stacks with its inputs, and the stack outputs, as one JSON text. */
-export async function renderDefault(
-  overrides: Record<string, unknown> = {},
-): Promise<string> {
+export async function renderDefault(overrides: Record<string, unknown> = {}): Promise<string> {
   const out: Record<string, unknown> = {};
   for (const stack of ["integration", "live"]) {
     const config = stackConfig(root, stack, overrides);
     const { resources, exports } = await runProgram(root, stack, config);
-    out[stack] = { resources: normalise(resources), exports };
+    const delivered = { ...(exports.deliveredFiles as Record<string, string>) };
+    // The CLI bundle is code: its hash changes with every change of lib/ (the schema set is data and is kept).
+    if (CODE_COPIES[0]! in delivered) delivered[CODE_COPIES[0]!] = "<sha256 of the build: code>";
+    out[stack] = {
+      resources: normalise(resources),
+      exports: { ...exports, deliveredFiles: delivered },
+    };
   }
   return JSON.stringify(out, null, 1) + "\n";
 }
@@ -49,5 +53,60 @@ describe("stages: the two-stage default renders byte for byte as before stages e
     const before = readFileSync(FIXTURE, "utf8");
     assert.ok(before.length > 20_000, "the fixture holds both stacks");
     assert.equal(now, before);
+  });
+
+  it("the default written out as pipeline.stages renders the same bytes", async () => {
+    const pipeline = (
+      (await import("yaml")).parse(readFileSync(join(root, "Pulumi.yaml"), "utf8")) as {
+        config: Record<string, { value: Record<string, unknown> }>;
+      }
+    ).config["promotion-pipeline:pipeline"]!.value;
+    const explicit = await renderDefault({
+      "promotion-pipeline:pipeline": {
+        ...pipeline,
+        stages: [
+          {
+            name: "integration",
+            clusters: ["integration"],
+            gatesNext: true,
+            soak: "0s",
+            windows: [],
+          },
+          { name: "live", clusters: ["live"] },
+        ],
+      },
+    });
+    assert.equal(explicit, readFileSync(FIXTURE, "utf8"));
+  });
+
+  it("a three-stage pipeline: staging follows its anchored channel and its Alert names the stage and forwards failures (soak)", async () => {
+    const pipeline = (
+      (await import("yaml")).parse(readFileSync(join(root, "Pulumi.yaml"), "utf8")) as {
+        config: Record<string, { value: Record<string, unknown> }>;
+      }
+    ).config["promotion-pipeline:pipeline"]!.value;
+    const config = stackConfig(root, "staging", {
+      "promotion-pipeline:pipeline": {
+        ...pipeline,
+        clusters: { ...(pipeline.clusters as object), staging: { role: "stage" } },
+        stages: [
+          { name: "integration", clusters: ["integration"] },
+          { name: "staging", clusters: ["staging"], soak: "10m" },
+          { name: "live", clusters: ["live"] },
+        ],
+      },
+      "promotion-pipeline:dispatchTokenSecret": "github-dispatch-token",
+    });
+    const { resources } = await runProgram(root, "staging", config);
+    const src = resources.find((r) => r.type.endsWith(":OCIRepository"))!;
+    assert.deepEqual((src.inputs.spec as Record<string, unknown>).ref, {
+      semver: ">= 0.0.0-0",
+      semverFilter:
+        "^(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)-0\\.staging\\.(0|[1-9][0-9]*)$",
+    });
+    const alert = resources.find((r) => r.type.endsWith(":Alert"))!;
+    const spec = alert.inputs.spec as Record<string, unknown>;
+    assert.deepEqual(spec.eventMetadata, { "promotion-pipeline.io/stage": "staging" });
+    assert.deepEqual(spec.inclusionList, ["^Health check passed", "^health check failed"]);
   });
 });
