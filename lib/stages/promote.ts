@@ -77,10 +77,7 @@ export type StageDecision =
       readonly deferred: readonly { readonly stage: string; readonly due: string }[];
     };
 
-function lastStageDecision(
-  input: StagePromotionInput,
-  rc: string,
-): PromoteDecision {
+function lastStageDecision(input: StagePromotionInput, rc: string): PromoteDecision {
   return decidePromotion({
     request: {
       kind: "event",
@@ -130,9 +127,19 @@ export function decideStagePromotion(input: StagePromotionInput): StageDecision 
     soak = soakStatus(input.history, stage.soakMs, input.now);
     switch (soak.state) {
       case "none":
-        return { action: "defer", digest, due: input.now.toISOString(), waitingFor: "soak", reason: `${from} has not reported ${tag} healthy yet.` };
+        return {
+          action: "defer",
+          digest,
+          due: input.now.toISOString(),
+          waitingFor: "soak",
+          reason: `${from} has not reported ${tag} healthy yet.`,
+        };
       case "stopped":
-        return { action: "stopped", digest, reason: `${tag} failed on ${from} at ${soak.failedAt}, during its soak: it stays in ${from} until the gate is healthy again, and soaks from zero then.` };
+        return {
+          action: "stopped",
+          digest,
+          reason: `${tag} failed on ${from} at ${soak.failedAt}, during its soak: it stays in ${from} until the gate is healthy again, and soaks from zero then.`,
+        };
       case "soaking":
         return {
           action: "defer",
@@ -166,7 +173,10 @@ export function decideStagePromotion(input: StagePromotionInput): StageDecision 
         continue;
       }
       if (now !== undefined)
-        return { action: "refuse", reason: `${want} already points at ${now}; a stage tag is never moved to ${digest}.` };
+        return {
+          action: "refuse",
+          reason: `${want} already points at ${now}; a stage tag is never moved to ${digest}.`,
+        };
     }
     if (!isOpen(t.windows, input.now)) {
       if (input.override === undefined) {
@@ -184,7 +194,10 @@ export function decideStagePromotion(input: StagePromotionInput): StageDecision 
       const cv = current !== undefined ? parseFluxVersion(current) : undefined;
       const wv = parseFluxVersion(want)!;
       if (cv && compareParsed(cv, wv) > 0)
-        return { action: "refuse", reason: `${t.name} already runs ${current}, newer than ${want}: a stale candidate is not promoted.` };
+        return {
+          action: "refuse",
+          reason: `${t.name} already runs ${current}, newer than ${want}: a stale candidate is not promoted.`,
+        };
       steps.push({ stage: t.name, tags: [want] });
     } else {
       const d = lastStageDecision(input, rc);
@@ -217,7 +230,11 @@ export function decideStagePromotion(input: StagePromotionInput): StageDecision 
         reason: `${deferred.map((d) => `${d.stage}'s window is closed (opens ${d.due})`).join("; ")}: ${tag} is promoted then, by the scheduled re-plan.`,
       };
     }
-    return { action: "noop", digest, reason: `${digest} (${rc}) is already in ${targets.map((t) => t.name).join(", ")} (${done} of ${targets.length}); nothing to do.` };
+    return {
+      action: "noop",
+      digest,
+      reason: `${digest} (${rc}) is already in ${targets.map((t) => t.name).join(", ")} (${done} of ${targets.length}); nothing to do.`,
+    };
   }
   const tags = steps.flatMap((s) => s.tags);
   return {

@@ -122,8 +122,10 @@ export function historyOf(statuses: unknown): { reports: HealthReport[]; promote
   for (const s of statuses as unknown[]) {
     if (!isRec(s)) continue;
     const m = /^(healthy|failed) at (\S+)$/.exec(str(s.description) ?? "");
-    if (m && !Number.isNaN(Date.parse(m[2]!))) reports.push({ at: m[2]!, healthy: m[1] === "healthy" });
-    else if (s.state === "success" && /^promoted to /.test(str(s.description) ?? "")) promoted = true;
+    if (m && !Number.isNaN(Date.parse(m[2]!)))
+      reports.push({ at: m[2]!, healthy: m[1] === "healthy" });
+    else if (s.state === "success" && /^promoted to /.test(str(s.description) ?? ""))
+      promoted = true;
   }
   return { reports, promoted };
 }

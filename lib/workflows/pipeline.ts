@@ -14,6 +14,7 @@ import { withRecord } from "./record";
 import { forRegistry, jobPermissions, registryReadEnv, setupSteps } from "./registryAccess";
 import { withRollback } from "./rollback";
 import { withSigning } from "./signing";
+import { withStages } from "./stages";
 import { clip } from "../clip";
 
 export const BUILD_WORKFLOW = ".github/workflows/build-platform-artifact.yaml";
@@ -312,7 +313,7 @@ function promoteJob(p: PipelineSpec, policyPath?: string): Job {
 /** The promote workflow: the exact digest integration validated gets validated-<sha> and X.Y.Z. */
 /** `policyPath`: the delivered pin policy, from which every run draws the pipeline in its job summary. */
 export function promoteWorkflow(p: PipelineSpec, policyPath?: string): Workflow {
-  return withRollback(promoteWorkflowBase(p, policyPath), p);
+  return withStages(withRollback(promoteWorkflowBase(p, policyPath), p), p);
 }
 
 function promoteWorkflowBase(p: PipelineSpec, policyPath?: string): Workflow {

@@ -19,7 +19,14 @@ const MON_NOON = new Date("2026-11-23T12:00:00Z");
 const SAT = new Date("2026-11-28T12:00:00Z");
 
 const stages: StageSpec[] = [
-  { name: "integration", clusters: ["integration"], gatesNext: true, soak: "0s", soakMs: 0, windows: [] },
+  {
+    name: "integration",
+    clusters: ["integration"],
+    gatesNext: true,
+    soak: "0s",
+    soakMs: 0,
+    windows: [],
+  },
   {
     name: "staging",
     clusters: ["staging"],
@@ -28,7 +35,14 @@ const stages: StageSpec[] = [
     soakMs: 1_800_000,
     windows: [parseWindow("Mon-Fri 09:00-16:00 Europe/Berlin")],
   },
-  { name: "live", clusters: ["live"], gatesNext: false, soak: "0s", soakMs: 0, windows: [parseWindow("Mon-Thu 10:00-15:00 UTC")] },
+  {
+    name: "live",
+    clusters: ["live"],
+    gatesNext: false,
+    soak: "0s",
+    soakMs: 0,
+    windows: [parseWindow("Mon-Thu 10:00-15:00 UTC")],
+  },
 ];
 
 const listing = (extra: Record<string, string> = {}): Map<string, string> =>
@@ -77,24 +91,41 @@ describe("stages: the promotion between stages (decideStagePromotion)", () => {
 
   it("staging's revision leaves only after 30 minutes of continuous health; a failure stops it", () => {
     const l = listing({ "1.4.2-0.staging.1": D1 });
-    const base = { from: "staging", revision: { tag: "1.4.2-0.staging.1", digest: D1 }, listing: l };
-    const soaking = decideStagePromotion(input({ ...base, history: [{ at: "2026-11-23T11:50:00Z", healthy: true }] }));
+    const base = {
+      from: "staging",
+      revision: { tag: "1.4.2-0.staging.1", digest: D1 },
+      listing: l,
+    };
+    const soaking = decideStagePromotion(
+      input({ ...base, history: [{ at: "2026-11-23T11:50:00Z", healthy: true }] }),
+    );
     assert.ok(soaking.action === "defer");
     assert.equal(soaking.waitingFor, "soak");
     assert.equal(soaking.due, "2026-11-23T12:20:00.000Z");
     assert.match(soaking.reason, /20m left/);
     const stopped = decideStagePromotion(
-      input({ ...base, history: [{ at: "2026-11-23T11:00:00Z", healthy: true }, { at: "2026-11-23T11:40:00Z", healthy: false }] }),
+      input({
+        ...base,
+        history: [
+          { at: "2026-11-23T11:00:00Z", healthy: true },
+          { at: "2026-11-23T11:40:00Z", healthy: false },
+        ],
+      }),
     );
     assert.equal(stopped.action, "stopped");
-    const soaked = decideStagePromotion(input({ ...base, history: [{ at: "2026-11-23T11:00:00Z", healthy: true }] }));
+    const soaked = decideStagePromotion(
+      input({ ...base, history: [{ at: "2026-11-23T11:00:00Z", healthy: true }] }),
+    );
     assert.ok(soaked.action === "promote", JSON.stringify(soaked));
     assert.deepEqual(soaked.steps, [{ stage: "live", tags: ["validated-1111111", "1.4.2"] }]);
     assert.equal(soaked.version, "1.4.2");
   });
 
   it("exactly once: a digest already in the target is a no-op; a stage tag is never moved", () => {
-    assert.equal(decideStagePromotion(input({ listing: listing({ "1.4.2-0.staging.1": D1 }) })).action, "noop");
+    assert.equal(
+      decideStagePromotion(input({ listing: listing({ "1.4.2-0.staging.1": D1 }) })).action,
+      "noop",
+    );
     const moved = decideStagePromotion(input({ listing: listing({ "1.4.2-0.staging.1": D2 }) }));
     assert.equal(moved.action, "refuse");
     const live = decideStagePromotion(
@@ -109,14 +140,24 @@ describe("stages: the promotion between stages (decideStagePromotion)", () => {
   });
 
   it("digest-exact: ignores what is off the stage's channel, refuses a moved tag", () => {
-    assert.equal(decideStagePromotion(input({ revision: { tag: "1.4.1", digest: D0 } })).action, "ignore");
     assert.equal(
-      decideStagePromotion(input({ from: "staging", revision: { tag: "1.4.2-rc.1", digest: D1 } })).action,
+      decideStagePromotion(input({ revision: { tag: "1.4.1", digest: D0 } })).action,
+      "ignore",
+    );
+    assert.equal(
+      decideStagePromotion(input({ from: "staging", revision: { tag: "1.4.2-rc.1", digest: D1 } }))
+        .action,
       "ignore",
       "staging reporting an RC tag is not staging's channel",
     );
-    assert.equal(decideStagePromotion(input({ revision: { tag: "1.4.2-rc.1", digest: D2 } })).action, "refuse");
-    assert.equal(decideStagePromotion(input({ from: "live", revision: { tag: "1.4.1", digest: D0 } })).action, "ignore");
+    assert.equal(
+      decideStagePromotion(input({ revision: { tag: "1.4.2-rc.1", digest: D2 } })).action,
+      "refuse",
+    );
+    assert.equal(
+      decideStagePromotion(input({ from: "live", revision: { tag: "1.4.1", digest: D0 } })).action,
+      "ignore",
+    );
   });
 
   it("a stage already on a newer version refuses a stale candidate", () => {
@@ -128,10 +169,22 @@ describe("stages: the promotion between stages (decideStagePromotion)", () => {
 
 describe("stages: soak records (GitHub Deployments per stage)", () => {
   it("round-trip: deployment payload and statuses give back the stage, digest and reports", () => {
-    const body = soakDeploymentRequest({ stage: "staging", digest: D1, rc: "1.4.2-rc.1", revision: `1.4.2-0.staging.1@${D1}`, commit: "1".repeat(40) });
+    const body = soakDeploymentRequest({
+      stage: "staging",
+      digest: D1,
+      rc: "1.4.2-rc.1",
+      revision: `1.4.2-0.staging.1@${D1}`,
+      commit: "1".repeat(40),
+    });
     assert.equal(body.environment, "staging");
-    const recs = soakRecordsOf([{ id: 7, payload: JSON.stringify(body.payload), created_at: "2026-11-23T11:00:00Z" }, { id: 8, payload: { kind: "other" } }]);
-    assert.deepEqual(recs.map((r) => [r.id, r.stage, r.digest, r.rc]), [[7, "staging", D1, "1.4.2-rc.1"]]);
+    const recs = soakRecordsOf([
+      { id: 7, payload: JSON.stringify(body.payload), created_at: "2026-11-23T11:00:00Z" },
+      { id: 8, payload: { kind: "other" } },
+    ]);
+    assert.deepEqual(
+      recs.map((r) => [r.id, r.stage, r.digest, r.rc]),
+      [[7, "staging", D1, "1.4.2-rc.1"]],
+    );
     const statuses = [
       reportStatusRequest("staging", { at: "2026-11-23T11:00:00Z", healthy: true }),
       reportStatusRequest("staging", { at: "2026-11-23T11:10:00Z", healthy: false }),
