@@ -31,7 +31,7 @@ import {
   SOAK_TASK,
   type SoakRecord,
 } from "../stages/record";
-import type { HealthReport } from "../stages/soak";
+import { describeSoak, soakStatus, type HealthReport } from "../stages/soak";
 import { needsRecords, stagesFromWire } from "../stages/wire";
 import type { StageSpec } from "../config/types";
 import { annotation, type CommandIo } from "./actionsIo";
@@ -106,6 +106,38 @@ async function soakRecords(gh: GitHubClient, stage: string): Promise<SoakRecord[
 
 async function statusesOf(gh: GitHubClient, id: number): Promise<unknown> {
   return gh.call<unknown>("GET", `/deployments/${id}/statuses?per_page=100`);
+}
+
+/** Every open soak record of every stage whose promotions can wait, with its reports (for `promotion status`). */
+export async function readOpenSoaks(
+  gh: GitHubClient,
+  stages: readonly StageSpec[],
+): Promise<{ stage: StageSpec; record: SoakRecord; reports: HealthReport[] }[]> {
+  const out: { stage: StageSpec; record: SoakRecord; reports: HealthReport[] }[] = [];
+  for (const s of stages) {
+    if (!needsRecords(stages, s.name)) continue;
+    for (const record of (await soakRecords(gh, s.name)).slice(0, 20)) {
+      const h = historyOf(await statusesOf(gh, record.id));
+      if (!h.promoted) out.push({ stage: s, record, reports: h.reports });
+    }
+  }
+  return out;
+}
+
+/** The soak lines `promotion status --stages` prints: per open record, its state and time left. */
+export function soakLines(
+  soaks: readonly { stage: StageSpec; record: SoakRecord; reports: readonly HealthReport[] }[],
+  now: Date,
+): string {
+  if (soaks.length === 0) return "soak: nothing soaks or waits for a window\n";
+  return (
+    soaks
+      .map(
+        ({ stage, record, reports }) =>
+          `soak: ${record.rc} (${record.digest.slice(0, 19)}) ${describeSoak(stage.name, stage.soakMs, soakStatus(reports, stage.soakMs, now))}`,
+      )
+      .join("\n") + "\n"
+  );
 }
 
 /** Decides one revision of one stage against the registry and its soak history. */

@@ -25,9 +25,11 @@ import {
   type RegistryFactory,
 } from "./facts";
 import { clip } from "../clip";
+import { stagesFromWire } from "../stages/wire";
+import { readOpenSoaks, soakLines } from "./stagePlan";
 
 export const usage =
-  "status [--policy <file> | --dir <project dir>] [--output text|json|markdown] [--kubeconfig <cluster>=<file>]... [--context <cluster>=<context>]... [--github <owner/repo>]";
+  "status [--policy <file> | --dir <project dir>] [--output text|json|markdown] [--kubeconfig <cluster>=<file>]... [--context <cluster>=<context>]... [--github <owner/repo> [--stages <json>]]";
 
 export const help = `Usage: promotion ${usage}
 
@@ -64,6 +66,10 @@ Options:
   --github <owner/repo>  also list the promotions recorded on GitHub (the
                          promote workflow's Deployments to live); the token is
                          GITHUB_TOKEN or GH_TOKEN (read access to deployments)
+  --stages <json>        with --github: the stages as the promote workflow has
+                         them ($PROMOTION_STAGES); adds one line per revision
+                         that soaks or waits for a window, with the soak's time
+                         left (issue 21; GitHub Deployments per stage)
   --now <RFC 3339 time>  evaluate at this time instead of the clock (for
                          reproducible reports; also $PROMOTION_NOW)
   -h, --help             this text
@@ -158,7 +164,7 @@ export async function runWith(
 ): Promise<number> {
   const { values } = parseArgs({
     args: [...argv],
-    options: { ...FACT_OPTIONS, output: { type: "string" } },
+    options: { ...FACT_OPTIONS, output: { type: "string" }, stages: { type: "string" } },
     strict: true,
     allowPositionals: false,
   });
@@ -188,5 +194,17 @@ export async function runWith(
         ? formatStatusMarkdown(status)
         : formatStatus(status),
   );
+  if (values.stages !== undefined && output !== "json") {
+    if (values.github === undefined) throw new UsageError("--stages needs --github <owner/repo>.");
+    let stages;
+    try {
+      stages = stagesFromWire(values.stages);
+    } catch (e) {
+      throw new UsageError(`--stages: ${(e as Error).message}`);
+    }
+    const gh = githubOf(values.github);
+    if (typeof gh === "string") throw new UsageError(gh);
+    io.stdout(soakLines(await readOpenSoaks(gh, stages), now));
+  }
   return status.clusters.some((c) => c.mismatch !== undefined) ? EXIT_MISMATCH : EXIT_OK;
 }

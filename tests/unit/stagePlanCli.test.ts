@@ -6,7 +6,8 @@ import { strict as assert } from "node:assert";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runWith } from "../../lib/cli/stagePlan";
+import { readOpenSoaks, runWith, soakLines } from "../../lib/cli/stagePlan";
+import { stagesFromWire } from "../../lib/stages/wire";
 import { run as stageRecord } from "../../lib/cli/stageRecord";
 import { readerFromEnv } from "../../lib/cli/registryEnv";
 import { GitHubClient } from "../../lib/github/client";
@@ -148,6 +149,17 @@ describe("stages: promotion stage-plan / stage-record (CLI) with a registry and 
     const rec = gh.deployments.find((d) => d.environment === "staging");
     assert.ok(rec, "a soak record on the staging environment");
     assert.equal(rec.statuses.length, 1);
+    // What `promotion status --github <repo> --stages "$PROMOTION_STAGES"` prints: the soak's time left.
+    const client = new GitHubClient({
+      api: gh.url,
+      repository: "example-org/platform",
+      token: "t0ken",
+    });
+    const lines = soakLines(
+      await readOpenSoaks(client, stagesFromWire(stages)),
+      new Date("2026-11-23T10:04:00Z"),
+    );
+    assert.match(lines, /^soak: 1\.4\.2-rc\.1 \(sha256:[0-9a-f]{12}\) staging: soaking, 7m left/m);
     const early = await plan("schedule", {}, "2026-11-23T10:05:00Z");
     assert.equal(early.kv.action, "none", early.stderr);
     assert.match(early.stderr, /6m left/);
