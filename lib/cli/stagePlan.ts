@@ -189,6 +189,8 @@ function outputs(d: StageDecision, from: string, targets: readonly string[]): st
       `tags=${d.tags.join(" ")}`,
       `from=${from}`,
       `targets=${d.steps.map((s) => s.stage).join(" ")}`,
+      // A target deferred by its window keeps the source's soak record open for the re-plan.
+      `complete=${d.deferred.length === 0 ? "true" : "false"}`,
     );
     if (d.version !== undefined) lines.push(`version=${d.version}`);
   } else if (targets.length > 0) lines.push(`from=${from}`);

@@ -50,7 +50,7 @@ function decideStep(st: Step): Step {
 
 const stageRecordStep: Step = {
   name: STAGE_RECORD_STEP,
-  if: "steps.plan.outputs.action == 'promote'",
+  if: "steps.plan.outputs.action == 'promote' && steps.plan.outputs.complete == 'true'",
   env: {
     GITHUB_TOKEN: "${{ github.token }}",
     DIGEST: "${{ steps.plan.outputs.digest }}",

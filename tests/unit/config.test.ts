@@ -579,7 +579,11 @@ describe("config: dispatch token (integration only)", () => {
       dispatchToken: "ghp_x",
       dispatchTokenIsSecret: true,
     };
-    expectProblem(r, "promotion-pipeline:dispatchToken", "only the clusters of a stage that gates the next (integration) dispatch");
+    expectProblem(
+      r,
+      "promotion-pipeline:dispatchToken",
+      "only the clusters of a stage that gates the next (integration) dispatch",
+    );
   });
 
   it("refuses a token together with an existing Secret", () => {

@@ -131,8 +131,8 @@ describe("stages: promotion stage-plan / stage-record (CLI) with a registry and 
     );
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(
-      [r.kv.action, r.kv.tags, r.kv.from, r.kv.targets],
-      ["promote", "1.4.2-0.staging.1", "integration", "staging"],
+      [r.kv.action, r.kv.tags, r.kv.from, r.kv.targets, r.kv.complete],
+      ["promote", "1.4.2-0.staging.1", "integration", "staging", "true"],
     );
     assert.equal(r.kv.digest, digest);
   });
