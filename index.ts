@@ -16,6 +16,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Refusal } from "./lib/errors";
 import { loadConfig } from "./lib/config/read";
 import type { KubernetesTarget } from "./lib/config";
+import { clusterDispatches, stageOfCluster } from "./lib/config/stages";
 import { dispatchEventType as eventTypeOf } from "./lib/k8s/validation";
 import { platformFiles } from "./lib/workflows/platformFiles";
 import { ClusterSource } from "./components/clusterSource";
@@ -155,11 +156,18 @@ export = async function main(): Promise<Record<string, unknown>> {
     k8sOpts,
   );
 
-  if (cluster.role === "integration" && config.dispatchToken) {
+  // Every stage that gates the next dispatches its gate's health (issue 21); for the default that is integration.
+  const stage = stageOfCluster(pipeline.stages, cluster.name);
+  if (clusterDispatches(pipeline.stages, cluster) && config.dispatchToken) {
+    const stageAlert = {
+      ...(cluster.role === "stage" && stage ? { name: stage.name } : {}),
+      ...(stage && stage.soakMs > 0 ? { forwardFailures: true } : {}),
+    };
     new ValidationNotifier(
       `${cluster.name}-validation`,
       {
         clusterRole: cluster.role,
+        ...(Object.keys(stageAlert).length > 0 ? { stage: stageAlert } : {}),
         gate: pipeline.gate,
         owner: pipeline.owner,
         repository: pipeline.repository,

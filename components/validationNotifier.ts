@@ -3,6 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { declareObject, declarePublicSecret } from "./kubeObject";
 import type { CaSource, ClusterRole, DispatchTokenSource, ObjectRef } from "../lib/config";
 import {
+  type StageAlert,
   dispatchEventType,
   dispatchProviderFor,
   dispatchTokenSecret,
@@ -13,8 +14,10 @@ import {
 
 /** Inputs of the validation loop's notification objects. */
 export interface ValidationNotifierArgs {
-  /** Role of the cluster this stack manages; anything but `integration` is refused. */
+  /** Role of the cluster this stack manages; anything but `integration` or `stage` is refused. */
   readonly clusterRole: ClusterRole;
+  /** The stage's additions to the Alert (issue 21: an intermediate stage's name, a soaking stage's failures). */
+  readonly stage?: StageAlert;
   /** The gate Kustomization whose `Health check passed` events dispatch (`pipeline.gate`). */
   readonly gate: ObjectRef;
   /** Owner of the platform repository (`pipeline.owner`). */
@@ -57,7 +60,7 @@ export class ValidationNotifier extends pulumi.ComponentResource {
 
   constructor(name: string, args: ValidationNotifierArgs, opts?: pulumi.ComponentResourceOptions) {
     super("promotion:flux:ValidationNotifier", name, {}, opts);
-    if (args.clusterRole !== "integration") {
+    if (args.clusterRole !== "integration" && args.clusterRole !== "stage") {
       throw new Error(
         `ValidationNotifier ${name}: refusing to declare the validation dispatch on a ${args.clusterRole} cluster. ` +
           `Only the integration cluster validates release candidates; a dispatch from ${args.clusterRole} would ` +
@@ -113,7 +116,7 @@ export class ValidationNotifier extends pulumi.ComponentResource {
       parent: this,
       ...(secrets.length > 0 ? { dependsOn: secrets } : {}),
     });
-    const alertObj = validationAlert(args.gate);
+    const alertObj = validationAlert(args.gate, args.stage);
     this.alert = declareObject(`${name}-alert`, alertObj, {
       parent: this,
       dependsOn: [this.provider],

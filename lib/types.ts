@@ -6,11 +6,33 @@
  * outside lib/k8s reads them through lib/config's index.
  */
 
+import type { PromotionWindow } from "./stages/window";
+
 /** Config namespace: the project name in Pulumi.yaml. */
 export const NS = "promotion-pipeline";
 
-export type ClusterRole = "dev" | "integration" | "live";
-export const CLUSTER_ROLES: readonly ClusterRole[] = ["dev", "integration", "live"];
+/**
+ * dev follows Git; integration takes RCs (the first stage); live takes stable versions (the last stage); stage
+ * is a cluster of an intermediate stage (`pipeline.stages`): it follows its stage's channel, X.Y.Z-0.<stage>.N.
+ */
+export type ClusterRole = "dev" | "integration" | "stage" | "live";
+export const CLUSTER_ROLES: readonly ClusterRole[] = ["dev", "integration", "stage", "live"];
+
+/** One stage of the pipeline (`promotion-pipeline:pipeline.stages`), in promotion order. */
+export interface StageSpec {
+  /** Stage name (DNS label starting with a letter); an intermediate stage's name is its tags' channel. */
+  readonly name: string;
+  /** The clusters (by name) of this stage; every OCI cluster is in exactly one stage. */
+  readonly clusters: readonly string[];
+  /** Whether the next stage waits for this stage's gate (false: the next stage is promoted together with this one). */
+  readonly gatesNext: boolean;
+  /** How long this stage's gate must have been healthy on a revision before it leaves the stage, as written. */
+  readonly soak: string;
+  /** The same in milliseconds (0: no soak). */
+  readonly soakMs: number;
+  /** When a promotion INTO this stage may happen; empty: always. */
+  readonly windows: readonly PromotionWindow[];
+}
 
 /** A Flux object reference. */
 export interface ObjectRef {
@@ -73,7 +95,7 @@ export interface ClusterSpec {
   readonly interval: string;
   /** Flux timeout of source operations. */
   readonly timeout: string;
-  /** Semver constraint (integration and live only). */
+  /** Semver constraint (OCI clusters only; a stage cluster's comes from its stage). */
   readonly semver: string;
   /** Optional `ref.semverFilter` regular expression (integration and live only). */
   readonly semverFilter?: string;
@@ -163,6 +185,8 @@ export interface PipelineSpec {
   readonly signing: SigningSpec;
   /** Clusters by name, sorted by name. */
   readonly clusters: readonly ClusterSpec[];
+  /** The stages in promotion order (default: integration -> live, from the clusters' roles). */
+  readonly stages: readonly StageSpec[];
   /** The single stack that writes files to the platform repository (workflows, allowlist). */
   readonly ownerStack: string;
   /** Paths whose change on the main branch triggers a build. */

@@ -13,6 +13,8 @@ import * as record from "./record";
 import * as rollback from "./rollback";
 import * as promote from "./promote";
 import * as select from "./select";
+import * as stagePlan from "./stagePlan";
+import * as stageRecord from "./stageRecord";
 import * as stamp from "./stamp";
 import * as status from "./status";
 import * as trace from "./trace";
@@ -102,5 +104,16 @@ export const commands: readonly Command[] = [
     summary:
       "render the artifact as the gate will and check every object against the clusters' schemas (offline)",
     module: validateArtifact,
+  },
+  {
+    name: "stage-plan",
+    summary:
+      "decide a promotion between stages (issue 21): a gate's report or the re-plan of soaks and windows",
+    module: stagePlan,
+  },
+  {
+    name: "stage-record",
+    summary: "close the source stage's soak record after a promotion (override reason included)",
+    module: stageRecord,
   },
 ];

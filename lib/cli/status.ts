@@ -24,9 +24,11 @@ import {
   type PipelineFacts,
   type RegistryFactory,
 } from "./facts";
+import { stagesFromWire } from "../stages/wire";
+import { readOpenSoaks, soakLines } from "./stagePlan";
 
 export const usage =
-  "status [--policy <file> | --dir <project dir>] [--output text|json|markdown] [--kubeconfig <cluster>=<file>]... [--context <cluster>=<context>]... [--github <owner/repo>]";
+  "status [--policy <file> | --dir <project dir>] [--output text|json|markdown] [--kubeconfig <cluster>=<file>]... [--context <cluster>=<context>]... [--github <owner/repo> [--stages <json>]]";
 
 export const help = `Usage: promotion ${usage}
 
@@ -63,6 +65,10 @@ Options:
   --github <owner/repo>  also list the promotions recorded on GitHub (the
                          promote workflow's Deployments to live); the token is
                          GITHUB_TOKEN or GH_TOKEN (read access to deployments)
+  --stages <json>        with --github: the stages as the promote workflow has
+                         them ($PROMOTION_STAGES); adds one line per revision
+                         that soaks or waits for a window, with the soak's time
+                         left (issue 21; GitHub Deployments per stage)
   --now <RFC 3339 time>  evaluate at this time instead of the clock (for
                          reproducible reports; also $PROMOTION_NOW)
   -h, --help             this text
@@ -122,7 +128,7 @@ export async function runWith(
   githubOf: GitHubFactory = githubFromEnv,
   packagesOf: PackagesFactory = noPackages,
 ): Promise<number> {
-  const a = parseArgs("status", argv, withFlags(FACT_FLAGS, { values: ["output"] }));
+  const a = parseArgs("status", argv, withFlags(FACT_FLAGS, { values: ["output", "stages"] }));
   const output = oneOf("output", a.values.get("output"), ["text", "json", "markdown"], "text");
   const now = parseNow(a.values.get("now"));
   const facts = loadFacts(a.values);
@@ -141,5 +147,20 @@ export async function runWith(
         ? formatStatusMarkdown(status)
         : formatStatus(status),
   );
+  const stagesWire = a.values.get("stages");
+  if (stagesWire !== undefined && output !== "json") {
+    const repo = a.values.get("github");
+    if (repo === undefined)
+      return usageFailure(io, "status", "--stages needs --github <owner/repo>.");
+    let stages;
+    try {
+      stages = stagesFromWire(stagesWire);
+    } catch (e) {
+      return usageFailure(io, "status", `--stages: ${(e as Error).message}`);
+    }
+    const gh = githubOf(repo);
+    if (typeof gh === "string") return usageFailure(io, "status", gh);
+    io.stdout(soakLines(await readOpenSoaks(gh, stages), now));
+  }
   return status.clusters.some((c) => c.mismatch !== undefined) ? EXIT_MISMATCH : EXIT_OK;
 }

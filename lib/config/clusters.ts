@@ -115,8 +115,8 @@ export function parseClusters(c: ProblemCollector, key: string, raw: unknown): C
       c.add(
         `${ckey}.role`,
         roleRaw,
-        "must be one of dev, integration, live.",
-        "set role: integration (RCs), live (stable only) or dev (follows Git).",
+        "must be one of dev, integration, stage, live.",
+        "set role: integration (RCs), live (stable only), stage (an intermediate stage of pipeline.stages) or dev (follows Git).",
       );
       continue;
     }
@@ -177,6 +177,20 @@ export function parseClusters(c: ProblemCollector, key: string, raw: unknown): C
         }
         break;
       }
+      case "stage": {
+        // The stage's channel decides what it selects (lib/config/stages.ts fills semver and semverFilter).
+        for (const k of ["semver", "semverFilter", "git"] as const) {
+          if (body[k] !== undefined)
+            c.add(
+              `${ckey}.${k}`,
+              body[k],
+              "does not apply to a stage cluster: it follows its stage's channel (X.Y.Z-0.<stage>.N, lib/stages/channel.ts).",
+              `remove ${k} from ${name}.`,
+            );
+        }
+        semver = ">= 0.0.0-0";
+        break;
+      }
       case "integration":
       case "live": {
         if (body.git !== undefined) {
@@ -205,7 +219,7 @@ export function parseClusters(c: ProblemCollector, key: string, raw: unknown): C
       timeout,
       semver,
       suspended,
-      ...(semverFilter !== undefined ? { semverFilter } : {}),
+      ...(semverFilter !== undefined && role !== "stage" ? { semverFilter } : {}),
       ...(git ? { git } : {}),
     });
   }

@@ -59,4 +59,6 @@ export {
   SIGNING_ROLES,
   type IntegritySpec,
   type WatchSpec,
+  type StageSpec,
 } from "../types";
+export { defaultStages, parseStages } from "./stages";

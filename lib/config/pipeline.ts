@@ -7,6 +7,7 @@ import type { ProblemCollector } from "../errors";
 import { CHECK_TYPES } from "../k8s/canary";
 import { dispatchEventType } from "../k8s/validation";
 import { parseClusters } from "./clusters";
+import { parseStages } from "./stages";
 import { parseGitHub } from "./github";
 import { parseSigning, refuseVerify } from "./signing";
 import { DNS_LABEL, DNS_SUBDOMAIN, isRecord, Reader, readList, TAG_PATTERN } from "./reader";
@@ -243,6 +244,7 @@ export function parsePipeline(c: ProblemCollector, raw: unknown): PipelineSpec |
     "registryCredentials",
     "github",
     "clusters",
+    "stages",
     "ownerStack",
     "buildPaths",
     "branch",
@@ -352,7 +354,8 @@ export function parsePipeline(c: ProblemCollector, raw: unknown): PipelineSpec |
   }
   const github = parseGitHub(c, r.key("github"), raw.github, owner, repository);
   refuseVerify(c, r.key("verify"), raw.verify);
-  const clusters = parseClusters(c, r.key("clusters"), raw.clusters);
+  const parsedClusters = parseClusters(c, r.key("clusters"), raw.clusters);
+  const { stages, clusters } = parseStages(c, r.key("stages"), raw.stages, parsedClusters);
   const integrationCount = clusters.filter((cl) => cl.role === "integration").length;
   if (clusters.length > 0 && integrationCount === 0) {
     c.add(
@@ -412,6 +415,7 @@ export function parsePipeline(c: ProblemCollector, raw: unknown): PipelineSpec |
     github,
     signing,
     clusters,
+    stages,
     ownerStack,
     buildPaths,
     branch,

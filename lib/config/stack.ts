@@ -9,6 +9,7 @@ import { parsePipeline } from "./pipeline";
 import { attachPins, parsePinsConfig, pinsFromStackFiles } from "./pins";
 import { DNS_LABEL, DNS_SUBDOMAIN, isRecord, Reader } from "./reader";
 import { registryHostOf } from "./registry";
+import { clusterDispatches } from "./stages";
 import {
   NS,
   type DispatchTokenSource,
@@ -176,7 +177,7 @@ export function validateConfig(raw: RawConfig, now: Date = new Date()): StackCon
       "write a Secret name such as github-dispatch-token.",
     );
   }
-  if (cluster && cluster.role === "integration") {
+  if (cluster && pipeline && clusterDispatches(pipeline.stages, cluster)) {
     const hasToken = raw.dispatchToken !== undefined;
     if (hasToken && typeof existing === "string") {
       c.add(
@@ -227,7 +228,7 @@ export function validateConfig(raw: RawConfig, now: Date = new Date()): StackCon
     c.add(
       raw.dispatchToken !== undefined ? tkey : eskey,
       "[secret]",
-      `is set on the ${cluster.role} stack, but only the integration cluster dispatches validation events; a token elsewhere is an unused credential.`,
+      `is set on the ${cluster.role} stack, but only the clusters of a stage that gates the next (integration) dispatch validation events; a token elsewhere is an unused credential.`,
       `remove it: pulumi config rm ${raw.dispatchToken !== undefined ? tkey : eskey} --stack ${raw.stack}.`,
     );
   }

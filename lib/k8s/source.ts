@@ -34,6 +34,8 @@ export function verifiedRole(cluster: ClusterSpec): SigningRole | undefined {
       return undefined;
     case "integration":
       return "build";
+    // An intermediate stage's tags, like live's, are made by the promote workflow only.
+    case "stage":
     case "live":
       return "promote";
     default: {
@@ -103,7 +105,7 @@ export function cosignKeySecret(
 /** Why preview should warn about this cluster's verification: `signing: none` on an OCI cluster. */
 export function signingWarning(pipeline: PipelineSpec, cluster: ClusterSpec): string | undefined {
   if (pipeline.signing.mode !== "none" || verifiedRole(cluster) === undefined) return undefined;
-  return `promotion-pipeline:pipeline.signing = {mode: none}: ${cluster.name}'s OCIRepository verifies no signature, so ${cluster.role === "live" ? "any stable X.Y.Z tag pushed to the registry (by hand, by a broken build, by any token with write access) goes to live without having passed integration" : "any RC tag pushed to the registry is applied on integration, whoever pushed it"}. Remove signing (keyless on github.com) or use mode: key (README, Trust model).`;
+  return `promotion-pipeline:pipeline.signing = {mode: none}: ${cluster.name}'s OCIRepository verifies no signature, so ${cluster.role === "stage" ? "any X.Y.Z-0.<stage>.N tag pushed to the registry goes to this stage without having passed the stage before it" : cluster.role === "live" ? "any stable X.Y.Z tag pushed to the registry (by hand, by a broken build, by any token with write access) goes to live without having passed integration" : "any RC tag pushed to the registry is applied on integration, whoever pushed it"}. Remove signing (keyless on github.com) or use mode: key (README, Trust model).`;
 }
 
 export function ociRepository(
@@ -198,6 +200,7 @@ export function clusterSource(
     case "dev":
       return gitRepository(pipeline, cluster);
     case "integration":
+    case "stage":
     case "live":
       return ociRepository(pipeline, cluster, pin);
     default: {

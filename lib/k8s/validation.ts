@@ -197,8 +197,9 @@ export function dispatchProvider(spec: DispatchProviderSpec): KubeObject {
  * `eventSeverity: info` admits info and error events (`eventMatchesAlertSource`); the inclusionList then keeps
  * only the health event: the change-set event, error events and `Reconciliation finished` are dropped.
  */
-export function validationAlert(gate: ObjectRef): KubeObject {
+export function validationAlert(gate: ObjectRef, stage?: StageAlert): KubeObject {
   dispatchEventType(gate);
+  const failures = stage?.forwardFailures === true;
   return {
     apiVersion: API.alert,
     kind: "Alert",
@@ -211,10 +212,33 @@ export function validationAlert(gate: ObjectRef): KubeObject {
       providerRef: { name: DISPATCH_PROVIDER_NAME },
       eventSources: [{ kind: "Kustomization", name: gate.name, namespace: gate.namespace }],
       eventSeverity: "info",
-      inclusionList: [HEALTH_CHECK_PASSED_REGEX],
+      inclusionList: failures
+        ? [HEALTH_CHECK_PASSED_REGEX, HEALTH_CHECK_FAILED_REGEX]
+        : [HEALTH_CHECK_PASSED_REGEX],
+      ...(stage?.name !== undefined ? { eventMetadata: { [STAGE_METADATA_KEY]: stage.name } } : {}),
     },
   };
 }
+
+/**
+ * What a stage's Alert adds (issue 21): an intermediate stage names itself in every event it dispatches
+ * (Alert `spec.eventMetadata`, which notification-controller v1.9.3 `combineEventMetadata` merges into the
+ * event's metadata, so it reaches `client_payload.metadata`); the first stage names none, so the default's
+ * Alert is unchanged. A stage with a soak also forwards its gate's failures (kustomize-controller v1.9.3
+ * `checkHealth` returns "health check failed after <d>: ..." and the reconcile emits it as an error event with
+ * the revision), so a failure during the soak reaches the promote workflow and stops the soak.
+ */
+export interface StageAlert {
+  /** The stage's name, for intermediate stages only. */
+  readonly name?: string;
+  /** Forward `health check failed` error events too (a stage with a soak). */
+  readonly forwardFailures?: boolean;
+}
+
+/** The metadata key an intermediate stage's Alert adds; the promote workflow reads it from the payload. */
+export const STAGE_METADATA_KEY = "promotion-pipeline.io/stage";
+/** kustomize-controller's failed health check message (an error event). */
+export const HEALTH_CHECK_FAILED_REGEX = "^health check failed";
 
 /** What the validation loop is built from. */
 export interface ValidationLoopSpec<T> {
@@ -232,6 +256,8 @@ export interface ValidationLoopSpec<T> {
   readonly server?: string;
   /** CA of a GitHub Enterprise Server with a private certificate. */
   readonly ca?: CaSource;
+  /** The stage's additions to the Alert (issue 21); absent for the first stage without soak. */
+  readonly stage?: StageAlert;
 }
 
 /** The Provider's CA Secret, declared only when the PEM comes from config. */
@@ -261,6 +287,6 @@ export function validationLoopObjects<T>(spec: ValidationLoopSpec<T>): KubeObjec
     out.push(dispatchTokenSecret(spec.gate.namespace, spec.token));
   const ca = githubCaSecret(spec.gate.namespace, spec.ca);
   if (ca) out.push(ca);
-  out.push(dispatchProviderFor(spec), validationAlert(spec.gate));
+  out.push(dispatchProviderFor(spec), validationAlert(spec.gate, spec.stage));
   return out;
 }

@@ -360,16 +360,16 @@ function parseCluster(c: ProblemCollector, key: string, raw: unknown): PinCluste
   }
   const f = new Fields(c, key, raw, CLUSTER_KEYS);
   const name = f.string("name", CLUSTER_NAME, "a cluster name");
-  let role: "integration" | "live" | undefined;
-  if (raw.role === "integration" || raw.role === "live") role = raw.role;
+  let role: "integration" | "stage" | "live" | undefined;
+  if (raw.role === "integration" || raw.role === "stage" || raw.role === "live") role = raw.role;
   else
     c.add(
       f.at("role"),
       raw.role,
       raw.role === undefined
         ? "is required."
-        : "must be integration or live (dev clusters follow Git and have no place in the policy).",
-      "write integration or live.",
+        : "must be integration, stage or live (dev clusters follow Git and have no place in the policy).",
+      "write integration, stage or live.",
     );
   const semver = f.string("semver", undefined, "a Flux semver constraint such as >= 0.0.0");
   if (semver !== undefined) {

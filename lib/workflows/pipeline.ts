@@ -15,6 +15,8 @@ import { withRecord } from "./record";
 import { forRegistry, jobPermissions, registryReadEnv, setupSteps } from "./registryAccess";
 import { withRollback } from "./rollback";
 import { withSigning } from "./signing";
+import { withStages } from "./stages";
+import { clip } from "../clip";
 
 export const BUILD_WORKFLOW = ".github/workflows/build-platform-artifact.yaml";
 export const PROMOTE_WORKFLOW = ".github/workflows/tag-validated-artifact.yaml";
@@ -274,7 +276,7 @@ function promoteJob(p: PipelineSpec, policyPath?: string): Job {
 /** The promote workflow: the exact digest integration validated gets validated-<sha> and X.Y.Z. */
 /** `policyPath`: the delivered pin policy, from which every run draws the pipeline in its job summary. */
 export function promoteWorkflow(p: PipelineSpec, policyPath?: string): Workflow {
-  return withRollback(promoteWorkflowBase(p, policyPath), p);
+  return withStages(withRollback(promoteWorkflowBase(p, policyPath), p), p);
 }
 
 function promoteWorkflowBase(p: PipelineSpec, policyPath?: string): Workflow {

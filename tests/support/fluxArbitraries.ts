@@ -555,3 +555,33 @@ export const regexpSubject = fc.oneof(
     }),
   },
 );
+
+/**
+ * The tags of issue 21's intermediate stages, X.Y.Z-0.<stage>.N, for the given stage names, and the near
+ * misses a stage's anchored semverFilter must drop (another stage's name as a prefix or suffix, a `v`, build
+ * metadata, an extra identifier, a leading zero).
+ */
+export function stageChannelTag(names: readonly string[]): fc.Arbitrary<string> {
+  const num = fc.oneof(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 12 }));
+  const core = fc.tuple(num, num, num).map(([a, b, c]) => `${a}.${b}.${c}`);
+  const name = fc.constantFrom(...names);
+  return fc.oneof(
+    { weight: 6, arbitrary: fc.tuple(core, name, num).map(([v, s, n]) => `${v}-0.${s}.${n}`) },
+    {
+      weight: 2,
+      arbitrary: fc
+        .tuple(core, name, num, fc.constantFrom("v", "+b", ".0", "x", "0", "-x", "a"))
+        .map(([v, s, n, miss]) =>
+          miss === "v"
+            ? `v${v}-0.${s}.${n}`
+            : miss === "x" || miss === "a"
+              ? `${v}-0.${s}${miss}.${n}`
+              : miss === "0"
+                ? `${v}-0.${s}.0${n}`
+                : miss === "-x"
+                  ? `${v}-0.x-${s}.${n}`
+                  : `${v}-0.${s}.${n}${miss}`,
+        ),
+    },
+  );
+}

@@ -259,7 +259,7 @@ describe("config: pipeline definition", () => {
     expectProblem(
       raw("live", {}, { clusters }),
       "promotion-pipeline:pipeline.clusters.live.role",
-      "dev, integration, live",
+      "dev, integration, stage, live",
     );
   });
 
@@ -569,7 +569,11 @@ describe("config: dispatch token (integration only)", () => {
       dispatchToken: "ghp_x",
       dispatchTokenIsSecret: true,
     };
-    expectProblem(r, "promotion-pipeline:dispatchToken", "only the integration cluster dispatches");
+    expectProblem(
+      r,
+      "promotion-pipeline:dispatchToken",
+      "only the clusters of a stage that gates the next (integration) dispatch",
+    );
   });
 
   it("refuses a token together with an existing Secret", () => {

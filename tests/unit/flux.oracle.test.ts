@@ -12,7 +12,15 @@ import {
   parseFluxTag,
   parseVersion,
 } from "../../lib/flux/semver";
-import { anyTag, constraintText, filterText, pipelineTag } from "../support/fluxArbitraries";
+import {
+  anyTag,
+  constraintText,
+  filterText,
+  pipelineTag,
+  stageChannelTag,
+} from "../support/fluxArbitraries";
+import { stageRef } from "../../lib/stages/channel";
+import type { StageSpec } from "../../lib/config";
 import { oracle, type OracleRequest } from "../support/fluxOracle";
 import { measureAgreement, regexpCases } from "../support/regexpAgreement";
 
@@ -278,5 +286,45 @@ describe("lib/flux against Flux's own Go code (tools/flux-oracle)", function () 
         else assert.equal(compareVersions(base, v), expected, `${tags[0]} vs ${t}`);
       });
     });
+  });
+
+  it("every channel the stages generate selects as source-controller does (lib/stages/channel.ts stageRef)", () => {
+    // Issue 21: the refs the program renders for the first, intermediate and last stages, over registries
+    // holding RCs, stable tags, every stage's X.Y.Z-0.<stage>.N and near-misses a filter must drop.
+    const names = ["integration", "staging", "eu-wave", "s", "live"];
+    const stages: StageSpec[] = names.map((name, i) => ({
+      name,
+      clusters: [name],
+      gatesNext: i < names.length - 1,
+      soak: "0s",
+      soakMs: 0,
+      windows: [],
+    }));
+    const refs = names.map((n) => stageRef(stages, n));
+    const cases = sample(
+      fc.tuple(
+        fc.array(fc.oneof(pipelineTag, stageChannelTag(names), anyTag), { maxLength: 60 }),
+        fc.constantFrom(...refs),
+      ),
+      1200,
+      SEED + 4,
+    );
+    const answers = oracle(
+      cases.map(([tags, ref]) => ({
+        op: "select",
+        tags,
+        constraint: ref.semver,
+        filter: ref.semverFilter ?? "",
+      })),
+    )!;
+    let onChannel = 0;
+    cases.forEach(([tags, ref], i) => {
+      const ours = explainSelection(tags, ref.semver, ref.semverFilter);
+      const what = `tags=${JSON.stringify(tags)} ref=${JSON.stringify(ref)}`;
+      assert.equal(answers[i]!.error, undefined, what);
+      assert.equal(ours.selected, answers[i]!.tag, what);
+      if (ref.semverFilter !== undefined && ours.selected !== undefined) onChannel++;
+    });
+    assert.ok(onChannel > 100, `only ${onChannel} selections on an intermediate channel`);
   });
 });

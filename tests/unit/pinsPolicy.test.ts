@@ -220,7 +220,7 @@ describe("pinsPolicy: formatPolicy and parsePolicy", () => {
       "extra: is not a field of the pin policy.",
       "apiVersion: must be promotion-pipeline/v1.",
       "registry: is not a registry host such as ghcr.io.",
-      "clusters[0].role: must be integration or live (dev clusters follow Git and have no place in the policy).",
+      "clusters[0].role: must be integration, stage or live (dev clusters follow Git and have no place in the policy).",
       'clusters[0].semver: is not a valid Flux (Masterminds semver v3) constraint: improper constraint: "bogus".',
       "clusters[1].pin.digest: is not a digest sha256:<64 lower-case hex>.",
       "clusters[1].pin: must set exactly one of tag and digest.",
