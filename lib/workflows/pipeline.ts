@@ -16,7 +16,6 @@ import { forRegistry, jobPermissions, registryReadEnv, setupSteps } from "./regi
 import { withRollback } from "./rollback";
 import { withSigning } from "./signing";
 import { withStages } from "./stages";
-import { clip } from "../clip";
 
 export const BUILD_WORKFLOW = ".github/workflows/build-platform-artifact.yaml";
 export const PROMOTE_WORKFLOW = ".github/workflows/tag-validated-artifact.yaml";

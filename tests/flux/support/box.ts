@@ -211,7 +211,8 @@ export class Box {
 
   cluster(name: string): Cluster {
     const c = this.clusters.get(name);
-    if (!c) throw new Error(`no cluster "${name}" in this box (${[...this.clusters.keys()]})`);
+    if (!c)
+      throw new Error(`no cluster "${name}" in this box (${[...this.clusters.keys()].join(", ")})`);
     return c;
   }
   canary(name: string): CanaryChecker {
