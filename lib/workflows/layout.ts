@@ -45,3 +45,6 @@ export function contentDirectory(buildPaths: readonly string[]): string {
   }
   return dir;
 }
+
+/** The promote job's retag step (stages put their record step after it). */
+export const PROMOTE_TAG_STEP = "Tag the digest (no rebuild)";

@@ -9,7 +9,7 @@ import type { PipelineSpec } from "../config";
 import { dispatchEventType } from "../k8s/validation";
 import { CHECKOUT } from "./actions";
 import { artifactCheckSteps } from "./artifactCheck";
-import { CLI_PATH, contentDirectory } from "./layout";
+import { CLI_PATH, contentDirectory, PROMOTE_TAG_STEP } from "./layout";
 import { isRunStep, type Job, type Step, type Workflow, script } from "./model";
 import { withRecord } from "./record";
 import { forRegistry, jobPermissions, registryReadEnv, setupSteps } from "./registryAccess";
@@ -27,7 +27,7 @@ export const FLUX_CONTENT_MEDIA_TYPE = "application/vnd.cncf.flux.content.v1.tar
 
 const RUNNER = "ubuntu-24.04";
 /** The promote job's step that pushes validated-<7> and X.Y.Z; the signature is made before it. */
-export const PROMOTE_TAG_STEP = "Tag the digest (no rebuild)";
+export { PROMOTE_TAG_STEP } from "./layout";
 
 /** `ghcr.io/owner/repo/artifact` from `oci://ghcr.io/owner/repo/artifact`. */
 export function artifactRef(p: PipelineSpec): string {

@@ -17,7 +17,7 @@ import type { PipelineSpec, StageSpec } from "../config";
 import { stagesToWire } from "../stages/wire";
 import { isRunStep, type Job, type Step, type Workflow } from "./model";
 import { RECORD_STEP } from "./record";
-import { PROMOTE_TAG_STEP } from "./pipeline";
+import { PROMOTE_TAG_STEP } from "./layout";
 
 /** How often the re-plan runs (UTC cron): a deferred promotion happens at most this long after it is due. */
 export const STAGES_CRON = "*/10 * * * *";
