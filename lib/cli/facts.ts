@@ -71,6 +71,8 @@ export function factsFromDir(dir: string): PipelineFacts | string {
     policy: policyOf(pipeline, pinsConfig, clusters),
     source: pipeline.source,
     gate: pipeline.gate,
+    // `trace` and `watch` take their thresholds from here unless a flag says otherwise (their --help says so).
+    watch: pipeline.watch,
   };
 }
 
