@@ -1,6 +1,6 @@
 /** A rollback pin applied with `pulumi up` on live, and lifted. */
 import { strict as assert } from "node:assert";
-import { commitOf, FLUX_NAMESPACE, revisionOf, SOURCE } from "./support/box";
+import { commitOf, FLUX_NAMESPACE, revisionOf, SOURCE, versionsOf } from "./support/box";
 import { ok } from "../support/projectCopy";
 import { useBox } from "./support/useBox";
 
@@ -11,11 +11,11 @@ describe("flux: rollback pin on live", function () {
   it("pulumi up of live with a pin serves the pinned digest while a newer stable exists; lifting it returns live to the newest", async function () {
     const b = box();
     // Two stable versions, made fast through the registry when this run has fewer.
-    for (let i = 0; b.listing().size === 0 || stables(b.listing()).length < 2; i++) {
+    for (let i = 0; b.listing().size === 0 || versionsOf(b.listing(), true).length < 2; i++) {
       await b.seedStable(commitOf(`rollback-seed-${i}`));
     }
     await b.settle();
-    const all = stables(b.listing());
+    const all = versionsOf(b.listing(), true);
     const [pinned, newest] = [all.at(-2)!, all.at(-1)!];
     const digests = b.listing();
     assert.notEqual(digests.get(pinned), digests.get(newest));
@@ -58,12 +58,3 @@ describe("flux: rollback pin on live", function () {
     await b.waitApplied(b.live, newestRevision);
   });
 });
-
-function stables(l: Map<string, string>): string[] {
-  return [...l.keys()]
-    .filter((t) => /^\d+\.\d+\.\d+$/.test(t))
-    .sort((a, b) => {
-      const [x, y] = [a, b].map((t) => t.split(".").map(Number));
-      return x![0]! - y![0]! || x![1]! - y![1]! || x![2]! - y![2]!;
-    });
-}

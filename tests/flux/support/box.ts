@@ -35,7 +35,9 @@ import { runJob, type JobContext, type JobResult } from "../../support/workflowR
 import { GitHubStandIn, type DispatchRequest } from "../../support/githubStandIn";
 import { assertToolchain, ok, ProjectCopy } from "../../support/projectCopy";
 import { BUILD_WORKFLOW, PROMOTE_WORKFLOW } from "../../../lib/workflows/pipeline";
+import { compare as semverCompare } from "semver";
 import { CANARY_NAME, CANARY_NAMESPACE, VERSION_ANNOTATION } from "../../../lib/k8s/canary";
+import { goDurationSeconds } from "../../../lib/k8s/gate";
 import { newAuthority, servingCert, serviceAccountKeys, type Authority } from "../../support/pki";
 import { ProcessGroup } from "./processes";
 import { assertBuilt, Cluster, Etcd, FLUX_NAMESPACE, NOT_READY_LABEL } from "./clusters";
@@ -135,13 +137,10 @@ export const stableOf = (rcTag: string): string => rcTag.replace(/-rc\.\d+$/, ""
 const dispatchedRevision = (d: DispatchRequest): string | undefined =>
   (d.clientPayload as { metadata?: { revision?: string } }).metadata?.revision;
 
-/** Go duration ("15s", "1m", "1m30s") in ms. */
-function durationMs(v: string): number {
-  let ms = 0;
-  for (const [, n, u] of v.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) {
-    ms += Number(n) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[u as "ms" | "s" | "m" | "h"];
-  }
-  return ms;
+/** Versions the box's clusters may select (X.Y.Z and X.Y.Z-rc.N), oldest first, as Flux's semver orders them. */
+export function versionsOf(listing: Map<string, string>, stableOnly = false): string[] {
+  const pattern = stableOnly ? /^\d+\.\d+\.\d+$/ : /^\d+\.\d+\.\d+(-rc\.\d+)?$/;
+  return [...listing.keys()].filter((t) => pattern.test(t)).sort(semverCompare);
 }
 
 export interface BoxCluster {
@@ -504,13 +503,7 @@ export class Box {
   /** The newest stable tag X.Y.Z in the registry, if any. */
   newestStable(): { tag: string; digest: string } | undefined {
     const l = this.listing();
-    const tag = [...l.keys()]
-      .filter((t) => /^\d+\.\d+\.\d+$/.test(t))
-      .sort((a, b) => {
-        const [x, y] = [a, b].map((t) => t.split(".").map(Number));
-        return x![0]! - y![0]! || x![1]! - y![1]! || x![2]! - y![2]!;
-      })
-      .at(-1);
+    const tag = versionsOf(l, true).at(-1);
     return tag ? { tag, digest: l.get(tag)! } : undefined;
   }
 
@@ -778,8 +771,8 @@ export class Box {
     const src = await c.kube.mustGet(SOURCE.api, SOURCE.kind, FLUX_NAMESPACE, SOURCE.name);
     const spec = gate.spec as { retryInterval?: string; interval: string };
     return (
-      durationMs(spec.retryInterval ?? spec.interval) +
-      durationMs((src.spec as { interval: string }).interval) +
+      goDurationSeconds(spec.retryInterval ?? spec.interval) * 1000 +
+      goDurationSeconds((src.spec as { interval: string }).interval) * 1000 +
       CANARY_PERIOD_MS +
       5_000
     );
@@ -854,21 +847,8 @@ export class Box {
    */
   async settle(timeoutMs = 420_000): Promise<void> {
     const l = this.listing();
-    const versions = [...l.keys()].filter((t) => /^\d+\.\d+\.\d+(-rc\.\d+)?$/.test(t));
-    const rank = (t: string): number[] => {
-      const [core, rc] = t.split("-rc.");
-      return [...core!.split(".").map(Number), rc === undefined ? Infinity : Number(rc)];
-    };
-    const newest = (ts: string[]): string | undefined =>
-      ts
-        .sort((a, b) => {
-          const [x, y] = [rank(a), rank(b)];
-          for (let i = 0; i < 4; i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
-          return 0;
-        })
-        .at(-1);
     for (const { name, role } of this.layout) {
-      const tag = newest(role === "live" ? versions.filter((t) => !t.includes("-")) : versions);
+      const tag = versionsOf(l, role === "live").at(-1);
       if (!tag) continue;
       const c = this.cluster(name);
       const rev = revisionOf(tag, l.get(tag)!);
