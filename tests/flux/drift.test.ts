@@ -2,14 +2,12 @@
 import { strict as assert } from "node:assert";
 import { FLUX_NAMESPACE, NOTIFY, SOURCE } from "./support/box";
 import { ok } from "../support/projectCopy";
-import { useBox } from "./support/useBox";
+import { withBox } from "./support/useBox";
 
 describe("flux: drift on a real API server", function () {
-  this.timeout(15 * 60_000);
-  const box = useBox();
+  const { it } = withBox(this);
 
-  it("a hand-edited OCIRepository ref and a deleted Alert fail `pulumi preview --refresh --expect-no-changes`, and `pulumi up --refresh` restores both", async function () {
-    const b = box();
+  it("a hand-edited OCIRepository ref and a deleted Alert fail `pulumi preview --refresh --expect-no-changes`, and `pulumi up --refresh` restores both", async (b) => {
     const k = b.integration.kube;
     const stack = b.integration.name;
     ok(

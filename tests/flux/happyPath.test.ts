@@ -16,15 +16,13 @@ import {
 } from "./support/box";
 import { NODE_NAME } from "./support/clusters";
 import { condition } from "./support/kube";
-import { useBox } from "./support/useBox";
+import { withBox } from "./support/useBox";
 import { DISPATCH_TOKEN, EVENT_TYPE } from "./support/box";
 
 describe("flux: the happy path, an RC from the registry to live (GitHub stand-in, canary-checker played)", function () {
-  this.timeout(20 * 60_000);
-  const box = useBox();
+  const { it } = withBox(this);
 
-  it("an RC is selected, applied, validated by a canary run reported 30 s after the apply, dispatched once with its digest, promoted by retag, and applied on live", async function () {
-    const b = box();
+  it("an RC is selected, applied, validated by a canary run reported 30 s after the apply, dispatched once with its digest, promoted by retag, and applied on live", async (b) => {
     await b.settle();
     const records = b.githubApi.deployments.length;
     const t0 = Date.now();

@@ -16,14 +16,12 @@ import {
   webWorkload,
 } from "./support/box";
 import { condition } from "./support/kube";
-import { useBox } from "./support/useBox";
+import { withBox } from "./support/useBox";
 
 describe("flux: an RC whose Deployment never becomes Available is held by the real kustomize-controller (GitHub stand-in, canary-checker played)", function () {
-  this.timeout(30 * 60_000);
-  const box = useBox();
+  const { it } = withBox(this);
 
-  it("the gate reports the Deployment not Available within its timeout, nothing is dispatched, live keeps its version; the fix in the next commit is promoted exactly once", async function () {
-    const b = box();
+  it("the gate reports the Deployment not Available within its timeout, nothing is dispatched, live keeps its version; the fix in the next commit is promoted exactly once", async (b) => {
     await b.ensureStable();
     await b.settle();
     const liveBefore = await b.serving(b.live);

@@ -15,13 +15,12 @@ import {
   TEST_MANAGER,
 } from "./support/box";
 import type { Box } from "./support/box";
-import { useBox } from "./support/useBox";
+import { withBox } from "./support/useBox";
 
 const CLI = join(__dirname, "..", "..", "dist", "promotion.mjs");
 
 describe("flux: `promotion status` reads the real clusters", function () {
-  this.timeout(20 * 60_000);
-  const box = useBox();
+  const { it } = withBox(this);
 
   function status(b: Box, ...extra: string[]): { code: number; out: string } {
     const kube = [b.integration, b.live].flatMap((c) => [
@@ -43,8 +42,7 @@ describe("flux: `promotion status` reads the real clusters", function () {
     return { code: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
   }
 
-  it("a quiet pipeline: exit 0, each cluster runs what it selects, its signature verified", async function () {
-    const b = box();
+  it("a quiet pipeline: exit 0, each cluster runs what it selects, its signature verified", async (b) => {
     const stable = await b.ensureStable();
     await b.settle();
     const s = status(b, "--output", "json");
@@ -64,8 +62,7 @@ describe("flux: `promotion status` reads the real clusters", function () {
     console.log(`      promotion status (real output):\n${text.out.replace(/^/gm, "        ")}`);
   });
 
-  it("live held on an older version (its source suspended) while a newer stable exists: exit 3, live MISMATCH names both; resumed, exit 0 again", async function () {
-    const b = box();
+  it("live held on an older version (its source suspended) while a newer stable exists: exit 3, live MISMATCH names both; resumed, exit 0 again", async (b) => {
     await b.ensureStable();
     await b.settle();
     const held = await b.serving(b.live);

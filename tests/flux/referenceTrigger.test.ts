@@ -16,14 +16,12 @@ import {
   revisionOf,
   TEST_MANAGER,
 } from "./support/box";
-import { useBox } from "./support/useBox";
+import { withBox } from "./support/useBox";
 
 describe("flux: the reference trigger never fires (GitHub stand-in, canary-checker played)", function () {
-  this.timeout(20 * 60_000);
-  const box = useBox();
+  const { it, before, after } = withBox(this);
 
-  before(async function () {
-    const b = box();
+  before(async (b) => {
     const k = b.integration.kube;
     await k.apply(
       {
@@ -78,8 +76,8 @@ describe("flux: the reference trigger never fires (GitHub stand-in, canary-check
     }
   });
 
-  after(async function () {
-    const k = box().integration.kube;
+  after(async (b) => {
+    const k = b.integration.kube;
     for (const name of ["homelab-reference", "homelab-control", "homelab-reference-webhook"]) {
       await k.delete(NOTIFY, "Alert", FLUX_NAMESPACE, name);
     }
@@ -89,8 +87,7 @@ describe("flux: the reference trigger never fires (GitHub stand-in, canary-check
     await k.delete("v1", "Secret", FLUX_NAMESPACE, "homelab-dispatch-token");
   });
 
-  it("over a whole RC's validation, the homelab Alert dispatched nothing, while the same Provider dispatched the health event and a generic webhook received `Reconciliation finished`", async function () {
-    const b = box();
+  it("over a whole RC's validation, the homelab Alert dispatched nothing, while the same Provider dispatched the health event and a generic webhook received `Reconciliation finished`", async (b) => {
     await b.settle();
     const homelab = () => b.github.dispatches.filter((d) => d.repo === "homelab");
     const known = homelab().length;

@@ -4,14 +4,12 @@
 import { strict as assert } from "node:assert";
 import { FLUX_NAMESPACE, SOURCE, TEST_MANAGER } from "./support/box";
 import { condition, type KubeObject } from "./support/kube";
-import { useBox } from "./support/useBox";
+import { withBox } from "./support/useBox";
 
 describe("flux: the registry's CA is trusted only through certSecretRef", function () {
-  this.timeout(10 * 60_000);
-  const box = useBox();
+  const { it } = withBox(this);
 
-  it("the program's OCIRepository without its certSecretRef fails TLS verification (unknown authority), while the same source with it is Ready", async function () {
-    const b = box();
+  it("the program's OCIRepository without its certSecretRef fails TLS verification (unknown authority), while the same source with it is Ready", async (b) => {
     const k = b.integration.kube;
     const real = await k.mustGet(SOURCE.api, SOURCE.kind, FLUX_NAMESPACE, SOURCE.name);
     const spec = real.spec as Record<string, unknown>;

@@ -1,14 +1,12 @@
 /** The same dispatch delivered again (GitHub redelivers) changes nothing in the registry. */
 import { strict as assert } from "node:assert";
 import { commitOf, revisionOf } from "./support/box";
-import { useBox } from "./support/useBox";
+import { withBox } from "./support/useBox";
 
 describe("flux: a replayed dispatch (GitHub stand-in)", function () {
-  this.timeout(15 * 60_000);
-  const box = useBox();
+  const { it } = withBox(this);
 
-  it("running the promote job again with a dispatch notification-controller sent leaves the whole registry listing unchanged", async function () {
-    const b = box();
+  it("running the promote job again with a dispatch notification-controller sent leaves the whole registry listing unchanged", async (b) => {
     await b.settle();
     let last = b.dispatches().at(-1);
     if (!last) {

@@ -2,14 +2,12 @@
 import { strict as assert } from "node:assert";
 import { commitOf, FLUX_NAMESPACE, revisionOf, SOURCE, versionsOf } from "./support/box";
 import { ok } from "../support/projectCopy";
-import { useBox } from "./support/useBox";
+import { withBox } from "./support/useBox";
 
 describe("flux: rollback pin on live", function () {
-  this.timeout(20 * 60_000);
-  const box = useBox();
+  const { it } = withBox(this);
 
-  it("pulumi up of live with a pin serves the pinned digest while a newer stable exists; lifting it returns live to the newest", async function () {
-    const b = box();
+  it("pulumi up of live with a pin serves the pinned digest while a newer stable exists; lifting it returns live to the newest", async (b) => {
     // Two stable versions, made fast through the registry when this run has fewer.
     for (let i = 0; b.listing().size === 0 || versionsOf(b.listing(), true).length < 2; i++) {
       await b.seedStable(commitOf(`rollback-seed-${i}`));

@@ -4,32 +4,29 @@
  * both clusters keep serving their last verified version.
  */
 import { strict as assert } from "node:assert";
-import { FLUX_NAMESPACE, revisionOf, sleep, SOURCE } from "./support/box";
+import { type Box, FLUX_NAMESPACE, revisionOf, sleep, SOURCE } from "./support/box";
 import { condition } from "./support/kube";
-import { useBox } from "./support/useBox";
+import { withBox } from "./support/useBox";
 
 const REFUSED =
   /^failed to verify the signature using provider 'cosign': no matching signatures were found for /;
 
 describe("flux: signature verification on both clusters", function () {
-  this.timeout(20 * 60_000);
-  const box = useBox();
+  const { it } = withBox(this);
 
   /** A quiet state with a stable version on live; returns what each cluster serves. */
-  async function start() {
-    const b = box();
+  async function start(b: Box) {
     const stable = await b.ensureStable();
     await b.settle();
     return {
-      b,
       stable,
       live: await b.serving(b.live),
       integration: await b.serving(b.integration),
     };
   }
 
-  it("a stable tag pushed by hand on an unsigned digest is refused by live's and integration's source-controller, and both keep serving the last verified version", async function () {
-    const { b, stable, live, integration } = await start();
+  it("a stable tag pushed by hand on an unsigned digest is refused by live's and integration's source-controller, and both keep serving the last verified version", async (b) => {
+    const { stable, live, integration } = await start(b);
     const dispatches = b.dispatches().length;
     const digest = b.pushByHand(stable.tag, "9.9.9", "unsigned");
     assert.ok(!b.verifiedBy(digest, b.keys.promote) && !b.verifiedBy(digest, b.keys.build));
@@ -50,8 +47,8 @@ describe("flux: signature verification on both clusters", function () {
     ]);
   });
 
-  it("a stable tag on a digest signed by the BUILD key (not the promote key) is refused by live, while integration (which verifies the build key) accepts it", async function () {
-    const { b, stable, live, integration } = await start();
+  it("a stable tag on a digest signed by the BUILD key (not the promote key) is refused by live, while integration (which verifies the build key) accepts it", async (b) => {
+    const { stable, live, integration } = await start(b);
     const digest = b.pushByHand(stable.tag, "9.9.9", "signed-by-build-key");
     const signed = b.cosign(
       { COSIGN_PASSWORD: b.keys.build.password },
@@ -86,8 +83,8 @@ describe("flux: signature verification on both clusters", function () {
     ]);
   });
 
-  it("an unsigned release candidate pushed by hand is refused by integration: nothing applies, nothing is dispatched, integration keeps its version", async function () {
-    const { b, stable, integration } = await start();
+  it("an unsigned release candidate pushed by hand is refused by integration: nothing applies, nothing is dispatched, integration keeps its version", async (b) => {
+    const { stable, integration } = await start(b);
     const dispatches = b.dispatches().length;
     const digest = b.pushByHand(stable.tag, "99.0.0-rc.1", "unsigned-rc");
     const refused = await b.waitRefused(b.integration, digest);

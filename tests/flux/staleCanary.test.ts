@@ -17,7 +17,7 @@ import {
   type Rc,
 } from "./support/box";
 import { condition } from "./support/kube";
-import { useBox } from "./support/useBox";
+import { withBox } from "./support/useBox";
 
 /**
  * How long each check of the straddling run takes. The Canary has three checks, run one after the other, so the
@@ -27,11 +27,9 @@ import { useBox } from "./support/useBox";
 const CHECK_DELAY_MS = 6_000;
 
 describe("flux: a canary run that straddles the apply does not open the gate (canary-checker played, GitHub stand-in)", function () {
-  this.timeout(20 * 60_000);
-  const box = useBox();
+  const { it } = withBox(this);
 
-  it("a run started before the apply and reported after it leaves the gate closed; the next run, started after the apply, opens it and the RC is promoted once", async function () {
-    const b = box();
+  it("a run started before the apply and reported after it leaves the gate closed; the next run, started after the apply, opens it and the RC is promoted once", async (b) => {
     // The Canary is part of the platform artifact: a version must run before canary-checker has anything to run.
     await b.ensureStable();
     await b.settle();

@@ -4,14 +4,12 @@
  */
 import { strict as assert } from "node:assert";
 import { commitOf, revisionOf } from "./support/box";
-import { useBox } from "./support/useBox";
+import { withBox } from "./support/useBox";
 
 describe("flux: two RCs that differ only by the version stamp (GitHub stand-in, canary-checker played)", function () {
-  this.timeout(25 * 60_000);
-  const box = useBox();
+  const { it } = withBox(this);
 
-  it("each is dispatched exactly once and promoted", async function () {
-    const b = box();
+  it("each is dispatched exactly once and promoted", async (b) => {
     await b.settle();
     const digests: string[] = [];
     for (const label of ["stamp-only-1", "stamp-only-2"]) {

@@ -8,14 +8,12 @@ import { CANARY_API, commitOf, FLUX_NAMESPACE, GATE, revisionOf, stableOf } from
 import { CANARY_NAME, CANARY_NAMESPACE } from "../../lib/k8s/canary";
 import { FLUX_DEPLOYMENTS } from "./support/clusters";
 import { condition } from "./support/kube";
-import { useBox } from "./support/useBox";
+import { withBox } from "./support/useBox";
 
 describe("flux: a Flux controller Pod not ready during the gate holds the RC (canary-checker played, GitHub stand-in)", function () {
-  this.timeout(25 * 60_000);
-  const box = useBox();
+  const { it } = withBox(this);
 
-  it("the Canary fails on the failed Pod, the gate reports it, nothing moves in the registry, live keeps its version; with the Pod replaced the RC is dispatched once and promoted", async function () {
-    const b = box();
+  it("the Canary fails on the failed Pod, the gate reports it, nothing moves in the registry, live keeps its version; with the Pod replaced the RC is dispatched once and promoted", async (b) => {
     await b.ensureStable();
     await b.settle();
     const liveBefore = await b.serving(b.live);

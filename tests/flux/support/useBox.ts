@@ -43,3 +43,36 @@ after(async function () {
   // A box that failed to start stopped itself and kept its logs (Box.start).
   await box?.stop(failed);
 });
+
+/** A test of a scenario, and a hook: each gets the running box. */
+export type BoxTest = (title: string, fn: (b: Box) => Promise<void>) => void;
+export type BoxHook = (fn: (b: Box) => Promise<void>) => void;
+
+/**
+ * The ceiling of each test and hook of a scenario. It is not what fails a stuck scenario: every wait of the box
+ * has its own deadline, sized to what it waits for (a gate, a quiet window), and fails first with what it saw.
+ */
+export const SCENARIO_MINUTES = 30;
+
+/**
+ * The first line of a scenario file's `describe`: asks for the box and returns `it`, `before` and `after` that
+ * hand the running box to the test, which then states what state it needs (`await b.settle()`).
+ *
+ *   describe("flux: a replayed dispatch", function () {
+ *     const { it } = withBox(this);
+ *     it("changes nothing in the registry", async (b) => { await b.settle(); ... });
+ *   });
+ */
+export function withBox(suite: Mocha.Suite): {
+  readonly it: BoxTest;
+  readonly before: BoxHook;
+  readonly after: BoxHook;
+} {
+  suite.timeout(SCENARIO_MINUTES * 60_000);
+  const box = useBox();
+  return {
+    it: (name, fn) => it(name, async () => fn(box())),
+    before: (fn) => before(async () => fn(box())),
+    after: (fn) => after(async () => fn(box())),
+  };
+}
