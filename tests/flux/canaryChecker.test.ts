@@ -132,6 +132,34 @@ describe("canary-checker PLAYED from its own rules (real etcd + kube-apiserver, 
   const runAfter = (n: number, what: string, timeoutMs: number): Promise<CanaryRun> =>
     player.waitForRun(what, (_r, i) => i >= n, timeoutMs);
 
+  /** A ConfigMap `name` in the Canary's namespace with `ca.crt`, as kube-root-ca.crt carries it. */
+  async function publishCA(name: string, caPem: string): Promise<void> {
+    await cluster.kube.apply(
+      {
+        apiVersion: "v1",
+        kind: "ConfigMap",
+        metadata: { name, namespace: CANARY_NAMESPACE },
+        data: { "ca.crt": caPem },
+      },
+      TEST_MANAGER,
+    );
+  }
+
+  /** Asserts a run's results ([check, pass, error], the http check passing) and returns the Canary after it. */
+  async function canaryAfter(
+    run: CanaryRun,
+    fluxPods: [pass: boolean, error: string],
+  ): Promise<KubeObject> {
+    assert.deepEqual(
+      run.results.map((r) => [r.check, r.pass, r.error]),
+      [
+        [KUBERNETES_API_CHECK, true, ""],
+        [FLUX_PODS_CHECK, ...fluxPods],
+      ],
+    );
+    return canaryNow();
+  }
+
   async function alert(state?: "pending" | "firing"): Promise<PrometheusAlert | undefined> {
     return (await prometheus.alerts()).find(
       (a) =>
@@ -184,15 +212,7 @@ describe("canary-checker PLAYED from its own rules (real etcd + kube-apiserver, 
     }
     // kube-controller-manager's root-ca-cert-publisher is not running here: publish what it would.
     if (!(await cluster.kube.get("v1", "ConfigMap", CANARY_NAMESPACE, "kube-root-ca.crt"))) {
-      await cluster.kube.apply(
-        {
-          apiVersion: "v1",
-          kind: "ConfigMap",
-          metadata: { name: "kube-root-ca.crt", namespace: CANARY_NAMESPACE },
-          data: { "ca.crt": apiCA.caPem },
-        },
-        TEST_MANAGER,
-      );
+      await publishCA("kube-root-ca.crt", apiCA.caPem);
       caPublishedByTest = true;
     }
     // Nor its serviceaccounts controller: the ServiceAccount admission plugin needs `default` for a Pod.
@@ -283,14 +303,7 @@ describe("canary-checker PLAYED from its own rules (real etcd + kube-apiserver, 
 
   it("2. the first run is immediate (RunNow) and passes: the API server answers /healthz over TLS verified by kube-root-ca.crt, and every flux pod is Ready", async function () {
     first = await runAfter(0, "the first run", 30_000);
-    assert.deepEqual(
-      first.results.map((r) => [r.check, r.pass, r.error]),
-      [
-        [KUBERNETES_API_CHECK, true, ""],
-        [FLUX_PODS_CHECK, true, ""],
-      ],
-    );
-    const c = await canaryNow();
+    const c = await canaryAfter(first, [true, ""]);
     assert.equal(c.status?.status, "Passed");
     assert.equal(c.status?.errorMessage, undefined);
     assert.equal(c.status?.lastCheck, metaTime(first.reportedAt!));
@@ -313,15 +326,7 @@ describe("canary-checker PLAYED from its own rules (real etcd + kube-apiserver, 
 
   it("3. the http check's TLS is really verified: a CA that did not sign the API server's certificate fails it", async function () {
     const other = newAuthority(join(work, "pki"), "other");
-    await cluster.kube.apply(
-      {
-        apiVersion: "v1",
-        kind: "ConfigMap",
-        metadata: { name: "other-ca", namespace: CANARY_NAMESPACE },
-        data: { "ca.crt": other.caPem },
-      },
-      TEST_MANAGER,
-    );
+    await publishCA("other-ca", other.caPem);
     const http = (platformCanary().spec!.http as Record<string, unknown>[])[0]!;
     const control = asKube(
       platformCanary({ canary: { name: "tls-control", namespace: CANARY_NAMESPACE } }),
@@ -478,14 +483,7 @@ describe("canary-checker PLAYED from its own rules (real etcd + kube-apiserver, 
       await cluster.kube.raw("DELETE", `${pods()}/${name}?gracePeriodSeconds=0`);
     const n = player.starts.length;
     const none = await runAfter(n, "a run without pods", SCHEDULE_MS + 2 * JITTER_MS);
-    assert.deepEqual(
-      none.results.map((r) => [r.check, r.pass, r.error]),
-      [
-        [KUBERNETES_API_CHECK, true, ""],
-        [FLUX_PODS_CHECK, false, "test failed"],
-      ],
-    );
-    const c = await canaryNow();
+    const c = await canaryAfter(none, [false, "test failed"]);
     assert.equal(c.status?.status, "Failed");
     assert.equal(c.status?.errorMessage, "test failed");
   });
