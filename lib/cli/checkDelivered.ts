@@ -18,10 +18,6 @@ Exit codes: 0 every file matches; 1 drift found; 2 bad usage or input.`;
 
 export async function run(argv: readonly string[], io: CommandIo): Promise<number> {
   const a = parseArgs("check-delivered", argv, { values: ["dir"] });
-  if (a.help) {
-    io.stdout(`${help}\n`);
-    return EXIT_OK;
-  }
   const dir = a.values.get("dir");
   if (dir === undefined) throw new UsageError("check-delivered: --dir is required (see --help).");
   let expected: unknown;

@@ -17,6 +17,12 @@ export interface CommandModule {
   readonly run: (argv: readonly string[], io: CommandIo) => number | Promise<number>;
 }
 
+/**
+ * A command's `runWith`: its body, with the outside world it reads and writes (registry, GitHub, clock) passed
+ * in as `deps`. Its `run` passes the real one; tests pass stand-ins.
+ */
+export type RunWith<Deps> = (argv: readonly string[], io: CommandIo, deps: Deps) => Promise<number>;
+
 /** A registered command. */
 export interface Command {
   readonly name: string;

@@ -23,7 +23,7 @@ import { ghcrPackageVersions } from "../registry/ghcrPackages";
 import type { ManifestReader } from "../registry/manifest";
 import type { RegistryReader } from "../registry/types";
 import type { ClusterObservation } from "../status/status";
-import { badValue } from "./args";
+import { badValue, type ParsedArgs } from "./args";
 import { UsageError } from "./command";
 import { readerFromEnv } from "./registryEnv";
 import { GitHubClient, GitHubError } from "../github/client";
@@ -163,7 +163,7 @@ export function readOptions(
 }
 
 /** `cluster=value` pairs of a repeatable flag. */
-export function perCluster(
+function perCluster(
   flag: string,
   list: readonly string[],
   clusters: readonly string[],
@@ -183,11 +183,25 @@ export function perCluster(
   return out;
 }
 
+/** The kubeconfig file and context per cluster, from the repeatable --kubeconfig and --context flags. */
+export interface ClusterTargets {
+  readonly kubeconfigs: ReadonlyMap<string, string>;
+  readonly contexts: ReadonlyMap<string, string>;
+}
+
+/** Reads --kubeconfig and --context (before anything is read, so a typo fails fast). */
+export function clusterTargets(facts: PipelineFacts, args: ParsedArgs): ClusterTargets {
+  const names = facts.policy.clusters.map((c) => c.name);
+  return {
+    kubeconfigs: perCluster("kubeconfig", args.lists.get("kubeconfig") ?? [], names),
+    contexts: perCluster("context", args.lists.get("context") ?? [], names),
+  };
+}
+
 /** Observes every cluster named by --kubeconfig or --context. */
 export async function observeClusters(
   facts: PipelineFacts,
-  kubeconfigs: ReadonlyMap<string, string>,
-  contexts: ReadonlyMap<string, string>,
+  { kubeconfigs, contexts }: ClusterTargets,
 ): Promise<Map<string, ClusterObservation>> {
   const names = [...new Set([...kubeconfigs.keys(), ...contexts.keys()])].sort();
   const out = new Map<string, ClusterObservation>();
@@ -243,4 +257,20 @@ export const githubFromEnv: GitHubFactory = (repository) => {
     if (e instanceof GitHubError) throw new UsageError(`--github: ${e.message}`);
     throw e;
   }
+};
+
+/** Where `status` and `trace` read from; tests pass stand-ins. */
+export interface FactReaders {
+  readonly registry: RegistryFactory;
+  /** GitHub for --github (default: a client with GITHUB_TOKEN or GH_TOKEN). */
+  readonly github?: GitHubFactory;
+  /** The Packages API, when the registry offers one (default: none). */
+  readonly packages?: PackagesFactory;
+}
+
+/** The real registry, GitHub and Packages API. */
+export const LIVE_READERS: FactReaders = {
+  registry: ociRegistry,
+  github: githubFromEnv,
+  packages: envPackages,
 };

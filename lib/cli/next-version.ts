@@ -19,10 +19,6 @@ Exit codes: 0 printed; 2 bad usage or --start (message on stderr).`;
 
 export async function run(argv: readonly string[], io: CommandIo): Promise<number> {
   const a = parseArgs("next-version", argv, { values: ["start"] });
-  if (a.help) {
-    io.stdout(`${help}\n`);
-    return EXIT_OK;
-  }
   const start = a.values.get("start");
   try {
     io.stdout(

@@ -18,10 +18,6 @@ Exit codes: 0 printed; 2 bad usage or no preview found.`;
 
 export function run(argv: readonly string[], io: CommandIo): number {
   const a = parseArgs("preview-summary", argv, { values: ["dir", "title", "run-url"] });
-  if (a.help) {
-    io.stdout(`${help}\n`);
-    return EXIT_OK;
-  }
   const dir = a.values.get("dir");
   if (dir === undefined) throw new UsageError("preview-summary: --dir is required (see --help).");
   if (!existsSync(dir)) throw new UsageError(`preview-summary: directory ${dir} does not exist.`);

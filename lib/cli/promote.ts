@@ -21,6 +21,7 @@ import {
 } from "../promotion/promote";
 import { RegistryError, type RegistryReader } from "../registry/types";
 import { annotation, type CommandIo } from "./actionsIo";
+import type { RunWith } from "./command";
 import { flagRecord, missingFlags, parseArgs } from "./args";
 import { CREDENTIALS_HELP, readerFromEnv, splitArtifact } from "./registryEnv";
 
@@ -92,11 +93,7 @@ export function run(argv: readonly string[], io: CommandIo): Promise<number> {
   return runWith(argv, io, (host) => readerFromEnv(host));
 }
 
-export async function runWith(
-  argv: readonly string[],
-  io: CommandIo,
-  readerOf: PromoteReaderFactory,
-): Promise<number> {
+export const runWith: RunWith<PromoteReaderFactory> = async (argv, io, readerOf) => {
   const a = parseArgs("promote-plan", argv, {
     values: ["event", "event-name", "gate-name", "gate-namespace", "listing", "artifact"],
   });
@@ -160,4 +157,4 @@ export async function runWith(
     ),
   );
   return decision.action === "refuse" ? 1 : 0;
-}
+};

@@ -19,7 +19,7 @@ import { readerFromEnv } from "./registryEnv";
 import { RegistryError } from "../registry/types";
 import { annotation, type CommandIo } from "./actionsIo";
 import { badValue, flagRecord, missingFlags, parseArgs } from "./args";
-import { EXIT_NONE, EXIT_OK, UsageError } from "./command";
+import { EXIT_NONE, EXIT_OK, UsageError, type RunWith } from "./command";
 import { clip } from "../clip";
 
 export const usage =
@@ -87,11 +87,7 @@ export function run(argv: readonly string[], io: CommandIo): Promise<number> {
   return runWith(argv, io, defaultDeps);
 }
 
-export async function runWith(
-  argv: readonly string[],
-  io: CommandIo,
-  deps: RecordDeps,
-): Promise<number> {
+export const runWith: RunWith<RecordDeps> = async (argv, io, deps) => {
   const a = parseArgs("record", argv, {
     values: ["artifact", "digest", "version", "event", "event-name", "rollback-of"],
   });
@@ -169,4 +165,4 @@ export async function runWith(
     }
     throw e;
   }
-}
+};

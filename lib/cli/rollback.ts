@@ -8,7 +8,7 @@ import { readForRollback } from "../status/reads";
 import { planRollback, rollbackOutputs } from "../promotion/rollback";
 import { annotation, type CommandIo } from "./actionsIo";
 import { badValue, parseArgs } from "./args";
-import { EXIT_NONE, EXIT_OK, UsageError } from "./command";
+import { EXIT_NONE, EXIT_OK, UsageError, type RunWith } from "./command";
 import { ociRegistry, type RegistryFactory } from "./facts";
 
 export const usage = "rollback-plan --artifact <host/repository> --version <X.Y.Z>";
@@ -31,11 +31,7 @@ export function run(argv: readonly string[], io: CommandIo): Promise<number> {
   return runWith(argv, io, ociRegistry);
 }
 
-export async function runWith(
-  argv: readonly string[],
-  io: CommandIo,
-  registry: RegistryFactory,
-): Promise<number> {
+export const runWith: RunWith<RegistryFactory> = async (argv, io, registry) => {
   const a = parseArgs("rollback-plan", argv, { values: ["artifact", "version"] });
   const artifact = a.values.get("artifact");
   const wanted = a.values.get("version");
@@ -70,4 +66,4 @@ export async function runWith(
     annotation(plan.action === "refuse" ? "error" : "notice", `${plan.action}: ${plan.reason}`),
   );
   return plan.action === "refuse" ? EXIT_NONE : EXIT_OK;
-}
+};

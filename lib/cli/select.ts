@@ -25,10 +25,6 @@ Exit codes: 0 a tag was selected (printed on stdout); 1 no tag admitted
 
 export async function run(argv: readonly string[], io: CommandIo): Promise<number> {
   const a = parseArgs("select", argv, { values: ["constraint", "filter"], booleans: ["explain"] });
-  if (a.help) {
-    io.stdout(`${help}\n`);
-    return EXIT_OK;
-  }
   const constraint = a.values.get("constraint");
   if (constraint === undefined)
     throw new UsageError("select: --constraint is required (see --help).");

@@ -16,7 +16,7 @@
  */
 import { readFileSync } from "node:fs";
 import { flagRecord, missingFlags, parseArgs } from "./args";
-import { usageFailure } from "./command";
+import { usageFailure, type RunWith } from "./command";
 import { clientFromEnv, runUrlFromEnv, type GitHubClient } from "../github/client";
 import { STAGE_METADATA_KEY } from "../k8s/validation";
 import { quote, readPromotionListing, splitRevision } from "../promotion/promote";
@@ -205,11 +205,7 @@ export function run(argv: readonly string[], io: CommandIo): Promise<number> {
   return runWith(argv, io, { reader: (h) => readerFromEnv(h), github: () => clientFromEnv() });
 }
 
-export async function runWith(
-  argv: readonly string[],
-  io: CommandIo,
-  deps: StagePlanDeps,
-): Promise<number> {
+export const runWith: RunWith<StagePlanDeps> = async (argv, io, deps) => {
   const a = parseArgs("stage-plan", argv, {
     values: ["event", "event-name", "gate-name", "gate-namespace", "artifact", "stages", "now"],
   });
@@ -390,7 +386,7 @@ export async function runWith(
     }
     throw e;
   }
-}
+};
 
 class GitHubUnavailable extends Error {
   constructor(why: string) {

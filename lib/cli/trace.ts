@@ -5,21 +5,18 @@
 import { RegistryError } from "../registry/types";
 import { EXIT_CODES, formatTrace, traceCommit, TraceInputError, type Trace } from "../status/trace";
 import { FACT_FLAGS, parseArgs, oneOf, parseNow, wholeNumber, withFlags } from "./args";
-import { readFailure, usageFailure, UsageError, type CommandIo } from "./command";
+import { readFailure, usageFailure, UsageError, type CommandIo, type RunWith } from "./command";
 import { readForTrace } from "../status/reads";
 import {
-  envPackages,
+  clusterTargets,
   githubFromEnv,
+  LIVE_READERS,
   loadFacts,
   noPackages,
   observeClusters,
-  ociRegistry,
-  perCluster,
   readOptions,
   readRecords,
-  type GitHubFactory,
-  type PackagesFactory,
-  type RegistryFactory,
+  type FactReaders,
 } from "./facts";
 
 export const usage =
@@ -53,16 +50,10 @@ Exit codes:
   1  the registry could not be read;  2  bad usage or configuration`;
 
 export function run(argv: readonly string[], io: CommandIo): Promise<number> {
-  return runWith(argv, io, ociRegistry, githubFromEnv, envPackages);
+  return runWith(argv, io, LIVE_READERS);
 }
 
-export async function runWith(
-  argv: readonly string[],
-  io: CommandIo,
-  registry: RegistryFactory,
-  githubOf: GitHubFactory = githubFromEnv,
-  packagesOf: PackagesFactory = noPackages,
-): Promise<number> {
+export const runWith: RunWith<FactReaders> = async (argv, io, readers) => {
   const a = parseArgs(
     "trace",
     argv,
@@ -76,21 +67,22 @@ export async function runWith(
   const now = parseNow(a.values.get("now"));
   const facts = loadFacts(a.values);
   if (typeof facts === "string") return usageFailure(io, "trace", facts);
-  const names = facts.policy.clusters.map((c) => c.name);
-  const kubeconfigs = perCluster("kubeconfig", a.lists.get("kubeconfig") ?? [], names);
-  const contexts = perCluster("context", a.lists.get("context") ?? [], names);
+  const targets = clusterTargets(facts, a);
   const commit = a.positionals[0]!;
   let trace: Trace;
   try {
     const { tags, created } = await readForTrace(
-      registry(facts.policy),
+      readers.registry(facts.policy),
       facts.policy.repository,
       commit,
       facts.policy.clusters,
-      readOptions(facts.policy, packagesOf),
+      readOptions(facts.policy, readers.packages ?? noPackages),
     );
-    const observed = await observeClusters(facts, kubeconfigs, contexts);
-    const { records, recordsError } = await readRecords(a.values.get("github"), githubOf);
+    const observed = await observeClusters(facts, targets);
+    const { records, recordsError } = await readRecords(
+      a.values.get("github"),
+      readers.github ?? githubFromEnv,
+    );
     if (recordsError !== undefined)
       io.stderr(`promotion trace: promotion records not read: ${recordsError}\n`);
     trace = traceCommit({
@@ -111,4 +103,4 @@ export async function runWith(
   }
   io.stdout(output === "json" ? `${JSON.stringify(trace, null, 2)}\n` : formatTrace(trace));
   return EXIT_CODES[trace.verdict];
-}
+};

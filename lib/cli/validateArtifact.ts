@@ -100,10 +100,6 @@ export function run(argv: readonly string[], io: CommandIo): number {
   const a = parseArgs("validate-artifact", argv, {
     values: ["dir", "schemas", "crds", "kustomize"],
   });
-  if (a.help) {
-    io.stdout(`${help}\n`);
-    return EXIT_OK;
-  }
   const dir = a.values.get("dir");
   if (dir === undefined) throw new UsageError("validate-artifact: --dir is required (see --help).");
   if (!existsSync(dir))

@@ -209,10 +209,6 @@ export async function runWith(
     values: ["policy", "dir", "artifact", "digest", "label"],
     booleans: ["require-signatures", "exhaustive", "issue"],
   });
-  if (a.help) {
-    io.stdout(`${help}\n`);
-    return EXIT_OK;
-  }
   const modes = ["policy", "dir", "artifact"].filter((k) => a.values.has(k));
   if (modes.length > 1)
     throw new UsageError(

@@ -102,7 +102,7 @@ export async function runWith(
   let input: WatchInput;
   try {
     input = {
-      status: await gatherStatus(facts, registry, now, a, undefined, packagesOf),
+      status: await gatherStatus(facts, { registry, packages: packagesOf }, now, a),
     };
   } catch (e) {
     if (!(e instanceof RegistryError)) throw e;

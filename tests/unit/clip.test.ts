@@ -171,8 +171,11 @@ describe("clip: untrusted text in messages", () => {
   it("the command line: 40 kB flags and arguments are clipped in usage errors and on stderr", async () => {
     const v = `${"x\n".repeat(20_000)}end`;
     for (const [what, run] of [
-      ["trace --output", () => traceWith(["0123456", "--output", v], io().io, noRegistry)],
-      ["trace commit", () => traceWith([v], io().io, noRegistry)],
+      [
+        "trace --output",
+        () => traceWith(["0123456", "--output", v], io().io, { registry: noRegistry }),
+      ],
+      ["trace commit", () => traceWith([v], io().io, { registry: noRegistry })],
       [
         "record --version",
         () =>

@@ -270,7 +270,7 @@ describe("promotion status (CLI, registry injected)", () => {
     const code = await runWith(
       ["--policy", policyFile, "--output", "json", "--now", "2026-12-01T12:00:00Z"],
       cio,
-      fake(),
+      { registry: fake() },
     );
     assert.equal(code, 0, out.stderr);
     const j = JSON.parse(out.stdout) as {
@@ -286,7 +286,7 @@ describe("promotion status (CLI, registry injected)", () => {
 
   it("an unreadable registry prints nothing and exits 1", async () => {
     const { out, io: cio } = io();
-    assert.equal(await runWith(["--policy", policyFile], cio, fake(true)), 1);
+    assert.equal(await runWith(["--policy", policyFile], cio, { registry: fake(true) }), 1);
     assert.equal(out.stdout, "");
     assert.match(out.stderr, /registry ghcr\.io: list tags: HTTP 503/);
   });
@@ -294,7 +294,7 @@ describe("promotion status (CLI, registry injected)", () => {
   it("--kubeconfig for an unknown cluster is a usage error naming the known ones", async () => {
     const { io: cio } = io();
     await assert.rejects(
-      runWith(["--policy", policyFile, "--kubeconfig", "prod=/x"], cio, fake()),
+      runWith(["--policy", policyFile, "--kubeconfig", "prod=/x"], cio, { registry: fake() }),
       /--kubeconfig prod=\/x: no cluster "prod" in the pipeline \(known: integration, live\)/,
     );
   });

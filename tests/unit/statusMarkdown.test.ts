@@ -165,12 +165,12 @@ describe("promotion status --output markdown", () => {
       const { out, io } = captureIo();
       const fake = fixedRegistry(tags, "2026-11-30T06:00:00Z");
       const args = ["--policy", policyFile, "--now", NOW.toISOString()];
-      assert.equal(await runWith([...args, "--output", "markdown"], io, fake), 0);
+      assert.equal(await runWith([...args, "--output", "markdown"], io, { registry: fake }), 0);
       assert.match(out.stdout, /^### Promotion pipeline /);
       assert.match(out.stdout, /```mermaid\nflowchart LR\n {2}rc\["newest RC 0\.0\.4-rc\.1/);
       assert.match(out.stdout, /\| live-eu \| live \| >= 0\.0\.0 \| 0\.0\.3 \|/);
       await assert.rejects(
-        runWith([...args, "--output", "html"], io, fake),
+        runWith([...args, "--output", "html"], io, { registry: fake }),
         /--output must be text, json or markdown, not "html"/,
       );
     } finally {

@@ -145,9 +145,9 @@ describe("promotion trace (CLI usage)", () => {
   };
   it("a bad --rc-wait-hours or no commit is a usage error, before any read", async () => {
     await assert.rejects(
-      runWith(["abcdef0", "--rc-wait-hours", "0"], io, never),
+      runWith(["abcdef0", "--rc-wait-hours", "0"], io, { registry: never }),
       /--rc-wait-hours must be a whole number of hours >= 1, not "0"\./,
     );
-    await assert.rejects(runWith([], io, never), /give exactly one commit SHA\./);
+    await assert.rejects(runWith([], io, { registry: never }), /give exactly one commit SHA\./);
   });
 });
