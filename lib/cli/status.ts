@@ -10,14 +10,10 @@ import { computeStatus, formatStatus, type PipelineStatus } from "../status/stat
 import { FACT_FLAGS, oneOf, parseArgs, parseNow, withFlags, type ParsedArgs } from "./args";
 import { EXIT_OK, readFailure, usageFailure, type CommandIo, type RunWith } from "./command";
 import {
-  clusterTargets,
-  githubFromEnv,
+  gatherFacts,
+  githubFor,
   LIVE_READERS,
   loadFacts,
-  noPackages,
-  observeClusters,
-  readOptions,
-  readRecords,
   type FactReaders,
   type PipelineFacts,
 } from "./facts";
@@ -89,24 +85,17 @@ export async function gatherStatus(
   now: Date,
   args: ParsedArgs,
 ): Promise<PipelineStatus> {
-  const targets = clusterTargets(facts, args);
-  const { tags, created } = await readForStatus(
-    readers.registry(facts.policy),
-    facts.policy.repository,
-    facts.policy.clusters,
-    readOptions(facts.policy, readers.packages ?? noPackages),
+  const { registry, ...read } = await gatherFacts(facts, args, readers, (reader, options) =>
+    readForStatus(reader, facts.policy.repository, facts.policy.clusters, options),
   );
-  const observed = await observeClusters(facts, targets);
-  const records = await readRecords(args.values.get("github"), readers.github ?? githubFromEnv);
   return computeStatus({
-    ...records,
+    ...read,
     registry: facts.policy.registry,
     repository: facts.policy.repository,
     clusters: facts.policy.clusters,
-    tags,
-    created,
+    tags: registry.tags,
+    created: registry.created,
     now,
-    observed,
   });
 }
 
@@ -145,7 +134,7 @@ export const runWith: RunWith<FactReaders> = async (argv, io, readers) => {
     } catch (e) {
       return usageFailure(io, "status", `--stages: ${(e as Error).message}`);
     }
-    const gh = (readers.github ?? githubFromEnv)(repo);
+    const gh = githubFor(readers, repo);
     if (typeof gh === "string") return usageFailure(io, "status", gh);
     io.stdout(soakLines(await readOpenSoaks(gh, stages), now));
   }

@@ -7,17 +7,7 @@ import { EXIT_CODES, formatTrace, traceCommit, TraceInputError, type Trace } fro
 import { FACT_FLAGS, parseArgs, oneOf, parseNow, wholeNumber, withFlags } from "./args";
 import { readFailure, usageFailure, UsageError, type CommandIo, type RunWith } from "./command";
 import { readForTrace } from "../status/reads";
-import {
-  clusterTargets,
-  githubFromEnv,
-  LIVE_READERS,
-  loadFacts,
-  noPackages,
-  observeClusters,
-  readOptions,
-  readRecords,
-  type FactReaders,
-} from "./facts";
+import { gatherFacts, LIVE_READERS, loadFacts, type FactReaders } from "./facts";
 
 export const usage =
   "trace <commit-sha> [--policy <file> | --dir <project dir>] [--output text|json] [--rc-wait-hours <n>] [--kubeconfig <cluster>=<file>]... [--context <cluster>=<context>]... [--github <owner/repo>]";
@@ -67,29 +57,23 @@ export const runWith: RunWith<FactReaders> = async (argv, io, readers) => {
   const now = parseNow(a.values.get("now"));
   const facts = loadFacts(a.values);
   if (typeof facts === "string") return usageFailure(io, "trace", facts);
-  const targets = clusterTargets(facts, a);
   const commit = a.positionals[0]!;
   let trace: Trace;
   try {
-    const { tags, created } = await readForTrace(
-      readers.registry(facts.policy),
-      facts.policy.repository,
-      commit,
-      facts.policy.clusters,
-      readOptions(facts.policy, readers.packages ?? noPackages),
-    );
-    const observed = await observeClusters(facts, targets);
-    const { records, recordsError } = await readRecords(
-      a.values.get("github"),
-      readers.github ?? githubFromEnv,
+    const { registry, observed, records, recordsError } = await gatherFacts(
+      facts,
+      a,
+      readers,
+      (reader, options) =>
+        readForTrace(reader, facts.policy.repository, commit, facts.policy.clusters, options),
     );
     if (recordsError !== undefined)
       io.stderr(`promotion trace: promotion records not read: ${recordsError}\n`);
     trace = traceCommit({
       ...(records ? { records } : {}),
       commit,
-      tags,
-      created,
+      tags: registry.tags,
+      created: registry.created,
       clusters: facts.policy.clusters,
       now,
       // Default: pipeline.watch.rcWaitHours with --dir, else 24 (the watch's default).

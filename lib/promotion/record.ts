@@ -50,19 +50,9 @@ export interface RecordInput {
   readonly promotedAt: string;
 }
 
-export interface RecordPayload {
+/** The deployment's payload: the record without its commit (the deployment's ref carries that). */
+export interface RecordPayload extends Omit<RecordInput, "commit"> {
   readonly kind: typeof RECORD_KIND;
-  readonly digest: string;
-  readonly version: string;
-  readonly rc?: string;
-  readonly artifact: string;
-  readonly fluxRevision?: string;
-  readonly fluxTimestamp?: string;
-  readonly trigger: RecordInput["trigger"];
-  readonly runUrl?: string;
-  readonly actor?: string;
-  readonly rollbackOf?: string;
-  readonly promotedAt: string;
 }
 
 const opt = <K extends string, V>(k: K, v: V | undefined): Partial<Record<K, V>> =>
