@@ -7,9 +7,7 @@ import { EXIT_NONE, EXIT_OK, EXIT_USAGE, UsageError, type CommandIo } from "./co
 
 export const usage = "check-delivered --dir <dir> < deliveredFiles.json";
 
-export const help = `Usage: promotion ${usage}
-
-Compares the files below <dir> with the sha256 the program recorded when it
+export const help = `Compares the files below <dir> with the sha256 the program recorded when it
 delivered them: stdin is the stack output \`deliveredFiles\`
 (\`pulumi stack output deliveredFiles --json --stack <stack>\`), a map of
 path to sha256. Prints one line per missing or changed file and a count.

@@ -7,9 +7,7 @@ import { EXIT_NONE, EXIT_OK, EXIT_USAGE, UsageError, type CommandIo } from "./co
 
 export const usage = "check-rendered --dir <render dir> < stack-export.json";
 
-export const help = `Usage: promotion ${usage}
-
-Compares every YAML file below <dir> (the kubernetes provider's
+export const help = `Compares every YAML file below <dir> (the kubernetes provider's
 renderYamlToDirectory) with the inputs Pulumi recorded for its resource; stdin
 is \`pulumi stack export --stack <stack>\`. Prints one line per changed, missing
 or extra file and a count.

@@ -11,7 +11,7 @@ export type { CommandIo } from "./actionsIo";
 export interface CommandModule {
   /** One line: `<name> --flag <value> ...`. */
   readonly usage: string;
-  /** The full `promotion <name> --help` text; defaults to the usage line. */
+  /** What `promotion <name> --help` prints below the usage line. */
   readonly help?: string;
   /** Runs with the arguments after the command name; returns the exit code. May throw UsageError. */
   readonly run: (argv: readonly string[], io: CommandIo) => number | Promise<number>;
@@ -22,6 +22,12 @@ export interface CommandModule {
  * in as `deps`. Its `run` passes the real one; tests pass stand-ins.
  */
 export type RunWith<Deps> = (argv: readonly string[], io: CommandIo, deps: Deps) => Promise<number>;
+
+/** The `--help` text: the usage line, then the command's help. */
+export function helpText(module: Pick<CommandModule, "usage" | "help">): string {
+  const usageLine = `Usage: promotion ${module.usage}`;
+  return module.help === undefined ? usageLine : `${usageLine}\n\n${module.help}`;
+}
 
 /** A registered command. */
 export interface Command {

@@ -7,9 +7,7 @@ import { EXIT_OK, UsageError, type CommandIo } from "./command";
 
 export const usage = "preview-summary --dir <dir> [--title <text>] [--run-url <url>]";
 
-export const help = `Usage: promotion ${usage}
-
-Reads <dir>/<stack>.txt (the output of \`pulumi preview --stack <stack>\`) and
+export const help = `Reads <dir>/<stack>.txt (the output of \`pulumi preview --stack <stack>\`) and
 <dir>/<stack>.exit (its exit code) for every stack, and prints a Markdown
 comment that summarises them, never longer than GitHub's 65,536-character
 comment limit: each stack's output is cut in the middle to a fair share.

@@ -28,9 +28,7 @@ import { CREDENTIALS_HELP, readerFromEnv, splitArtifact } from "./registryEnv";
 export const usage =
   "promote-plan --event <event.json> --event-name <repository_dispatch|workflow_dispatch> --gate-name <name> --gate-namespace <ns> (--artifact <host>/<repository> | --listing <file of 'tag digest' lines>)";
 
-export const help = `Usage: promotion ${usage}
-
-Decides a promotion (DESIGN 2) and prints action=, digest=, version=, tags=
+export const help = `Decides a promotion (DESIGN 2) and prints action=, digest=, version=, tags=
 lines for $GITHUB_OUTPUT; the reason goes to stderr as a workflow annotation.
 
   --artifact <host>/<repository>  read the registry itself: one paginated tag

@@ -25,9 +25,7 @@ import { clip } from "../clip";
 export const usage =
   "record --artifact <host/repository> --digest <sha256:...> --version <X.Y.Z> --event <event.json> --event-name <name> [--rollback-of <X.Y.Z>]";
 
-export const help = `Usage: promotion ${usage}
-
-Records a promotion as a GitHub Deployment to the live environment with a
+export const help = `Records a promotion as a GitHub Deployment to the live environment with a
 success status linking the run; its payload holds the digest, the RC, the
 stable version, the Flux event's revision and time and the run. Idempotent:
 a digest that has a record already gets none.

@@ -13,9 +13,7 @@ import { ociRegistry, type RegistryFactory } from "./facts";
 
 export const usage = "rollback-plan --artifact <host/repository> --version <X.Y.Z>";
 
-export const help = `Usage: promotion ${usage}
-
-Plans a rollback without a pin: the digest of the earlier stable version
+export const help = `Plans a rollback without a pin: the digest of the earlier stable version
 <X.Y.Z> gets the next patch version above the highest stable (a new tag; no
 tag moves), so live and integration both return to it through the normal
 path. Refused when the version does not exist, was never validated

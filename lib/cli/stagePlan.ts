@@ -42,9 +42,7 @@ import { readerFromEnv, splitArtifact } from "./registryEnv";
 export const usage =
   "stage-plan --event <event.json> --event-name <repository_dispatch|schedule|workflow_dispatch> --gate-name <name> --gate-namespace <ns> --artifact <host>/<repository> --stages <json> [--now <ISO time>]";
 
-export const help = `Usage: promotion ${usage}
-
-Decides a promotion between stages (issue 21): a gate's report, or the re-plan
+export const help = `Decides a promotion between stages (issue 21): a gate's report, or the re-plan
 of every revision soaking or waiting for a window. Prints action=, digest=,
 tags=, version=, from=, targets= for $GITHUB_OUTPUT; reasons (soak time left,
 next window) on stderr. Soak state: GitHub Deployments to each stage's

@@ -23,9 +23,7 @@ import { readOpenSoaks, soakLines } from "./stagePlan";
 export const usage =
   "status [--policy <file> | --dir <project dir>] [--output text|json|markdown] [--kubeconfig <cluster>=<file>]... [--context <cluster>=<context>]... [--github <owner/repo> [--stages <json>]]";
 
-export const help = `Usage: promotion ${usage}
-
-Where the pipeline stands, from the registry now: per cluster its semver
+export const help = `Where the pipeline stands, from the registry now: per cluster its semver
 constraint, the tag and digest it selects (the exact Flux model), its pin
 (reason, expiry, days left); the newest release candidate, the newest stable
 version and how long the newest RC has waited for promotion (its build time is

@@ -12,9 +12,7 @@ import { gatherFacts, LIVE_READERS, loadFacts, type FactReaders } from "./facts"
 export const usage =
   "trace <commit-sha> [--policy <file> | --dir <project dir>] [--output text|json] [--rc-wait-hours <n>] [--kubeconfig <cluster>=<file>]... [--context <cluster>=<context>]... [--github <owner/repo>]";
 
-export const help = `Usage: promotion ${usage}
-
-The journey of one commit: built (its RC tags and digest, build time),
+export const help = `The journey of one commit: built (its RC tags and digest, build time),
 integration (validated, or selected now; applied, when the cluster is read),
 validated (validated-<7>), stable (X.Y.Z), live (selected, or running when the
 cluster is read). Prints each stage, with its time where known, and the first

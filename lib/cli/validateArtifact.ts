@@ -21,9 +21,7 @@ import { EXIT_OK, UsageError, type CommandIo } from "./command";
 export const usage =
   "validate-artifact --dir <content dir> [--schemas <file>] [--crds <file>[,<file>...]] [--kustomize <binary>]";
 
-export const help = `Usage: promotion ${usage}
-
-Renders <content dir> the way the gate Kustomization's kustomize-controller
+export const help = `Renders <content dir> the way the gate Kustomization's kustomize-controller
 (v1.9.3) does (its kustomization.yaml with kustomize, or, without one, every
 YAML file below it) and validates every object against the schemas of the
 clusters: Kubernetes v1.34 (GA APIs), Flux v1.9.3's CRDs, canary-checker's
