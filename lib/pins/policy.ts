@@ -19,6 +19,7 @@ import {
   type PipelineSpec,
   type RetentionRule,
   type StackConfig,
+  type VersionRetention,
 } from "../config";
 import { generatedHeader, toYaml } from "../emit";
 import { ConfigError, ProblemCollector } from "../errors";
@@ -26,11 +27,8 @@ import { parseConstraint } from "../flux/semver";
 import type { Descriptor } from "../registry/types";
 import { computeAllowlist, type Allowlist, type PinCluster } from "./allowlist";
 
-export const POLICY_KIND = "PinsPolicy";
-export const POLICY_API_VERSION = "promotion-pipeline/v1";
-
-/** What a cleaner needs, besides the registry's tags, to compute the allowlist. */
-export interface PinsPolicy {
+/** What a cleaner needs, besides the registry's tags, to compute the allowlist (floatingTags sorted, unique). */
+export interface PinsPolicy extends VersionRetention {
   /** Registry host (and port), e.g. `ghcr.io`. */
   readonly registry: string;
   /** Repository path below the host, e.g. `example-org/platform/platform`. */
@@ -39,13 +37,13 @@ export interface PinsPolicy {
   readonly lines: string;
   /** Integration and live clusters (dev follows Git), sorted by name, suspended ones included. */
   readonly clusters: readonly PinCluster[];
-  /** Sorted, deduplicated. */
-  readonly floatingTags: readonly string[];
-  readonly keepStable: number;
-  readonly startVersion: string;
   /** The cleaner's rules, sorted by name, checked for hazards. */
   readonly retention: readonly RetentionRule[];
 }
+
+/** The `kind` and `apiVersion` of the policy file (`formatPolicy` writes them, `parsePolicy` checks them). */
+export const POLICY_KIND = "PinsPolicy";
+export const POLICY_API_VERSION = "promotion-pipeline/v1";
 
 const cmpStr = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
