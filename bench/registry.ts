@@ -8,14 +8,14 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { formatPolicy, type PinsPolicy } from "../lib/pins/policy";
+import { formatPolicy } from "../lib/pins/policy";
 import { readPinsTags } from "../lib/pins/registry";
 import { ghcrPackageVersions } from "../lib/registry/ghcrPackages";
 import { OciRegistryReader } from "../lib/registry/oci";
 import { readForStatus } from "../lib/status/reads";
 import { startFakeRegistry, yearsOfBuilds, type FakeRegistry } from "../tests/support/fakeRegistry";
+import { healthPassed, historyPolicy, HISTORY_REPO as REPO } from "../tests/support/memoryRegistry";
 
-const REPO = "example-org/platform/platform";
 const PAGE = 1000;
 const cli = process.argv[2] ?? "dist/promotion.mjs";
 const sizes = (process.env.SIZES ?? "1000 10000 50000").split(/\s+/).filter(Boolean).map(Number);
@@ -50,6 +50,17 @@ interface Row {
   api: number;
   seconds: number;
   note: string;
+}
+
+/** The fake registry's GitHub Packages API, as `promotion` reads it on ghcr.io. */
+function packagesApi(reg: FakeRegistry): () => Promise<Map<string, string[]>> {
+  return () =>
+    ghcrPackageVersions({
+      owner: "example-org",
+      packageName: "platform/platform",
+      token: "bench",
+      apiUrl: `http://${reg.host}`,
+    });
 }
 
 async function measure(
@@ -99,27 +110,10 @@ async function main(): Promise<void> {
           event,
           JSON.stringify({
             action: "Kustomization/platform.flux-system",
-            client_payload: {
-              involvedObject: { kind: "Kustomization", name: "platform", namespace: "flux-system" },
-              severity: "info",
-              message: "Health check passed in 2s",
-              metadata: { revision: `${last.version}@${lastDigest}` },
-            },
+            client_payload: healthPassed(`${last.version}@${lastDigest}`),
           }),
         );
-        const policy: PinsPolicy = {
-          registry: reg.host,
-          repository: REPO,
-          lines: "container/platform/platform",
-          clusters: [
-            { name: "integration", role: "integration", semver: ">= 0.0.0-0", suspended: false },
-            { name: "live", role: "live", semver: ">= 0.0.0", suspended: false },
-          ],
-          floatingTags: ["latest"],
-          keepStable: 5,
-          startVersion: "0.0.1",
-          retention: [],
-        };
+        const policy = historyPolicy(reg.host);
         const policyFile = join(work, "pins-policy.yaml");
         writeFileSync(policyFile, formatPolicy(policy));
         const artifact = `${reg.host}/${REPO}`;
@@ -163,13 +157,7 @@ async function main(): Promise<void> {
         });
         const ghcr = await measure(reg, tagCount, "pins, Packages API", async () => {
           const read = await readPinsTags(policy, new OciRegistryReader({ host: reg.host }), {
-            packageVersions: () =>
-              ghcrPackageVersions({
-                owner: "example-org",
-                packageName: "platform/platform",
-                token: "bench",
-                apiUrl: `http://${reg.host}`,
-              }),
+            packageVersions: packagesApi(reg),
           });
           return `${read.tags.size} tags, ${read.heads} HEADs (in-process)`;
         });
@@ -207,15 +195,7 @@ async function main(): Promise<void> {
             new OciRegistryReader({ host: reg.host }),
             REPO,
             policy.clusters,
-            {
-              packageVersions: () =>
-                ghcrPackageVersions({
-                  owner: "example-org",
-                  packageName: "platform/platform",
-                  token: "bench",
-                  apiUrl: `http://${reg.host}`,
-                }),
-            },
+            { packageVersions: packagesApi(reg) },
           );
           if (view.mode !== "packages") failures.push(`status, Packages API: mode ${view.mode}`);
           return `${view.tags.size} tags (in-process)`;

@@ -5,7 +5,6 @@
  * on histories as the pipeline writes them, with pins, rollbacks and tags outside the build's naming.
  */
 import { strict as assert } from "node:assert";
-import { createHash } from "node:crypto";
 import fc from "fast-check";
 import type { PinCluster } from "../../lib/pins/allowlist";
 import { planRollback } from "../../lib/promotion/rollback";
@@ -22,11 +21,14 @@ import { computeStatus, newestRcTag, STABLE_TAG } from "../../lib/status/status"
 import { traceCommit } from "../../lib/status/trace";
 import { PackagesUnavailable } from "../../lib/registry/ghcrPackages";
 import { yearsOfBuilds, type HistoryBuild } from "../support/fakeRegistry";
+import {
+  countingRegistry,
+  digestOfManifest as digestOf,
+  historyContents,
+  HISTORY_REPO as REPO,
+} from "../support/memoryRegistry";
 
-const REPO = "example-org/platform/platform";
 const NOW = new Date("2026-12-01T12:00:00Z");
-
-const digestOf = (b: Buffer): string => `sha256:${createHash("sha256").update(b).digest("hex")}`;
 
 /** A build time per digest, as the build's `oras push` writes it. */
 const createdFor = (digest: string): string =>
@@ -36,31 +38,18 @@ const createdFor = (digest: string): string =>
 
 /** An in-memory registry from a history, and a reader that counts what it reads. */
 function memory(builds: readonly HistoryBuild[]) {
-  const tags = new Map<string, string>();
-  const manifests = new Map<string, Record<string, unknown>>();
-  for (const b of builds) {
-    const digest = digestOf(b.manifest);
-    const body = JSON.parse(b.manifest.toString()) as { annotations: Record<string, string> };
+  const { tags, manifests } = historyContents(builds);
+  for (const [digest, body] of manifests)
     manifests.set(digest, {
       ...body,
       annotations: { ...body.annotations, "org.opencontainers.image.created": createdFor(digest) },
     });
-    for (const t of b.tags) tags.set(t, digest);
-  }
-  const counts = { list: 0, head: 0, get: 0 };
+  const { counts, listTags, digestOf: headOf, resolve } = countingRegistry(tags);
   const reader: OperatorReader = {
-    listTags: () => {
-      counts.list++;
-      return Promise.resolve([...tags.keys()].reverse());
-    },
-    digestOf: (_r, t) => {
-      counts.head++;
-      const d = tags.get(t);
-      return d ? Promise.resolve(d) : Promise.reject(new RegistryError("mem", `HEAD ${t}`, "404"));
-    },
+    listTags,
+    digestOf: headOf,
     manifest: (_r, ref): Promise<ManifestRead> => {
-      counts.get++;
-      const d = ref.startsWith("sha256:") ? ref : tags.get(ref);
+      const d = resolve(ref);
       const m = d === undefined ? undefined : manifests.get(d);
       return m && d
         ? Promise.resolve({ digest: d, manifest: m })

@@ -6,7 +6,6 @@
  * half way (nothing printed, exit 1, at every point of failure).
  */
 import { strict as assert } from "node:assert";
-import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -34,36 +33,31 @@ import {
   type FakeRegistry,
   type HistoryBuild,
 } from "../support/fakeRegistry";
+import {
+  countingRegistry,
+  digestOfManifest,
+  healthPassed as event,
+  historyContents,
+  historyPolicy as policyFor,
+  HISTORY_REPO as REPO,
+} from "../support/memoryRegistry";
 
-const REPO = "example-org/platform/platform";
 const gate = { name: "platform", namespace: "flux-system" };
 const D = (c: string): string => `sha256:${c.repeat(64)}`;
 
 /** An in-memory registry from a history: the full listing, and a reader that counts what it reads. */
 function memory(builds: readonly HistoryBuild[], extra: [string, string][] = []) {
-  const tags = new Map<string, string>();
-  const manifests = new Map<string, ManifestInfo>();
-  for (const b of builds) {
-    const digest = digestOfManifest(b.manifest);
-    const body = JSON.parse(b.manifest.toString()) as { annotations: Record<string, string> };
-    manifests.set(digest, { digest, annotations: body.annotations });
-    for (const t of b.tags) tags.set(t, digest);
-  }
+  const { tags, manifests: bodies } = historyContents(builds);
+  const manifests = new Map<string, ManifestInfo>(
+    [...bodies].map(([digest, body]) => [digest, { digest, annotations: body.annotations ?? {} }]),
+  );
   for (const [t, d] of extra) tags.set(t, d);
-  const counts = { list: 0, head: 0, get: 0 };
+  const { counts, listTags, digestOf, resolve } = countingRegistry(tags);
   const reader: RegistryReader = {
-    listTags: () => {
-      counts.list++;
-      return Promise.resolve([...tags.keys()].reverse());
-    },
-    digestOf: (_r, t) => {
-      counts.head++;
-      const d = tags.get(t);
-      return d ? Promise.resolve(d) : Promise.reject(new RegistryError("mem", `HEAD ${t}`, "404"));
-    },
+    listTags,
+    digestOf,
     manifestIfExists: (_r, ref) => {
-      counts.get++;
-      const d = ref.startsWith("sha256:") ? ref : tags.get(ref);
+      const d = resolve(ref);
       return Promise.resolve(d === undefined ? undefined : manifests.get(d));
     },
   };
@@ -73,19 +67,6 @@ function memory(builds: readonly HistoryBuild[], extra: [string, string][] = [])
     manifestOf: (ref) => reader.manifestIfExists!(REPO, ref),
   };
   return { tags, manifests, counts, reader, promotion };
-}
-
-function digestOfManifest(b: Buffer): string {
-  return `sha256:${createHash("sha256").update(b).digest("hex")}`;
-}
-
-function event(revision: string): Record<string, unknown> {
-  return {
-    involvedObject: { kind: "Kustomization", name: "platform", namespace: "flux-system" },
-    severity: "info",
-    message: "Health check passed in 2s",
-    metadata: { revision },
-  };
 }
 
 describe("registry at scale: the promotion reads a constant number of manifests", () => {
@@ -154,24 +135,6 @@ describe("registry at scale: the promotion reads a constant number of manifests"
     assert.equal(commitOfRevision(undefined), undefined);
   });
 });
-
-/** A pin policy for a registry, with the clusters and extras a property draws. */
-function policyFor(host: string, over: Partial<PinsPolicy> = {}): PinsPolicy {
-  return {
-    registry: host,
-    repository: REPO,
-    lines: "container/platform/platform",
-    clusters: [
-      { name: "integration", role: "integration", semver: ">= 0.0.0-0", suspended: false },
-      { name: "live", role: "live", semver: ">= 0.0.0", suspended: false },
-    ],
-    floatingTags: ["latest"],
-    keepStable: 5,
-    startVersion: "0.0.1",
-    retention: [],
-    ...over,
-  };
-}
 
 describe("registry at scale: pins reads only the tags whose digest decides protection", () => {
   const arbCluster = fc.record({
