@@ -2,10 +2,13 @@
  * A history of builds held in memory, and a registry over it that counts what it is asked (tag listings, HEADs,
  * manifest GETs): for the tests that prove a command reads a constant number of things, and for the bench.
  */
+import { strict as assert } from "node:assert";
 import { createHash } from "node:crypto";
+import fc from "fast-check";
+import type { PinCluster } from "../../lib/pins/allowlist";
 import type { PinsPolicy } from "../../lib/pins/policy";
 import { RegistryError } from "../../lib/registry/types";
-import type { HistoryBuild } from "./fakeRegistry";
+import { yearsOfBuilds, type HistoryBuild } from "./fakeRegistry";
 
 export const HISTORY_REPO = "example-org/platform/platform";
 
@@ -31,11 +34,22 @@ export function historyContents(builds: readonly HistoryBuild[]): {
   return { tags, manifests };
 }
 
+/** A history of 3 to `maxBuilds` builds as the pipeline writes them (yearsOfBuilds, any seed). */
+export const arbHistory = (maxBuilds: number): fc.Arbitrary<HistoryBuild[]> =>
+  fc
+    .tuple(fc.integer({ min: 3, max: maxBuilds }), fc.integer({ min: 1, max: 1_000_000 }))
+    .map(([size, seed]) => yearsOfBuilds(size, seed));
+
 /** What a counting registry was asked so far. */
 export interface ReadCounts {
   list: number;
   head: number;
   get: number;
+}
+
+/** Asserts at most `max` HEADs and manifest GETs together. */
+export function assertReadsAtMost(counts: ReadCounts, max: number, why = ""): void {
+  assert.ok(counts.head + counts.get <= max, `${counts.head} HEAD + ${counts.get} GET${why}`);
 }
 
 /** The reads every registry reader offers, over `tags`, counted; manifest reads count with `resolve`. */
@@ -95,4 +109,42 @@ export function healthPassed(revision: string): Record<string, unknown> {
     message: "Health check passed in 2s",
     metadata: { revision },
   };
+}
+
+/**
+ * A pin a property draws for the first cluster: on the tag of build `n` ("tag"), on a tag the registry lacks
+ * ("junk"), on build `n`'s digest ("digest") or on a digest the registry lacks ("gone").
+ */
+export type DrawnPin = readonly [string, number];
+
+/** The drawn clusters, the first of each name, the first one pinned as `pin` says until `expires`. */
+export function pinnedClusters(
+  drawn: readonly PinCluster[],
+  pin: DrawnPin | undefined,
+  builds: readonly HistoryBuild[],
+  expires: { readonly tag: string; readonly digest: string },
+): PinCluster[] {
+  const seen = new Set<string>();
+  const clusters: PinCluster[] = drawn
+    .filter((c) => !seen.has(c.name) && seen.add(c.name))
+    .map((c) => ({ ...c }));
+  if (pin && clusters[0]) {
+    const b = builds[pin[1] % builds.length]!;
+    clusters[0] = {
+      ...clusters[0],
+      pin:
+        pin[0] === "tag" || pin[0] === "junk"
+          ? {
+              tag: pin[0] === "tag" ? b.version : "no-such-tag",
+              reason: "INC-1",
+              expires: expires.tag,
+            }
+          : {
+              digest: pin[0] === "gone" ? `sha256:${"e".repeat(64)}` : digestOfManifest(b.manifest),
+              reason: "INC-2",
+              expires: expires.digest,
+            },
+    };
+  }
+  return clusters;
 }

@@ -26,6 +26,10 @@ import {
   digestOfManifest as digestOf,
   historyContents,
   HISTORY_REPO as REPO,
+  pinnedClusters,
+  type DrawnPin,
+  arbHistory,
+  assertReadsAtMost,
 } from "../support/memoryRegistry";
 
 const NOW = new Date("2026-12-01T12:00:00Z");
@@ -95,35 +99,12 @@ const arbPin = fc.option(fc.tuple(fc.constantFrom("tag", "digest", "gone", "junk
   nil: undefined,
 });
 
-function clustersOf(
+/** The drawn clusters, the first pinned as drawn: tag pins expire in two days, digest pins in nineteen. */
+const clustersOf = (
   cs: readonly PinCluster[],
-  pin: [string, number] | undefined,
+  pin: DrawnPin | undefined,
   builds: readonly HistoryBuild[],
-): PinCluster[] {
-  const seen = new Set<string>();
-  const clusters: PinCluster[] = cs
-    .filter((c) => !seen.has(c.name) && seen.add(c.name))
-    .map((c) => ({ ...c }));
-  if (pin && clusters[0]) {
-    const b = builds[pin[1] % builds.length]!;
-    clusters[0] = {
-      ...clusters[0],
-      pin:
-        pin[0] === "tag" || pin[0] === "junk"
-          ? {
-              tag: pin[0] === "tag" ? b.version : "no-such-tag",
-              reason: "INC-1",
-              expires: "2026-12-03",
-            }
-          : {
-              digest: pin[0] === "gone" ? `sha256:${"e".repeat(64)}` : digestOf(b.manifest),
-              reason: "INC-2",
-              expires: "2026-12-20",
-            },
-    };
-  }
-  return clusters;
-}
+): PinCluster[] => pinnedClusters(cs, pin, builds, { tag: "2026-12-03", digest: "2026-12-20" });
 
 function withJunk(
   m: ReturnType<typeof memory>,
@@ -137,14 +118,12 @@ describe("operator reads: status, watch, trace and rollback-plan read a constant
   it("status (and the watch, which decides on it): the same report as from every tag's digest, on any history, pins, rollbacks and off-scheme tags (property)", async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.integer({ min: 3, max: 400 }),
-        fc.integer({ min: 1, max: 1_000_000 }),
+        arbHistory(400),
         fc.array(arbCluster, { maxLength: 4 }),
         arbPin,
         arbJunk,
         fc.array(fc.nat(), { maxLength: 3 }),
-        async (size, seed, cs, pin, junk, rollbacks) => {
-          const builds = yearsOfBuilds(size, seed);
+        async (builds, cs, pin, junk, rollbacks) => {
           const m = memory(builds);
           withJunk(m, builds, junk);
           rollBack(m.tags, rollbacks);
@@ -164,9 +143,10 @@ describe("operator reads: status, watch, trace and rollback-plan read a constant
           assert.deepEqual(got, want);
           assert.equal(m.counts.list, 1);
           const newer = rollbacks.length; // rollbacks above the newest RC, each read once
-          assert.ok(
-            m.counts.head + m.counts.get <= 3 + newer + 2 * clusters.length,
-            `${m.counts.head} HEAD + ${m.counts.get} GET for ${clusters.length} clusters`,
+          assertReadsAtMost(
+            m.counts,
+            3 + newer + 2 * clusters.length,
+            ` for ${clusters.length} clusters`,
           );
         },
       ),
@@ -177,16 +157,14 @@ describe("operator reads: status, watch, trace and rollback-plan read a constant
   it("trace: the same journey as from every tag's digest, for any commit of any history, with pins and off-scheme tags (property)", async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.integer({ min: 3, max: 400 }),
-        fc.integer({ min: 1, max: 1_000_000 }),
+        arbHistory(400),
         fc.array(arbCluster, { maxLength: 4 }),
         arbPin,
         arbJunk,
         fc.nat(),
         fc.constantFrom("commit", "short", "unknown", "no-annotations"),
         fc.integer({ min: 1, max: 2000 }),
-        async (size, seed, cs, pin, junk, pick, kind, rcWaitHours) => {
-          const builds = yearsOfBuilds(size, seed);
+        async (builds, cs, pin, junk, pick, kind, rcWaitHours) => {
           const m = memory(builds);
           withJunk(m, builds, junk);
           const clusters = clustersOf(cs, pin, builds);
@@ -202,9 +180,7 @@ describe("operator reads: status, watch, trace and rollback-plan read a constant
           const created = new Map<string, Date>();
           const d = full.get(`sha-${commit.slice(0, 7)}`);
           if (d !== undefined) {
-            const c = (m.manifests.get(d)!.annotations as Record<string, string> | undefined)?.[
-              "org.opencontainers.image.created"
-            ];
+            const c = m.manifests.get(d)!.annotations?.["org.opencontainers.image.created"];
             if (c !== undefined) created.set(d, new Date(c));
           }
           const base = { commit, clusters, now: NOW, rcWaitHours };
@@ -215,9 +191,10 @@ describe("operator reads: status, watch, trace and rollback-plan read a constant
           assert.equal(m.counts.list, 1);
           if (kind === "no-annotations") assert.equal(view.mode, "exhaustive");
           else
-            assert.ok(
-              m.counts.head + m.counts.get <= 6 + 2 * clusters.length,
-              `${m.counts.head} HEAD + ${m.counts.get} GET for ${clusters.length} clusters`,
+            assertReadsAtMost(
+              m.counts,
+              6 + 2 * clusters.length,
+              ` for ${clusters.length} clusters`,
             );
         },
       ),
@@ -228,14 +205,12 @@ describe("operator reads: status, watch, trace and rollback-plan read a constant
   it("rollback-plan: the same plan as from every tag's digest, for any version, after rollbacks and with off-scheme tags (property)", async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.integer({ min: 3, max: 400 }),
-        fc.integer({ min: 1, max: 1_000_000 }),
+        arbHistory(400),
         arbJunk,
         fc.array(fc.nat(), { maxLength: 3 }),
         fc.nat(),
         fc.constantFrom("stable", "rc", "missing", "junk"),
-        async (size, seed, junk, rollbacks, pick, kind) => {
-          const builds = yearsOfBuilds(size, seed);
+        async (builds, junk, rollbacks, pick, kind) => {
           const m = memory(builds);
           withJunk(m, builds, junk);
           rollBack(m.tags, rollbacks);
@@ -252,10 +227,7 @@ describe("operator reads: status, watch, trace and rollback-plan read a constant
           const view = await readForRollback(m.reader, REPO, version);
           assert.deepEqual(planRollback(view.tags, version), want);
           assert.equal(m.counts.list, 1);
-          assert.ok(
-            m.counts.head + m.counts.get <= 4,
-            `${m.counts.head} HEAD + ${m.counts.get} GET`,
-          );
+          assertReadsAtMost(m.counts, 4);
         },
       ),
       { numRuns: 250 },

@@ -13,8 +13,8 @@ import fc from "fast-check";
 import { runWith as buildPlanWith } from "../../lib/cli/buildPlan";
 import { runWith as pinsWith } from "../../lib/cli/pins";
 import { runWith as promoteWith } from "../../lib/cli/promote";
-import { formatLines, formatReport, type PinCluster } from "../../lib/pins/allowlist";
-import { expandPolicy, formatPolicy, type PinsPolicy } from "../../lib/pins/policy";
+import { formatLines, formatReport } from "../../lib/pins/allowlist";
+import { expandPolicy, formatPolicy } from "../../lib/pins/policy";
 import { isPlaceholder, readPinsTags } from "../../lib/pins/registry";
 import {
   decidePromotion,
@@ -40,6 +40,9 @@ import {
   historyContents,
   historyPolicy as policyFor,
   HISTORY_REPO as REPO,
+  pinnedClusters,
+  arbHistory,
+  assertReadsAtMost,
 } from "../support/memoryRegistry";
 
 const gate = { name: "platform", namespace: "flux-system" };
@@ -73,13 +76,11 @@ describe("registry at scale: the promotion reads a constant number of manifests"
   it("decides exactly as on the full listing, for any event on any history of builds (property)", async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.integer({ min: 3, max: 400 }),
-        fc.integer({ min: 1, max: 1_000_000 }),
+        arbHistory(400),
         fc.nat(),
         fc.nat(),
         fc.constantFrom("event", "event-other-digest", "sha", "digest", "unknown-sha", "v-stable"),
-        async (size, seed, pickA, pickB, kind) => {
-          const builds = yearsOfBuilds(size, seed);
+        async (builds, pickA, pickB, kind) => {
           const a = builds[pickA % builds.length]!;
           const b = builds[pickB % builds.length]!;
           const extra: [string, string][] = [];
@@ -106,10 +107,7 @@ describe("registry at scale: the promotion reads a constant number of manifests"
           const read = await decidePromotionFromRegistry(request, gate, m.promotion);
           assert.deepEqual(read, full);
           assert.ok(m.counts.list <= 1);
-          assert.ok(
-            m.counts.head + m.counts.get <= 10,
-            `${m.counts.head} HEAD + ${m.counts.get} GET`,
-          );
+          assertReadsAtMost(m.counts, 10);
         },
       ),
       { numRuns: 300 },
@@ -147,8 +145,7 @@ describe("registry at scale: pins reads only the tags whose digest decides prote
   it("gives exactly the exhaustive allowlist on any history, policy and off-scheme tags (property)", async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.integer({ min: 3, max: 300 }),
-        fc.integer({ min: 1, max: 1_000_000 }),
+        arbHistory(300),
         fc.array(arbCluster, { maxLength: 4 }),
         fc.nat(7),
         fc.array(
@@ -159,31 +156,16 @@ describe("registry at scale: pins reads only the tags whose digest decides prote
         ),
         fc.option(fc.tuple(fc.constantFrom("tag", "digest", "gone"), fc.nat()), { nil: undefined }),
         fc.constantFrom([], [{ kind: "delete-matching" as const, name: "old", pattern: "^sha-" }]),
-        async (size, seed, cs, keepStable, junk, pin, retention) => {
-          const builds = yearsOfBuilds(size, seed);
+        async (builds, cs, keepStable, junk, pin, retention) => {
           const extra = junk.map(([t, i]): [string, string] => [
             t,
             digestOfManifest(builds[i % builds.length]!.manifest),
           ]);
           const m = memory(builds, extra);
-          const seen = new Set<string>();
-          const clusters: PinCluster[] = cs
-            .filter((c) => !seen.has(c.name) && seen.add(c.name))
-            .map((c) => ({ ...c }));
-          if (pin && clusters[0]) {
-            const b = builds[pin[1] % builds.length]!;
-            clusters[0] = {
-              ...clusters[0],
-              pin:
-                pin[0] === "tag"
-                  ? { tag: b.version, reason: "INC-1", expires: "2099-01-01" }
-                  : {
-                      digest: pin[0] === "gone" ? D("e") : digestOfManifest(b.manifest),
-                      reason: "INC-2",
-                      expires: "2099-01-01",
-                    },
-            };
-          }
+          const clusters = pinnedClusters(cs, pin, builds, {
+            tag: "2099-01-01",
+            digest: "2099-01-01",
+          });
           const policy = policyFor("mem", {
             clusters,
             keepStable,
