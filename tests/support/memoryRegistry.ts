@@ -8,6 +8,7 @@ import fc from "fast-check";
 import type { PinCluster } from "../../lib/pins/allowlist";
 import type { PinsPolicy } from "../../lib/pins/policy";
 import { RegistryError } from "../../lib/registry/types";
+import { integrationAndLive } from "./clusters";
 import { yearsOfBuilds, type HistoryBuild } from "./fakeRegistry";
 
 export const HISTORY_REPO = "example-org/platform/platform";
@@ -89,10 +90,7 @@ export function historyPolicy(host: string, over: Partial<PinsPolicy> = {}): Pin
     registry: host,
     repository: HISTORY_REPO,
     lines: "container/platform/platform",
-    clusters: [
-      { name: "integration", role: "integration", semver: ">= 0.0.0-0", suspended: false },
-      { name: "live", role: "live", semver: ">= 0.0.0", suspended: false },
-    ],
+    clusters: integrationAndLive(),
     floatingTags: ["latest"],
     keepStable: 5,
     startVersion: "0.0.1",

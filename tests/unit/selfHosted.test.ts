@@ -5,7 +5,7 @@
  */
 import { strict as assert } from "node:assert";
 import { parse } from "yaml";
-import { ConfigError, validateConfig, type RawConfig, type StackConfig } from "../../lib/config";
+import { validateConfig, type RawConfig, type StackConfig } from "../../lib/config";
 import { CA_KEY, caSecret, pemProblem } from "../../lib/k8s/ca";
 import { ociRepository, registryCaSecret, gitRepository } from "../../lib/k8s/source";
 import {
@@ -21,7 +21,7 @@ import { ofType, registered, settle, useMocks } from "../support/pulumiMocks";
 import { KEY_SIGNING } from "../support/signingKeys";
 import { TEST_CA_PEM } from "../support/testCa";
 import { actionlint, githubParserErrors } from "../support/workflowValidators";
-import { CONFIG_NOW, rawPipeline } from "./support/config";
+import { CONFIG_NOW, problemFor, rawPipeline, rawStack } from "./support/config";
 
 const NOW = CONFIG_NOW;
 const REGISTRY = "registry.example.org";
@@ -37,30 +37,11 @@ function pipeline(over: Record<string, unknown> = {}): Record<string, unknown> {
   });
 }
 
-function raw(over: Record<string, unknown> = {}, stack = "integration"): RawConfig {
-  return {
-    stack,
-    pipeline: pipeline(over),
-    ...(stack === "integration" ? { dispatchTokenSecret: "github-dispatch-token" } : {}),
-  };
-}
+const raw = (over: Record<string, unknown> = {}, stack = "integration"): RawConfig =>
+  rawStack(pipeline(over), stack);
 
-function cfg(over: Record<string, unknown> = {}, stack = "integration"): StackConfig {
-  return validateConfig(raw(over, stack), NOW);
-}
-
-/** The one problem reported for `key` (full key), rendered `key = value: problem Fix: fix`. */
-function problemFor(r: RawConfig, key: string): string {
-  try {
-    validateConfig(r, NOW);
-  } catch (e) {
-    assert.ok(e instanceof ConfigError, String(e));
-    const hits = e.problems.filter((p) => p.key === key);
-    assert.equal(hits.length, 1, `problems for ${key}:\n${e.message}`);
-    return `${hits[0]!.key} = ${JSON.stringify(hits[0]!.value)}: ${hits[0]!.problem} Fix: ${hits[0]!.fix}`;
-  }
-  assert.fail(`expected ${key} to be refused`);
-}
+const cfg = (over: Record<string, unknown> = {}, stack = "integration"): StackConfig =>
+  validateConfig(raw(over, stack), NOW);
 
 const K = "promotion-pipeline:pipeline";
 

@@ -6,7 +6,7 @@
 import { strict as assert } from "node:assert";
 import { generateKeyPairSync } from "node:crypto";
 import { parse } from "yaml";
-import { ConfigError, validateConfig, type RawConfig, type StackConfig } from "../../lib/config";
+import { validateConfig, type RawConfig, type StackConfig } from "../../lib/config";
 import {
   DEFAULT_ISSUER,
   SIGNING_WORKFLOW_FILES,
@@ -40,7 +40,7 @@ import {
   SECP256K1_PUBLIC_KEY,
 } from "../support/signingKeys";
 import { actionlint, githubParserErrors } from "../support/workflowValidators";
-import { CONFIG_NOW, rawPipeline } from "./support/config";
+import { CONFIG_NOW, problemFor, rawPipeline, rawStack } from "./support/config";
 
 const NOW = CONFIG_NOW;
 const K = "promotion-pipeline:pipeline.signing";
@@ -52,29 +52,11 @@ const GHES = { url: "https://github.example.com" };
 
 const pipeline = rawPipeline;
 
-function raw(over: Record<string, unknown> = {}, stack = "integration"): RawConfig {
-  return {
-    stack,
-    pipeline: pipeline(over),
-    ...(stack === "integration" ? { dispatchTokenSecret: "github-dispatch-token" } : {}),
-  };
-}
+const raw = (over: Record<string, unknown> = {}, stack = "integration"): RawConfig =>
+  rawStack(pipeline(over), stack);
 
 const cfg = (over: Record<string, unknown> = {}, stack = "integration"): StackConfig =>
   validateConfig(raw(over, stack), NOW);
-
-/** The one problem for `key`, as `key = value: problem Fix: fix`. */
-function problemFor(r: RawConfig, key: string): string {
-  try {
-    validateConfig(r, NOW);
-  } catch (e) {
-    assert.ok(e instanceof ConfigError, String(e));
-    const hits = e.problems.filter((p) => p.key === key);
-    assert.equal(hits.length, 1, `problems for ${key}:\n${e.message}`);
-    return `${hits[0]!.key} = ${JSON.stringify(hits[0]!.value)}: ${hits[0]!.problem} Fix: ${hits[0]!.fix}`;
-  }
-  assert.fail(`expected ${key} to be refused`);
-}
 
 /** Asserts the refusal of `signing` = `signing` names `key`, its value, and says each fragment. */
 function refused(signing: unknown, key: string, ...fragments: (string | RegExp)[]): string {

@@ -21,13 +21,11 @@ import {
   githubParserErrors,
   interpolatedRunScripts,
 } from "../support/workflowValidators";
+import { integrationAndLive } from "../support/clusters";
 
 const NOW = new Date("2026-12-01T12:00:00Z");
 const T = { rcWaitHours: 24, pinExpiryDays: 3 };
-const clusters = [
-  { name: "integration", role: "integration" as const, semver: ">= 0.0.0-0", suspended: false },
-  { name: "live", role: "live" as const, semver: ">= 0.0.0", suspended: false },
-];
+const clusters = integrationAndLive();
 
 function status(
   over: { pending?: number; builtHoursAgo?: number | null; pinExpires?: string } = {},

@@ -16,12 +16,10 @@ import { runWith } from "../../lib/cli/status";
 import { buildHistory, fakeDigest, tagMap } from "../support/history";
 import { captureIo } from "./support/io";
 import { examplePolicy, writePolicy } from "./support/policy";
+import { integrationAndLive } from "../support/clusters";
 
 const NOW = new Date("2026-12-01T12:00:00Z");
-const clusters = [
-  { name: "integration", role: "integration" as const, semver: ">= 0.0.0-0", suspended: false },
-  { name: "live", role: "live" as const, semver: ">= 0.0.0", suspended: false },
-];
+const clusters = integrationAndLive();
 
 /** 0.0.1 and 0.0.2 released (3 RCs each), 2 RCs of 0.0.3 pending. */
 function history(pending = 2): Map<string, string> {
