@@ -5,7 +5,6 @@
  * its example). The real registry: tests/e2e/integrity.test.ts.
  */
 import { strict as assert } from "node:assert";
-import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
@@ -24,32 +23,11 @@ import {
   githubParserErrors,
   interpolatedRunScripts,
 } from "../support/workflowValidators";
+import { FLUX_CONFIG as CONFIG, fluxManifest, sha256 as sha } from "../support/ociManifest";
 
-const sha = (b: Buffer | string): string =>
-  `sha256:${createHash("sha256").update(b).digest("hex")}`;
-
-const CONFIG = Buffer.from("{}");
 const LAYER = Buffer.from("layer bytes\n");
-function manifest(layer = LAYER, layerDigest = sha(layer)): Buffer {
-  return Buffer.from(
-    JSON.stringify({
-      schemaVersion: 2,
-      mediaType: "application/vnd.oci.image.manifest.v1+json",
-      config: {
-        mediaType: "application/vnd.cncf.flux.config.v1+json",
-        digest: sha(CONFIG),
-        size: 2,
-      },
-      layers: [
-        {
-          mediaType: "application/vnd.cncf.flux.content.v1.tar+gzip",
-          digest: layerDigest,
-          size: layer.length,
-        },
-      ],
-    }),
-  );
-}
+const manifest = (layer = LAYER, layerDigest = sha(layer)): Buffer =>
+  fluxManifest([{ digest: layerDigest, size: layer.length }]);
 
 /** A registry as maps: manifests by digest (bytes served), blobs by digest (size), answers overridable. */
 function stub(
