@@ -62,6 +62,14 @@ function raw(stack: string, p: Record<string, unknown> = {}): RawConfig {
   };
 }
 
+/** The integration stack of THREE_STAGES, with the stages at the given positions replaced. */
+function threeStagesWith(replaced: Record<number, Record<string, unknown>>): RawConfig {
+  return raw("integration", {
+    ...THREE_STAGES,
+    stages: THREE_STAGES.stages.map((s, i) => replaced[i] ?? s),
+  });
+}
+
 function problems(r: RawConfig): string[] {
   try {
     validateConfig(r, NOW);
@@ -142,39 +150,21 @@ describe("stages: configuration (pipeline.stages)", () => {
 
   it("refuses duplicate names, a cluster in two stages or in none, and wrong roles, naming key, value and fix", () => {
     expectProblem(
-      raw("integration", {
-        ...THREE_STAGES,
-        stages: [
-          THREE_STAGES.stages[0],
-          { ...THREE_STAGES.stages[1], name: "integration" },
-          THREE_STAGES.stages[2],
-        ],
-      }),
+      threeStagesWith({ 1: { ...THREE_STAGES.stages[1], name: "integration" } }),
       "promotion-pipeline:pipeline.stages[1].name",
       "names another stage too",
       "unique",
     );
     expectProblem(
-      raw("integration", {
-        ...THREE_STAGES,
-        stages: [
-          THREE_STAGES.stages[0],
-          { name: "staging", clusters: ["staging", "integration"] },
-          THREE_STAGES.stages[2],
-        ],
-      }),
+      threeStagesWith({ 1: { name: "staging", clusters: ["staging", "integration"] } }),
       "promotion-pipeline:pipeline.stages[1].clusters",
       "already in stage integration",
       "exactly one stage",
     );
     expectProblem(
-      raw("integration", {
-        ...THREE_STAGES,
-        stages: [
-          THREE_STAGES.stages[0],
-          { name: "staging", clusters: ["live"] },
-          { name: "live", clusters: ["staging"] },
-        ],
+      threeStagesWith({
+        1: { name: "staging", clusters: ["live"] },
+        2: { name: "live", clusters: ["staging"] },
       }),
       "promotion-pipeline:pipeline.clusters.live.role",
       "does not fit stage staging",
@@ -190,14 +180,7 @@ describe("stages: configuration (pipeline.stages)", () => {
       "add staging to the clusters of one stage",
     );
     expectProblem(
-      raw("integration", {
-        ...THREE_STAGES,
-        stages: [
-          THREE_STAGES.stages[0],
-          THREE_STAGES.stages[1],
-          { name: "live", clusters: ["nope"] },
-        ],
-      }),
+      threeStagesWith({ 2: { name: "live", clusters: ["nope"] } }),
       "promotion-pipeline:pipeline.stages[2].clusters",
       "is not a cluster of pipeline.clusters",
     );
@@ -233,14 +216,7 @@ describe("stages: configuration (pipeline.stages)", () => {
 
   it("refuses bad windows, soak and gatesNext with the syntax in the fix", () => {
     const with1 = (s: Record<string, unknown>): RawConfig =>
-      raw("integration", {
-        ...THREE_STAGES,
-        stages: [
-          THREE_STAGES.stages[0],
-          { ...THREE_STAGES.stages[1], ...s },
-          THREE_STAGES.stages[2],
-        ],
-      });
+      threeStagesWith({ 1: { ...THREE_STAGES.stages[1], ...s } });
     expectProblem(
       with1({ windows: ["Mon-Fri 09:00-16:00"] }),
       "promotion-pipeline:pipeline.stages[1].windows[0]",
@@ -269,38 +245,17 @@ describe("stages: configuration (pipeline.stages)", () => {
       "48h",
     );
     expectProblem(
-      raw("integration", {
-        ...THREE_STAGES,
-        stages: [
-          { ...THREE_STAGES.stages[0], gatesNext: false },
-          THREE_STAGES.stages[1],
-          THREE_STAGES.stages[2],
-        ],
-      }),
+      threeStagesWith({ 0: { ...THREE_STAGES.stages[0], gatesNext: false } }),
       "promotion-pipeline:pipeline.stages[0].gatesNext",
       "nothing would ever be promoted",
     );
     expectProblem(
-      raw("integration", {
-        ...THREE_STAGES,
-        stages: [
-          THREE_STAGES.stages[0],
-          THREE_STAGES.stages[1],
-          { ...THREE_STAGES.stages[2], soak: "1h" },
-        ],
-      }),
+      threeStagesWith({ 2: { ...THREE_STAGES.stages[2], soak: "1h" } }),
       "promotion-pipeline:pipeline.stages[2].soak",
       "last stage",
     );
     expectProblem(
-      raw("integration", {
-        ...THREE_STAGES,
-        stages: [
-          { ...THREE_STAGES.stages[0], windows: ["* 00:00-24:00 UTC"] },
-          THREE_STAGES.stages[1],
-          THREE_STAGES.stages[2],
-        ],
-      }),
+      threeStagesWith({ 0: { ...THREE_STAGES.stages[0], windows: ["* 00:00-24:00 UTC"] } }),
       "promotion-pipeline:pipeline.stages[0].windows",
       "receives builds",
     );
