@@ -5,7 +5,6 @@
  * its example). The real registry: tests/e2e/integrity.test.ts.
  */
 import { strict as assert } from "node:assert";
-import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { runWith, type VerifyReaderFactory } from "../../lib/cli/verify";
@@ -24,6 +23,8 @@ import {
   interpolatedRunScripts,
 } from "../support/workflowValidators";
 import { FLUX_CONFIG as CONFIG, fluxManifest, sha256 as sha } from "../support/ociManifest";
+import { assertExample, EXAMPLES } from "./support/examples";
+import { captureIo } from "./support/io";
 
 const LAYER = Buffer.from("layer bytes\n");
 const manifest = (layer = LAYER, layerDigest = sha(layer)): Buffer =>
@@ -204,15 +205,9 @@ async function cli(
   args: string[],
   readerOf: VerifyReaderFactory = () => assert.fail("no registry read expected"),
 ) {
-  let out = "";
-  let err = "";
-  const code = await runWith(
-    args,
-    { stdout: (s) => (out += s), stderr: (s) => (err += s), stdin: () => Promise.resolve("") },
-    readerOf,
-    () => "GITHUB_TOKEN is not set",
-  );
-  return { code, out, err };
+  const { out, io } = captureIo();
+  const code = await runWith(args, io, readerOf, () => "GITHUB_TOKEN is not set");
+  return { code, out: out.stdout, err: out.stderr };
 }
 
 describe("promotion verify: usage and exit codes", () => {
@@ -384,8 +379,6 @@ describe("registry-integrity workflow and the build's check", () => {
   it("example docs/examples/workflows/registry-integrity.yaml is what the program generates (UPDATE_EXAMPLES=1)", () => {
     const root = join(__dirname, "..", "..");
     const f = integrityFile(shippedConfig(root, "integration"));
-    const path = join(root, "docs", "examples", "workflows", "registry-integrity.yaml");
-    if (process.env.UPDATE_EXAMPLES === "1") writeFileSync(path, f.content);
-    assert.equal(readFileSync(path, "utf8"), f.content, `${path} is stale: regenerate it`);
+    assertExample(join(EXAMPLES, "workflows", "registry-integrity.yaml"), f.content);
   });
 });

@@ -11,6 +11,7 @@ import { RegistryError, type RegistryReader } from "../../lib/registry/types";
 import { buildHistory, tagMap } from "../support/history";
 import { integrationAndLive } from "../support/clusters";
 import { examplePolicy } from "./support/policy";
+import { captureIo } from "./support/io";
 
 const POLICY = examplePolicy(
   integrationAndLive({ pin: { tag: "0.0.3", reason: "INC-1", expires: "2099-01-01" } }),
@@ -42,14 +43,9 @@ async function cli(
   args: string[],
   readerOf: ReaderFactory,
 ): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await runWith(
-    args,
-    { stdout: (s) => (out += s), stderr: (s) => (err += s), stdin: () => Promise.resolve("") },
-    readerOf,
-  );
-  return { code, out, err };
+  const { out, io } = captureIo();
+  const code = await runWith(args, io, readerOf);
+  return { code, out: out.stdout, err: out.stderr };
 }
 
 describe("promotion pins --policy", () => {
