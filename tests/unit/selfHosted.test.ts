@@ -17,7 +17,7 @@ import { watchFile } from "../../lib/workflows/platformFiles";
 import { workflowFiles } from "../../lib/workflows/files";
 import { buildWorkflow, PROMOTE_WORKFLOW, promoteWorkflow } from "../../lib/workflows/pipeline";
 import { VALIDATE_WORKFLOW } from "../../lib/workflows/artifactCheck";
-import { ofType, registered, settle, useMocks } from "../support/pulumiMocks";
+import { declared, describeComponents, ofType, registered } from "../support/pulumiMocks";
 import { KEY_SIGNING } from "../support/signingKeys";
 import { TEST_CA_PEM } from "../support/testCa";
 import { actionlint, githubParserErrors } from "../support/workflowValidators";
@@ -624,71 +624,72 @@ function unsecret(v: unknown): unknown {
   return v && typeof v === "object" && SIG in v ? (v as unknown as { value: unknown }).value : v;
 }
 
-describe("components: the CA Secrets are declared beside their objects", () => {
-  before(async () => {
-    await useMocks("integration");
-  });
-
-  it("ClusterSource with registryCA.pem: Secret <source>-registry-ca and the OCIRepository with certSecretRef", async () => {
-    const { ClusterSource } = await import("../../components/clusterSource.js");
-    registered.length = 0;
-    // No key Secret beside it (tests/unit/signing.test.ts covers the cosign.pub Secret).
-    const c = cfg({ registryCA: { pem: TEST_CA_PEM }, signing: { mode: "none" } }, "live");
-    const s = new ClusterSource("live", { pipeline: c.pipeline, cluster: c.cluster });
-    await settle();
-    assert.deepEqual(registered.map((r) => r.type).sort(), [
-      "kubernetes:core/v1:Secret",
-      "kubernetes:source.toolkit.fluxcd.io/v1:OCIRepository",
-      "promotion:flux:ClusterSource",
-    ]);
-    const secret = ofType("kubernetes:core/v1:Secret")[0]!;
-    assert.equal(secret.name, "live-registry-ca");
-    assert.deepEqual(unsecret(secret.inputs.stringData), { "ca.crt": TEST_CA_PEM });
-    assert.deepEqual(secret.inputs.metadata, registryCaSecret(c.pipeline, c.cluster)!.metadata);
-    const oci = ofType("kubernetes:source.toolkit.fluxcd.io/v1:OCIRepository")[0]!;
-    assert.deepEqual((oci.inputs.spec as Record<string, unknown>).certSecretRef, {
-      name: "flux-system-registry-ca",
+describeComponents(
+  "components: the CA Secrets are declared beside their objects",
+  "integration",
+  () => {
+    it("ClusterSource with registryCA.pem: Secret <source>-registry-ca and the OCIRepository with certSecretRef", async () => {
+      const { ClusterSource } = await import("../../components/clusterSource.js");
+      // No key Secret beside it (tests/unit/signing.test.ts covers the cosign.pub Secret).
+      const c = cfg({ registryCA: { pem: TEST_CA_PEM }, signing: { mode: "none" } }, "live");
+      const s = await declared(
+        () => new ClusterSource("live", { pipeline: c.pipeline, cluster: c.cluster }),
+      );
+      assert.deepEqual(registered.map((r) => r.type).sort(), [
+        "kubernetes:core/v1:Secret",
+        "kubernetes:source.toolkit.fluxcd.io/v1:OCIRepository",
+        "promotion:flux:ClusterSource",
+      ]);
+      const secret = ofType("kubernetes:core/v1:Secret")[0]!;
+      assert.equal(secret.name, "live-registry-ca");
+      assert.deepEqual(unsecret(secret.inputs.stringData), { "ca.crt": TEST_CA_PEM });
+      assert.deepEqual(secret.inputs.metadata, registryCaSecret(c.pipeline, c.cluster)!.metadata);
+      const oci = ofType("kubernetes:source.toolkit.fluxcd.io/v1:OCIRepository")[0]!;
+      assert.deepEqual((oci.inputs.spec as Record<string, unknown>).certSecretRef, {
+        name: "flux-system-registry-ca",
+      });
+      assert.ok(s.caSecret);
     });
-    assert.ok(s.caSecret);
-  });
 
-  it("ClusterSource with an out-of-band CA Secret declares no Secret", async () => {
-    const { ClusterSource } = await import("../../components/clusterSource.js");
-    registered.length = 0;
-    const c = cfg({ registryCA: { secretName: "corp-ca" }, signing: { mode: "none" } }, "live");
-    const s = new ClusterSource("live", { pipeline: c.pipeline, cluster: c.cluster });
-    await settle();
-    assert.equal(ofType("kubernetes:core/v1:Secret").length, 0);
-    assert.equal(s.caSecret, undefined);
-  });
+    it("ClusterSource with an out-of-band CA Secret declares no Secret", async () => {
+      const { ClusterSource } = await import("../../components/clusterSource.js");
+      const c = cfg({ registryCA: { secretName: "corp-ca" }, signing: { mode: "none" } }, "live");
+      const s = await declared(
+        () => new ClusterSource("live", { pipeline: c.pipeline, cluster: c.cluster }),
+      );
+      assert.equal(ofType("kubernetes:core/v1:Secret").length, 0);
+      assert.equal(s.caSecret, undefined);
+    });
 
-  it("ValidationNotifier on GHES with caPem: CA Secret, Provider with the GHES address and certSecretRef", async () => {
-    const { ValidationNotifier } = await import("../../components/validationNotifier.js");
-    registered.length = 0;
-    const c = cfg({ github: { url: "https://github.example.com", caPem: TEST_CA_PEM } });
-    const n = new ValidationNotifier("integration-validation", {
-      clusterRole: "integration",
-      gate: c.pipeline.gate,
-      owner: c.pipeline.owner,
-      repository: c.pipeline.repository,
-      tokenSource: { mode: "existing", secretName: "github-dispatch-token" },
-      server: c.pipeline.github.url,
-      ...(c.pipeline.github.ca ? { ca: c.pipeline.github.ca } : {}),
+    it("ValidationNotifier on GHES with caPem: CA Secret, Provider with the GHES address and certSecretRef", async () => {
+      const { ValidationNotifier } = await import("../../components/validationNotifier.js");
+      const c = cfg({ github: { url: "https://github.example.com", caPem: TEST_CA_PEM } });
+      const n = await declared(
+        () =>
+          new ValidationNotifier("integration-validation", {
+            clusterRole: "integration",
+            gate: c.pipeline.gate,
+            owner: c.pipeline.owner,
+            repository: c.pipeline.repository,
+            tokenSource: { mode: "existing", secretName: "github-dispatch-token" },
+            server: c.pipeline.github.url,
+            ...(c.pipeline.github.ca ? { ca: c.pipeline.github.ca } : {}),
+          }),
+      );
+      const secrets = ofType("kubernetes:core/v1:Secret");
+      assert.deepEqual(
+        secrets.map((s) => [s.name, (s.inputs.metadata as { name: string }).name]),
+        [["integration-validation-github-ca", "github-dispatch-ca"]],
+      );
+      assert.deepEqual(unsecret(secrets[0]!.inputs.stringData), { "ca.crt": TEST_CA_PEM });
+      const provider = ofType("kubernetes:notification.toolkit.fluxcd.io/v1beta3:Provider")[0]!;
+      assert.deepEqual(provider.inputs.spec, {
+        type: "githubdispatch",
+        address: "https://github.example.com/example-org/platform",
+        secretRef: { name: "github-dispatch-token" },
+        certSecretRef: { name: "github-dispatch-ca" },
+      });
+      assert.ok(n.caSecret);
     });
-    await settle();
-    const secrets = ofType("kubernetes:core/v1:Secret");
-    assert.deepEqual(
-      secrets.map((s) => [s.name, (s.inputs.metadata as { name: string }).name]),
-      [["integration-validation-github-ca", "github-dispatch-ca"]],
-    );
-    assert.deepEqual(unsecret(secrets[0]!.inputs.stringData), { "ca.crt": TEST_CA_PEM });
-    const provider = ofType("kubernetes:notification.toolkit.fluxcd.io/v1beta3:Provider")[0]!;
-    assert.deepEqual(provider.inputs.spec, {
-      type: "githubdispatch",
-      address: "https://github.example.com/example-org/platform",
-      secretRef: { name: "github-dispatch-token" },
-      certSecretRef: { name: "github-dispatch-ca" },
-    });
-    assert.ok(n.caSecret);
-  });
-});
+  },
+);

@@ -32,7 +32,7 @@ import {
 } from "../../lib/workflows/pipeline";
 import { ROLLBACK_TAG_STEP } from "../../lib/workflows/rollback";
 import { INSTALL_COSIGN_STEP, SIGN_STEP } from "../../lib/workflows/signing";
-import { ofType, registered, settle, useMocks } from "../support/pulumiMocks";
+import { declared, describeComponents, ofType, registered } from "../support/pulumiMocks";
 import {
   BUILD_PUBLIC_KEY,
   KEY_SIGNING,
@@ -444,47 +444,47 @@ describe("signing: what each cluster verifies (OCIRepository spec.verify)", () =
   });
 });
 
-describe("signing: ClusterSource declares the public key Secret before the source", () => {
-  before(async () => {
-    await useMocks("live");
-  });
-
-  it("key: Secret <source>-cosign (cosign.pub of the promote key on live) and the OCIRepository after it", async () => {
-    const { ClusterSource } = await import("../../components/clusterSource.js");
-    registered.length = 0;
-    const c = cfg({ signing: KEY_SIGNING }, "live");
-    const s = new ClusterSource("live", { pipeline: c.pipeline, cluster: c.cluster });
-    await settle();
-    assert.deepEqual(registered.map((r) => r.type).sort(), [
-      "kubernetes:core/v1:Secret",
-      "kubernetes:source.toolkit.fluxcd.io/v1:OCIRepository",
-      "promotion:flux:ClusterSource",
-    ]);
-    const secret = ofType("kubernetes:core/v1:Secret")[0]!;
-    assert.equal(secret.name, "live-cosign");
-    const SIG = "4dabf18193072939515e22adb298388d";
-    const data = secret.inputs.stringData as Record<string, unknown>;
-    assert.deepEqual(SIG in data ? (data as { value: unknown }).value : data, {
-      "cosign.pub": PROMOTE_PUBLIC_KEY,
+describeComponents(
+  "signing: ClusterSource declares the public key Secret before the source",
+  "live",
+  () => {
+    it("key: Secret <source>-cosign (cosign.pub of the promote key on live) and the OCIRepository after it", async () => {
+      const { ClusterSource } = await import("../../components/clusterSource.js");
+      const c = cfg({ signing: KEY_SIGNING }, "live");
+      const s = await declared(
+        () => new ClusterSource("live", { pipeline: c.pipeline, cluster: c.cluster }),
+      );
+      assert.deepEqual(registered.map((r) => r.type).sort(), [
+        "kubernetes:core/v1:Secret",
+        "kubernetes:source.toolkit.fluxcd.io/v1:OCIRepository",
+        "promotion:flux:ClusterSource",
+      ]);
+      const secret = ofType("kubernetes:core/v1:Secret")[0]!;
+      assert.equal(secret.name, "live-cosign");
+      const SIG = "4dabf18193072939515e22adb298388d";
+      const data = secret.inputs.stringData as Record<string, unknown>;
+      assert.deepEqual(SIG in data ? (data as { value: unknown }).value : data, {
+        "cosign.pub": PROMOTE_PUBLIC_KEY,
+      });
+      const oci = ofType("kubernetes:source.toolkit.fluxcd.io/v1:OCIRepository")[0]!;
+      assert.deepEqual((oci.inputs.spec as Record<string, unknown>).verify, {
+        provider: "cosign",
+        secretRef: { name: "flux-system-cosign" },
+      });
+      assert.ok(s.cosignSecret);
     });
-    const oci = ofType("kubernetes:source.toolkit.fluxcd.io/v1:OCIRepository")[0]!;
-    assert.deepEqual((oci.inputs.spec as Record<string, unknown>).verify, {
-      provider: "cosign",
-      secretRef: { name: "flux-system-cosign" },
-    });
-    assert.ok(s.cosignSecret);
-  });
 
-  it("keyless: no Secret", async () => {
-    const { ClusterSource } = await import("../../components/clusterSource.js");
-    registered.length = 0;
-    const c = cfg({}, "live");
-    const s = new ClusterSource("live", { pipeline: c.pipeline, cluster: c.cluster });
-    await settle();
-    assert.equal(ofType("kubernetes:core/v1:Secret").length, 0);
-    assert.equal(s.cosignSecret, undefined);
-  });
-});
+    it("keyless: no Secret", async () => {
+      const { ClusterSource } = await import("../../components/clusterSource.js");
+      const c = cfg({}, "live");
+      const s = await declared(
+        () => new ClusterSource("live", { pipeline: c.pipeline, cluster: c.cluster }),
+      );
+      assert.equal(ofType("kubernetes:core/v1:Secret").length, 0);
+      assert.equal(s.cosignSecret, undefined);
+    });
+  },
+);
 
 describe("signing: the workflows' signing steps", () => {
   const names = (j: Job): string[] => j.steps.map((s) => s.name);
