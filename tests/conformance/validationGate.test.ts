@@ -14,30 +14,25 @@ import { validationLoopObjects } from "../../lib/k8s/validation";
 import type { KubeObject } from "../../lib/k8s/types";
 import { loadSchemas, validateObject, SCHEMA_DIR } from "./schemas";
 import { TEST_CA_PEM } from "../support/testCa";
+import { EXAMPLE_PLATFORM } from "../support/clusters";
 
-const gate = { name: "platform", namespace: "flux-system" };
+const gate = EXAMPLE_PLATFORM.gate;
 const source = { kind: "OCIRepository" as const, name: "flux-system", namespace: "flux-system" };
 
 function allObjects(): KubeObject[] {
   return [
     ...validationLoopObjects({
-      gate,
-      owner: "example-org",
-      repository: "platform",
+      ...EXAMPLE_PLATFORM,
       tokenSource: { mode: "managed" },
       token: "placeholder",
     }),
     ...validationLoopObjects({
-      gate,
-      owner: "example-org",
-      repository: "platform",
+      ...EXAMPLE_PLATFORM,
       tokenSource: { mode: "existing", secretName: "gh" },
     }),
     // GitHub Enterprise Server with a private CA: the CA Secret and the Provider's certSecretRef.
     ...validationLoopObjects({
-      gate,
-      owner: "example-org",
-      repository: "platform",
+      ...EXAMPLE_PLATFORM,
       tokenSource: { mode: "existing", secretName: "gh" },
       server: "https://github.example.com",
       ca: { mode: "pem", secretName: "github-dispatch-ca", pem: TEST_CA_PEM },

@@ -11,3 +11,10 @@ export function integrationAndLive(live: Partial<PinCluster> = {}): PinCluster[]
     { name: "live", role: "live", semver: ">= 0.0.0", suspended: false, ...live },
   ];
 }
+
+/** The platform repository example-org/platform and its gate Kustomization flux-system/platform. */
+export const EXAMPLE_PLATFORM = {
+  gate: { name: "platform", namespace: "flux-system" },
+  owner: "example-org",
+  repository: "platform",
+};

@@ -17,11 +17,12 @@ import { watchFile } from "../../lib/workflows/platformFiles";
 import { workflowFiles } from "../../lib/workflows/files";
 import { buildWorkflow, PROMOTE_WORKFLOW, promoteWorkflow } from "../../lib/workflows/pipeline";
 import { VALIDATE_WORKFLOW } from "../../lib/workflows/artifactCheck";
-import { declared, describeComponents, ofType, registered } from "../support/pulumiMocks";
+import { declared, describeComponents, ofType } from "../support/pulumiMocks";
 import { KEY_SIGNING } from "../support/signingKeys";
 import { TEST_CA_PEM } from "../support/testCa";
 import { actionlint, githubParserErrors } from "../support/workflowValidators";
 import { CONFIG_NOW, problemFor, rawPipeline, rawStack } from "./support/config";
+import { sourceWithSecret, unsecret } from "./support/clusterSource";
 
 const NOW = CONFIG_NOW;
 const REGISTRY = "registry.example.org";
@@ -197,17 +198,24 @@ describe("self-hosted registry: the OCIRepository and its CA Secret (builders)",
   });
 });
 
+/** The validation loop's objects for `c`'s GitHub, with the token from Secret `token` or managed (a value). */
+const dispatchTo = (c: StackConfig, token: string | { managed: string }) =>
+  validationLoopObjects({
+    gate: c.pipeline.gate,
+    owner: "example-org",
+    repository: "platform",
+    ...(typeof token === "string"
+      ? { tokenSource: { mode: "existing", secretName: token } as const }
+      : { tokenSource: { mode: "managed" } as const, token: token.managed }),
+    server: c.pipeline.github.url,
+    ...(c.pipeline.github.ca ? { ca: c.pipeline.github.ca } : {}),
+  });
+
 describe("GitHub Enterprise Server: github (config and Provider)", () => {
   it("default: github.com, no CA, the Provider address as before", () => {
     const c = cfg();
     assert.deepEqual(c.pipeline.github, { url: "https://github.com" });
-    const objs = validationLoopObjects({
-      gate: c.pipeline.gate,
-      owner: "example-org",
-      repository: "platform",
-      tokenSource: { mode: "existing", secretName: "t" },
-      server: c.pipeline.github.url,
-    });
+    const objs = dispatchTo(c, "t");
     assert.deepEqual(objs[0]!.spec, {
       type: "githubdispatch",
       address: "https://github.com/example-org/platform",
@@ -236,14 +244,7 @@ describe("GitHub Enterprise Server: github (config and Provider)", () => {
       url: "https://github.example.com",
       ca: { mode: "pem", secretName: "github-dispatch-ca", pem: TEST_CA_PEM },
     });
-    const objs = validationLoopObjects({
-      gate: c.pipeline.gate,
-      owner: "example-org",
-      repository: "platform",
-      tokenSource: { mode: "existing", secretName: "github-dispatch-token" },
-      server: c.pipeline.github.url,
-      ...(c.pipeline.github.ca ? { ca: c.pipeline.github.ca } : {}),
-    });
+    const objs = dispatchTo(c, "github-dispatch-token");
     assert.deepEqual(
       objs.map((o) => `${o.kind}/${o.metadata.name}`),
       ["Secret/github-dispatch-ca", "Provider/github-dispatch", "Alert/validation-success"],
@@ -260,15 +261,7 @@ describe("GitHub Enterprise Server: github (config and Provider)", () => {
 
   it("caSecretName: the Provider refers to it and no Secret is declared", () => {
     const c = cfg({ github: { url: "https://github.example.com", caSecretName: "corp-ca" } });
-    const objs = validationLoopObjects({
-      gate: c.pipeline.gate,
-      owner: "example-org",
-      repository: "platform",
-      tokenSource: { mode: "managed" },
-      token: "placeholder",
-      server: c.pipeline.github.url,
-      ...(c.pipeline.github.ca ? { ca: c.pipeline.github.ca } : {}),
-    });
+    const objs = dispatchTo(c, { managed: "placeholder" });
     assert.deepEqual(
       objs.map((o) => `${o.kind}/${o.metadata.name}`),
       ["Secret/github-dispatch-token", "Provider/github-dispatch", "Alert/validation-success"],
@@ -618,33 +611,17 @@ describe("registry login in the generated workflows (registryCredentials)", () =
   });
 });
 
-/** The kubernetes SDK's Secret wraps `stringData` as a secret (sig key + value) even for a public CA. */
-function unsecret(v: unknown): unknown {
-  const SIG = "4dabf18193072939515e22adb298388d";
-  return v && typeof v === "object" && SIG in v ? (v as unknown as { value: unknown }).value : v;
-}
-
 describeComponents(
   "components: the CA Secrets are declared beside their objects",
   "integration",
   () => {
     it("ClusterSource with registryCA.pem: Secret <source>-registry-ca and the OCIRepository with certSecretRef", async () => {
-      const { ClusterSource } = await import("../../components/clusterSource.js");
       // No key Secret beside it (tests/unit/signing.test.ts covers the cosign.pub Secret).
       const c = cfg({ registryCA: { pem: TEST_CA_PEM }, signing: { mode: "none" } }, "live");
-      const s = await declared(
-        () => new ClusterSource("live", { pipeline: c.pipeline, cluster: c.cluster }),
-      );
-      assert.deepEqual(registered.map((r) => r.type).sort(), [
-        "kubernetes:core/v1:Secret",
-        "kubernetes:source.toolkit.fluxcd.io/v1:OCIRepository",
-        "promotion:flux:ClusterSource",
-      ]);
-      const secret = ofType("kubernetes:core/v1:Secret")[0]!;
+      const { source: s, secret, oci } = await sourceWithSecret(c, "live");
       assert.equal(secret.name, "live-registry-ca");
       assert.deepEqual(unsecret(secret.inputs.stringData), { "ca.crt": TEST_CA_PEM });
       assert.deepEqual(secret.inputs.metadata, registryCaSecret(c.pipeline, c.cluster)!.metadata);
-      const oci = ofType("kubernetes:source.toolkit.fluxcd.io/v1:OCIRepository")[0]!;
       assert.deepEqual((oci.inputs.spec as Record<string, unknown>).certSecretRef, {
         name: "flux-system-registry-ca",
       });

@@ -32,7 +32,7 @@ import {
 } from "../../lib/workflows/pipeline";
 import { ROLLBACK_TAG_STEP } from "../../lib/workflows/rollback";
 import { INSTALL_COSIGN_STEP, SIGN_STEP } from "../../lib/workflows/signing";
-import { declared, describeComponents, ofType, registered } from "../support/pulumiMocks";
+import { declared, describeComponents, ofType } from "../support/pulumiMocks";
 import {
   BUILD_PUBLIC_KEY,
   KEY_SIGNING,
@@ -41,6 +41,7 @@ import {
 } from "../support/signingKeys";
 import { actionlint, githubParserErrors } from "../support/workflowValidators";
 import { CONFIG_NOW, problemFor, rawPipeline, rawStack } from "./support/config";
+import { sourceWithSecret, unsecret } from "./support/clusterSource";
 
 const NOW = CONFIG_NOW;
 const K = "promotion-pipeline:pipeline.signing";
@@ -449,24 +450,10 @@ describeComponents(
   "live",
   () => {
     it("key: Secret <source>-cosign (cosign.pub of the promote key on live) and the OCIRepository after it", async () => {
-      const { ClusterSource } = await import("../../components/clusterSource.js");
       const c = cfg({ signing: KEY_SIGNING }, "live");
-      const s = await declared(
-        () => new ClusterSource("live", { pipeline: c.pipeline, cluster: c.cluster }),
-      );
-      assert.deepEqual(registered.map((r) => r.type).sort(), [
-        "kubernetes:core/v1:Secret",
-        "kubernetes:source.toolkit.fluxcd.io/v1:OCIRepository",
-        "promotion:flux:ClusterSource",
-      ]);
-      const secret = ofType("kubernetes:core/v1:Secret")[0]!;
+      const { source: s, secret, oci } = await sourceWithSecret(c, "live");
       assert.equal(secret.name, "live-cosign");
-      const SIG = "4dabf18193072939515e22adb298388d";
-      const data = secret.inputs.stringData as Record<string, unknown>;
-      assert.deepEqual(SIG in data ? (data as { value: unknown }).value : data, {
-        "cosign.pub": PROMOTE_PUBLIC_KEY,
-      });
-      const oci = ofType("kubernetes:source.toolkit.fluxcd.io/v1:OCIRepository")[0]!;
+      assert.deepEqual(unsecret(secret.inputs.stringData), { "cosign.pub": PROMOTE_PUBLIC_KEY });
       assert.deepEqual((oci.inputs.spec as Record<string, unknown>).verify, {
         provider: "cosign",
         secretRef: { name: "flux-system-cosign" },
