@@ -175,6 +175,24 @@ export interface ListShape {
 }
 
 /**
+ * An optional mapping setting: undefined when unset (absent or null) or when it is not a mapping, which is
+ * reported under `key` as `notAMapping` (problem, fix); else the mapping.
+ */
+export function optionalMapping(
+  c: ProblemCollector,
+  key: string,
+  raw: unknown,
+  notAMapping: readonly [problem: string, fix: string],
+): Record<string, unknown> | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  if (!isRecord(raw)) {
+    c.add(key, raw, ...notAMapping);
+    return undefined;
+  }
+  return raw;
+}
+
+/**
  * A config list of mappings (`pipeline.extraChecks`, `pins.retention`, ...): absent is empty; a value that is
  * not a list, or an item that is not a mapping, is a problem under its key (`<key>[<i>]`); every mapping item
  * goes to `item` with its key, which records its own problems and returns the parsed item or undefined.
