@@ -4,7 +4,6 @@
  * request and counts them; the commands run as the bundled CLI (`node dist/promotion.mjs`), as the
  * workflows run them. Run through bench/registry.sh.
  */
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,6 +14,7 @@ import { OciRegistryReader } from "../lib/registry/oci";
 import { readForStatus } from "../lib/status/reads";
 import { startFakeRegistry, yearsOfBuilds, type FakeRegistry } from "../tests/support/fakeRegistry";
 import { healthPassed, historyPolicy, HISTORY_REPO as REPO } from "../tests/support/memoryRegistry";
+import { runCaptured } from "../tests/support/capture";
 
 const PAGE = 1000;
 const cli = process.argv[2] ?? "dist/promotion.mjs";
@@ -24,22 +24,14 @@ const exhaustiveUpTo = Number(process.env.EXHAUSTIVE_UP_TO ?? "1000");
 /** The clock of status, watch and trace: an hour after the newest build. */
 const NOW = "2026-12-01T12:00:00.000Z";
 
-function run(
+async function run(
   args: string[],
   env: Record<string, string> = {},
 ): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], {
-      env: { PATH: process.env.PATH ?? "", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
-    child.once("error", reject);
-    child.once("close", (code) => resolve({ code: code ?? 1, out, err }));
+  const r = await runCaptured(process.execPath, [cli, ...args], {
+    env: { PATH: process.env.PATH ?? "", ...env },
   });
+  return { code: r.code ?? 1, out: r.stdout, err: r.stderr };
 }
 
 interface Row {

@@ -9,7 +9,7 @@
  * the gate, one superseded.
  */
 import { strict as assert } from "node:assert";
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:https";
 import { join } from "node:path";
@@ -26,6 +26,7 @@ import {
 } from "../support/e2eBox";
 import { tool } from "../support/tools";
 import { type JobContext, type JobResult } from "../support/workflowRunner";
+import { runCaptured } from "../support/capture";
 
 const USER = "ci-bot";
 const PASSWORD = "registry-s3cret";
@@ -105,33 +106,23 @@ describe("e2e: promotion status and trace on a registry the workflows built", fu
   }
 
   /** The bundled CLI, as an operator runs it. */
-  function cli(...args: string[]): Promise<CliRun> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [CLI, ...args], {
-        env: {
-          ...machineEnv,
-          PROMOTION_REGISTRY_USERNAME: USER,
-          PROMOTION_REGISTRY_PASSWORD: PASSWORD,
-          GITHUB_API_URL: box.github.url,
-          GITHUB_TOKEN: PASSWORD,
-        },
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-      child.once("error", reject);
-      child.once("close", (code) => {
-        // DAY2_TRANSCRIPT=<file>: keeps every command and its output (README's day-2 section quotes it).
-        if (process.env.DAY2_TRANSCRIPT)
-          appendFileSync(
-            process.env.DAY2_TRANSCRIPT,
-            `$ promotion ${args.join(" ")}\n${stdout}${stderr}(exit ${code})\n\n`,
-          );
-        resolve({ code: code ?? -1, stdout, stderr });
-      });
+  async function cli(...args: string[]): Promise<CliRun> {
+    const r = await runCaptured(process.execPath, [CLI, ...args], {
+      env: {
+        ...machineEnv,
+        PROMOTION_REGISTRY_USERNAME: USER,
+        PROMOTION_REGISTRY_PASSWORD: PASSWORD,
+        GITHUB_API_URL: box.github.url,
+        GITHUB_TOKEN: PASSWORD,
+      },
     });
+    // DAY2_TRANSCRIPT=<file>: keeps every command and its output (README's day-2 section quotes it).
+    if (process.env.DAY2_TRANSCRIPT)
+      appendFileSync(
+        process.env.DAY2_TRANSCRIPT,
+        `$ promotion ${args.join(" ")}\n${r.stdout}${r.stderr}(exit ${r.code})\n\n`,
+      );
+    return { code: r.code ?? -1, stdout: r.stdout, stderr: r.stderr };
   }
 
   const withKube = (): string[] => ["--kubeconfig", `integration=${kubeconfig}`];
