@@ -19,17 +19,17 @@ import { watchFile } from "../../lib/workflows/platformFiles";
 import { WATCH_WORKFLOW } from "../../lib/workflows/watch";
 import {
   commit,
-  e2eBox,
   pipelineConfig,
   pipelineFiles,
   platformManifests,
+  CI,
+  ciBox,
+  ciContext,
 } from "../support/e2eBox";
 import { tool } from "../support/tools";
 import { type JobContext, type JobResult } from "../support/workflowRunner";
 import { runCaptured } from "../support/capture";
 
-const USER = "ci-bot";
-const PASSWORD = "registry-s3cret";
 const KUBE_TOKEN = "kube-read-token";
 const CLI = join(__dirname, "..", "..", "dist", "promotion.mjs");
 
@@ -41,12 +41,7 @@ export interface CliRun {
 
 describe("e2e: promotion status and trace on a registry the workflows built", function () {
   this.timeout(120_000);
-  const box = e2eBox({
-    name: "promotion-operator-",
-    tools: ["crane", "oras", "kustomize"],
-    registries: { main: { basicAuth: { user: USER, password: PASSWORD } } },
-    github: { tokens: [PASSWORD], repositories: ["example-org/platform"] },
-  });
+  const box = ciBox("promotion-operator-", ["crane", "oras", "kustomize"]);
   let files: Map<string, string>;
   let machineEnv: Record<string, string>;
   let policyFile: string;
@@ -69,14 +64,12 @@ describe("e2e: promotion status and trace on a registry the workflows built", fu
   const workspace = (): string => box.workspace([...files, ...platformManifests()]);
 
   const ctx = (ws: string, eventName: string, event: unknown, sha = commit("0")): JobContext =>
-    box.context({
+    ciContext(box, {
       workspace: ws,
       machine: machineEnv,
       event: [eventName, event],
       sha,
-      secrets: { GITHUB_TOKEN: PASSWORD },
-      actor: USER,
-      githubEnv: { GITHUB_ACTOR: USER },
+      githubEnv: { GITHUB_ACTOR: CI.user },
     });
 
   const ok = (r: JobResult): void => assert.equal(r.status, "success", r.log);
@@ -110,10 +103,10 @@ describe("e2e: promotion status and trace on a registry the workflows built", fu
     const r = await runCaptured(process.execPath, [CLI, ...args], {
       env: {
         ...machineEnv,
-        PROMOTION_REGISTRY_USERNAME: USER,
-        PROMOTION_REGISTRY_PASSWORD: PASSWORD,
+        PROMOTION_REGISTRY_USERNAME: CI.user,
+        PROMOTION_REGISTRY_PASSWORD: CI.password,
         GITHUB_API_URL: box.github.url,
-        GITHUB_TOKEN: PASSWORD,
+        GITHUB_TOKEN: CI.password,
       },
     });
     // DAY2_TRANSCRIPT=<file>: keeps every command and its output (README's day-2 section quotes it).
@@ -292,7 +285,7 @@ describe("e2e: promotion status and trace on a registry the workflows built", fu
       artifact: `${box.registries.main.host}/example-org/platform/platform`,
       trigger: "manual",
       runUrl: "https://github.com/example-org/platform/actions/runs/1",
-      actor: USER,
+      actor: CI.user,
       promotedAt: (d.payload as { promotedAt: string }).promotedAt,
     });
     assert.deepEqual(

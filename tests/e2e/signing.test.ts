@@ -19,17 +19,17 @@ import { SIGN_STEP } from "../../lib/workflows/signing";
 import {
   commit,
   craneIn,
-  e2eBox,
   fluxEvent,
   pipelineConfig,
   pipelineFiles,
   platformManifests,
+  CI,
+  ciBox,
+  ciContext,
 } from "../support/e2eBox";
 import { tool } from "../support/tools";
 import { type JobContext, type JobResult } from "../support/workflowRunner";
 
-const USER = "ci-bot";
-const PASSWORD = "registry-s3cret";
 const REPO_PATH = "example-org/platform/platform";
 
 interface KeyPair {
@@ -41,12 +41,7 @@ interface KeyPair {
 
 describe("e2e: key-based signing with real cosign (build key signs RCs, promote key signs before the stable tag)", function () {
   this.timeout(180_000);
-  const box = e2eBox({
-    name: "promotion-e2e-signing-",
-    tools: ["cosign", "crane", "oras"],
-    registries: { main: { basicAuth: { user: USER, password: PASSWORD } } },
-    github: { tokens: [PASSWORD], repositories: ["example-org/platform"] },
-  });
+  const box = ciBox("promotion-e2e-signing-", ["cosign", "crane", "oras"]);
   let files: Map<string, string>;
   let artifact: string;
   let machineEnv: Record<string, string>;
@@ -87,7 +82,7 @@ describe("e2e: key-based signing with real cosign (build key signs RCs, promote 
 
   function secrets(over: Record<string, string> = {}): Record<string, string> {
     return {
-      GITHUB_TOKEN: PASSWORD,
+      GITHUB_TOKEN: CI.password,
       COSIGN_BUILD_KEY: keys.build!.key,
       COSIGN_BUILD_PASSWORD: keys.build!.password,
       COSIGN_PROMOTE_KEY: keys.promote!.key,
@@ -102,13 +97,12 @@ describe("e2e: key-based signing with real cosign (build key signs RCs, promote 
     sha: string,
     over: Record<string, string> = {},
   ): JobContext {
-    return box.context({
+    return ciContext(box, {
       workspace: box.workspace([...files, ...platformManifests(false)]),
       machine: machineEnv,
       event: [eventName, event],
       sha,
       secrets: secrets(over),
-      actor: USER,
     });
   }
 
@@ -133,7 +127,7 @@ describe("e2e: key-based signing with real cosign (build key signs RCs, promote 
     const reg = box.registries.main;
     artifact = `${reg.host}/${REPO_PATH}`;
     readerEnv = box.machine({ orasPlainHttp: false });
-    crane("auth", "login", reg.host, "-u", USER, "-p", PASSWORD);
+    crane("auth", "login", reg.host, "-u", CI.user, "-p", CI.password);
     keys.build = generateKeyPair("build", "build-key-pw");
     keys.promote = generateKeyPair("promote", "promote-key-pw");
     assert.notEqual(keys.build.pub, keys.promote.pub);

@@ -33,24 +33,19 @@ import {
   pipelineFiles,
   platformManifests,
   tagListing,
+  ciBox,
+  ciContext,
 } from "../support/e2eBox";
 import { startRegistry } from "../support/registry";
 import { tool } from "../support/tools";
 import { type JobResult } from "../support/workflowRunner";
 
-const USER = "ci-bot";
-const PASSWORD = "registry-s3cret";
 const REPO_PATH = "example-org/platform/platform";
 
 describe("e2e: build and promote workflows on a real registry", function () {
   this.timeout(120_000);
   // GitHub's API is the double (the promote job records each promotion there).
-  const box = e2eBox({
-    name: "promotion-e2e-",
-    tools: ["crane", "oras", "shellcheck", "kustomize"],
-    registries: { main: { basicAuth: { user: USER, password: PASSWORD } } },
-    github: { tokens: [PASSWORD], repositories: ["example-org/platform"] },
-  });
+  const box = ciBox("promotion-e2e-", ["crane", "oras", "shellcheck", "kustomize"]);
   let files: Map<string, string>;
   let artifact: string;
   let machineEnv: Record<string, string>;
@@ -68,14 +63,7 @@ describe("e2e: build and promote workflows on a real registry", function () {
     box.workspace([...files, ...platformManifests(kustomization)]);
 
   const ctx = (ws: string, eventName: string, event: unknown, sha = commit("0")) =>
-    box.context({
-      workspace: ws,
-      machine: machineEnv,
-      event: [eventName, event],
-      sha,
-      secrets: { GITHUB_TOKEN: PASSWORD },
-      actor: USER,
-    });
+    ciContext(box, { workspace: ws, machine: machineEnv, event: [eventName, event], sha });
 
   const buildCtx = (sha: string) =>
     ctx(workspace(), "push", { ref: "refs/heads/main", after: sha }, sha);
