@@ -20,7 +20,7 @@ import { formatPolicy, pinsPolicy } from "../../lib/pins/policy";
 import { readCliBundle } from "../../lib/workflows/files";
 import { INTEGRITY_WORKFLOW } from "../../lib/workflows/integrity";
 import { integrityFile } from "../../lib/workflows/platformFiles";
-import { commit, e2eBox, promotionCli as cli } from "../support/e2eBox";
+import { commit, e2eBox, promotionCli as cli, policyWithRegistryDown } from "../support/e2eBox";
 import { tool } from "../support/tools";
 import { type JobResult } from "../support/workflowRunner";
 
@@ -415,11 +415,7 @@ describe("e2e: signatures kept and integrity probed on a real registry", functio
   });
 
   it("an unreadable registry exits 3 and prints no verdict", async () => {
-    const down = policyFile + ".down";
-    writeFileSync(
-      down,
-      readFileSync(policyFile, "utf8").replace(box.registries.main.host, "127.0.0.1:9"),
-    );
+    const down = policyWithRegistryDown(policyFile, box.registries.main.host);
     const r = await cli("verify", "--policy", down);
     assert.equal(r.code, 3);
     assert.equal(r.out, "");

@@ -25,6 +25,7 @@ import {
   CI,
   ciBox,
   ciContext,
+  policyWithRegistryDown,
 } from "../support/e2eBox";
 import { tool } from "../support/tools";
 import { type JobContext, type JobResult } from "../support/workflowRunner";
@@ -474,11 +475,7 @@ describe("e2e: promotion status and trace on a registry the workflows built", fu
     const u = await cli("trace", commit("f"), "--policy", policyFile);
     assert.equal(u.code, 5);
     assert.match(u.stdout, /no artifact was built from fffffff/);
-    const down = policyFile + ".down";
-    writeFileSync(
-      down,
-      readFileSync(policyFile, "utf8").replace(box.registries.main.host, "127.0.0.1:9"),
-    );
+    const down = policyWithRegistryDown(policyFile, box.registries.main.host);
     const s = await cli("status", "--policy", down);
     assert.equal(s.code, 1);
     assert.equal(s.stdout, "");
