@@ -20,9 +20,10 @@ import { formatPolicy, pinsPolicy } from "../../lib/pins/policy";
 import { readCliBundle } from "../../lib/workflows/files";
 import { INTEGRITY_WORKFLOW } from "../../lib/workflows/integrity";
 import { integrityFile } from "../../lib/workflows/platformFiles";
-import { commit, e2eBox, promotionCli as cli, policyWithRegistryDown } from "../support/e2eBox";
+import { commit, e2eBox, promotionCli as cli } from "../support/e2eBox";
 import { tool } from "../support/tools";
 import { type JobResult } from "../support/workflowRunner";
+import { policyWithRegistryDown } from "../support/policyFile";
 
 const REPO = "example-org/platform/platform";
 const TOKEN = "gh-token";

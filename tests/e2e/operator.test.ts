@@ -18,18 +18,18 @@ import { BUILD_WORKFLOW, PROMOTE_WORKFLOW } from "../../lib/workflows/pipeline";
 import { watchFile } from "../../lib/workflows/platformFiles";
 import { WATCH_WORKFLOW } from "../../lib/workflows/watch";
 import {
+  CI,
+  ciBox,
+  ciContext,
   commit,
   pipelineConfig,
   pipelineFiles,
   platformManifests,
-  CI,
-  ciBox,
-  ciContext,
-  policyWithRegistryDown,
 } from "../support/e2eBox";
 import { tool } from "../support/tools";
 import { type JobContext, type JobResult } from "../support/workflowRunner";
 import { runCaptured } from "../support/capture";
+import { policyWithRegistryDown } from "../support/policyFile";
 
 const KUBE_TOKEN = "kube-read-token";
 const CLI = join(__dirname, "..", "..", "dist", "promotion.mjs");

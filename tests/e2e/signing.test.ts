@@ -17,15 +17,15 @@ import { RECORD_STEP } from "../../lib/workflows/record";
 import { ROLLBACK_TAG_STEP } from "../../lib/workflows/rollback";
 import { SIGN_STEP } from "../../lib/workflows/signing";
 import {
+  CI,
+  ciBox,
+  ciContext,
   commit,
   craneIn,
   fluxEvent,
   pipelineConfig,
   pipelineFiles,
   platformManifests,
-  CI,
-  ciBox,
-  ciContext,
 } from "../support/e2eBox";
 import { tool } from "../support/tools";
 import { type JobContext, type JobResult } from "../support/workflowRunner";

@@ -25,6 +25,8 @@ import {
 } from "../../lib/workflows/pipeline";
 import { VERSION_ANNOTATION } from "../../lib/k8s/canary";
 import {
+  ciBox,
+  ciContext,
   commit,
   craneIn,
   e2eBox,
@@ -33,8 +35,6 @@ import {
   pipelineFiles,
   platformManifests,
   tagListing,
-  ciBox,
-  ciContext,
 } from "../support/e2eBox";
 import { startRegistry } from "../support/registry";
 import { tool } from "../support/tools";

@@ -18,15 +18,7 @@
  * (`craneIn`, `tagListing`).
  */
 import { execFileSync } from "node:child_process";
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { main } from "../../lib/cli/main";
@@ -138,13 +130,6 @@ export const ciContext = (
   box: E2eBoxBase,
   o: Omit<ContextOptions, "secrets"> & { readonly secrets?: Record<string, string> },
 ): JobContext => box.context({ secrets: { GITHUB_TOKEN: CI.password }, actor: CI.user, ...o });
-
-/** A copy of the pin policy `policyFile` (beside it) whose registry `host` is a port nothing listens on. */
-export function policyWithRegistryDown(policyFile: string, host: string): string {
-  const down = `${policyFile}.down`;
-  writeFileSync(down, readFileSync(policyFile, "utf8").replace(host, "127.0.0.1:9"));
-  return down;
-}
 
 /** 40-hex commit ids: `commit("a")` = aaaa...; its short sha is the first 7. */
 export const commit = (c: string): string => c.repeat(40).slice(0, 40);

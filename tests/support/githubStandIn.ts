@@ -296,6 +296,20 @@ const DOC_COMMIT = `${DOCS}/commits/commits#get-a-commit`;
 const DOC_COMMITS = `${DOCS}/commits/commits#list-commits`;
 const DOC_REFS = `${DOCS}/git/refs#create-a-reference`;
 
+/** Where a contents write lands: the branch, its head commit and the file's path. */
+interface ContentsTarget {
+  readonly branch: string;
+  readonly head: StoredCommit;
+  readonly path: string;
+}
+
+/** What a contents write changes: the branch's files after it, the request body and its commit message. */
+interface ContentsChange {
+  readonly files: Map<string, Buffer>;
+  readonly body: Record<string, unknown>;
+  readonly message: string;
+}
+
 interface Reply {
   readonly status: number;
   readonly body?: unknown;
@@ -945,23 +959,22 @@ export class GitHubStandIn {
     return { body, message: body.message };
   }
 
-  /** Commits `files` on `branch` as a contents write of `path` did it, and records the commit. */
-  private commitContents(
+  /** Commits `files` on `branch` as a contents write (`method`) of `path` did it, and records the commit. */
+  private commitWrite(
     ctx: Ctx,
     r: StoredRepo,
-    write: { branch: string; head: StoredCommit; path: string; method: "PUT" | "DELETE" },
-    files: Map<string, Buffer>,
-    body: Record<string, unknown>,
-    message: string,
+    method: "PUT" | "DELETE",
+    { branch, head, path }: ContentsTarget,
+    { files, body, message }: ContentsChange,
   ): StoredCommit {
     const { author, committer } = this.signatures(ctx, body);
-    const c = this.commit(r, write.branch, write.head, files, message, author, committer);
+    const c = this.commit(r, branch, head, files, message, author, committer);
     this.commits.push({
       repository: `${r.owner}/${r.name}`,
-      branch: write.branch,
-      path: write.path,
+      branch,
+      path,
       message,
-      method: write.method,
+      method,
       sha: c.sha,
     });
     return c;
@@ -990,14 +1003,7 @@ export class GitHubStandIn {
       return error(422, `Invalid request.\n\n"${path}" clashes with "${clash}".`, DOC_CONTENTS_PUT);
     const content = Buffer.from(body.content, "base64");
     const files = new Map(head.files).set(path, content);
-    const c = this.commitContents(
-      ctx,
-      r,
-      { branch, head, path, method: "PUT" },
-      files,
-      body,
-      message,
-    );
+    const c = this.commitWrite(ctx, r, "PUT", { branch, head, path }, { files, body, message });
     return reply(existing ? 200 : 201, {
       content: this.fileMeta(ctx, r, path, branch, content),
       commit: this.gitCommitJson(ctx, r, c),
@@ -1019,14 +1025,7 @@ export class GitHubStandIn {
       return error(409, `${path} does not match ${body.sha}`, DOC_CONTENTS_DELETE);
     const files = new Map(head.files);
     files.delete(path);
-    const c = this.commitContents(
-      ctx,
-      r,
-      { branch, head, path, method: "DELETE" },
-      files,
-      body,
-      message,
-    );
+    const c = this.commitWrite(ctx, r, "DELETE", { branch, head, path }, { files, body, message });
     return reply(200, { content: null, commit: this.gitCommitJson(ctx, r, c) });
   }
 
