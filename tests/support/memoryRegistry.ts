@@ -48,9 +48,14 @@ export interface ReadCounts {
   get: number;
 }
 
-/** Asserts at most `max` HEADs and manifest GETs together. */
-export function assertReadsAtMost(counts: ReadCounts, max: number, why = ""): void {
-  assert.ok(counts.head + counts.get <= max, `${counts.head} HEAD + ${counts.get} GET${why}`);
+/** Asserts at most `max` HEADs and manifest GETs together (for `clusters`, when the bound counts them). */
+export function assertReadsAtMost(
+  counts: ReadCounts,
+  max: number,
+  clusters?: readonly unknown[],
+): void {
+  const per = clusters === undefined ? "" : ` for ${clusters.length} clusters`;
+  assert.ok(counts.head + counts.get <= max, `${counts.head} HEAD + ${counts.get} GET${per}`);
 }
 
 /** The reads every registry reader offers, over `tags`, counted; manifest reads count with `resolve`. */

@@ -98,6 +98,13 @@ const arbJunk = fc.array(
 const arbPin = fc.option(fc.tuple(fc.constantFrom("tag", "digest", "gone", "junk"), fc.nat()), {
   nil: undefined,
 });
+/** A history of up to 400 builds, up to four drawn clusters (the first maybe pinned), off-scheme tags. */
+const arbPinnedHistory = fc.record({
+  builds: arbHistory(400),
+  cs: fc.array(arbCluster, { maxLength: 4 }),
+  pin: arbPin,
+  junk: arbJunk,
+});
 
 /** The drawn clusters, the first pinned as drawn: tag pins expire in two days, digest pins in nineteen. */
 const clustersOf = (
@@ -118,12 +125,9 @@ describe("operator reads: status, watch, trace and rollback-plan read a constant
   it("status (and the watch, which decides on it): the same report as from every tag's digest, on any history, pins, rollbacks and off-scheme tags (property)", async () => {
     await fc.assert(
       fc.asyncProperty(
-        arbHistory(400),
-        fc.array(arbCluster, { maxLength: 4 }),
-        arbPin,
-        arbJunk,
+        arbPinnedHistory,
         fc.array(fc.nat(), { maxLength: 3 }),
-        async (builds, cs, pin, junk, rollbacks) => {
+        async ({ builds, cs, pin, junk }, rollbacks) => {
           const m = memory(builds);
           withJunk(m, builds, junk);
           rollBack(m.tags, rollbacks);
@@ -143,11 +147,7 @@ describe("operator reads: status, watch, trace and rollback-plan read a constant
           assert.deepEqual(got, want);
           assert.equal(m.counts.list, 1);
           const newer = rollbacks.length; // rollbacks above the newest RC, each read once
-          assertReadsAtMost(
-            m.counts,
-            3 + newer + 2 * clusters.length,
-            ` for ${clusters.length} clusters`,
-          );
+          assertReadsAtMost(m.counts, 3 + newer + 2 * clusters.length, clusters);
         },
       ),
       { numRuns: 250 },
@@ -157,14 +157,11 @@ describe("operator reads: status, watch, trace and rollback-plan read a constant
   it("trace: the same journey as from every tag's digest, for any commit of any history, with pins and off-scheme tags (property)", async () => {
     await fc.assert(
       fc.asyncProperty(
-        arbHistory(400),
-        fc.array(arbCluster, { maxLength: 4 }),
-        arbPin,
-        arbJunk,
+        arbPinnedHistory,
         fc.nat(),
         fc.constantFrom("commit", "short", "unknown", "no-annotations"),
         fc.integer({ min: 1, max: 2000 }),
-        async (builds, cs, pin, junk, pick, kind, rcWaitHours) => {
+        async ({ builds, cs, pin, junk }, pick, kind, rcWaitHours) => {
           const m = memory(builds);
           withJunk(m, builds, junk);
           const clusters = clustersOf(cs, pin, builds);
@@ -190,12 +187,7 @@ describe("operator reads: status, watch, trace and rollback-plan read a constant
           assert.deepEqual(got, want);
           assert.equal(m.counts.list, 1);
           if (kind === "no-annotations") assert.equal(view.mode, "exhaustive");
-          else
-            assertReadsAtMost(
-              m.counts,
-              6 + 2 * clusters.length,
-              ` for ${clusters.length} clusters`,
-            );
+          else assertReadsAtMost(m.counts, 6 + 2 * clusters.length, clusters);
         },
       ),
       { numRuns: 250 },
