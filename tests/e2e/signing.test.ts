@@ -110,6 +110,9 @@ describe("e2e: key-based signing with real cosign (build key signs RCs, promote 
     ctx("push", { ref: "refs/heads/main", after: sha }, sha, over);
   const promoteCtx = (revision: string, over: Record<string, string> = {}) =>
     ctx("repository_dispatch", fluxEvent(revision), commit("0"), over);
+  /** The promote job on the gate's event for `revision`, with the secrets `over` changes. */
+  const promote = (revision: string, over: Record<string, string> = {}): Promise<JobResult> =>
+    promote(revision, over);
 
   const status = (r: JobResult, name: string): string | undefined =>
     r.steps.find((s) => s.name === name)?.status;
@@ -190,7 +193,7 @@ describe("e2e: key-based signing with real cosign (build key signs RCs, promote 
   it("promote: a replayed event is a no-op and signs nothing again", async () => {
     const d = digestOf.get("a")!;
     const sigBefore = crane("digest", `${artifact}:${sigTag(d)}`);
-    const r = await box.run(files.get(PROMOTE_WORKFLOW)!, "promote", promoteCtx(`0.0.1-rc.1@${d}`));
+    const r = await promote(`0.0.1-rc.1@${d}`);
     ok(r);
     assert.equal(r.outputs.plan?.action, "noop");
     assert.equal(status(r, SIGN_STEP.promote), "skipped");
@@ -203,11 +206,7 @@ describe("e2e: key-based signing with real cosign (build key signs RCs, promote 
     digestOf.set("b", d);
     const before = tags();
     const deployments = box.github.deployments.length;
-    const r = await box.run(
-      files.get(PROMOTE_WORKFLOW)!,
-      "promote",
-      promoteCtx(`0.0.2-rc.1@${d}`, { COSIGN_PROMOTE_PASSWORD: "not-the-password" }),
-    );
+    const r = await promote(`0.0.2-rc.1@${d}`, { COSIGN_PROMOTE_PASSWORD: "not-the-password" });
     assert.equal(r.status, "failure");
     assert.equal(r.outputs.plan?.action, "promote");
     assert.equal(status(r, SIGN_STEP.promote), "failure");
@@ -223,14 +222,10 @@ describe("e2e: key-based signing with real cosign (build key signs RCs, promote 
   it("promote: a private key that is not the configured public key's pair signs, fails the check, and pushes no stable tag", async () => {
     const d = digestOf.get("b")!;
     const before = tags();
-    const r = await box.run(
-      files.get(PROMOTE_WORKFLOW)!,
-      "promote",
-      promoteCtx(`0.0.2-rc.1@${d}`, {
-        COSIGN_PROMOTE_KEY: keys.build!.key,
-        COSIGN_PROMOTE_PASSWORD: keys.build!.password,
-      }),
-    );
+    const r = await promote(`0.0.2-rc.1@${d}`, {
+      COSIGN_PROMOTE_KEY: keys.build!.key,
+      COSIGN_PROMOTE_PASSWORD: keys.build!.password,
+    });
     assert.equal(r.status, "failure");
     assert.equal(status(r, SIGN_STEP.promote), "failure");
     assert.match(r.log, /no matching signatures/);
@@ -242,11 +237,7 @@ describe("e2e: key-based signing with real cosign (build key signs RCs, promote 
   it("promote: an empty key secret is named, and nothing is tagged", async () => {
     const d = digestOf.get("b")!;
     const before = tags();
-    const r = await box.run(
-      files.get(PROMOTE_WORKFLOW)!,
-      "promote",
-      promoteCtx(`0.0.2-rc.1@${d}`, { COSIGN_PROMOTE_KEY: "" }),
-    );
+    const r = await promote(`0.0.2-rc.1@${d}`, { COSIGN_PROMOTE_KEY: "" });
     assert.equal(r.status, "failure");
     assert.match(
       r.log,
@@ -258,7 +249,7 @@ describe("e2e: key-based signing with real cosign (build key signs RCs, promote 
 
   it("promote: with the right secrets the same event then promotes it, signed by the promote key", async () => {
     const d = digestOf.get("b")!;
-    const r = await box.run(files.get(PROMOTE_WORKFLOW)!, "promote", promoteCtx(`0.0.2-rc.1@${d}`));
+    const r = await promote(`0.0.2-rc.1@${d}`);
     ok(r);
     assert.equal(crane("digest", `${artifact}:0.0.2`), d);
     assert.equal(crane("digest", `${artifact}:validated-bbbbbbb`), d);
