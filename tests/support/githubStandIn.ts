@@ -303,11 +303,12 @@ interface ContentsTarget {
   readonly path: string;
 }
 
-/** What a contents write changes: the branch's files after it, the request body and its commit message. */
+/** What a contents write changes: the branch's files after it, and the commit's message and signatures. */
 interface ContentsChange {
   readonly files: Map<string, Buffer>;
-  readonly body: Record<string, unknown>;
   readonly message: string;
+  readonly author: Signature;
+  readonly committer: Signature;
 }
 
 interface Reply {
@@ -505,16 +506,8 @@ export class GitHubStandIn {
     if (content === undefined) files.delete(path);
     else files.set(path, Buffer.from(content));
     const hand: Signature = { name: "Someone By Hand", email: "by-hand@example.com", date: now() };
-    const c = this.commit(r, branch, head, files, message, hand, hand);
-    this.commits.push({
-      repository: `${r.owner}/${r.name}`,
-      branch,
-      path,
-      message,
-      method: "edit",
-      sha: c.sha,
-    });
-    return c.sha;
+    const change = { files, message, author: hand, committer: hand };
+    return this.commitWrite(r, "edit", { branch, head, path }, change).sha;
   }
 
   async stop(): Promise<void> {
@@ -959,15 +952,13 @@ export class GitHubStandIn {
     return { body, message: body.message };
   }
 
-  /** Commits `files` on `branch` as a contents write (`method`) of `path` did it, and records the commit. */
+  /** Commits `change` on the target's branch, and records the commit as a write (`method`) of its path. */
   private commitWrite(
-    ctx: Ctx,
     r: StoredRepo,
-    method: "PUT" | "DELETE",
+    method: "PUT" | "DELETE" | "edit",
     { branch, head, path }: ContentsTarget,
-    { files, body, message }: ContentsChange,
+    { files, message, author, committer }: ContentsChange,
   ): StoredCommit {
-    const { author, committer } = this.signatures(ctx, body);
     const c = this.commit(r, branch, head, files, message, author, committer);
     this.commits.push({
       repository: `${r.owner}/${r.name}`,
@@ -1003,7 +994,8 @@ export class GitHubStandIn {
       return error(422, `Invalid request.\n\n"${path}" clashes with "${clash}".`, DOC_CONTENTS_PUT);
     const content = Buffer.from(body.content, "base64");
     const files = new Map(head.files).set(path, content);
-    const c = this.commitWrite(ctx, r, "PUT", { branch, head, path }, { files, body, message });
+    const change = { files, message, ...this.signatures(ctx, body) };
+    const c = this.commitWrite(r, "PUT", { branch, head, path }, change);
     return reply(existing ? 200 : 201, {
       content: this.fileMeta(ctx, r, path, branch, content),
       commit: this.gitCommitJson(ctx, r, c),
@@ -1025,7 +1017,8 @@ export class GitHubStandIn {
       return error(409, `${path} does not match ${body.sha}`, DOC_CONTENTS_DELETE);
     const files = new Map(head.files);
     files.delete(path);
-    const c = this.commitWrite(ctx, r, "DELETE", { branch, head, path }, { files, body, message });
+    const change = { files, message, ...this.signatures(ctx, body) };
+    const c = this.commitWrite(r, "DELETE", { branch, head, path }, change);
     return reply(200, { content: null, commit: this.gitCommitJson(ctx, r, c) });
   }
 
