@@ -11,6 +11,7 @@ import {
 import { canaryAlertRules, platformCanary } from "../../lib/k8s/canary";
 import { gateKustomization } from "../../lib/k8s/gate";
 import { dispatchProvider, validationAlert } from "../../lib/k8s/validation";
+import type { ValidationNotifierArgs } from "../../components/validationNotifier";
 
 const TOKEN = "ghp_THIS-IS-THE-REAL-TOKEN-0123456789";
 const gate = { name: "platform", namespace: "flux-system" };
@@ -21,6 +22,21 @@ const base = {
   repository: "platform",
 };
 
+/** A ValidationNotifier on the integration cluster for example-org/platform, declared under the mocks. */
+async function notifier(
+  name: string,
+  token: Pick<ValidationNotifierArgs, "tokenSource" | "token">,
+) {
+  const { ValidationNotifier } = await import("../../components/validationNotifier.js");
+  return declared(() => new ValidationNotifier(name, { ...base, ...token }));
+}
+
+/** A managed token: the Secret is declared, with this value as a secret. */
+const managedToken = () => ({
+  tokenSource: { mode: "managed" } as const,
+  token: pulumi.secret(TOKEN),
+});
+
 /** Every plain (non-secret) value reachable from registered inputs, as text. */
 function plainText(): string {
   return JSON.stringify(registered.map((r) => ({ type: r.type, name: r.name, inputs: r.inputs })));
@@ -28,15 +44,7 @@ function plainText(): string {
 
 describeComponents("ValidationNotifier component", "integration", () => {
   it("managed token: Secret, Provider and Alert under the component with the builders' objects", async () => {
-    const { ValidationNotifier } = await import("../../components/validationNotifier.js");
-    const n = await declared(
-      () =>
-        new ValidationNotifier("integration-validation", {
-          ...base,
-          tokenSource: { mode: "managed" },
-          token: pulumi.secret(TOKEN),
-        }),
-    );
+    const n = await notifier("integration-validation", managedToken());
     assert.deepEqual(registered.map((r) => r.type).sort(), [
       "kubernetes:core/v1:Secret",
       "kubernetes:notification.toolkit.fluxcd.io/v1beta3:Alert",
@@ -71,15 +79,7 @@ describeComponents("ValidationNotifier component", "integration", () => {
   });
 
   it("the token reaches only the Secret, as a secret, and never a plain output", async () => {
-    const { ValidationNotifier } = await import("../../components/validationNotifier.js");
-    const n = await declared(
-      () =>
-        new ValidationNotifier("v", {
-          ...base,
-          tokenSource: { mode: "managed" },
-          token: pulumi.secret(TOKEN),
-        }),
-    );
+    const n = await notifier("v", managedToken());
     const stringData = n.tokenSecret!.stringData;
     assert.equal(
       await pulumi.isSecret(stringData),
@@ -104,14 +104,7 @@ describeComponents("ValidationNotifier component", "integration", () => {
   });
 
   it("existing Secret: no Secret declared, Provider refers to it", async () => {
-    const { ValidationNotifier } = await import("../../components/validationNotifier.js");
-    const n = await declared(
-      () =>
-        new ValidationNotifier("v", {
-          ...base,
-          tokenSource: { mode: "existing", secretName: "gh-token" },
-        }),
-    );
+    const n = await notifier("v", { tokenSource: { mode: "existing", secretName: "gh-token" } });
     assert.equal(ofType("kubernetes:core/v1:Secret").length, 0);
     assert.equal(n.tokenSecret, undefined);
     const provider = ofType("kubernetes:notification.toolkit.fluxcd.io/v1beta3:Provider")[0]!;
