@@ -19,6 +19,15 @@ import { EXAMPLE_PLATFORM } from "../support/clusters";
 const gate = EXAMPLE_PLATFORM.gate;
 const source = { kind: "OCIRepository" as const, name: "flux-system", namespace: "flux-system" };
 
+/** The validation loop with an existing token Secret: [Provider, Alert]. */
+const existingTokenLoop = (): KubeObject[] =>
+  validationLoopObjects({
+    gate,
+    owner: "o",
+    repository: "r",
+    tokenSource: { mode: "existing", secretName: "s" },
+  });
+
 function allObjects(): KubeObject[] {
   return [
     ...validationLoopObjects({
@@ -93,23 +102,13 @@ describe("conformance: validation gate objects against the upstream schemas", ()
       validateObject(bad),
       /Kustomization flux-system\/platform does not match its CRD schema: .*\(healthCheckExpr\)/,
     );
-    const a = validationLoopObjects({
-      gate,
-      owner: "o",
-      repository: "r",
-      tokenSource: { mode: "existing", secretName: "s" },
-    })[1]!;
+    const a = existingTokenLoop()[1]!;
     const badAlert = { ...a, spec: { ...(a.spec as object), inclusionlist: ["x"] } };
     await assert.rejects(validateObject(badAlert), /\(inclusionlist\)/);
   });
 
   it("an invalid enum fails (Provider type)", async () => {
-    const p = validationLoopObjects({
-      gate,
-      owner: "o",
-      repository: "r",
-      tokenSource: { mode: "existing", secretName: "s" },
-    })[0]!;
+    const p = existingTokenLoop()[0]!;
     await assert.rejects(
       validateObject({ ...p, spec: { ...(p.spec as object), type: "github-dispatch" } }),
       /must be equal to one of the allowed values/,

@@ -37,27 +37,22 @@ function stub(
   over: Map<string, Probe> = new Map(),
 ) {
   const reads: string[] = [];
+  /** Records the read, then answers as `over` says, else from `answer` (missing when it has none). */
+  const probe =
+    <T>(what: string, answer: (ref: string) => T | undefined) =>
+    (_repo: string, ref: string): Promise<T | Probe> => {
+      reads.push(`${what} ${ref}`);
+      return Promise.resolve(over.get(ref) ?? answer(ref) ?? { kind: "missing" });
+    };
   const reader: IntegrityReader = {
-    probeManifest: (_r, ref) => {
-      reads.push(`manifest ${ref}`);
-      const o = over.get(ref);
-      if (o) return Promise.resolve(o);
+    probeManifest: probe("manifest", (ref) => {
       const b = manifests.get(ref);
-      return Promise.resolve(
-        b
-          ? { kind: "ok", bytes: b, headerDigest: ref, contentLength: b.length }
-          : { kind: "missing" },
-      );
-    },
-    probeBlob: (_r, d) => {
-      reads.push(`blob ${d}`);
-      const o = over.get(d);
-      if (o) return Promise.resolve(o);
+      return b && { kind: "ok", bytes: b, headerDigest: ref, contentLength: b.length };
+    }),
+    probeBlob: probe("blob", (d) => {
       const n = blobs.get(d);
-      return Promise.resolve(
-        n === undefined ? { kind: "missing" } : { kind: "ok", headerDigest: d, contentLength: n },
-      );
-    },
+      return n === undefined ? undefined : { kind: "ok", headerDigest: d, contentLength: n };
+    }),
   };
   return { reader, reads };
 }
