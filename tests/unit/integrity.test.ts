@@ -6,7 +6,6 @@
  */
 import { strict as assert } from "node:assert";
 import { join } from "node:path";
-import { parse } from "yaml";
 import { runWith, type VerifyReaderFactory } from "../../lib/cli/verify";
 import { main } from "../../lib/cli/main";
 import { DEFAULT_INTEGRITY, validateConfig } from "../../lib/config";
@@ -17,14 +16,11 @@ import { integrityFile } from "../../lib/workflows/platformFiles";
 import { buildWorkflow } from "../../lib/workflows/pipeline";
 import { INTEGRITY_WORKFLOW } from "../../lib/workflows/integrity";
 import { shippedConfig } from "../support/pulumiMocks";
-import {
-  actionlint,
-  githubParserErrors,
-  interpolatedRunScripts,
-} from "../support/workflowValidators";
+import { actionlint } from "../support/workflowValidators";
 import { FLUX_CONFIG as CONFIG, fluxManifest, sha256 as sha } from "../support/ociManifest";
 import { assertExample, EXAMPLES } from "./support/examples";
 import { captureIo } from "./support/io";
+import { assertScheduledWorkflow, itParsesAndLints } from "./support/scheduledWorkflow";
 
 const LAYER = Buffer.from("layer bytes\n");
 const manifest = (layer = LAYER, layerDigest = sha(layer)): Buffer =>
@@ -323,36 +319,21 @@ describe("registry-integrity workflow and the build's check", () => {
   const file = () => integrityFile(cfg({ schedule: "17 */4 * * *" }));
 
   it("runs promotion verify --policy --issue on the schedule, least permissions, no expression in scripts", () => {
-    const f = file();
-    assert.equal(f.path, INTEGRITY_WORKFLOW);
-    const wf = parse(f.content) as {
-      on: { schedule: { cron: string }[] };
-      permissions: unknown;
-      env: Record<string, string>;
-      jobs: { verify: { permissions: unknown; steps: { uses?: string; run?: string }[] } };
-    };
-    assert.deepEqual(wf.on.schedule, [{ cron: "17 */4 * * *" }]);
-    assert.deepEqual(wf.permissions, {});
-    assert.deepEqual(wf.jobs.verify.permissions, {
-      contents: "read",
-      issues: "write",
-      packages: "read",
-    });
-    assert.equal(wf.env.INTEGRITY_LABEL, "registry-integrity");
-    for (const s of wf.jobs.verify.steps) if (s.uses) assert.match(s.uses, /^[^@]+@[0-9a-f]{40}$/);
+    const { env, steps } = assertScheduledWorkflow(
+      file(),
+      INTEGRITY_WORKFLOW,
+      "verify",
+      "17 */4 * * *",
+    );
+    assert.equal(env.INTEGRITY_LABEL, "registry-integrity");
     assert.match(
-      wf.jobs.verify.steps.at(-1)!.run!,
+      steps.at(-1)!.run!,
       // Signing is on (keyless, the default on github.com): a kept digest must keep its signature too.
       /node "\$PROMOTION_CLI" verify --policy "\$PINS_POLICY" --require-signatures --issue --label "\$INTEGRITY_LABEL"/,
     );
-    assert.deepEqual(interpolatedRunScripts(f.content), []);
   });
 
-  it("parses with GitHub's own parser and passes actionlint", async function () {
-    this.timeout(60_000);
-    assert.deepEqual(await githubParserErrors(file()), { errors: [], jobs: 1 });
-    assert.deepEqual(actionlint([file()]), { output: "", status: 0 });
-  });
+  itParsesAndLints(file);
 
   it("the build job proves the pushed artifact complete right after the push, in the CLI (no shell logic)", () => {
     const steps = buildWorkflow(cfg().pipeline).jobs.build!.steps as {
