@@ -16,7 +16,6 @@ import { integrityFile } from "../../lib/workflows/platformFiles";
 import { buildWorkflow } from "../../lib/workflows/pipeline";
 import { INTEGRITY_WORKFLOW } from "../../lib/workflows/integrity";
 import { shippedConfig } from "../support/pulumiMocks";
-import { actionlint } from "../support/workflowValidators";
 import { FLUX_CONFIG as CONFIG, fluxManifest, sha256 as sha } from "../support/ociManifest";
 import { assertExample, EXAMPLES } from "./support/examples";
 import { captureIo } from "./support/io";
