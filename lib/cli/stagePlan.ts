@@ -38,6 +38,7 @@ import type { StageSpec } from "../types";
 import { annotation, type CommandIo } from "./actionsIo";
 import { promotionRegistry } from "./promote";
 import { readerFromEnv, splitArtifact } from "./registryEnv";
+import { isRecord } from "../guards";
 
 export const usage =
   "stage-plan --event <event.json> --event-name <repository_dispatch|schedule|workflow_dispatch> --gate-name <name> --gate-namespace <ns> --artifact <host>/<repository> --stages <json> [--now <ISO time>]";
@@ -57,25 +58,22 @@ export interface StagePlanDeps {
   readonly github: () => GitHubClient | string;
 }
 
-const isRec = (v: unknown): v is Record<string, unknown> =>
-  typeof v === "object" && v !== null && !Array.isArray(v);
-
 /** A gate report from a Flux event, or why it is not one. */
 export function reportOf(
   payload: unknown,
   stages: readonly StageSpec[],
   gate: { name: string; namespace: string },
 ): { from: string; revision: { tag: string; digest: string }; report: HealthReport } | string {
-  if (!isRec(payload)) return "client_payload is not a JSON object.";
+  if (!isRecord(payload)) return "client_payload is not a JSON object.";
   const obj = payload.involvedObject;
   if (
-    !isRec(obj) ||
+    !isRecord(obj) ||
     obj.kind !== "Kustomization" ||
     obj.name !== gate.name ||
     obj.namespace !== gate.namespace
   )
     return `event is not about Kustomization ${gate.namespace}/${gate.name} (the gate).`;
-  const meta = isRec(payload.metadata) ? payload.metadata : {};
+  const meta = isRecord(payload.metadata) ? payload.metadata : {};
   const named = meta[STAGE_METADATA_KEY];
   const from = typeof named === "string" ? named : stages[0]!.name;
   if (!stages.some((s) => s.name === from))
@@ -240,7 +238,7 @@ export const runWith: RunWith<StagePlanDeps> = async (argv, io, deps) => {
   let event: Record<string, unknown>;
   try {
     const e = JSON.parse(readFileSync(values.event!, "utf8")) as unknown;
-    event = isRec(e) ? e : {};
+    event = isRecord(e) ? e : {};
   } catch (e) {
     io.stderr(
       annotation("error", `cannot read the event ${values.event}: ${(e as Error).message}`),
@@ -345,7 +343,7 @@ export const runWith: RunWith<StagePlanDeps> = async (argv, io, deps) => {
       );
       return 0;
     }
-    const inputs = isRec(event.inputs) ? event.inputs : {};
+    const inputs = isRecord(event.inputs) ? event.inputs : {};
     const reason =
       typeof inputs.override_reason === "string" && inputs.override_reason.trim() !== ""
         ? inputs.override_reason.trim()

@@ -220,7 +220,14 @@ function isUint64Range(s: string, start: number, end: number): boolean {
 }
 
 /** Compares the substrings a[as:ae] and b[bs:be] (in place: selection compares many versions): -1, 0 or 1. */
-type CompareRanges = (a: string, as: number, ae: number, b: string, bs: number, be: number) => number;
+type CompareRanges = (
+  a: string,
+  as: number,
+  ae: number,
+  b: string,
+  bs: number,
+  be: number,
+) => number;
 
 /** Bytewise comparison of two substrings (pre-release identifiers are ASCII). */
 const compareBytes: CompareRanges = (a, as, ae, b, bs, be) => {

@@ -26,6 +26,7 @@ import { ConfigError, ProblemCollector } from "../errors";
 import { parseConstraint } from "../flux/semver";
 import type { Descriptor } from "../registry/types";
 import { computeAllowlist, type Allowlist, type PinCluster } from "./allowlist";
+import { isRecord } from "../guards";
 
 /** What a cleaner needs, besides the registry's tags, to compute the allowlist (floatingTags sorted, unique). */
 export interface PinsPolicy extends VersionRetention {
@@ -193,10 +194,6 @@ export class PolicyError extends ConfigError {
     this.name = "PolicyError";
     this.message = this.message.replace(/^invalid configuration/, "invalid pin policy");
   }
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 const REGISTRY = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]{1,5})?$|^\[[0-9a-fA-F:]+\](:[0-9]{1,5})?$/;

@@ -12,6 +12,7 @@ import { commitOfRevision, OCI_REVISION, OCI_VERSION } from "../registry/annotat
 import { mapLimit, type ManifestInfo } from "../registry/types";
 import { parseRevision, VersionError } from "./versions";
 import { clip } from "../clip";
+import { isRecord } from "../guards";
 
 /** What started the run: a Flux event relayed by repository_dispatch, or a person (workflow_dispatch). */
 export type PromoteRequest =
@@ -67,10 +68,6 @@ function sameCore(a: ParsedVersion, b: ParsedVersion): boolean {
     BigInt(a.min) === BigInt(b.min) &&
     BigInt(a.pat) === BigInt(b.pat)
   );
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 /** Shows an untrusted value (an event field) in a message, quoted as a string, clipped (lib/clip.ts). */
