@@ -19,7 +19,7 @@ import { flagRecord, missingFlags, parseArgs } from "./args";
 import { usageFailure, type RunWith } from "./command";
 import { clientFromEnv, runUrlFromEnv, type GitHubClient } from "../github/client";
 import { STAGE_METADATA_KEY } from "../k8s/validation";
-import { quote, readPromotionListing, splitRevision } from "../promotion/promote";
+import { isAboutGate, quote, readPromotionListing, splitRevision } from "../promotion/promote";
 import { RegistryError, type RegistryReader } from "../registry/types";
 import { commitOfRevision, OCI_REVISION } from "../registry/annotations";
 import { rcOfStageTag, promotionTargets, stageTag } from "../stages/channel";
@@ -65,13 +65,7 @@ export function reportOf(
   gate: { name: string; namespace: string },
 ): { from: string; revision: { tag: string; digest: string }; report: HealthReport } | string {
   if (!isRecord(payload)) return "client_payload is not a JSON object.";
-  const obj = payload.involvedObject;
-  if (
-    !isRecord(obj) ||
-    obj.kind !== "Kustomization" ||
-    obj.name !== gate.name ||
-    obj.namespace !== gate.namespace
-  )
+  if (!isAboutGate(payload, gate))
     return `event is not about Kustomization ${gate.namespace}/${gate.name} (the gate).`;
   const meta = isRecord(payload.metadata) ? payload.metadata : {};
   const named = meta[STAGE_METADATA_KEY];

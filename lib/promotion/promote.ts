@@ -70,6 +70,17 @@ function sameCore(a: ParsedVersion, b: ParsedVersion): boolean {
   );
 }
 
+/** Whether a Flux event (its payload) is about the gate Kustomization `gate`. */
+export function isAboutGate(payload: Record<string, unknown>, gate: PromoteInput["gate"]): boolean {
+  const obj = payload.involvedObject;
+  return (
+    isRecord(obj) &&
+    obj.kind === "Kustomization" &&
+    obj.name === gate.name &&
+    obj.namespace === gate.namespace
+  );
+}
+
 /** Shows an untrusted value (an event field) in a message, quoted as a string, clipped (lib/clip.ts). */
 export function quote(v: unknown): string {
   return clip(typeof v === "string" ? v : (JSON.stringify(v) ?? String(v)));
@@ -120,13 +131,8 @@ function fromEvent(
       reason: `event severity is ${quote(payload.severity)}, not "info": only a healthy platform promotes.`,
     };
   }
-  const obj = payload.involvedObject;
-  if (
-    !isRecord(obj) ||
-    obj.kind !== "Kustomization" ||
-    obj.name !== gate.name ||
-    obj.namespace !== gate.namespace
-  ) {
+  if (!isAboutGate(payload, gate)) {
+    const obj = payload.involvedObject;
     const who = isRecord(obj)
       ? `${quote(obj.kind)} ${quote(obj.namespace)}/${quote(obj.name)}`
       : quote(obj);
