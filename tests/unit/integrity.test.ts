@@ -8,7 +8,7 @@ import { strict as assert } from "node:assert";
 import { join } from "node:path";
 import { runWith, type VerifyReaderFactory } from "../../lib/cli/verify";
 import { main } from "../../lib/cli/main";
-import { DEFAULT_INTEGRITY, validateConfig } from "../../lib/config";
+import { DEFAULT_INTEGRITY } from "../../lib/config";
 import { ConfigError } from "../../lib/errors";
 import { checkArtifacts, type IntegrityReader } from "../../lib/registry/integrity";
 import type { Probe } from "../../lib/registry/types";
@@ -20,6 +20,7 @@ import { FLUX_CONFIG as CONFIG, fluxManifest, sha256 as sha } from "../support/o
 import { assertExample, EXAMPLES } from "./support/examples";
 import { captureIo } from "./support/io";
 import { assertScheduledWorkflow, itParsesAndLints } from "./support/scheduledWorkflow";
+import { exampleConfig } from "./support/config";
 
 const LAYER = Buffer.from("layer bytes\n");
 const manifest = (layer = LAYER, layerDigest = sha(layer)): Buffer =>
@@ -276,21 +277,8 @@ describe("promotion verify: usage and exit codes", () => {
   });
 });
 
-const rawPipeline = {
-  registry: "ghcr.io",
-  owner: "example-org",
-  repository: "platform",
-  clusters: { integration: { role: "integration" }, live: { role: "live" } },
-};
-const cfg = (integrity?: unknown) =>
-  validateConfig(
-    {
-      stack: "integration",
-      pipeline: { ...rawPipeline, ...(integrity !== undefined ? { integrity } : {}) },
-      dispatchTokenSecret: "t",
-    },
-    new Date("2026-12-01T12:00:00Z"),
-  );
+/** The integration stack of example-org/platform, with pipeline.integrity when given. */
+const cfg = (integrity?: unknown) => exampleConfig(integrity !== undefined ? { integrity } : {});
 
 describe("registry-integrity workflow and the build's check", () => {
   it("config: daily by default; a bad schedule names the key, the value and the fix", () => {

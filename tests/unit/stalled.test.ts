@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { join } from "node:path";
-import { validateConfig, DEFAULT_WATCH } from "../../lib/config";
+import { DEFAULT_WATCH } from "../../lib/config";
 import { ConfigError } from "../../lib/errors";
 import { watchFile } from "../../lib/workflows/platformFiles";
 import {
@@ -17,6 +17,7 @@ import { shippedConfig } from "../support/pulumiMocks";
 import { integrationAndLive } from "../support/clusters";
 import { assertExample, EXAMPLES } from "./support/examples";
 import { assertScheduledWorkflow, itParsesAndLints } from "./support/scheduledWorkflow";
+import { exampleConfig } from "./support/config";
 
 const NOW = new Date("2026-12-01T12:00:00Z");
 const T = { rcWaitHours: 24, pinExpiryDays: 3 };
@@ -171,21 +172,8 @@ describe("pipeline-stalled watch: the one issue (pure)", () => {
   });
 });
 
-const rawPipeline = {
-  registry: "ghcr.io",
-  owner: "example-org",
-  repository: "platform",
-  clusters: { integration: { role: "integration" }, live: { role: "live" } },
-};
-const cfg = (watch?: unknown) =>
-  validateConfig(
-    {
-      stack: "integration",
-      pipeline: { ...rawPipeline, ...(watch !== undefined ? { watch } : {}) },
-      dispatchTokenSecret: "t",
-    },
-    NOW,
-  );
+/** The integration stack of example-org/platform, with pipeline.watch when given. */
+const cfg = (watch?: unknown) => exampleConfig(watch !== undefined ? { watch } : {});
 
 describe("pipeline-stalled watch: config and workflow", () => {
   it("defaults: hourly, 24 h RC wait, pins expiring within 3 days", () => {
