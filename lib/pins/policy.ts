@@ -425,6 +425,29 @@ function parseRule(c: ProblemCollector, key: string, raw: unknown): RetentionRul
   return { kind: "keep-latest", name, count, ...(pattern !== undefined ? { pattern } : {}) };
 }
 
+/**
+ * The items of the list `key` that `parse` accepts (it reports the others); a name used twice is reported
+ * under `<key>[i].name` as `duplicate` (problem, fix).
+ */
+function namedItems<T extends { readonly name: string }>(
+  c: ProblemCollector,
+  key: string,
+  list: readonly unknown[] | undefined,
+  parse: (c: ProblemCollector, key: string, raw: unknown) => T | undefined,
+  duplicate: readonly [problem: string, fix: string],
+): T[] {
+  const out: T[] = [];
+  const names = new Set<string>();
+  (list ?? []).forEach((raw, i) => {
+    const item = parse(c, `${key}[${i}]`, raw);
+    if (!item) return;
+    if (names.has(item.name)) c.add(`${key}[${i}].name`, item.name, ...duplicate);
+    names.add(item.name);
+    out.push(item);
+  });
+  return out;
+}
+
 /** Parses and validates a policy file's text; throws PolicyError naming every bad field. */
 export function parsePolicy(text: string): PinsPolicy {
   const c = new ProblemCollector();
@@ -473,21 +496,10 @@ export function parsePolicy(text: string): PinsPolicy {
     "a repository path such as example-org/platform/platform",
   );
   const lines = f.string("lines", LINES, "a type/name such as container/platform/platform");
-  const clusters: PinCluster[] = [];
-  const names = new Set<string>();
-  (f.list("clusters") ?? []).forEach((raw, i) => {
-    const cl = parseCluster(c, `clusters[${i}]`, raw);
-    if (!cl) return;
-    if (names.has(cl.name))
-      c.add(
-        `clusters[${i}].name`,
-        cl.name,
-        "duplicates another cluster.",
-        "list each cluster once.",
-      );
-    names.add(cl.name);
-    clusters.push(cl);
-  });
+  const clusters = namedItems(c, "clusters", f.list("clusters"), parseCluster, [
+    "duplicates another cluster.",
+    "list each cluster once.",
+  ]);
   const floatingTags: string[] = [];
   (f.list("floatingTags") ?? []).forEach((t, i) => {
     if (typeof t !== "string" || !TAG.test(t))
@@ -496,21 +508,10 @@ export function parsePolicy(text: string): PinsPolicy {
   });
   const keepStable = f.int("keepStable", 1, 1000);
   const startVersion = f.string("startVersion", VERSION, "a stable X.Y.Z version");
-  const retention: RetentionRule[] = [];
-  const ruleNames = new Set<string>();
-  (f.list("retention") ?? []).forEach((raw, i) => {
-    const r = parseRule(c, `retention[${i}]`, raw);
-    if (!r) return;
-    if (ruleNames.has(r.name))
-      c.add(
-        `retention[${i}].name`,
-        r.name,
-        "duplicates another rule's name.",
-        "give each rule a unique name.",
-      );
-    ruleNames.add(r.name);
-    retention.push(r);
-  });
+  const retention = namedItems(c, "retention", f.list("retention"), parseRule, [
+    "duplicates another rule's name.",
+    "give each rule a unique name.",
+  ]);
   if (c.count > 0) throw new PolicyError(c.problems);
   return normalise({
     registry: registry as string,
