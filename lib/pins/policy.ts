@@ -343,16 +343,15 @@ function parsePin(c: ProblemCollector, key: string, raw: unknown): PinSpec | und
   };
 }
 
+/** Reports `raw` under `key`: not `what` the owner stack writes there (the fix: regenerate the policy). */
+function notWritten(c: ProblemCollector, key: string, raw: unknown, what: string): undefined {
+  c.add(key, raw, `must be ${what}.`, "regenerate the policy with `pulumi up`.");
+  return undefined;
+}
+
 function parseCluster(c: ProblemCollector, key: string, raw: unknown): PinCluster | undefined {
-  if (!isRecord(raw)) {
-    c.add(
-      key,
-      raw,
-      "must be a mapping with name, role, semver and suspended.",
-      "regenerate the policy with `pulumi up`.",
-    );
-    return undefined;
-  }
+  if (!isRecord(raw))
+    return notWritten(c, key, raw, "a mapping with name, role, semver and suspended");
   const f = new Fields(c, key, raw, CLUSTER_KEYS);
   const name = f.string("name", CLUSTER_NAME, "a cluster name");
   let role: "integration" | "stage" | "live" | undefined;
@@ -396,15 +395,8 @@ function parseCluster(c: ProblemCollector, key: string, raw: unknown): PinCluste
 }
 
 function parseRule(c: ProblemCollector, key: string, raw: unknown): RetentionRule | undefined {
-  if (!isRecord(raw)) {
-    c.add(
-      key,
-      raw,
-      "must be a mapping with name and deleteMatching or keepLatest.",
-      "regenerate the policy with `pulumi up`.",
-    );
-    return undefined;
-  }
+  if (!isRecord(raw))
+    return notWritten(c, key, raw, "a mapping with name and deleteMatching or keepLatest");
   const f = new Fields(c, key, raw, RULE_KEYS);
   const name = f.string("name", RULE_NAME, "a rule name");
   if ((raw.deleteMatching === undefined) === (raw.keepLatest === undefined)) {
@@ -475,20 +467,16 @@ export function parsePolicy(text: string): PinsPolicy {
     ]);
   }
   const f = new Fields(c, "", doc, TOP_KEYS);
-  if (doc.apiVersion !== POLICY_API_VERSION)
-    c.add(
+  const identity = [
+    [
       "apiVersion",
-      doc.apiVersion,
-      `must be ${POLICY_API_VERSION}.`,
+      POLICY_API_VERSION,
       "use a promotion CLI that matches the policy (regenerate both with `pulumi up`).",
-    );
-  if (doc.kind !== POLICY_KIND)
-    c.add(
-      "kind",
-      doc.kind,
-      `must be ${POLICY_KIND}.`,
-      "point --policy at the pins-policy.yaml the owner stack writes.",
-    );
+    ],
+    ["kind", POLICY_KIND, "point --policy at the pins-policy.yaml the owner stack writes."],
+  ] as const;
+  for (const [k, want, fix] of identity)
+    if (doc[k] !== want) c.add(k, doc[k], `must be ${want}.`, fix);
   const registry = f.string("registry", REGISTRY, "a registry host such as ghcr.io");
   const repository = f.string(
     "repository",
