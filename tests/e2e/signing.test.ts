@@ -112,7 +112,7 @@ describe("e2e: key-based signing with real cosign (build key signs RCs, promote 
     ctx("repository_dispatch", fluxEvent(revision), commit("0"), over);
   /** The promote job on the gate's event for `revision`, with the secrets `over` changes. */
   const promote = (revision: string, over: Record<string, string> = {}): Promise<JobResult> =>
-    promote(revision, over);
+    box.run(files.get(PROMOTE_WORKFLOW)!, "promote", promoteCtx(revision, over));
 
   const status = (r: JobResult, name: string): string | undefined =>
     r.steps.find((s) => s.name === name)?.status;
