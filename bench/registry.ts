@@ -4,18 +4,18 @@
  * request and counts them; the commands run as the bundled CLI (`node dist/promotion.mjs`), as the
  * workflows run them. Run through bench/registry.sh.
  */
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { formatPolicy, type PinsPolicy } from "../lib/pins/policy";
+import { formatPolicy } from "../lib/pins/policy";
 import { readPinsTags } from "../lib/pins/registry";
 import { ghcrPackageVersions } from "../lib/registry/ghcrPackages";
 import { OciRegistryReader } from "../lib/registry/oci";
 import { readForStatus } from "../lib/status/reads";
 import { startFakeRegistry, yearsOfBuilds, type FakeRegistry } from "../tests/support/fakeRegistry";
+import { healthPassed, historyPolicy, HISTORY_REPO as REPO } from "../tests/support/memoryRegistry";
+import { runCaptured } from "../tests/support/capture";
 
-const REPO = "example-org/platform/platform";
 const PAGE = 1000;
 const cli = process.argv[2] ?? "dist/promotion.mjs";
 const sizes = (process.env.SIZES ?? "1000 10000 50000").split(/\s+/).filter(Boolean).map(Number);
@@ -24,22 +24,14 @@ const exhaustiveUpTo = Number(process.env.EXHAUSTIVE_UP_TO ?? "1000");
 /** The clock of status, watch and trace: an hour after the newest build. */
 const NOW = "2026-12-01T12:00:00.000Z";
 
-function run(
+async function run(
   args: string[],
   env: Record<string, string> = {},
 ): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], {
-      env: { PATH: process.env.PATH ?? "", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
-    child.once("error", reject);
-    child.once("close", (code) => resolve({ code: code ?? 1, out, err }));
+  const r = await runCaptured(process.execPath, [cli, ...args], {
+    env: { PATH: process.env.PATH ?? "", ...env },
   });
+  return { code: r.code ?? 1, out: r.stdout, err: r.stderr };
 }
 
 interface Row {
@@ -50,6 +42,17 @@ interface Row {
   api: number;
   seconds: number;
   note: string;
+}
+
+/** The fake registry's GitHub Packages API, as `promotion` reads it on ghcr.io. */
+function packagesApi(reg: FakeRegistry): () => Promise<Map<string, string[]>> {
+  return () =>
+    ghcrPackageVersions({
+      owner: "example-org",
+      packageName: "platform/platform",
+      token: "bench",
+      apiUrl: `http://${reg.host}`,
+    });
 }
 
 async function measure(
@@ -99,27 +102,10 @@ async function main(): Promise<void> {
           event,
           JSON.stringify({
             action: "Kustomization/platform.flux-system",
-            client_payload: {
-              involvedObject: { kind: "Kustomization", name: "platform", namespace: "flux-system" },
-              severity: "info",
-              message: "Health check passed in 2s",
-              metadata: { revision: `${last.version}@${lastDigest}` },
-            },
+            client_payload: healthPassed(`${last.version}@${lastDigest}`),
           }),
         );
-        const policy: PinsPolicy = {
-          registry: reg.host,
-          repository: REPO,
-          lines: "container/platform/platform",
-          clusters: [
-            { name: "integration", role: "integration", semver: ">= 0.0.0-0", suspended: false },
-            { name: "live", role: "live", semver: ">= 0.0.0", suspended: false },
-          ],
-          floatingTags: ["latest"],
-          keepStable: 5,
-          startVersion: "0.0.1",
-          retention: [],
-        };
+        const policy = historyPolicy(reg.host);
         const policyFile = join(work, "pins-policy.yaml");
         writeFileSync(policyFile, formatPolicy(policy));
         const artifact = `${reg.host}/${REPO}`;
@@ -163,13 +149,7 @@ async function main(): Promise<void> {
         });
         const ghcr = await measure(reg, tagCount, "pins, Packages API", async () => {
           const read = await readPinsTags(policy, new OciRegistryReader({ host: reg.host }), {
-            packageVersions: () =>
-              ghcrPackageVersions({
-                owner: "example-org",
-                packageName: "platform/platform",
-                token: "bench",
-                apiUrl: `http://${reg.host}`,
-              }),
+            packageVersions: packagesApi(reg),
           });
           return `${read.tags.size} tags, ${read.heads} HEADs (in-process)`;
         });
@@ -207,15 +187,7 @@ async function main(): Promise<void> {
             new OciRegistryReader({ host: reg.host }),
             REPO,
             policy.clusters,
-            {
-              packageVersions: () =>
-                ghcrPackageVersions({
-                  owner: "example-org",
-                  packageName: "platform/platform",
-                  token: "bench",
-                  apiUrl: `http://${reg.host}`,
-                }),
-            },
+            { packageVersions: packagesApi(reg) },
           );
           if (view.mode !== "packages") failures.push(`status, Packages API: mode ${view.mode}`);
           return `${view.tags.size} tags (in-process)`;

@@ -151,8 +151,18 @@ export interface GitHubSpec {
   readonly ca?: CaSource;
 }
 
+/** The versions the registry starts at and keeps: the pipeline defines them, the pin policy carries them. */
+export interface VersionRetention {
+  /** First version when the registry has no stable tag yet. */
+  readonly startVersion: string;
+  /** Registry retention: how many stable versions (and their validated-* tags) stay as rollback targets. */
+  readonly keepStable: number;
+  /** Floating tags that must never be reaped (e.g. `latest`, `staging`). */
+  readonly floatingTags: readonly string[];
+}
+
 /** The shared, project-level definition of the pipeline (`promotion-pipeline:pipeline` in Pulumi.yaml). */
-export interface PipelineSpec {
+export interface PipelineSpec extends VersionRetention {
   /** Registry host, e.g. `ghcr.io`. */
   readonly registry: string;
   /** Owner (GitHub organisation or user) of the platform repository and the registry namespace. */
@@ -193,12 +203,6 @@ export interface PipelineSpec {
   readonly buildPaths: readonly string[];
   /** Branch builds follow. */
   readonly branch: string;
-  /** First version when the registry has no stable tag yet. */
-  readonly startVersion: string;
-  /** Registry retention: how many stable versions (and their validated-* tags) stay as rollback targets. */
-  readonly keepStable: number;
-  /** Floating tags that must never be reaped (e.g. `latest`, `staging`). */
-  readonly floatingTags: readonly string[];
   /** Extra canary checks. */
   readonly extraChecks: readonly ExtraCheck[];
   /** The pipeline-stalled watch (a scheduled workflow of the owner stack). */

@@ -10,7 +10,7 @@ import { BuildRefused, planBuild, planOutputs } from "../promotion/build";
 import { RegistryError } from "../registry/types";
 import { VersionError } from "../promotion/versions";
 import { flagRecord, parseArgs } from "./args";
-import { EXIT_USAGE } from "./command";
+import { EXIT_USAGE, type RunWith } from "./command";
 import { annotation, type CommandIo } from "./actionsIo";
 import { readerFromEnv, splitArtifact } from "./registryEnv";
 
@@ -26,11 +26,7 @@ export function run(argv: readonly string[], io: CommandIo): Promise<number> {
   return runWith(argv, io, ociLister);
 }
 
-export async function runWith(
-  argv: readonly string[],
-  io: CommandIo,
-  lister: TagLister,
-): Promise<number> {
+export const runWith: RunWith<TagLister> = async (argv, io, lister) => {
   const values = flagRecord(
     parseArgs("build-plan", argv, {
       values: ["commit", "start-version", "expect-version", "artifact"],
@@ -87,4 +83,4 @@ export async function runWith(
     }
     throw e;
   }
-}
+};

@@ -7,9 +7,7 @@ import { EXIT_NONE, EXIT_OK, EXIT_USAGE, UsageError, type CommandIo } from "./co
 
 export const usage = "check-delivered --dir <dir> < deliveredFiles.json";
 
-export const help = `Usage: promotion ${usage}
-
-Compares the files below <dir> with the sha256 the program recorded when it
+export const help = `Compares the files below <dir> with the sha256 the program recorded when it
 delivered them: stdin is the stack output \`deliveredFiles\`
 (\`pulumi stack output deliveredFiles --json --stack <stack>\`), a map of
 path to sha256. Prints one line per missing or changed file and a count.
@@ -18,10 +16,6 @@ Exit codes: 0 every file matches; 1 drift found; 2 bad usage or input.`;
 
 export async function run(argv: readonly string[], io: CommandIo): Promise<number> {
   const a = parseArgs("check-delivered", argv, { values: ["dir"] });
-  if (a.help) {
-    io.stdout(`${help}\n`);
-    return EXIT_OK;
-  }
   const dir = a.values.get("dir");
   if (dir === undefined) throw new UsageError("check-delivered: --dir is required (see --help).");
   let expected: unknown;

@@ -7,9 +7,7 @@ import { EXIT_NONE, EXIT_OK, EXIT_USAGE, UsageError, type CommandIo } from "./co
 
 export const usage = "check-rendered --dir <render dir> < stack-export.json";
 
-export const help = `Usage: promotion ${usage}
-
-Compares every YAML file below <dir> (the kubernetes provider's
+export const help = `Compares every YAML file below <dir> (the kubernetes provider's
 renderYamlToDirectory) with the inputs Pulumi recorded for its resource; stdin
 is \`pulumi stack export --stack <stack>\`. Prints one line per changed, missing
 or extra file and a count.
@@ -18,10 +16,6 @@ Exit codes: 0 no drift; 1 drift found; 2 bad usage or input.`;
 
 export async function run(argv: readonly string[], io: CommandIo): Promise<number> {
   const a = parseArgs("check-rendered", argv, { values: ["dir"] });
-  if (a.help) {
-    io.stdout(`${help}\n`);
-    return EXIT_OK;
-  }
   const dir = a.values.get("dir");
   if (dir === undefined) throw new UsageError("check-rendered: --dir is required (see --help).");
   const rendered = new Map<string, string>();

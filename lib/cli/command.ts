@@ -11,10 +11,22 @@ export type { CommandIo } from "./actionsIo";
 export interface CommandModule {
   /** One line: `<name> --flag <value> ...`. */
   readonly usage: string;
-  /** The full `promotion <name> --help` text; defaults to the usage line. */
+  /** What `promotion <name> --help` prints below the usage line. */
   readonly help?: string;
   /** Runs with the arguments after the command name; returns the exit code. May throw UsageError. */
   readonly run: (argv: readonly string[], io: CommandIo) => number | Promise<number>;
+}
+
+/**
+ * A command's `runWith`: its body, with the outside world it reads and writes (registry, GitHub, clock) passed
+ * in as `deps`. Its `run` passes the real one; tests pass stand-ins.
+ */
+export type RunWith<Deps> = (argv: readonly string[], io: CommandIo, deps: Deps) => Promise<number>;
+
+/** The `--help` text: the usage line, then the command's help. */
+export function helpText(module: Pick<CommandModule, "usage" | "help">): string {
+  const usageLine = `Usage: promotion ${module.usage}`;
+  return module.help === undefined ? usageLine : `${usageLine}\n\n${module.help}`;
 }
 
 /** A registered command. */

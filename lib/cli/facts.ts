@@ -22,8 +22,9 @@ import { parsePolicy, policyOf, type PinsPolicy } from "../pins/policy";
 import { ghcrPackageVersions } from "../registry/ghcrPackages";
 import type { ManifestReader } from "../registry/manifest";
 import type { RegistryReader } from "../registry/types";
+import type { OperatorReadOptions, OperatorReader, RegistryView } from "../status/reads";
 import type { ClusterObservation } from "../status/status";
-import { badValue } from "./args";
+import { badValue, type ParsedArgs } from "./args";
 import { UsageError } from "./command";
 import { readerFromEnv } from "./registryEnv";
 import { GitHubClient, GitHubError } from "../github/client";
@@ -154,7 +155,7 @@ export const envPackages: PackagesFactory = (policy) => {
 export const noPackages: PackagesFactory = () => undefined;
 
 /** The read options for `policy`'s registry: the Packages API when `packagesOf` offers it. */
-export function readOptions(
+function readOptions(
   policy: PinsPolicy,
   packagesOf: PackagesFactory,
 ): { packageVersions?: () => Promise<Map<string, string[]>> } {
@@ -163,7 +164,7 @@ export function readOptions(
 }
 
 /** `cluster=value` pairs of a repeatable flag. */
-export function perCluster(
+function perCluster(
   flag: string,
   list: readonly string[],
   clusters: readonly string[],
@@ -183,11 +184,25 @@ export function perCluster(
   return out;
 }
 
+/** The kubeconfig file and context per cluster, from the repeatable --kubeconfig and --context flags. */
+export interface ClusterTargets {
+  readonly kubeconfigs: ReadonlyMap<string, string>;
+  readonly contexts: ReadonlyMap<string, string>;
+}
+
+/** Reads --kubeconfig and --context. */
+function clusterTargets(facts: PipelineFacts, args: ParsedArgs): ClusterTargets {
+  const names = facts.policy.clusters.map((c) => c.name);
+  return {
+    kubeconfigs: perCluster("kubeconfig", args.lists.get("kubeconfig") ?? [], names),
+    contexts: perCluster("context", args.lists.get("context") ?? [], names),
+  };
+}
+
 /** Observes every cluster named by --kubeconfig or --context. */
-export async function observeClusters(
+async function observeClusters(
   facts: PipelineFacts,
-  kubeconfigs: ReadonlyMap<string, string>,
-  contexts: ReadonlyMap<string, string>,
+  { kubeconfigs, contexts }: ClusterTargets,
 ): Promise<Map<string, ClusterObservation>> {
   const names = [...new Set([...kubeconfigs.keys(), ...contexts.keys()])].sort();
   const out = new Map<string, ClusterObservation>();
@@ -209,7 +224,7 @@ export async function observeClusters(
 }
 
 /** Promotion records from GitHub when --github <owner/repo> is given (token: GITHUB_TOKEN or GH_TOKEN). */
-export async function readRecords(
+async function readRecords(
   repository: string | undefined,
   github: (repository: string) => GitHubClient | string,
 ): Promise<{ records?: PromotionRecordFact[]; recordsError?: string }> {
@@ -244,3 +259,57 @@ export const githubFromEnv: GitHubFactory = (repository) => {
     throw e;
   }
 };
+
+/** Where `status` and `trace` read from; tests pass stand-ins. */
+export interface FactReaders {
+  readonly registry: RegistryFactory;
+  /** GitHub for --github (default: a client with GITHUB_TOKEN or GH_TOKEN). */
+  readonly github?: GitHubFactory;
+  /** The Packages API, when the registry offers one (default: none). */
+  readonly packages?: PackagesFactory;
+}
+
+/** The real registry, GitHub and Packages API. */
+export const LIVE_READERS: FactReaders = {
+  registry: ociRegistry,
+  github: githubFromEnv,
+  packages: envPackages,
+};
+
+/** GitHub for `repository`, through `readers` (default: GITHUB_TOKEN or GH_TOKEN). */
+export function githubFor(readers: FactReaders, repository: string): GitHubClient | string {
+  return (readers.github ?? githubFromEnv)(repository);
+}
+
+/** What `status` and `trace` read about the pipeline besides `facts`. */
+export interface GatheredFacts {
+  /** The registry's tags and build times, as `readRegistry` chose them. */
+  readonly registry: RegistryView;
+  /** Per cluster named by --kubeconfig or --context: what it runs, or why it could not be read. */
+  readonly observed: Map<string, ClusterObservation>;
+  /** The promotion records, with --github. */
+  readonly records?: PromotionRecordFact[];
+  /** Why the records could not be read (the report goes on without them). */
+  readonly recordsError?: string;
+}
+
+/**
+ * Reads, in this order: --kubeconfig and --context (a typo fails before anything is read), the registry through
+ * `readRegistry`, every cluster those flags name, and the promotion records when --github is given. A registry
+ * failure is thrown as RegistryError.
+ */
+export async function gatherFacts(
+  facts: PipelineFacts,
+  args: ParsedArgs,
+  readers: FactReaders,
+  readRegistry: (reader: OperatorReader, options: OperatorReadOptions) => Promise<RegistryView>,
+): Promise<GatheredFacts> {
+  const targets = clusterTargets(facts, args);
+  const registry = await readRegistry(
+    readers.registry(facts.policy),
+    readOptions(facts.policy, readers.packages ?? noPackages),
+  );
+  const observed = await observeClusters(facts, targets);
+  const records = await readRecords(args.values.get("github"), (repo) => githubFor(readers, repo));
+  return { registry, observed, ...records };
+}

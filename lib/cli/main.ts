@@ -5,7 +5,7 @@
  * file through tsx.
  */
 import { processIo } from "./actionsIo";
-import { EXIT_OK, EXIT_USAGE, UsageError, type Command, type CommandIo } from "./command";
+import { EXIT_OK, EXIT_USAGE, helpText, UsageError, type Command, type CommandIo } from "./command";
 import { commands } from "./commands";
 import { clip } from "../clip";
 
@@ -38,7 +38,7 @@ export async function main(
     return EXIT_USAGE;
   }
   if (rest.includes("--help") || rest.includes("-h")) {
-    io.stdout(`${cmd.module.help ?? `Usage: promotion ${cmd.module.usage}`}\n`);
+    io.stdout(`${helpText(cmd.module)}\n`);
     return EXIT_OK;
   }
   try {

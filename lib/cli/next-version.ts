@@ -5,9 +5,7 @@ import { EXIT_OK, readLines, UsageError, type CommandIo } from "./command";
 
 export const usage = "next-version [--start X.Y.Z] < tags";
 
-export const help = `Usage: promotion ${usage}
-
-Prints the next release candidate X.Y.Z-rc.N for the tags on stdin (one per
+export const help = `Prints the next release candidate X.Y.Z-rc.N for the tags on stdin (one per
 line): X.Y.Z = the highest stable version with the patch bumped (none yet:
 --start, default 0.0.1); N = 1 + the highest existing rc.N of X.Y.Z.
 
@@ -19,10 +17,6 @@ Exit codes: 0 printed; 2 bad usage or --start (message on stderr).`;
 
 export async function run(argv: readonly string[], io: CommandIo): Promise<number> {
   const a = parseArgs("next-version", argv, { values: ["start"] });
-  if (a.help) {
-    io.stdout(`${help}\n`);
-    return EXIT_OK;
-  }
   const start = a.values.get("start");
   try {
     io.stdout(

@@ -13,14 +13,12 @@ import { RegistryError, type RegistryReader } from "../registry/types";
 import { isPlaceholder, readPinsTags, type PinsRead } from "../pins/registry";
 import { oneOf, parseArgs } from "./args";
 import { CREDENTIALS_HELP, readerFromEnv } from "./registryEnv";
-import { EXIT_NONE, EXIT_OK, readFailure, usageFailure, type CommandIo } from "./command";
+import { EXIT_NONE, EXIT_OK, helpText, readFailure, usageFailure, type CommandIo } from "./command";
 
 export const usage =
   "pins [--policy <file> | --dir <project dir>] [--format lines|ghcr|ghcr-output|report] [--strict] [--exhaustive]";
 
-export const help = `Usage: promotion ${usage}
-
-Prints the registry pin allowlist: every digest a cluster references or may
+export const help = `Prints the registry pin allowlist: every digest a cluster references or may
 fall back to (each cluster's selection, suspended ones included; every pin;
 floatingTags; the highest stable; the pending RCs; the last keepStable stable
 versions) and every tag on those digests, computed from the registry's tags
@@ -88,7 +86,7 @@ export async function runWith(
     booleans: ["strict", "exhaustive"],
   });
   if (a.help) {
-    io.stdout(`${help}\n`);
+    io.stdout(`${helpText({ usage, help })}\n`);
     return EXIT_OK;
   }
   const format = oneOf("format", a.values.get("format"), FORMATS, "lines");

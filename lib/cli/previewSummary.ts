@@ -7,9 +7,7 @@ import { EXIT_OK, UsageError, type CommandIo } from "./command";
 
 export const usage = "preview-summary --dir <dir> [--title <text>] [--run-url <url>]";
 
-export const help = `Usage: promotion ${usage}
-
-Reads <dir>/<stack>.txt (the output of \`pulumi preview --stack <stack>\`) and
+export const help = `Reads <dir>/<stack>.txt (the output of \`pulumi preview --stack <stack>\`) and
 <dir>/<stack>.exit (its exit code) for every stack, and prints a Markdown
 comment that summarises them, never longer than GitHub's 65,536-character
 comment limit: each stack's output is cut in the middle to a fair share.
@@ -18,10 +16,6 @@ Exit codes: 0 printed; 2 bad usage or no preview found.`;
 
 export function run(argv: readonly string[], io: CommandIo): number {
   const a = parseArgs("preview-summary", argv, { values: ["dir", "title", "run-url"] });
-  if (a.help) {
-    io.stdout(`${help}\n`);
-    return EXIT_OK;
-  }
   const dir = a.values.get("dir");
   if (dir === undefined) throw new UsageError("preview-summary: --dir is required (see --help).");
   if (!existsSync(dir)) throw new UsageError(`preview-summary: directory ${dir} does not exist.`);

@@ -21,15 +21,14 @@ import {
 } from "../promotion/promote";
 import { RegistryError, type RegistryReader } from "../registry/types";
 import { annotation, type CommandIo } from "./actionsIo";
+import type { RunWith } from "./command";
 import { flagRecord, missingFlags, parseArgs } from "./args";
 import { CREDENTIALS_HELP, readerFromEnv, splitArtifact } from "./registryEnv";
 
 export const usage =
   "promote-plan --event <event.json> --event-name <repository_dispatch|workflow_dispatch> --gate-name <name> --gate-namespace <ns> (--artifact <host>/<repository> | --listing <file of 'tag digest' lines>)";
 
-export const help = `Usage: promotion ${usage}
-
-Decides a promotion (DESIGN 2) and prints action=, digest=, version=, tags=
+export const help = `Decides a promotion (DESIGN 2) and prints action=, digest=, version=, tags=
 lines for $GITHUB_OUTPUT; the reason goes to stderr as a workflow annotation.
 
   --artifact <host>/<repository>  read the registry itself: one paginated tag
@@ -92,11 +91,7 @@ export function run(argv: readonly string[], io: CommandIo): Promise<number> {
   return runWith(argv, io, (host) => readerFromEnv(host));
 }
 
-export async function runWith(
-  argv: readonly string[],
-  io: CommandIo,
-  readerOf: PromoteReaderFactory,
-): Promise<number> {
+export const runWith: RunWith<PromoteReaderFactory> = async (argv, io, readerOf) => {
   const a = parseArgs("promote-plan", argv, {
     values: ["event", "event-name", "gate-name", "gate-namespace", "listing", "artifact"],
   });
@@ -160,4 +155,4 @@ export async function runWith(
     ),
   );
   return decision.action === "refuse" ? 1 : 0;
-}
+};

@@ -19,15 +19,13 @@ import { readerFromEnv } from "./registryEnv";
 import { RegistryError } from "../registry/types";
 import { annotation, type CommandIo } from "./actionsIo";
 import { badValue, flagRecord, missingFlags, parseArgs } from "./args";
-import { EXIT_NONE, EXIT_OK, UsageError } from "./command";
+import { EXIT_NONE, EXIT_OK, UsageError, type RunWith } from "./command";
 import { clip } from "../clip";
 
 export const usage =
   "record --artifact <host/repository> --digest <sha256:...> --version <X.Y.Z> --event <event.json> --event-name <name> [--rollback-of <X.Y.Z>]";
 
-export const help = `Usage: promotion ${usage}
-
-Records a promotion as a GitHub Deployment to the live environment with a
+export const help = `Records a promotion as a GitHub Deployment to the live environment with a
 success status linking the run; its payload holds the digest, the RC, the
 stable version, the Flux event's revision and time and the run. Idempotent:
 a digest that has a record already gets none.
@@ -87,11 +85,7 @@ export function run(argv: readonly string[], io: CommandIo): Promise<number> {
   return runWith(argv, io, defaultDeps);
 }
 
-export async function runWith(
-  argv: readonly string[],
-  io: CommandIo,
-  deps: RecordDeps,
-): Promise<number> {
+export const runWith: RunWith<RecordDeps> = async (argv, io, deps) => {
   const a = parseArgs("record", argv, {
     values: ["artifact", "digest", "version", "event", "event-name", "rollback-of"],
   });
@@ -169,4 +163,4 @@ export async function runWith(
     }
     throw e;
   }
-}
+};

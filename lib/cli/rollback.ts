@@ -8,14 +8,12 @@ import { readForRollback } from "../status/reads";
 import { planRollback, rollbackOutputs } from "../promotion/rollback";
 import { annotation, type CommandIo } from "./actionsIo";
 import { badValue, parseArgs } from "./args";
-import { EXIT_NONE, EXIT_OK, UsageError } from "./command";
+import { EXIT_NONE, EXIT_OK, UsageError, type RunWith } from "./command";
 import { ociRegistry, type RegistryFactory } from "./facts";
 
 export const usage = "rollback-plan --artifact <host/repository> --version <X.Y.Z>";
 
-export const help = `Usage: promotion ${usage}
-
-Plans a rollback without a pin: the digest of the earlier stable version
+export const help = `Plans a rollback without a pin: the digest of the earlier stable version
 <X.Y.Z> gets the next patch version above the highest stable (a new tag; no
 tag moves), so live and integration both return to it through the normal
 path. Refused when the version does not exist, was never validated
@@ -31,11 +29,7 @@ export function run(argv: readonly string[], io: CommandIo): Promise<number> {
   return runWith(argv, io, ociRegistry);
 }
 
-export async function runWith(
-  argv: readonly string[],
-  io: CommandIo,
-  registry: RegistryFactory,
-): Promise<number> {
+export const runWith: RunWith<RegistryFactory> = async (argv, io, registry) => {
   const a = parseArgs("rollback-plan", argv, { values: ["artifact", "version"] });
   const artifact = a.values.get("artifact");
   const wanted = a.values.get("version");
@@ -70,4 +64,4 @@ export async function runWith(
     annotation(plan.action === "refuse" ? "error" : "notice", `${plan.action}: ${plan.reason}`),
   );
   return plan.action === "refuse" ? EXIT_NONE : EXIT_OK;
-}
+};

@@ -7,9 +7,7 @@ import { clip } from "../clip";
 
 export const usage = "select --constraint '<semver>' [--filter '<regex>'] [--explain] < tags";
 
-export const help = `Usage: promotion ${usage}
-
-Prints the tag that Flux source-controller selects for an OCIRepository with
+export const help = `Prints the tag that Flux source-controller selects for an OCIRepository with
 spec.ref.semver = <semver> and spec.ref.semverFilter = <regex>, from the tags
 on stdin (one per line, in the registry's order). Same parser, constraint
 rules (Masterminds/semver v3), Go regexp filter and tie-break as Flux.
@@ -25,10 +23,6 @@ Exit codes: 0 a tag was selected (printed on stdout); 1 no tag admitted
 
 export async function run(argv: readonly string[], io: CommandIo): Promise<number> {
   const a = parseArgs("select", argv, { values: ["constraint", "filter"], booleans: ["explain"] });
-  if (a.help) {
-    io.stdout(`${help}\n`);
-    return EXIT_OK;
-  }
   const constraint = a.values.get("constraint");
   if (constraint === undefined)
     throw new UsageError("select: --constraint is required (see --help).");

@@ -16,10 +16,10 @@
  */
 import { readFileSync } from "node:fs";
 import { flagRecord, missingFlags, parseArgs } from "./args";
-import { usageFailure } from "./command";
+import { usageFailure, type RunWith } from "./command";
 import { clientFromEnv, runUrlFromEnv, type GitHubClient } from "../github/client";
 import { STAGE_METADATA_KEY } from "../k8s/validation";
-import { quote, readPromotionListing, splitRevision } from "../promotion/promote";
+import { isAboutGate, quote, readPromotionListing, splitRevision } from "../promotion/promote";
 import { RegistryError, type RegistryReader } from "../registry/types";
 import { commitOfRevision, OCI_REVISION } from "../registry/annotations";
 import { rcOfStageTag, promotionTargets, stageTag } from "../stages/channel";
@@ -38,13 +38,12 @@ import type { StageSpec } from "../types";
 import { annotation, type CommandIo } from "./actionsIo";
 import { promotionRegistry } from "./promote";
 import { readerFromEnv, splitArtifact } from "./registryEnv";
+import { isRecord } from "../guards";
 
 export const usage =
   "stage-plan --event <event.json> --event-name <repository_dispatch|schedule|workflow_dispatch> --gate-name <name> --gate-namespace <ns> --artifact <host>/<repository> --stages <json> [--now <ISO time>]";
 
-export const help = `Usage: promotion ${usage}
-
-Decides a promotion between stages (issue 21): a gate's report, or the re-plan
+export const help = `Decides a promotion between stages (issue 21): a gate's report, or the re-plan
 of every revision soaking or waiting for a window. Prints action=, digest=,
 tags=, version=, from=, targets= for $GITHUB_OUTPUT; reasons (soak time left,
 next window) on stderr. Soak state: GitHub Deployments to each stage's
@@ -59,25 +58,16 @@ export interface StagePlanDeps {
   readonly github: () => GitHubClient | string;
 }
 
-const isRec = (v: unknown): v is Record<string, unknown> =>
-  typeof v === "object" && v !== null && !Array.isArray(v);
-
 /** A gate report from a Flux event, or why it is not one. */
 export function reportOf(
   payload: unknown,
   stages: readonly StageSpec[],
   gate: { name: string; namespace: string },
 ): { from: string; revision: { tag: string; digest: string }; report: HealthReport } | string {
-  if (!isRec(payload)) return "client_payload is not a JSON object.";
-  const obj = payload.involvedObject;
-  if (
-    !isRec(obj) ||
-    obj.kind !== "Kustomization" ||
-    obj.name !== gate.name ||
-    obj.namespace !== gate.namespace
-  )
+  if (!isRecord(payload)) return "client_payload is not a JSON object.";
+  if (!isAboutGate(payload, gate))
     return `event is not about Kustomization ${gate.namespace}/${gate.name} (the gate).`;
-  const meta = isRec(payload.metadata) ? payload.metadata : {};
+  const meta = isRecord(payload.metadata) ? payload.metadata : {};
   const named = meta[STAGE_METADATA_KEY];
   const from = typeof named === "string" ? named : stages[0]!.name;
   if (!stages.some((s) => s.name === from))
@@ -205,11 +195,7 @@ export function run(argv: readonly string[], io: CommandIo): Promise<number> {
   return runWith(argv, io, { reader: (h) => readerFromEnv(h), github: () => clientFromEnv() });
 }
 
-export async function runWith(
-  argv: readonly string[],
-  io: CommandIo,
-  deps: StagePlanDeps,
-): Promise<number> {
+export const runWith: RunWith<StagePlanDeps> = async (argv, io, deps) => {
   const a = parseArgs("stage-plan", argv, {
     values: ["event", "event-name", "gate-name", "gate-namespace", "artifact", "stages", "now"],
   });
@@ -246,7 +232,7 @@ export async function runWith(
   let event: Record<string, unknown>;
   try {
     const e = JSON.parse(readFileSync(values.event!, "utf8")) as unknown;
-    event = isRec(e) ? e : {};
+    event = isRecord(e) ? e : {};
   } catch (e) {
     io.stderr(
       annotation("error", `cannot read the event ${values.event}: ${(e as Error).message}`),
@@ -351,7 +337,7 @@ export async function runWith(
       );
       return 0;
     }
-    const inputs = isRec(event.inputs) ? event.inputs : {};
+    const inputs = isRecord(event.inputs) ? event.inputs : {};
     const reason =
       typeof inputs.override_reason === "string" && inputs.override_reason.trim() !== ""
         ? inputs.override_reason.trim()
@@ -390,7 +376,7 @@ export async function runWith(
     }
     throw e;
   }
-}
+};
 
 class GitHubUnavailable extends Error {
   constructor(why: string) {

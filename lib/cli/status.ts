@@ -8,21 +8,14 @@ import { formatStatusMarkdown } from "../status/markdown";
 import { readForStatus } from "../status/reads";
 import { computeStatus, formatStatus, type PipelineStatus } from "../status/status";
 import { FACT_FLAGS, oneOf, parseArgs, parseNow, withFlags, type ParsedArgs } from "./args";
-import { EXIT_OK, readFailure, usageFailure, type CommandIo } from "./command";
+import { EXIT_OK, readFailure, usageFailure, type CommandIo, type RunWith } from "./command";
 import {
-  envPackages,
-  githubFromEnv,
+  gatherFacts,
+  githubFor,
+  LIVE_READERS,
   loadFacts,
-  noPackages,
-  observeClusters,
-  readOptions,
-  readRecords,
-  type GitHubFactory,
-  ociRegistry,
-  perCluster,
-  type PackagesFactory,
+  type FactReaders,
   type PipelineFacts,
-  type RegistryFactory,
 } from "./facts";
 import { stagesFromWire } from "../stages/wire";
 import { readOpenSoaks, soakLines } from "./stagePlan";
@@ -30,9 +23,7 @@ import { readOpenSoaks, soakLines } from "./stagePlan";
 export const usage =
   "status [--policy <file> | --dir <project dir>] [--output text|json|markdown] [--kubeconfig <cluster>=<file>]... [--context <cluster>=<context>]... [--github <owner/repo> [--stages <json>]]";
 
-export const help = `Usage: promotion ${usage}
-
-Where the pipeline stands, from the registry now: per cluster its semver
+export const help = `Where the pipeline stands, from the registry now: per cluster its semver
 constraint, the tag and digest it selects (the exact Flux model), its pin
 (reason, expiry, days left); the newest release candidate, the newest stable
 version and how long the newest RC has waited for promotion (its build time is
@@ -88,46 +79,29 @@ export const EXIT_MISMATCH = 3;
 /** Everything status needs, read; a registry failure is thrown as RegistryError. */
 export async function gatherStatus(
   facts: PipelineFacts,
-  registry: RegistryFactory,
+  readers: FactReaders,
   now: Date,
   args: ParsedArgs,
-  githubOf: GitHubFactory = githubFromEnv,
-  packagesOf: PackagesFactory = noPackages,
 ): Promise<PipelineStatus> {
-  const names = facts.policy.clusters.map((c) => c.name);
-  const kubeconfigs = perCluster("kubeconfig", args.lists.get("kubeconfig") ?? [], names);
-  const contexts = perCluster("context", args.lists.get("context") ?? [], names);
-  const { tags, created } = await readForStatus(
-    registry(facts.policy),
-    facts.policy.repository,
-    facts.policy.clusters,
-    readOptions(facts.policy, packagesOf),
+  const { registry, ...read } = await gatherFacts(facts, args, readers, (reader, options) =>
+    readForStatus(reader, facts.policy.repository, facts.policy.clusters, options),
   );
-  const observed = await observeClusters(facts, kubeconfigs, contexts);
-  const records = await readRecords(args.values.get("github"), githubOf);
   return computeStatus({
-    ...records,
+    ...read,
     registry: facts.policy.registry,
     repository: facts.policy.repository,
     clusters: facts.policy.clusters,
-    tags,
-    created,
+    tags: registry.tags,
+    created: registry.created,
     now,
-    observed,
   });
 }
 
 export function run(argv: readonly string[], io: CommandIo): Promise<number> {
-  return runWith(argv, io, ociRegistry, githubFromEnv, envPackages);
+  return runWith(argv, io, LIVE_READERS);
 }
 
-export async function runWith(
-  argv: readonly string[],
-  io: CommandIo,
-  registry: RegistryFactory,
-  githubOf: GitHubFactory = githubFromEnv,
-  packagesOf: PackagesFactory = noPackages,
-): Promise<number> {
+export const runWith: RunWith<FactReaders> = async (argv, io, readers) => {
   const a = parseArgs("status", argv, withFlags(FACT_FLAGS, { values: ["output", "stages"] }));
   const output = oneOf("output", a.values.get("output"), ["text", "json", "markdown"], "text");
   const now = parseNow(a.values.get("now"));
@@ -135,7 +109,7 @@ export async function runWith(
   if (typeof facts === "string") return usageFailure(io, "status", facts);
   let status: PipelineStatus;
   try {
-    status = await gatherStatus(facts, registry, now, a, githubOf, packagesOf);
+    status = await gatherStatus(facts, readers, now, a);
   } catch (e) {
     if (e instanceof RegistryError) return readFailure(io, "status", e);
     throw e;
@@ -158,9 +132,9 @@ export async function runWith(
     } catch (e) {
       return usageFailure(io, "status", `--stages: ${(e as Error).message}`);
     }
-    const gh = githubOf(repo);
+    const gh = githubFor(readers, repo);
     if (typeof gh === "string") return usageFailure(io, "status", gh);
     io.stdout(soakLines(await readOpenSoaks(gh, stages), now));
   }
   return status.clusters.some((c) => c.mismatch !== undefined) ? EXIT_MISMATCH : EXIT_OK;
-}
+};

@@ -5,29 +5,14 @@
 import { RegistryError } from "../registry/types";
 import { EXIT_CODES, formatTrace, traceCommit, TraceInputError, type Trace } from "../status/trace";
 import { FACT_FLAGS, parseArgs, oneOf, parseNow, wholeNumber, withFlags } from "./args";
-import { readFailure, usageFailure, UsageError, type CommandIo } from "./command";
+import { readFailure, usageFailure, UsageError, type CommandIo, type RunWith } from "./command";
 import { readForTrace } from "../status/reads";
-import {
-  envPackages,
-  githubFromEnv,
-  loadFacts,
-  noPackages,
-  observeClusters,
-  ociRegistry,
-  perCluster,
-  readOptions,
-  readRecords,
-  type GitHubFactory,
-  type PackagesFactory,
-  type RegistryFactory,
-} from "./facts";
+import { gatherFacts, LIVE_READERS, loadFacts, type FactReaders } from "./facts";
 
 export const usage =
   "trace <commit-sha> [--policy <file> | --dir <project dir>] [--output text|json] [--rc-wait-hours <n>] [--kubeconfig <cluster>=<file>]... [--context <cluster>=<context>]... [--github <owner/repo>]";
 
-export const help = `Usage: promotion ${usage}
-
-The journey of one commit: built (its RC tags and digest, build time),
+export const help = `The journey of one commit: built (its RC tags and digest, build time),
 integration (validated, or selected now; applied, when the cluster is read),
 validated (validated-<7>), stable (X.Y.Z), live (selected, or running when the
 cluster is read). Prints each stage, with its time where known, and the first
@@ -53,16 +38,10 @@ Exit codes:
   1  the registry could not be read;  2  bad usage or configuration`;
 
 export function run(argv: readonly string[], io: CommandIo): Promise<number> {
-  return runWith(argv, io, ociRegistry, githubFromEnv, envPackages);
+  return runWith(argv, io, LIVE_READERS);
 }
 
-export async function runWith(
-  argv: readonly string[],
-  io: CommandIo,
-  registry: RegistryFactory,
-  githubOf: GitHubFactory = githubFromEnv,
-  packagesOf: PackagesFactory = noPackages,
-): Promise<number> {
+export const runWith: RunWith<FactReaders> = async (argv, io, readers) => {
   const a = parseArgs(
     "trace",
     argv,
@@ -76,28 +55,23 @@ export async function runWith(
   const now = parseNow(a.values.get("now"));
   const facts = loadFacts(a.values);
   if (typeof facts === "string") return usageFailure(io, "trace", facts);
-  const names = facts.policy.clusters.map((c) => c.name);
-  const kubeconfigs = perCluster("kubeconfig", a.lists.get("kubeconfig") ?? [], names);
-  const contexts = perCluster("context", a.lists.get("context") ?? [], names);
   const commit = a.positionals[0]!;
   let trace: Trace;
   try {
-    const { tags, created } = await readForTrace(
-      registry(facts.policy),
-      facts.policy.repository,
-      commit,
-      facts.policy.clusters,
-      readOptions(facts.policy, packagesOf),
+    const { registry, observed, records, recordsError } = await gatherFacts(
+      facts,
+      a,
+      readers,
+      (reader, options) =>
+        readForTrace(reader, facts.policy.repository, commit, facts.policy.clusters, options),
     );
-    const observed = await observeClusters(facts, kubeconfigs, contexts);
-    const { records, recordsError } = await readRecords(a.values.get("github"), githubOf);
     if (recordsError !== undefined)
       io.stderr(`promotion trace: promotion records not read: ${recordsError}\n`);
     trace = traceCommit({
       ...(records ? { records } : {}),
       commit,
-      tags,
-      created,
+      tags: registry.tags,
+      created: registry.created,
       clusters: facts.policy.clusters,
       now,
       // Default: pipeline.watch.rcWaitHours with --dir, else 24 (the watch's default).
@@ -111,4 +85,4 @@ export async function runWith(
   }
   io.stdout(output === "json" ? `${JSON.stringify(trace, null, 2)}\n` : formatTrace(trace));
   return EXIT_CODES[trace.verdict];
-}
+};

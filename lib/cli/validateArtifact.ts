@@ -21,9 +21,7 @@ import { EXIT_OK, UsageError, type CommandIo } from "./command";
 export const usage =
   "validate-artifact --dir <content dir> [--schemas <file>] [--crds <file>[,<file>...]] [--kustomize <binary>]";
 
-export const help = `Usage: promotion ${usage}
-
-Renders <content dir> the way the gate Kustomization's kustomize-controller
+export const help = `Renders <content dir> the way the gate Kustomization's kustomize-controller
 (v1.9.3) does (its kustomization.yaml with kustomize, or, without one, every
 YAML file below it) and validates every object against the schemas of the
 clusters: Kubernetes v1.34 (GA APIs), Flux v1.9.3's CRDs, canary-checker's
@@ -100,10 +98,6 @@ export function run(argv: readonly string[], io: CommandIo): number {
   const a = parseArgs("validate-artifact", argv, {
     values: ["dir", "schemas", "crds", "kustomize"],
   });
-  if (a.help) {
-    io.stdout(`${help}\n`);
-    return EXIT_OK;
-  }
   const dir = a.values.get("dir");
   if (dir === undefined) throw new UsageError("validate-artifact: --dir is required (see --help).");
   if (!existsSync(dir))

@@ -36,9 +36,7 @@ export const EXIT_UNREADABLE = 3;
 /** --issue: the verdict stands, but the GitHub issue could not be updated. */
 export const EXIT_ISSUE = 4;
 
-export const help = `Usage: promotion ${usage}
-
-The registry integrity probe: proves that what must stay pullable still
+export const help = `The registry integrity probe: proves that what must stay pullable still
 pulls. For every digest the pin policy protects now (each cluster's
 selection, pins, floating tags, the stable window, pending RCs: the
 expansion of \`promotion pins\`) and every signature artifact of those
@@ -209,10 +207,6 @@ export async function runWith(
     values: ["policy", "dir", "artifact", "digest", "label"],
     booleans: ["require-signatures", "exhaustive", "issue"],
   });
-  if (a.help) {
-    io.stdout(`${help}\n`);
-    return EXIT_OK;
-  }
   const modes = ["policy", "dir", "artifact"].filter((k) => a.values.has(k));
   if (modes.length > 1)
     throw new UsageError(

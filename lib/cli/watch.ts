@@ -32,9 +32,7 @@ import { gatherStatus } from "./status";
 export const usage =
   "watch [--policy <file> | --dir <project dir>] [--rc-wait-hours <n>] [--pin-expiry-days <n>] [--issue] [--label <name>] [--summary <file>]";
 
-export const help = `Usage: promotion ${usage}
-
-The pipeline-stalled watch. Raises the alarm when the newest release
+export const help = `The pipeline-stalled watch. Raises the alarm when the newest release
 candidate has waited longer than --rc-wait-hours with no stable tag newer
 than it (or its wait cannot be measured), when a pin expires within
 --pin-expiry-days, or when the registry cannot be read.
@@ -102,7 +100,7 @@ export async function runWith(
   let input: WatchInput;
   try {
     input = {
-      status: await gatherStatus(facts, registry, now, a, undefined, packagesOf),
+      status: await gatherStatus(facts, { registry, packages: packagesOf }, now, a),
     };
   } catch (e) {
     if (!(e instanceof RegistryError)) throw e;

@@ -7,7 +7,7 @@ import {
   githubRepositoryAddress,
 } from "../k8s/validation";
 import { parseCa } from "./ca";
-import { DNS_SUBDOMAIN, isRecord, Reader } from "./reader";
+import { DNS_SUBDOMAIN, Reader, optionalMapping } from "./reader";
 import type { GitHubSpec } from "../types";
 import { clip } from "../clip";
 
@@ -23,21 +23,16 @@ import { clip } from "../clip";
 export function parseGitHub(
   c: ProblemCollector,
   key: string,
-  raw: unknown,
+  value: unknown,
   owner: string | undefined,
   repository: string | undefined,
 ): GitHubSpec {
   const def: GitHubSpec = { url: GITHUB_COM };
-  if (raw === undefined || raw === null) return def;
-  if (!isRecord(raw)) {
-    c.add(
-      key,
-      raw,
-      "must be a mapping { url, caSecretName?, caPem? }.",
-      "write github: { url: https://github.example.com } for a GitHub Enterprise Server, or remove it for github.com.",
-    );
-    return def;
-  }
+  const raw = optionalMapping(c, key, value, [
+    "must be a mapping { url, caSecretName?, caPem? }.",
+    "write github: { url: https://github.example.com } for a GitHub Enterprise Server, or remove it for github.com.",
+  ]);
+  if (!raw) return def;
   const r = new Reader(c, key, raw, ["url", "caSecretName", "caPem"]);
   const text = r.string("url", {
     required: true,

@@ -60,5 +60,6 @@ export {
   type IntegritySpec,
   type WatchSpec,
   type StageSpec,
+  type VersionRetention,
 } from "../types";
 export { defaultStages, parseStages } from "./stages";

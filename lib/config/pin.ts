@@ -1,6 +1,6 @@
 /** `promotion-pipeline:pin` (Pulumi.<stack>.yaml): a rollback pin of the stack's cluster, with its reason and expiry. */
 import type { ProblemCollector } from "../errors";
-import { DIGEST_PATTERN, isRecord, Reader, TAG_PATTERN } from "./reader";
+import { DIGEST_PATTERN, Reader, TAG_PATTERN, optionalMapping } from "./reader";
 import { NS, type PinSpec } from "../types";
 import { clip } from "../clip";
 
@@ -17,20 +17,15 @@ export function parseDay(s: string): Date | undefined {
 export function parsePin(
   c: ProblemCollector,
   stack: string,
-  raw: unknown,
+  value: unknown,
   now: Date,
 ): PinSpec | undefined {
   const key = `${NS}:pin`;
-  if (raw === undefined || raw === null) return undefined;
-  if (!isRecord(raw)) {
-    c.add(
-      key,
-      raw,
-      "must be a mapping { tag | digest, reason, expires }.",
-      `write it with: pulumi config set --path '${key}.tag' 1.2.3 --stack ${stack} (and .reason, .expires).`,
-    );
-    return undefined;
-  }
+  const raw = optionalMapping(c, key, value, [
+    "must be a mapping { tag | digest, reason, expires }.",
+    `write it with: pulumi config set --path '${key}.tag' 1.2.3 --stack ${stack} (and .reason, .expires).`,
+  ]);
+  if (!raw) return undefined;
   const r = new Reader(c, key, raw, ["tag", "digest", "reason", "expires"]);
   const tag = r.string("tag", { pattern: TAG_PATTERN, what: "an OCI tag such as 1.4.2" });
   const digest = r.string("digest", {

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { parse } from "yaml";
 import { ProblemCollector } from "../errors";
 import { parsePin } from "./pin";
-import { isRecord, readList } from "./reader";
+import { isRecord, readList, optionalMapping } from "./reader";
 import {
   NS,
   type GhcrRetentionSpec,
@@ -93,17 +93,12 @@ function regex(c: ProblemCollector, key: string, v: unknown): string | undefined
   }
 }
 
-function parseHost(c: ProblemCollector, key: string, raw: unknown): PinsHostSpec | undefined {
-  if (raw === undefined || raw === null) return undefined;
-  if (!isRecord(raw)) {
-    c.add(
-      key,
-      raw,
-      "must be a mapping.",
-      "write { address: cleaner.example.org, user: deploy, directory: /etc/registry-cleaner, reloadCommand: ... }.",
-    );
-    return undefined;
-  }
+function parseHost(c: ProblemCollector, key: string, value: unknown): PinsHostSpec | undefined {
+  const raw = optionalMapping(c, key, value, [
+    "must be a mapping.",
+    "write { address: cleaner.example.org, user: deploy, directory: /etc/registry-cleaner, reloadCommand: ... }.",
+  ]);
+  if (!raw) return undefined;
   if (raw.path !== undefined)
     c.add(
       `${key}.path`,
@@ -329,17 +324,12 @@ function parseGhcr(
 }
 
 /** Validates `promotion-pipeline:pins`; records problems in `c` and returns what could be read. */
-export function parsePinsConfig(c: ProblemCollector, raw: unknown): PinsConfig {
-  if (raw === undefined || raw === null) return DEFAULT_PINS;
-  if (!isRecord(raw)) {
-    c.add(
-      KEY,
-      raw,
-      "must be a mapping.",
-      "write { type: container, policyPath: registry/pins-policy.yaml } (see docs/pins.md).",
-    );
-    return DEFAULT_PINS;
-  }
+export function parsePinsConfig(c: ProblemCollector, value: unknown): PinsConfig {
+  const raw = optionalMapping(c, KEY, value, [
+    "must be a mapping.",
+    "write { type: container, policyPath: registry/pins-policy.yaml } (see docs/pins.md).",
+  ]);
+  if (!raw) return DEFAULT_PINS;
   for (const old of ["linesPath", "ghcrPath"]) {
     if (raw[old] !== undefined)
       c.add(

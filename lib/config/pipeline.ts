@@ -10,7 +10,15 @@ import { parseClusters } from "./clusters";
 import { parseStages } from "./stages";
 import { parseGitHub } from "./github";
 import { parseSigning, refuseVerify } from "./signing";
-import { DNS_LABEL, DNS_SUBDOMAIN, isRecord, Reader, readList, TAG_PATTERN } from "./reader";
+import {
+  DNS_LABEL,
+  DNS_SUBDOMAIN,
+  isRecord,
+  Reader,
+  readList,
+  TAG_PATTERN,
+  optionalMapping,
+} from "./reader";
 import { GHCR, parseRegistryCA, parseRegistryCredentials, registryHostOf } from "./registry";
 import {
   NS,
@@ -43,14 +51,14 @@ const CRON_FIELD = /^(\*|\d+(-\d+)?)(\/\d+)?(,(\*|\d+(-\d+)?)(\/\d+)?)*$/;
 const ARTIFACT_CRD_PATH = /^(?!\/)(?!.*(?:^|\/)\.\.?(?:\/|$))[A-Za-z0-9._/-]+\.ya?ml$/;
 export const DEFAULT_INTEGRITY: IntegritySpec = { schedule: "41 5 * * *" };
 
-/** A five-field cron schedule, or a problem recorded under `key` and `def`. */
-function cronOf(
-  c: ProblemCollector,
-  key: string,
-  schedule: string,
-  def: string,
-  example: string,
-): string {
+/**
+ * The `schedule` of `r`: a five-field cron, `def` when unset or when it is not one (a problem recorded, with
+ * `def` as the example, running at `cadence`).
+ */
+function scheduleOf(c: ProblemCollector, r: Reader, def: string, cadence: string): string {
+  const key = r.key("schedule");
+  const schedule =
+    r.string("schedule", { def, what: `a five-field cron schedule such as "${def}"` }) ?? def;
   if (
     !CRON.test(schedule.trim()) ||
     !schedule
@@ -62,77 +70,43 @@ function cronOf(
       key,
       schedule,
       "is not a five-field cron schedule (minute hour day month weekday; digits, *, /, ',' and -).",
-      `write e.g. ${example}.`,
+      `write e.g. "${def}" (${cadence}).`,
     );
     return def;
   }
   return schedule.trim();
 }
 
-function parseIntegrity(c: ProblemCollector, key: string, raw: unknown): IntegritySpec {
-  if (raw === undefined || raw === null) return DEFAULT_INTEGRITY;
-  if (!isRecord(raw)) {
-    c.add(key, raw, "must be a mapping.", 'write e.g. integrity: { schedule: "41 5 * * *" }.');
-    return DEFAULT_INTEGRITY;
-  }
+function parseIntegrity(c: ProblemCollector, key: string, value: unknown): IntegritySpec {
+  const raw = optionalMapping(c, key, value, [
+    "must be a mapping.",
+    'write e.g. integrity: { schedule: "41 5 * * *" }.',
+  ]);
+  if (!raw) return DEFAULT_INTEGRITY;
   const r = new Reader(c, key, raw, ["schedule"]);
-  const schedule =
-    r.string("schedule", {
-      def: DEFAULT_INTEGRITY.schedule,
-      what: 'a five-field cron schedule such as "41 5 * * *"',
-    }) ?? DEFAULT_INTEGRITY.schedule;
-  return {
-    schedule: cronOf(
-      c,
-      r.key("schedule"),
-      schedule,
-      DEFAULT_INTEGRITY.schedule,
-      '"41 5 * * *" (daily)',
-    ),
-  };
+  return { schedule: scheduleOf(c, r, DEFAULT_INTEGRITY.schedule, "daily") };
 }
 
-function parseWatch(c: ProblemCollector, key: string, raw: unknown): WatchSpec {
-  if (raw === undefined || raw === null) return DEFAULT_WATCH;
-  if (!isRecord(raw)) {
-    c.add(
-      key,
-      raw,
-      "must be a mapping.",
-      'write e.g. watch: { rcWaitHours: 24, pinExpiryDays: 3, schedule: "23 * * * *" }.',
-    );
-    return DEFAULT_WATCH;
-  }
+function parseWatch(c: ProblemCollector, key: string, value: unknown): WatchSpec {
+  const raw = optionalMapping(c, key, value, [
+    "must be a mapping.",
+    'write e.g. watch: { rcWaitHours: 24, pinExpiryDays: 3, schedule: "23 * * * *" }.',
+  ]);
+  if (!raw) return DEFAULT_WATCH;
   const r = new Reader(c, key, raw, ["schedule", "rcWaitHours", "pinExpiryDays"]);
-  const schedule =
-    r.string("schedule", {
-      def: DEFAULT_WATCH.schedule,
-      what: 'a five-field cron schedule such as "23 * * * *"',
-    }) ?? DEFAULT_WATCH.schedule;
   return {
-    schedule: cronOf(
-      c,
-      r.key("schedule"),
-      schedule,
-      DEFAULT_WATCH.schedule,
-      '"23 * * * *" (hourly)',
-    ),
+    schedule: scheduleOf(c, r, DEFAULT_WATCH.schedule, "hourly"),
     rcWaitHours: r.int("rcWaitHours", DEFAULT_WATCH.rcWaitHours, 1, 24 * 90),
     pinExpiryDays: r.int("pinExpiryDays", DEFAULT_WATCH.pinExpiryDays, 0, 365),
   };
 }
 
-function parseRef(c: ProblemCollector, key: string, raw: unknown, def: ObjectRef): ObjectRef {
-  if (raw === undefined || raw === null) return def;
-  if (!isRecord(raw)) {
-    c.add(
-      key,
-      raw,
-      "must be a mapping with name and namespace.",
-      `write { name: ${def.name}, namespace: ${def.namespace} }.`,
-    );
-    return def;
-  }
+function parseRef(c: ProblemCollector, key: string, value: unknown, def: ObjectRef): ObjectRef {
+  const raw = optionalMapping(c, key, value, [
+    "must be a mapping with name and namespace.",
+    `write { name: ${def.name}, namespace: ${def.namespace} }.`,
+  ]);
+  if (!raw) return def;
   const r = new Reader(c, key, raw, ["name", "namespace"]);
   return {
     name:

@@ -5,16 +5,15 @@
  */
 import type { ProblemCollector } from "../errors";
 import { clip } from "../clip";
+import { isRecord } from "../guards";
+
+export { isRecord };
 
 export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 export const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 /** A Docker/OCI tag. */
 export const TAG_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 export const DIGEST_PATTERN = /^sha256:[a-f0-9]{64}$/;
-
-export function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
 /** Typed accessors that record a problem instead of throwing, so one run reports every bad key. */
 export class Reader {
@@ -172,6 +171,24 @@ export function checkRegex(c: ProblemCollector, key: string, value: string | und
 export interface ListShape {
   readonly notAList: readonly [problem: string, fix: string];
   readonly notAMapping: readonly [problem: string, fix: string];
+}
+
+/**
+ * An optional mapping setting: undefined when unset (absent or null) or when it is not a mapping, which is
+ * reported under `key` as `notAMapping` (problem, fix); else the mapping.
+ */
+export function optionalMapping(
+  c: ProblemCollector,
+  key: string,
+  raw: unknown,
+  notAMapping: readonly [problem: string, fix: string],
+): Record<string, unknown> | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  if (!isRecord(raw)) {
+    c.add(key, raw, ...notAMapping);
+    return undefined;
+  }
+  return raw;
 }
 
 /**

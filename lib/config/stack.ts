@@ -7,7 +7,7 @@ import { ConfigError, ProblemCollector } from "../errors";
 import { parsePin } from "./pin";
 import { parsePipeline } from "./pipeline";
 import { attachPins, parsePinsConfig, pinsFromStackFiles } from "./pins";
-import { DNS_LABEL, DNS_SUBDOMAIN, isRecord, Reader } from "./reader";
+import { DNS_LABEL, DNS_SUBDOMAIN, isRecord, optionalMapping, Reader } from "./reader";
 import { registryHostOf } from "./registry";
 import { clusterDispatches } from "./stages";
 import {
@@ -85,70 +85,8 @@ export function validateConfig(raw: RawConfig, now: Date = new Date()): StackCon
     );
   }
 
-  // Kubernetes target: render to a directory (embedded default) or apply to a cluster.
-  const kkey = `${NS}:kubernetes`;
-  let kubernetes: KubernetesTarget = { mode: "render", directory: `out/${raw.stack}/kubernetes` };
-  if (raw.kubernetes !== undefined && raw.kubernetes !== null) {
-    if (!isRecord(raw.kubernetes)) {
-      c.add(
-        kkey,
-        raw.kubernetes,
-        "must be a mapping.",
-        "write { renderDirectory: out/<stack>/kubernetes } or { context: <kube context> }.",
-      );
-    } else {
-      const r = new Reader(c, kkey, raw.kubernetes, ["renderDirectory", "context", "kubeconfig"]);
-      const dir = r.string("renderDirectory", { what: "a directory path" });
-      const context = r.string("context", { what: "a kube context name" });
-      const kubeconfig = r.string("kubeconfig", { what: "a kubeconfig path" });
-      if (dir !== undefined && (context !== undefined || kubeconfig !== undefined)) {
-        c.add(
-          kkey,
-          raw.kubernetes,
-          "sets both renderDirectory and a cluster; the program either renders YAML or applies to a cluster.",
-          "keep renderDirectory (no cluster) or context/kubeconfig (a real cluster).",
-        );
-      } else if (dir !== undefined) {
-        kubernetes = { mode: "render", directory: dir };
-      } else if (context !== undefined || kubeconfig !== undefined) {
-        kubernetes = {
-          mode: "cluster",
-          ...(context ? { context } : {}),
-          ...(kubeconfig ? { kubeconfig } : {}),
-        };
-      }
-    }
-  }
-
-  const fkey = `${NS}:files`;
-  let files: FilesTarget = { mode: "directory", directory: `out/${raw.stack}/github` };
-  if (raw.files !== undefined && raw.files !== null) {
-    if (!isRecord(raw.files)) {
-      c.add(
-        fkey,
-        raw.files,
-        "must be a mapping.",
-        "write { directory: out/<stack> } or { repository: true }.",
-      );
-    } else {
-      const r = new Reader(c, fkey, raw.files, ["directory", "repository", "branch"]);
-      const dir = r.string("directory", { what: "a directory path" });
-      const repo = r.bool("repository", false);
-      const branch = r.string("branch", { what: "a branch name" });
-      if (repo && dir !== undefined) {
-        c.add(
-          fkey,
-          raw.files,
-          "sets both directory and repository.",
-          "keep one: directory (write files locally) or repository: true (commit them to GitHub).",
-        );
-      } else if (repo) {
-        files = { mode: "repository", branch: branch ?? pipeline?.branch ?? "main" };
-      } else if (dir !== undefined) {
-        files = { mode: "directory", directory: dir };
-      }
-    }
-  }
+  const kubernetes = parseKubernetesTarget(c, raw.stack, raw.kubernetes);
+  const files = parseFilesTarget(c, raw.stack, raw.files, pipeline?.branch);
 
   const pin = parsePin(c, raw.stack, raw.pin, now);
   if (pin && cluster && cluster.role === "dev") {
@@ -294,4 +232,72 @@ export function validateConfig(raw: RawConfig, now: Date = new Date()): StackCon
     pins,
     pinClusters,
   };
+}
+
+/** `promotion-pipeline:kubernetes`: render to a directory (the default) or apply to a cluster. */
+function parseKubernetesTarget(
+  c: ProblemCollector,
+  stack: string,
+  value: unknown,
+): KubernetesTarget {
+  const key = `${NS}:kubernetes`;
+  const def: KubernetesTarget = { mode: "render", directory: `out/${stack}/kubernetes` };
+  const raw = optionalMapping(c, key, value, [
+    "must be a mapping.",
+    "write { renderDirectory: out/<stack>/kubernetes } or { context: <kube context> }.",
+  ]);
+  if (!raw) return def;
+  const r = new Reader(c, key, raw, ["renderDirectory", "context", "kubeconfig"]);
+  const dir = r.string("renderDirectory", { what: "a directory path" });
+  const context = r.string("context", { what: "a kube context name" });
+  const kubeconfig = r.string("kubeconfig", { what: "a kubeconfig path" });
+  if (dir !== undefined && (context !== undefined || kubeconfig !== undefined)) {
+    c.add(
+      key,
+      raw,
+      "sets both renderDirectory and a cluster; the program either renders YAML or applies to a cluster.",
+      "keep renderDirectory (no cluster) or context/kubeconfig (a real cluster).",
+    );
+    return def;
+  }
+  if (dir !== undefined) return { mode: "render", directory: dir };
+  if (context !== undefined || kubeconfig !== undefined)
+    return {
+      mode: "cluster",
+      ...(context ? { context } : {}),
+      ...(kubeconfig ? { kubeconfig } : {}),
+    };
+  return def;
+}
+
+/** `promotion-pipeline:files`: write the repository files to a directory (the default) or commit them. */
+function parseFilesTarget(
+  c: ProblemCollector,
+  stack: string,
+  value: unknown,
+  pipelineBranch: string | undefined,
+): FilesTarget {
+  const key = `${NS}:files`;
+  const def: FilesTarget = { mode: "directory", directory: `out/${stack}/github` };
+  const raw = optionalMapping(c, key, value, [
+    "must be a mapping.",
+    "write { directory: out/<stack> } or { repository: true }.",
+  ]);
+  if (!raw) return def;
+  const r = new Reader(c, key, raw, ["directory", "repository", "branch"]);
+  const dir = r.string("directory", { what: "a directory path" });
+  const repo = r.bool("repository", false);
+  const branch = r.string("branch", { what: "a branch name" });
+  if (repo && dir !== undefined) {
+    c.add(
+      key,
+      raw,
+      "sets both directory and repository.",
+      "keep one: directory (write files locally) or repository: true (commit them to GitHub).",
+    );
+    return def;
+  }
+  if (repo) return { mode: "repository", branch: branch ?? pipelineBranch ?? "main" };
+  if (dir !== undefined) return { mode: "directory", directory: dir };
+  return def;
 }

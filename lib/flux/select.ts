@@ -127,3 +127,19 @@ export function selectTag(
 export function isSelectionInputError(e: unknown): e is ConstraintError | RegexSyntaxError {
   return e instanceof ConstraintError || e instanceof RegexSyntaxError;
 }
+
+/**
+ * What a cluster with this constraint and filter selects from `tags` (selectTag); undefined for none, or when
+ * the constraint or filter is bad input (config validation reports that, a report shows nothing selected).
+ */
+export function selectionOf(
+  cluster: { readonly semver: string; readonly semverFilter?: string },
+  tags: readonly string[],
+): string | undefined {
+  try {
+    return selectTag(tags, cluster.semver, cluster.semverFilter);
+  } catch (e) {
+    if (isSelectionInputError(e)) return undefined;
+    throw e;
+  }
+}

@@ -219,15 +219,18 @@ function isUint64Range(s: string, start: number, end: number): boolean {
   return len < 20 || (len === 20 && s.slice(z, end) <= UINT64_MAX);
 }
 
-/** Bytewise comparison of two substrings (pre-release identifiers are ASCII). */
-function compareBytes(
+/** Compares the substrings a[as:ae] and b[bs:be] (in place: selection compares many versions): -1, 0 or 1. */
+type CompareRanges = (
   a: string,
   as: number,
   ae: number,
   b: string,
   bs: number,
   be: number,
-): number {
+) => number;
+
+/** Bytewise comparison of two substrings (pre-release identifiers are ASCII). */
+const compareBytes: CompareRanges = (a, as, ae, b, bs, be) => {
   const n = Math.min(ae - as, be - bs);
   for (let k = 0; k < n; k++) {
     const d = a.charCodeAt(as + k) - b.charCodeAt(bs + k);
@@ -236,36 +239,22 @@ function compareBytes(
   const la = ae - as;
   const lb = be - bs;
   return la === lb ? 0 : la < lb ? -1 : 1;
-}
+};
 
 /** Numeric identifiers without leading zeros (validatePrerelease guarantees it): length, then bytes. */
-function compareDigits(
-  a: string,
-  as: number,
-  ae: number,
-  b: string,
-  bs: number,
-  be: number,
-): number {
+const compareDigits: CompareRanges = (a, as, ae, b, bs, be) => {
   while (as < ae - 1 && a.charCodeAt(as) === C.Zero) as++;
   while (bs < be - 1 && b.charCodeAt(bs) === C.Zero) bs++;
   if (ae - as !== be - bs) return ae - as < be - bs ? -1 : 1;
   return compareBytes(a, as, ae, b, bs, be);
-}
+};
 
 /**
  * version.go `comparePrePart` on the identifiers s[ss:se] and o[os:oe] ("" when the range is empty): equal is 0,
  * an empty one is lower, numeric (`strconv.ParseUint` succeeds) below alphanumeric, numbers by value, text bytewise.
  * Go returns -1 for two different numbers of equal value, which validatePrerelease makes impossible.
  */
-function comparePrePart(
-  s: string,
-  ss: number,
-  se: number,
-  o: string,
-  os: number,
-  oe: number,
-): number {
+const comparePrePart: CompareRanges = (s, ss, se, o, os, oe) => {
   if (compareBytes(s, ss, se, o, os, oe) === 0) return 0;
   if (ss === se) return -1;
   if (os === oe) return 1;
@@ -275,7 +264,7 @@ function comparePrePart(
   if (!oNum) return -1; // s is a number, o a string
   if (!sNum) return 1;
   return compareDigits(s, ss, se, o, os, oe) > 0 ? 1 : -1;
-}
+};
 
 /**
  * version.go `comparePrerelease`: `strings.Split` both on "." and compare identifier by identifier up to the

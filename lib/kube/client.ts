@@ -11,6 +11,7 @@ import { homedir } from "node:os";
 import { dirname, isAbsolute, join } from "node:path";
 import { parse } from "yaml";
 import { clip } from "../clip";
+import { isRecord } from "../guards";
 
 /** A kubeconfig or a request problem, naming the file, the context and what to fix. */
 export class KubeError extends Error {
@@ -32,13 +33,12 @@ export interface KubeTarget {
 }
 
 type Rec = Record<string, unknown>;
-const isRec = (v: unknown): v is Rec => typeof v === "object" && v !== null && !Array.isArray(v);
 
 function named(list: unknown, name: string, what: string, file: string): Rec {
   const found = Array.isArray(list)
-    ? (list as unknown[]).find((e) => isRec(e) && e.name === name)
+    ? (list as unknown[]).find((e) => isRecord(e) && e.name === name)
     : undefined;
-  if (!isRec(found) || !isRec(found[what]))
+  if (!isRecord(found) || !isRecord(found[what]))
     throw new KubeError(`${file}: no ${what} named ${clip(name)}.`);
   return found[what];
 }
@@ -57,7 +57,7 @@ export function kubeTarget(text: string, file: string, context?: string): KubeTa
   } catch (e) {
     throw new KubeError(`${file}: not YAML: ${(e as Error).message.split("\n")[0]}`);
   }
-  if (!isRec(doc)) throw new KubeError(`${file}: not a kubeconfig (no mapping).`);
+  if (!isRecord(doc)) throw new KubeError(`${file}: not a kubeconfig (no mapping).`);
   const ctxName =
     context ?? (typeof doc["current-context"] === "string" ? doc["current-context"] : "");
   if (ctxName === "")
@@ -65,7 +65,7 @@ export function kubeTarget(text: string, file: string, context?: string): KubeTa
   const ctx = named(doc.contexts, ctxName, "context", file);
   const cluster = named(doc.clusters, String(ctx.cluster), "cluster", file);
   const user =
-    isRec(ctx) && typeof ctx.user === "string" ? named(doc.users, ctx.user, "user", file) : {};
+    isRecord(ctx) && typeof ctx.user === "string" ? named(doc.users, ctx.user, "user", file) : {};
   const base = dirname(file);
   const readRel = (p: unknown): Buffer => {
     const path = String(p);
@@ -91,24 +91,16 @@ export function kubeTarget(text: string, file: string, context?: string): KubeTa
       : user.tokenFile !== undefined
         ? readRel(user.tokenFile).toString("utf8").trim()
         : undefined;
-  const ca =
-    cluster["certificate-authority-data"] !== undefined
-      ? b64(cluster["certificate-authority-data"])
-      : cluster["certificate-authority"] !== undefined
-        ? readRel(cluster["certificate-authority"])
+  /** `<name>-data` (base64) or else `<name>` (a file, relative to the kubeconfig), as kubectl reads them. */
+  const dataOrFile = (o: Rec, name: string): Buffer | undefined =>
+    o[`${name}-data`] !== undefined
+      ? b64(o[`${name}-data`])
+      : o[name] !== undefined
+        ? readRel(o[name])
         : undefined;
-  const cert =
-    user["client-certificate-data"] !== undefined
-      ? b64(user["client-certificate-data"])
-      : user["client-certificate"] !== undefined
-        ? readRel(user["client-certificate"])
-        : undefined;
-  const key =
-    user["client-key-data"] !== undefined
-      ? b64(user["client-key-data"])
-      : user["client-key"] !== undefined
-        ? readRel(user["client-key"])
-        : undefined;
+  const ca = dataOrFile(cluster, "certificate-authority");
+  const cert = dataOrFile(user, "client-certificate");
+  const key = dataOrFile(user, "client-key");
   return {
     context: ctxName,
     server: server.replace(/\/+$/, ""),

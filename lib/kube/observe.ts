@@ -11,10 +11,9 @@ import type {
   VerificationObservation,
 } from "../status/status";
 import { kubeGet, KubeError, type KubeTarget } from "./client";
+import { isRecord, nonEmptyString as str } from "../guards";
 
 type Rec = Record<string, unknown>;
-const isRec = (v: unknown): v is Rec => typeof v === "object" && v !== null && !Array.isArray(v);
-const str = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);
 
 export const OCIREPOSITORY_PATH = (ref: ObjectRef): string =>
   `/apis/source.toolkit.fluxcd.io/v1/namespaces/${ref.namespace}/ocirepositories/${ref.name}`;
@@ -23,9 +22,10 @@ export const KUSTOMIZATION_PATH = (ref: ObjectRef): string =>
 
 /** The gate's state from a Kustomization object. */
 export function gateOf(kustomization: unknown): GateObservation {
-  const status = isRec(kustomization) && isRec(kustomization.status) ? kustomization.status : {};
+  const status =
+    isRecord(kustomization) && isRecord(kustomization.status) ? kustomization.status : {};
   const conds = Array.isArray(status.conditions) ? (status.conditions as unknown[]) : [];
-  const ready = conds.find((c) => isRec(c) && c.type === "Ready") as Rec | undefined;
+  const ready = conds.find((c) => isRecord(c) && c.type === "Ready") as Rec | undefined;
   const s = ready?.status;
   const reason = str(ready?.reason);
   const message = str(ready?.message);
@@ -46,18 +46,18 @@ const VERIFIED_MESSAGE = /^verified signature of revision (\S+)$/;
 
 /** The OCIRepository's signature verification: `spec.verify` and its `SourceVerified` condition. */
 export function verificationOf(ociRepository: unknown): VerificationObservation {
-  const obj = isRec(ociRepository) ? ociRepository : {};
-  const spec = isRec(obj.spec) ? obj.spec : {};
-  const meta = isRec(obj.metadata) ? obj.metadata : {};
-  const verify = isRec(spec.verify) ? spec.verify : undefined;
-  const status = isRec(obj.status) ? obj.status : {};
+  const obj = isRecord(ociRepository) ? ociRepository : {};
+  const spec = isRecord(obj.spec) ? obj.spec : {};
+  const meta = isRecord(obj.metadata) ? obj.metadata : {};
+  const verify = isRecord(spec.verify) ? spec.verify : undefined;
+  const status = isRecord(obj.status) ? obj.status : {};
   const conds = Array.isArray(status.conditions) ? (status.conditions as unknown[]) : [];
-  const cond = conds.find((c) => isRec(c) && c.type === SOURCE_VERIFIED) as Rec | undefined;
+  const cond = conds.find((c) => isRecord(c) && c.type === SOURCE_VERIFIED) as Rec | undefined;
   let what: Pick<VerificationObservation, "mode" | "identities" | "secret" | "provider">;
   if (!verify) what = { mode: "none" };
   else {
     const provider = str(verify.provider) ?? "cosign";
-    const secretName = isRec(verify.secretRef) ? str(verify.secretRef.name) : undefined;
+    const secretName = isRecord(verify.secretRef) ? str(verify.secretRef.name) : undefined;
     if (provider !== "cosign") what = { mode: "other", provider };
     else if (secretName !== undefined)
       what = { mode: "key", secret: `${str(meta.namespace) ?? "?"}/${secretName}` };
@@ -66,7 +66,7 @@ export function verificationOf(ociRepository: unknown): VerificationObservation 
       what = {
         mode: "keyless",
         identities: ids
-          .filter(isRec)
+          .filter(isRecord)
           .map((i) => ({ issuer: str(i.issuer) ?? "", subject: str(i.subject) ?? "" })),
       };
     }
@@ -93,12 +93,13 @@ export function verificationOf(ociRepository: unknown): VerificationObservation 
 
 /** The observation from the two objects (undefined = not found). */
 export function observationOf(ociRepository: unknown, kustomization: unknown): ClusterObservation {
-  const status = isRec(ociRepository) && isRec(ociRepository.status) ? ociRepository.status : {};
-  const artifact = isRec(status.artifact) ? status.artifact : {};
+  const status =
+    isRecord(ociRepository) && isRecord(ociRepository.status) ? ociRepository.status : {};
+  const artifact = isRecord(status.artifact) ? status.artifact : {};
   const revision = str(artifact.revision);
   return {
     ...(revision !== undefined ? { sourceRevision: revision } : {}),
-    ...(isRec(ociRepository) ? { verification: verificationOf(ociRepository) } : {}),
+    ...(isRecord(ociRepository) ? { verification: verificationOf(ociRepository) } : {}),
     ...(kustomization !== undefined ? { gate: gateOf(kustomization) } : {}),
   };
 }

@@ -19,18 +19,17 @@ import {
   type PipelineSpec,
   type RetentionRule,
   type StackConfig,
+  type VersionRetention,
 } from "../config";
 import { generatedHeader, toYaml } from "../emit";
 import { ConfigError, ProblemCollector } from "../errors";
 import { parseConstraint } from "../flux/semver";
 import type { Descriptor } from "../registry/types";
 import { computeAllowlist, type Allowlist, type PinCluster } from "./allowlist";
+import { isRecord } from "../guards";
 
-export const POLICY_KIND = "PinsPolicy";
-export const POLICY_API_VERSION = "promotion-pipeline/v1";
-
-/** What a cleaner needs, besides the registry's tags, to compute the allowlist. */
-export interface PinsPolicy {
+/** What a cleaner needs, besides the registry's tags, to compute the allowlist (floatingTags sorted, unique). */
+export interface PinsPolicy extends VersionRetention {
   /** Registry host (and port), e.g. `ghcr.io`. */
   readonly registry: string;
   /** Repository path below the host, e.g. `example-org/platform/platform`. */
@@ -39,13 +38,13 @@ export interface PinsPolicy {
   readonly lines: string;
   /** Integration and live clusters (dev follows Git), sorted by name, suspended ones included. */
   readonly clusters: readonly PinCluster[];
-  /** Sorted, deduplicated. */
-  readonly floatingTags: readonly string[];
-  readonly keepStable: number;
-  readonly startVersion: string;
   /** The cleaner's rules, sorted by name, checked for hazards. */
   readonly retention: readonly RetentionRule[];
 }
+
+/** The `kind` and `apiVersion` of the policy file (`formatPolicy` writes them, `parsePolicy` checks them). */
+export const POLICY_KIND = "PinsPolicy";
+export const POLICY_API_VERSION = "promotion-pipeline/v1";
 
 const cmpStr = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -197,10 +196,6 @@ export class PolicyError extends ConfigError {
   }
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
 const REGISTRY = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]{1,5})?$|^\[[0-9a-fA-F:]+\](:[0-9]{1,5})?$/;
 const REPOSITORY = /^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(\/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*$/;
 const LINES =
@@ -348,16 +343,15 @@ function parsePin(c: ProblemCollector, key: string, raw: unknown): PinSpec | und
   };
 }
 
+/** Reports `raw` under `key`: not `what` the owner stack writes there (the fix: regenerate the policy). */
+function notWritten(c: ProblemCollector, key: string, raw: unknown, what: string): undefined {
+  c.add(key, raw, `must be ${what}.`, "regenerate the policy with `pulumi up`.");
+  return undefined;
+}
+
 function parseCluster(c: ProblemCollector, key: string, raw: unknown): PinCluster | undefined {
-  if (!isRecord(raw)) {
-    c.add(
-      key,
-      raw,
-      "must be a mapping with name, role, semver and suspended.",
-      "regenerate the policy with `pulumi up`.",
-    );
-    return undefined;
-  }
+  if (!isRecord(raw))
+    return notWritten(c, key, raw, "a mapping with name, role, semver and suspended");
   const f = new Fields(c, key, raw, CLUSTER_KEYS);
   const name = f.string("name", CLUSTER_NAME, "a cluster name");
   let role: "integration" | "stage" | "live" | undefined;
@@ -401,15 +395,8 @@ function parseCluster(c: ProblemCollector, key: string, raw: unknown): PinCluste
 }
 
 function parseRule(c: ProblemCollector, key: string, raw: unknown): RetentionRule | undefined {
-  if (!isRecord(raw)) {
-    c.add(
-      key,
-      raw,
-      "must be a mapping with name and deleteMatching or keepLatest.",
-      "regenerate the policy with `pulumi up`.",
-    );
-    return undefined;
-  }
+  if (!isRecord(raw))
+    return notWritten(c, key, raw, "a mapping with name and deleteMatching or keepLatest");
   const f = new Fields(c, key, raw, RULE_KEYS);
   const name = f.string("name", RULE_NAME, "a rule name");
   if ((raw.deleteMatching === undefined) === (raw.keepLatest === undefined)) {
@@ -428,6 +415,29 @@ function parseRule(c: ProblemCollector, key: string, raw: unknown): RetentionRul
   const pattern = f.regex("matching", true);
   if (name === undefined || count === undefined) return undefined;
   return { kind: "keep-latest", name, count, ...(pattern !== undefined ? { pattern } : {}) };
+}
+
+/**
+ * The items of the list `key` that `parse` accepts (it reports the others); a name used twice is reported
+ * under `<key>[i].name` as `duplicate` (problem, fix).
+ */
+function namedItems<T extends { readonly name: string }>(
+  c: ProblemCollector,
+  key: string,
+  list: readonly unknown[] | undefined,
+  parse: (c: ProblemCollector, key: string, raw: unknown) => T | undefined,
+  duplicate: readonly [problem: string, fix: string],
+): T[] {
+  const out: T[] = [];
+  const names = new Set<string>();
+  (list ?? []).forEach((raw, i) => {
+    const item = parse(c, `${key}[${i}]`, raw);
+    if (!item) return;
+    if (names.has(item.name)) c.add(`${key}[${i}].name`, item.name, ...duplicate);
+    names.add(item.name);
+    out.push(item);
+  });
+  return out;
 }
 
 /** Parses and validates a policy file's text; throws PolicyError naming every bad field. */
@@ -457,20 +467,16 @@ export function parsePolicy(text: string): PinsPolicy {
     ]);
   }
   const f = new Fields(c, "", doc, TOP_KEYS);
-  if (doc.apiVersion !== POLICY_API_VERSION)
-    c.add(
+  const identity = [
+    [
       "apiVersion",
-      doc.apiVersion,
-      `must be ${POLICY_API_VERSION}.`,
+      POLICY_API_VERSION,
       "use a promotion CLI that matches the policy (regenerate both with `pulumi up`).",
-    );
-  if (doc.kind !== POLICY_KIND)
-    c.add(
-      "kind",
-      doc.kind,
-      `must be ${POLICY_KIND}.`,
-      "point --policy at the pins-policy.yaml the owner stack writes.",
-    );
+    ],
+    ["kind", POLICY_KIND, "point --policy at the pins-policy.yaml the owner stack writes."],
+  ] as const;
+  for (const [k, want, fix] of identity)
+    if (doc[k] !== want) c.add(k, doc[k], `must be ${want}.`, fix);
   const registry = f.string("registry", REGISTRY, "a registry host such as ghcr.io");
   const repository = f.string(
     "repository",
@@ -478,21 +484,10 @@ export function parsePolicy(text: string): PinsPolicy {
     "a repository path such as example-org/platform/platform",
   );
   const lines = f.string("lines", LINES, "a type/name such as container/platform/platform");
-  const clusters: PinCluster[] = [];
-  const names = new Set<string>();
-  (f.list("clusters") ?? []).forEach((raw, i) => {
-    const cl = parseCluster(c, `clusters[${i}]`, raw);
-    if (!cl) return;
-    if (names.has(cl.name))
-      c.add(
-        `clusters[${i}].name`,
-        cl.name,
-        "duplicates another cluster.",
-        "list each cluster once.",
-      );
-    names.add(cl.name);
-    clusters.push(cl);
-  });
+  const clusters = namedItems(c, "clusters", f.list("clusters"), parseCluster, [
+    "duplicates another cluster.",
+    "list each cluster once.",
+  ]);
   const floatingTags: string[] = [];
   (f.list("floatingTags") ?? []).forEach((t, i) => {
     if (typeof t !== "string" || !TAG.test(t))
@@ -501,21 +496,10 @@ export function parsePolicy(text: string): PinsPolicy {
   });
   const keepStable = f.int("keepStable", 1, 1000);
   const startVersion = f.string("startVersion", VERSION, "a stable X.Y.Z version");
-  const retention: RetentionRule[] = [];
-  const ruleNames = new Set<string>();
-  (f.list("retention") ?? []).forEach((raw, i) => {
-    const r = parseRule(c, `retention[${i}]`, raw);
-    if (!r) return;
-    if (ruleNames.has(r.name))
-      c.add(
-        `retention[${i}].name`,
-        r.name,
-        "duplicates another rule's name.",
-        "give each rule a unique name.",
-      );
-    ruleNames.add(r.name);
-    retention.push(r);
-  });
+  const retention = namedItems(c, "retention", f.list("retention"), parseRule, [
+    "duplicates another rule's name.",
+    "give each rule a unique name.",
+  ]);
   if (c.count > 0) throw new PolicyError(c.problems);
   return normalise({
     registry: registry as string,

@@ -214,8 +214,9 @@ async function readTags(
     const ds = await mapLimit(todo, limit, (t) => reader.digestOf(repo, t));
     todo.forEach((t, i) => known.set(t, ds[i]!));
   };
-  const full = (mode: PinsReadMode): TagsRead => ({
-    tags: new Map(names.map((t) => [t, known.get(t)!])),
+  /** What was read; a tag not headed (selective mode only) maps to a placeholder. */
+  const result = (mode: PinsReadMode): TagsRead => ({
+    tags: new Map(names.map((t) => [t, known.get(t) ?? `${PLACEHOLDER}${t}`])),
     mode,
     listed: names.length,
     get heads() {
@@ -241,7 +242,7 @@ async function readTags(
     const listed = new Set(names);
     for (const [t, d] of onVersion) if (listed.has(t)) known.set(t, d);
     await head(names.filter((t) => !known.has(t)));
-    return full("packages");
+    return result("packages");
   }
 
   const manifestOf =
@@ -253,7 +254,7 @@ async function readTags(
         : undefined);
   if (opts.exhaustive || manifestOf === undefined) {
     await head(names);
-    return full("exhaustive");
+    return result("exhaustive");
   }
 
   // Phase 1: the tags that decide protection, from the names alone.
@@ -280,7 +281,7 @@ async function readTags(
     if (commit === undefined || rc === null || rc === undefined) {
       // Not built by the build workflow: its other tags cannot be found by name.
       await head(names);
-      return full("exhaustive");
+      return result("exhaustive");
     }
     const short = commit.slice(0, 7);
     for (const t of [
@@ -293,17 +294,5 @@ async function readTags(
       if (listed.has(t)) related.push(t);
   }
   await head(related);
-  return {
-    tags: new Map(names.map((t) => [t, known.get(t) ?? `${PLACEHOLDER}${t}`])),
-    mode: "selective",
-    listed: names.length,
-    get heads() {
-      return heads;
-    },
-    manifests,
-    ...(note !== undefined ? { note } : {}),
-    head,
-    known,
-    names,
-  };
+  return result("selective");
 }

@@ -12,6 +12,7 @@ import { commitOfRevision, OCI_REVISION, OCI_VERSION } from "../registry/annotat
 import { mapLimit, type ManifestInfo } from "../registry/types";
 import { parseRevision, VersionError } from "./versions";
 import { clip } from "../clip";
+import { isRecord } from "../guards";
 
 /** What started the run: a Flux event relayed by repository_dispatch, or a person (workflow_dispatch). */
 export type PromoteRequest =
@@ -69,8 +70,15 @@ function sameCore(a: ParsedVersion, b: ParsedVersion): boolean {
   );
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
+/** Whether a Flux event (its payload) is about the gate Kustomization `gate`. */
+export function isAboutGate(payload: Record<string, unknown>, gate: PromoteInput["gate"]): boolean {
+  const obj = payload.involvedObject;
+  return (
+    isRecord(obj) &&
+    obj.kind === "Kustomization" &&
+    obj.name === gate.name &&
+    obj.namespace === gate.namespace
+  );
 }
 
 /** Shows an untrusted value (an event field) in a message, quoted as a string, clipped (lib/clip.ts). */
@@ -123,13 +131,8 @@ function fromEvent(
       reason: `event severity is ${quote(payload.severity)}, not "info": only a healthy platform promotes.`,
     };
   }
-  const obj = payload.involvedObject;
-  if (
-    !isRecord(obj) ||
-    obj.kind !== "Kustomization" ||
-    obj.name !== gate.name ||
-    obj.namespace !== gate.namespace
-  ) {
+  if (!isAboutGate(payload, gate)) {
+    const obj = payload.involvedObject;
     const who = isRecord(obj)
       ? `${quote(obj.kind)} ${quote(obj.namespace)}/${quote(obj.name)}`
       : quote(obj);

@@ -7,6 +7,7 @@
  *
  * Pure: request bodies and the reading of listed deployments. lib/cli/record.ts does the calls.
  */
+import { isRecord, nonEmptyString as str } from "../guards";
 
 /** A promotion recorded on GitHub (a Deployment to `live`), when a token was given. */
 export interface PromotionRecordFact {
@@ -50,19 +51,9 @@ export interface RecordInput {
   readonly promotedAt: string;
 }
 
-export interface RecordPayload {
+/** The deployment's payload: the record without its commit (the deployment's ref carries that). */
+export interface RecordPayload extends Omit<RecordInput, "commit"> {
   readonly kind: typeof RECORD_KIND;
-  readonly digest: string;
-  readonly version: string;
-  readonly rc?: string;
-  readonly artifact: string;
-  readonly fluxRevision?: string;
-  readonly fluxTimestamp?: string;
-  readonly trigger: RecordInput["trigger"];
-  readonly runUrl?: string;
-  readonly actor?: string;
-  readonly rollbackOf?: string;
-  readonly promotedAt: string;
 }
 
 const opt = <K extends string, V>(k: K, v: V | undefined): Partial<Record<K, V>> =>
@@ -112,31 +103,27 @@ export function deploymentStatusRequest(r: RecordInput): Record<string, unknown>
   };
 }
 
-const isRec = (v: unknown): v is Record<string, unknown> =>
-  typeof v === "object" && v !== null && !Array.isArray(v);
-const s = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);
-
 /** Our records among listed deployments (newest first as GitHub lists them); others are skipped. */
 export function recordsOf(deployments: unknown): PromotionRecordFact[] {
   if (!Array.isArray(deployments)) return [];
   const out: PromotionRecordFact[] = [];
   for (const d of deployments as unknown[]) {
-    if (!isRec(d)) continue;
+    if (!isRecord(d)) continue;
     const p = typeof d.payload === "string" ? safeJson(d.payload) : d.payload;
-    if (!isRec(p) || p.kind !== RECORD_KIND) continue;
-    const digest = s(p.digest);
-    const version = s(p.version);
+    if (!isRecord(p) || p.kind !== RECORD_KIND) continue;
+    const digest = str(p.digest);
+    const version = str(p.version);
     if (!digest || !version) continue;
-    const creator = isRec(d.creator) ? s(d.creator.login) : undefined;
+    const creator = isRecord(d.creator) ? str(d.creator.login) : undefined;
     out.push({
       digest,
       version,
-      ...opt("rc", s(p.rc)),
-      ...opt("validatedAt", s(p.fluxTimestamp)),
-      ...opt("promotedAt", s(p.promotedAt) ?? s(d.created_at)),
-      ...opt("runUrl", s(p.runUrl)),
-      ...opt("actor", s(p.actor) ?? creator),
-      ...opt("rollbackOf", s(p.rollbackOf)),
+      ...opt("rc", str(p.rc)),
+      ...opt("validatedAt", str(p.fluxTimestamp)),
+      ...opt("promotedAt", str(p.promotedAt) ?? str(d.created_at)),
+      ...opt("runUrl", str(p.runUrl)),
+      ...opt("actor", str(p.actor) ?? creator),
+      ...opt("rollbackOf", str(p.rollbackOf)),
     });
   }
   return out;

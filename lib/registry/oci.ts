@@ -136,20 +136,13 @@ export class OciRegistryReader implements RegistryReader {
     const step = `list tags of ${repo}`;
     this.checkRepo(repo, step);
     const tags: string[] = [];
-    const seen = new Set<string>();
-    let url: string | undefined = `${this.base}/v2/${repo}/tags/list?n=${this.pageSize}`;
-    for (let page = 1; url !== undefined; page++) {
-      if (seen.has(url) || page > 10_000) this.fail(step, `pagination loops at ${url}`);
-      seen.add(url);
-      const res = await this.request(
-        repo,
-        url,
-        "GET",
-        `${step} (page ${page})`,
-        "application/json",
-        allowMissing && page === 1 ? [404] : [],
-      );
-      const text = await res.text();
+    const pages = this.pages(repo, step, `${this.base}/v2/${repo}/tags/list?n=${this.pageSize}`, {
+      maxPages: 10_000,
+      accept: "application/json",
+      missingOk: allowMissing,
+      stepOf: (page) => `${step} (page ${page})`,
+    });
+    for await (const { res, text, page } of pages) {
       if (res.status === 404) {
         if (/NAME_UNKNOWN/.test(text)) return undefined;
         this.fail(`${step} (page ${page})`, `HTTP 404 ${res.statusText}: ${text.slice(0, 300)}`);
@@ -170,7 +163,6 @@ export class OciRegistryReader implements RegistryReader {
         }
         tags.push(t);
       }
-      url = nextLink(res.headers.get("link"), url);
     }
     return tags;
   }
@@ -280,25 +272,46 @@ export class OciRegistryReader implements RegistryReader {
     this.checkRepo(repo, step);
     if (!DIGEST.test(digest)) this.fail(step, `${JSON.stringify(digest)} is not a digest`);
     const out: Descriptor[] = [];
+    const pages = this.pages(repo, step, `${this.base}/v2/${repo}/referrers/${digest}`, {
+      maxPages: 1000,
+      accept: "application/vnd.oci.image.index.v1+json",
+      missingOk: true,
+      stepOf: (page) => (page > 1 ? `${step} (page ${page})` : step),
+    });
+    for await (const { res, text } of pages) {
+      if (res.status === 404) return undefined;
+      out.push(...this.indexManifests(step, text));
+    }
+    return out;
+  }
+
+  /**
+   * The pages of a GET that paginates by `Link` header, from `url` on: each response, its text and its
+   * number. A page seen twice or past `maxPages` fails (a registry that loops); `missingOk` lets the first
+   * page answer 404.
+   */
+  private async *pages(
+    repo: string,
+    step: string,
+    first: string,
+    o: { maxPages: number; accept: string; missingOk: boolean; stepOf: (page: number) => string },
+  ): AsyncGenerator<{ res: Response; text: string; page: number }> {
     const seen = new Set<string>();
-    let url: string | undefined = `${this.base}/v2/${repo}/referrers/${digest}`;
+    let url: string | undefined = first;
     for (let page = 1; url !== undefined; page++) {
-      if (seen.has(url) || page > 1000) this.fail(step, `pagination loops at ${url}`);
+      if (seen.has(url) || page > o.maxPages) this.fail(step, `pagination loops at ${url}`);
       seen.add(url);
       const res = await this.request(
         repo,
         url,
         "GET",
-        page > 1 ? `${step} (page ${page})` : step,
-        "application/vnd.oci.image.index.v1+json",
-        page === 1 ? [404] : [],
+        o.stepOf(page),
+        o.accept,
+        o.missingOk && page === 1 ? [404] : [],
       );
-      const text = await res.text();
-      if (res.status === 404) return undefined;
-      out.push(...this.indexManifests(step, text));
+      yield { res, text: await res.text(), page };
       url = nextLink(res.headers.get("link"), url);
     }
-    return out;
   }
 
   /** The `manifests` of an image index's JSON text, each checked; a malformed index throws. */

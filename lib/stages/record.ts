@@ -12,6 +12,7 @@
  * Pure: request bodies and the reading of listed deployments and statuses.
  */
 import type { HealthReport } from "./soak";
+import { isRecord, nonEmptyString as str } from "../guards";
 
 export const SOAK_TASK = "promotion-pipeline:soak";
 export const SOAK_KIND = "promotion-pipeline/soak/v1";
@@ -84,16 +85,12 @@ export function promotedStatusRequest(
   };
 }
 
-const isRec = (v: unknown): v is Record<string, unknown> =>
-  typeof v === "object" && v !== null && !Array.isArray(v);
-const str = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);
-
 /** Our soak records among listed deployments (others are skipped). */
 export function soakRecordsOf(deployments: unknown): SoakRecord[] {
   if (!Array.isArray(deployments)) return [];
   const out: SoakRecord[] = [];
   for (const d of deployments as unknown[]) {
-    if (!isRec(d) || typeof d.id !== "number") continue;
+    if (!isRecord(d) || typeof d.id !== "number") continue;
     let p: unknown = d.payload;
     if (typeof p === "string") {
       try {
@@ -102,7 +99,7 @@ export function soakRecordsOf(deployments: unknown): SoakRecord[] {
         continue;
       }
     }
-    if (!isRec(p) || p.kind !== SOAK_KIND) continue;
+    if (!isRecord(p) || p.kind !== SOAK_KIND) continue;
     const stage = str(p.stage);
     const digest = str(p.digest);
     const rc = str(p.rc);
@@ -120,7 +117,7 @@ export function historyOf(statuses: unknown): { reports: HealthReport[]; promote
   let promoted = false;
   if (!Array.isArray(statuses)) return { reports, promoted };
   for (const s of statuses as unknown[]) {
-    if (!isRec(s)) continue;
+    if (!isRecord(s)) continue;
     const m = /^(healthy|failed) at (\S+)$/.exec(str(s.description) ?? "");
     if (m && !Number.isNaN(Date.parse(m[2]!)))
       reports.push({ at: m[2]!, healthy: m[1] === "healthy" });

@@ -20,7 +20,7 @@
  *
  * Any failure throws (the commands print nothing and exit 1: a report is never made from a partial view).
  */
-import { isSelectionInputError, selectTag } from "../flux/select";
+import { selectionOf } from "../flux/select";
 import { compareParsed, parseFluxVersion, type ParsedVersion } from "../flux/semver";
 import type { PinCluster } from "../pins/allowlist";
 import { commitOfRevision, OCI_REVISION, OCI_VERSION } from "../registry/annotations";
@@ -153,22 +153,12 @@ class Reads {
   }
 }
 
-/** What a cluster's constraint selects from the names (Flux's model); undefined for none or bad input. */
-function selection(c: PinCluster, names: readonly string[]): string | undefined {
-  try {
-    return selectTag(names, c.semver, c.semverFilter);
-  } catch (e) {
-    if (isSelectionInputError(e)) return undefined;
-    throw e;
-  }
-}
-
 /** The tags whose digest tells what each (integration or live) cluster selects: selection and pin. */
 function clusterTags(clusters: readonly PinCluster[], names: readonly string[]): string[] {
   const out: string[] = [];
   for (const c of clusters) {
     if (c.role === "dev") continue;
-    const t = selection(c, names);
+    const t = selectionOf(c, names);
     if (t !== undefined) out.push(t);
     if (c.pin?.tag !== undefined) out.push(c.pin.tag);
   }

@@ -12,7 +12,7 @@
  * and the first stage the commit did NOT reach, with the likely reason. The verdict maps to an exit code a
  * script can use (EXIT_CODES).
  */
-import { isSelectionInputError, selectTag } from "../flux/select";
+import { selectionOf } from "../flux/select";
 import { compareParsed, parseFluxVersion } from "../flux/semver";
 import type { PinCluster } from "../pins/allowlist";
 import { splitRevision } from "../promotion/promote";
@@ -86,15 +86,6 @@ const COMMIT = /^[0-9a-f]{7,40}$/;
 /** Thrown for a malformed commit argument. */
 export class TraceInputError extends Error {}
 
-function selection(c: PinCluster, tagList: readonly string[]): string | undefined {
-  try {
-    return selectTag(tagList, c.semver, c.semverFilter);
-  } catch (e) {
-    if (isSelectionInputError(e)) return undefined;
-    throw e;
-  }
-}
-
 /** What a cluster's source selects now: the pin, else the constraint; digest and label. */
 function selectsNow(
   c: PinCluster,
@@ -107,7 +98,7 @@ function selectsNow(
     const d = tags.get(c.pin.tag);
     return { ...(d ? { digest: d } : {}), label: `${c.pin.tag} (pinned)` };
   }
-  const t = selection(c, tagList);
+  const t = selectionOf(c, tagList);
   return t ? { digest: tags.get(t)!, label: t } : { label: "nothing" };
 }
 

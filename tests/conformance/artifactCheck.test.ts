@@ -14,11 +14,12 @@ import type { KubeObject } from "../../lib/k8s/types";
 import { validationLoopObjects } from "../../lib/k8s/validation";
 import { loadSchemas, validateObject } from "./schemas";
 import { exampleConfig } from "../unit/support/config";
+import { EXAMPLE_PLATFORM } from "../support/clusters";
 
 const set = JSON.parse(
   readFileSync(join(__dirname, "..", "..", "schemas", "artifact-schemas.json"), "utf8"),
 ) as SchemaSet;
-const gate = { name: "platform", namespace: "flux-system" };
+const gate = EXAMPLE_PLATFORM.gate;
 
 function emitted(): KubeObject[] {
   const c = exampleConfig();
@@ -29,9 +30,7 @@ function emitted(): KubeObject[] {
       source: { kind: "OCIRepository", name: "flux-system", namespace: "flux-system" },
     }),
     ...validationLoopObjects({
-      gate,
-      owner: "example-org",
-      repository: "platform",
+      ...EXAMPLE_PLATFORM,
       tokenSource: { mode: "managed" },
       token: "placeholder",
     }),

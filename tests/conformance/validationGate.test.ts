@@ -14,30 +14,34 @@ import { validationLoopObjects } from "../../lib/k8s/validation";
 import type { KubeObject } from "../../lib/k8s/types";
 import { loadSchemas, validateObject, SCHEMA_DIR } from "./schemas";
 import { TEST_CA_PEM } from "../support/testCa";
+import { EXAMPLE_PLATFORM } from "../support/clusters";
 
-const gate = { name: "platform", namespace: "flux-system" };
+const gate = EXAMPLE_PLATFORM.gate;
 const source = { kind: "OCIRepository" as const, name: "flux-system", namespace: "flux-system" };
+
+/** The validation loop with an existing token Secret: [Provider, Alert]. */
+const existingTokenLoop = (): KubeObject[] =>
+  validationLoopObjects({
+    gate,
+    owner: "o",
+    repository: "r",
+    tokenSource: { mode: "existing", secretName: "s" },
+  });
 
 function allObjects(): KubeObject[] {
   return [
     ...validationLoopObjects({
-      gate,
-      owner: "example-org",
-      repository: "platform",
+      ...EXAMPLE_PLATFORM,
       tokenSource: { mode: "managed" },
       token: "placeholder",
     }),
     ...validationLoopObjects({
-      gate,
-      owner: "example-org",
-      repository: "platform",
+      ...EXAMPLE_PLATFORM,
       tokenSource: { mode: "existing", secretName: "gh" },
     }),
     // GitHub Enterprise Server with a private CA: the CA Secret and the Provider's certSecretRef.
     ...validationLoopObjects({
-      gate,
-      owner: "example-org",
-      repository: "platform",
+      ...EXAMPLE_PLATFORM,
       tokenSource: { mode: "existing", secretName: "gh" },
       server: "https://github.example.com",
       ca: { mode: "pem", secretName: "github-dispatch-ca", pem: TEST_CA_PEM },
@@ -98,23 +102,13 @@ describe("conformance: validation gate objects against the upstream schemas", ()
       validateObject(bad),
       /Kustomization flux-system\/platform does not match its CRD schema: .*\(healthCheckExpr\)/,
     );
-    const a = validationLoopObjects({
-      gate,
-      owner: "o",
-      repository: "r",
-      tokenSource: { mode: "existing", secretName: "s" },
-    })[1]!;
+    const a = existingTokenLoop()[1]!;
     const badAlert = { ...a, spec: { ...(a.spec as object), inclusionlist: ["x"] } };
     await assert.rejects(validateObject(badAlert), /\(inclusionlist\)/);
   });
 
   it("an invalid enum fails (Provider type)", async () => {
-    const p = validationLoopObjects({
-      gate,
-      owner: "o",
-      repository: "r",
-      tokenSource: { mode: "existing", secretName: "s" },
-    })[0]!;
+    const p = existingTokenLoop()[0]!;
     await assert.rejects(
       validateObject({ ...p, spec: { ...(p.spec as object), type: "github-dispatch" } }),
       /must be equal to one of the allowed values/,

@@ -162,6 +162,17 @@ describe("e2e: the real Pulumi engine on the embedded default", function () {
   }
   const changes = (steps: PreviewStep[]): PreviewStep[] =>
     steps.filter((s) => s.op !== "same" && s.op !== "refresh");
+  /** Live's preview changes exactly one thing, an update of its OCIRepository: that step. */
+  function onlyLiveSourceUpdated(): PreviewStep {
+    const live = previewSteps("live");
+    assert.equal(live.code, 0, live.err);
+    const c = changes(live.steps);
+    assert.deepEqual(
+      c.map((s) => [s.op, s.urn.split("::").pop()]),
+      [["update", "live-source"]],
+    );
+    return c[0]!;
+  }
   const outDir = (stack: Stack): string => join(copy, "out", stack);
   const config = (stack: Stack): StackConfig => shippedConfig(copy, stack, new Date());
   function resourceCount(stack: Stack): number {
@@ -270,15 +281,9 @@ describe("e2e: the real Pulumi engine on the embedded default", function () {
         );
         assert.notEqual(changed, saved, "Pulumi.yaml: live's interval not found");
         writeFileSync(project, changed);
-        const live = previewSteps("live");
-        assert.equal(live.code, 0, live.err);
-        const c = changes(live.steps);
-        assert.deepEqual(
-          c.map((s) => [s.op, s.urn.split("::").pop()]),
-          [["update", "live-source"]],
-        );
-        assert.deepEqual(Object.keys(c[0]!.detailedDiff ?? {}), ["spec.interval"]);
-        assert.equal(c[0]!.detailedDiff!["spec.interval"]!.kind, "update");
+        const liveSource = onlyLiveSourceUpdated();
+        assert.deepEqual(Object.keys(liveSource.detailedDiff ?? {}), ["spec.interval"]);
+        assert.equal(liveSource.detailedDiff!["spec.interval"]!.kind, "update");
         const integration = previewSteps("integration");
         assert.equal(integration.code, 0, integration.err);
         assert.deepEqual(
@@ -315,21 +320,15 @@ describe("e2e: the real Pulumi engine on the embedded default", function () {
           pulumi("config", "set", "--path", `${NS}:pin.expires`, "2099-12-31", "--stack", "live"),
           "config set",
         );
-        const live = previewSteps("live");
-        assert.equal(live.code, 0, live.err);
-        const c = changes(live.steps);
-        assert.deepEqual(
-          c.map((s) => [s.op, s.urn.split("::").pop()]),
-          [["update", "live-source"]],
-        );
+        const liveSource = onlyLiveSourceUpdated();
         // The pin replaces the semver ref (semver would win over a tag) and records why in an annotation.
-        assert.deepEqual(Object.keys(c[0]!.detailedDiff ?? {}).sort(), [
+        assert.deepEqual(Object.keys(liveSource.detailedDiff ?? {}).sort(), [
           "metadata.annotations",
           "spec.ref.semver",
           "spec.ref.tag",
         ]);
-        assert.equal(c[0]!.detailedDiff!["spec.ref.semver"]!.kind, "delete");
-        assert.equal(c[0]!.detailedDiff!["spec.ref.tag"]!.kind, "add");
+        assert.equal(liveSource.detailedDiff!["spec.ref.semver"]!.kind, "delete");
+        assert.equal(liveSource.detailedDiff!["spec.ref.tag"]!.kind, "add");
         // The owner stack's pins policy lists every cluster's pin: its two copies change, nothing else.
         const integration = previewSteps("integration");
         assert.equal(integration.code, 0, integration.err);

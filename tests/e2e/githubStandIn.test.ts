@@ -16,9 +16,12 @@ import { GitHubStandIn, type DispatchRequest } from "../support/githubStandIn";
 const OWNER = "example-org";
 const REPO = "platform";
 const BRANCH = "deploy";
-const FULL_TOKEN = "ghp_standInFullScopes0000000000000000001";
-const NO_WORKFLOW_TOKEN = "ghp_standInRepoScopeOnly000000000000002";
-const OTHER_REPO_TOKEN = "ghp_standInOtherRepoOnly000000000000003";
+/** Classic tokens: every scope; `repo` without `workflow`; every scope, but for another repository only. */
+const TOKEN = {
+  full: "ghp_standInFullScopes0000000000000000001",
+  noWorkflow: "ghp_standInRepoScopeOnly000000000000002",
+  otherRepo: "ghp_standInOtherRepoOnly000000000000003",
+};
 const PUT_DOC = "https://docs.github.com/rest/repos/contents#create-or-update-file-contents";
 
 interface Answer {
@@ -43,9 +46,9 @@ describe("GitHub API STAND-IN (the test double of GitHub's REST API): contents, 
     github: {
       tls: true,
       tokens: [
-        { token: FULL_TOKEN, login: "pulumi-bot" },
-        { token: NO_WORKFLOW_TOKEN, scopes: ["repo"], login: "reader" },
-        { token: OTHER_REPO_TOKEN, repositories: [`${OWNER}/other`], login: "outsider" },
+        { token: TOKEN.full, login: "pulumi-bot" },
+        { token: TOKEN.noWorkflow, scopes: ["repo"], login: "reader" },
+        { token: TOKEN.otherRepo, repositories: [`${OWNER}/other`], login: "outsider" },
       ],
       onDispatch: (d) => dispatched.push(d),
     },
@@ -59,7 +62,7 @@ describe("GitHub API STAND-IN (the test double of GitHub's REST API): contents, 
     path: string,
     o: { token?: string | null; body?: unknown; prefix?: string; trust?: boolean } = {},
   ): Promise<Answer> {
-    const token = o.token === undefined ? FULL_TOKEN : o.token;
+    const token = o.token === undefined ? TOKEN.full : o.token;
     const body = o.body === undefined ? undefined : JSON.stringify(o.body);
     const url = new URL(`${github.url}${o.prefix ?? "/api/v3"}${path}`);
     return new Promise((resolve, reject) => {
@@ -166,20 +169,17 @@ describe("GitHub API STAND-IN (the test double of GitHub's REST API): contents, 
     assert.equal(bad.headers["x-oauth-scopes"], undefined);
     const full = await api("GET", `/repos/${OWNER}/${REPO}`);
     assert.equal(full.headers["x-oauth-scopes"], "repo, workflow");
-    const narrow = await api("GET", `/repos/${OWNER}/${REPO}`, { token: NO_WORKFLOW_TOKEN });
+    const narrow = await api("GET", `/repos/${OWNER}/${REPO}`, { token: TOKEN.noWorkflow });
     assert.equal(narrow.headers["x-oauth-scopes"], "repo");
   });
 
   it("a token without access to the repository gets 404 for it and its contents, and sees its own", async () => {
-    const r = await api("GET", `/repos/${OWNER}/${REPO}`, { token: OTHER_REPO_TOKEN });
+    const r = await api("GET", `/repos/${OWNER}/${REPO}`, { token: TOKEN.otherRepo });
     assert.equal(r.status, 404);
     assert.equal(r.json.message, "Not Found");
+    assert.equal((await api("GET", contents("README.md"), { token: TOKEN.otherRepo })).status, 404);
     assert.equal(
-      (await api("GET", contents("README.md"), { token: OTHER_REPO_TOKEN })).status,
-      404,
-    );
-    assert.equal(
-      (await api("GET", `/repos/${OWNER}/other`, { token: OTHER_REPO_TOKEN })).status,
+      (await api("GET", `/repos/${OWNER}/other`, { token: TOKEN.otherRepo })).status,
       200,
     );
   });
@@ -365,7 +365,7 @@ describe("GitHub API STAND-IN (the test double of GitHub's REST API): contents, 
   it("workflows need the `workflow` scope: GitHub's bare 404 on PUT and DELETE for a token without it (it still reads the file), and nothing committed", async () => {
     const path = ".github/workflows/promote.yaml";
     const commits = github.commits.length;
-    const refused = await put(path, "on: push\n", {}, NO_WORKFLOW_TOKEN);
+    const refused = await put(path, "on: push\n", {}, TOKEN.noWorkflow);
     assert.equal(refused.status, 404);
     assert.deepEqual(refused.json, {
       message: "Not Found",
@@ -376,14 +376,14 @@ describe("GitHub API STAND-IN (the test double of GitHub's REST API): contents, 
     assert.equal(github.commits.length, commits);
     assert.equal(github.file(OWNER, REPO, BRANCH, path), undefined);
     assert.equal((await put(path, "on: push\n")).status, 201, "the token with the scope writes");
-    const read = await api("GET", contents(path, BRANCH), { token: NO_WORKFLOW_TOKEN });
+    const read = await api("GET", contents(path, BRANCH), { token: TOKEN.noWorkflow });
     assert.equal(read.status, 200, "the token without the scope still reads the workflow file");
     assert.equal(Buffer.from(read.json.content, "base64").toString(), "on: push\n");
     const sha = gitBlobSha("on: push\n");
-    const update = await put(path, "on: pull_request\n", { sha }, NO_WORKFLOW_TOKEN);
+    const update = await put(path, "on: pull_request\n", { sha }, TOKEN.noWorkflow);
     assert.deepEqual([update.status, update.json.message], [404, "Not Found"], "an update too");
     const delRefused = await api("DELETE", contents(path), {
-      token: NO_WORKFLOW_TOKEN,
+      token: TOKEN.noWorkflow,
       body: { message: "Delete", branch: BRANCH, sha },
     });
     assert.deepEqual(delRefused.json, {
@@ -394,7 +394,7 @@ describe("GitHub API STAND-IN (the test double of GitHub's REST API): contents, 
     assert.equal(delRefused.status, 404);
     assert.equal(github.file(OWNER, REPO, BRANCH, path), "on: push\n");
     assert.equal(github.commits.length, commits + 1, "only the scoped token's write committed");
-    const other = await put(".github/promotion/cli.mjs", "x\n", {}, NO_WORKFLOW_TOKEN);
+    const other = await put(".github/promotion/cli.mjs", "x\n", {}, TOKEN.noWorkflow);
     assert.equal(other.status, 201, "outside .github/workflows the repo scope is enough");
   });
 
@@ -468,7 +468,7 @@ describe("GitHub API STAND-IN (the test double of GitHub's REST API): contents, 
           `/api/v3/repos/${OWNER}/${REPO}/contents/README.md`,
           { ref: BRANCH },
           200,
-          FULL_TOKEN,
+          TOKEN.full,
         ],
         ["GET", `/api/v3/repos/${OWNER}/${REPO}/contents/README.md`, {}, 401, "ghp_unknown"],
       ],
@@ -483,7 +483,7 @@ describe("GitHub API STAND-IN (the test double of GitHub's REST API): contents, 
     assert.equal(d.status, 204);
     assert.deepEqual(
       dispatched.map((x) => [x.owner, x.repo, x.eventType, x.clientPayload, x.token]),
-      [[OWNER, REPO, "promote", { revision: "r1" }, FULL_TOKEN]],
+      [[OWNER, REPO, "promote", { revision: "r1" }, TOKEN.full]],
     );
     const refused = await api("POST", `/repos/${OWNER}/${REPO}/dispatches`, {
       token: "ghp_unknown",

@@ -23,6 +23,7 @@ import { integrityFile } from "../../lib/workflows/platformFiles";
 import { commit, e2eBox, promotionCli as cli } from "../support/e2eBox";
 import { tool } from "../support/tools";
 import { type JobResult } from "../support/workflowRunner";
+import { policyWithRegistryDown } from "../support/policyFile";
 
 const REPO = "example-org/platform/platform";
 const TOKEN = "gh-token";
@@ -415,11 +416,7 @@ describe("e2e: signatures kept and integrity probed on a real registry", functio
   });
 
   it("an unreadable registry exits 3 and prints no verdict", async () => {
-    const down = policyFile + ".down";
-    writeFileSync(
-      down,
-      readFileSync(policyFile, "utf8").replace(box.registries.main.host, "127.0.0.1:9"),
-    );
+    const down = policyWithRegistryDown(policyFile, box.registries.main.host);
     const r = await cli("verify", "--policy", down);
     assert.equal(r.code, 3);
     assert.equal(r.out, "");

@@ -9,7 +9,7 @@
  * the gate, one superseded.
  */
 import { strict as assert } from "node:assert";
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:https";
 import { join } from "node:path";
@@ -18,17 +18,19 @@ import { BUILD_WORKFLOW, PROMOTE_WORKFLOW } from "../../lib/workflows/pipeline";
 import { watchFile } from "../../lib/workflows/platformFiles";
 import { WATCH_WORKFLOW } from "../../lib/workflows/watch";
 import {
+  CI,
+  ciBox,
+  ciContext,
   commit,
-  e2eBox,
   pipelineConfig,
   pipelineFiles,
   platformManifests,
 } from "../support/e2eBox";
 import { tool } from "../support/tools";
 import { type JobContext, type JobResult } from "../support/workflowRunner";
+import { runCaptured } from "../support/capture";
+import { policyWithRegistryDown } from "../support/policyFile";
 
-const USER = "ci-bot";
-const PASSWORD = "registry-s3cret";
 const KUBE_TOKEN = "kube-read-token";
 const CLI = join(__dirname, "..", "..", "dist", "promotion.mjs");
 
@@ -40,12 +42,7 @@ export interface CliRun {
 
 describe("e2e: promotion status and trace on a registry the workflows built", function () {
   this.timeout(120_000);
-  const box = e2eBox({
-    name: "promotion-operator-",
-    tools: ["crane", "oras", "kustomize"],
-    registries: { main: { basicAuth: { user: USER, password: PASSWORD } } },
-    github: { tokens: [PASSWORD], repositories: ["example-org/platform"] },
-  });
+  const box = ciBox("promotion-operator-", ["crane", "oras", "kustomize"]);
   let files: Map<string, string>;
   let machineEnv: Record<string, string>;
   let policyFile: string;
@@ -68,14 +65,12 @@ describe("e2e: promotion status and trace on a registry the workflows built", fu
   const workspace = (): string => box.workspace([...files, ...platformManifests()]);
 
   const ctx = (ws: string, eventName: string, event: unknown, sha = commit("0")): JobContext =>
-    box.context({
+    ciContext(box, {
       workspace: ws,
       machine: machineEnv,
       event: [eventName, event],
       sha,
-      secrets: { GITHUB_TOKEN: PASSWORD },
-      actor: USER,
-      githubEnv: { GITHUB_ACTOR: USER },
+      githubEnv: { GITHUB_ACTOR: CI.user },
     });
 
   const ok = (r: JobResult): void => assert.equal(r.status, "success", r.log);
@@ -105,33 +100,23 @@ describe("e2e: promotion status and trace on a registry the workflows built", fu
   }
 
   /** The bundled CLI, as an operator runs it. */
-  function cli(...args: string[]): Promise<CliRun> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [CLI, ...args], {
-        env: {
-          ...machineEnv,
-          PROMOTION_REGISTRY_USERNAME: USER,
-          PROMOTION_REGISTRY_PASSWORD: PASSWORD,
-          GITHUB_API_URL: box.github.url,
-          GITHUB_TOKEN: PASSWORD,
-        },
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-      child.once("error", reject);
-      child.once("close", (code) => {
-        // DAY2_TRANSCRIPT=<file>: keeps every command and its output (README's day-2 section quotes it).
-        if (process.env.DAY2_TRANSCRIPT)
-          appendFileSync(
-            process.env.DAY2_TRANSCRIPT,
-            `$ promotion ${args.join(" ")}\n${stdout}${stderr}(exit ${code})\n\n`,
-          );
-        resolve({ code: code ?? -1, stdout, stderr });
-      });
+  async function cli(...args: string[]): Promise<CliRun> {
+    const r = await runCaptured(process.execPath, [CLI, ...args], {
+      env: {
+        ...machineEnv,
+        PROMOTION_REGISTRY_USERNAME: CI.user,
+        PROMOTION_REGISTRY_PASSWORD: CI.password,
+        GITHUB_API_URL: box.github.url,
+        GITHUB_TOKEN: CI.password,
+      },
     });
+    // DAY2_TRANSCRIPT=<file>: keeps every command and its output (README's day-2 section quotes it).
+    if (process.env.DAY2_TRANSCRIPT)
+      appendFileSync(
+        process.env.DAY2_TRANSCRIPT,
+        `$ promotion ${args.join(" ")}\n${r.stdout}${r.stderr}(exit ${r.code})\n\n`,
+      );
+    return { code: r.code ?? -1, stdout: r.stdout, stderr: r.stderr };
   }
 
   const withKube = (): string[] => ["--kubeconfig", `integration=${kubeconfig}`];
@@ -301,7 +286,7 @@ describe("e2e: promotion status and trace on a registry the workflows built", fu
       artifact: `${box.registries.main.host}/example-org/platform/platform`,
       trigger: "manual",
       runUrl: "https://github.com/example-org/platform/actions/runs/1",
-      actor: USER,
+      actor: CI.user,
       promotedAt: (d.payload as { promotedAt: string }).promotedAt,
     });
     assert.deepEqual(
@@ -490,11 +475,7 @@ describe("e2e: promotion status and trace on a registry the workflows built", fu
     const u = await cli("trace", commit("f"), "--policy", policyFile);
     assert.equal(u.code, 5);
     assert.match(u.stdout, /no artifact was built from fffffff/);
-    const down = policyFile + ".down";
-    writeFileSync(
-      down,
-      readFileSync(policyFile, "utf8").replace(box.registries.main.host, "127.0.0.1:9"),
-    );
+    const down = policyWithRegistryDown(policyFile, box.registries.main.host);
     const s = await cli("status", "--policy", down);
     assert.equal(s.code, 1);
     assert.equal(s.stdout, "");

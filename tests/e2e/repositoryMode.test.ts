@@ -61,6 +61,9 @@ describe("e2e: repository mode, the real engine and the real github plugin again
     printed.push(r.out, r.err);
     return r;
   };
+  /** The drift check: preview --refresh --expect-no-changes of the repository files. */
+  const driftCheck = (): Promise<Run> =>
+    pulumi("preview", "--refresh", "--expect-no-changes", "--target", FILES, "--stack", STACK);
   const up = async (...extra: string[]): Promise<string> =>
     ok(await pulumi("up", "--stack", STACK, "--yes", "--skip-preview", ...extra), "pulumi up");
   /** What the pure builders say the repository must hold: path -> content. */
@@ -180,15 +183,7 @@ describe("e2e: repository mode, the real engine and the real github plugin again
     const path = ".github/workflows/build-platform-artifact.yaml";
     const want = expected().get(path)!;
     gh.editFile(OWNER, REPOSITORY, BRANCH, path, `${want}# edited by hand\n`);
-    const preview = await pulumi(
-      "preview",
-      "--refresh",
-      "--expect-no-changes",
-      "--target",
-      FILES,
-      "--stack",
-      STACK,
-    );
+    const preview = await driftCheck();
     assert.notEqual(preview.code, 0, "the drift check must fail");
     // The one file is an update, nothing else changes.
     assert.match(preview.out, /~ .*RepositoryFile.*build-platform-artifact\.yaml.* update/);
@@ -198,18 +193,7 @@ describe("e2e: repository mode, the real engine and the real github plugin again
     await up("--refresh", "--target", FILES);
     assert.equal(gh.file(OWNER, REPOSITORY, BRANCH, path), want);
     assert.deepEqual(writes(from), [{ method: "PUT", path }]);
-    ok(
-      await pulumi(
-        "preview",
-        "--refresh",
-        "--expect-no-changes",
-        "--target",
-        FILES,
-        "--stack",
-        STACK,
-      ),
-      "clean again",
-    );
+    ok(await driftCheck(), "clean again");
   });
 
   it("a token without the workflow scope is refused before anything changes, naming the scope", async function () {

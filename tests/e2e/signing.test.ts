@@ -17,9 +17,11 @@ import { RECORD_STEP } from "../../lib/workflows/record";
 import { ROLLBACK_TAG_STEP } from "../../lib/workflows/rollback";
 import { SIGN_STEP } from "../../lib/workflows/signing";
 import {
+  CI,
+  ciBox,
+  ciContext,
   commit,
   craneIn,
-  e2eBox,
   fluxEvent,
   pipelineConfig,
   pipelineFiles,
@@ -28,8 +30,6 @@ import {
 import { tool } from "../support/tools";
 import { type JobContext, type JobResult } from "../support/workflowRunner";
 
-const USER = "ci-bot";
-const PASSWORD = "registry-s3cret";
 const REPO_PATH = "example-org/platform/platform";
 
 interface KeyPair {
@@ -41,12 +41,7 @@ interface KeyPair {
 
 describe("e2e: key-based signing with real cosign (build key signs RCs, promote key signs before the stable tag)", function () {
   this.timeout(180_000);
-  const box = e2eBox({
-    name: "promotion-e2e-signing-",
-    tools: ["cosign", "crane", "oras"],
-    registries: { main: { basicAuth: { user: USER, password: PASSWORD } } },
-    github: { tokens: [PASSWORD], repositories: ["example-org/platform"] },
-  });
+  const box = ciBox("promotion-e2e-signing-", ["cosign", "crane", "oras"]);
   let files: Map<string, string>;
   let artifact: string;
   let machineEnv: Record<string, string>;
@@ -87,7 +82,7 @@ describe("e2e: key-based signing with real cosign (build key signs RCs, promote 
 
   function secrets(over: Record<string, string> = {}): Record<string, string> {
     return {
-      GITHUB_TOKEN: PASSWORD,
+      GITHUB_TOKEN: CI.password,
       COSIGN_BUILD_KEY: keys.build!.key,
       COSIGN_BUILD_PASSWORD: keys.build!.password,
       COSIGN_PROMOTE_KEY: keys.promote!.key,
@@ -102,13 +97,12 @@ describe("e2e: key-based signing with real cosign (build key signs RCs, promote 
     sha: string,
     over: Record<string, string> = {},
   ): JobContext {
-    return box.context({
+    return ciContext(box, {
       workspace: box.workspace([...files, ...platformManifests(false)]),
       machine: machineEnv,
       event: [eventName, event],
       sha,
       secrets: secrets(over),
-      actor: USER,
     });
   }
 
@@ -116,6 +110,9 @@ describe("e2e: key-based signing with real cosign (build key signs RCs, promote 
     ctx("push", { ref: "refs/heads/main", after: sha }, sha, over);
   const promoteCtx = (revision: string, over: Record<string, string> = {}) =>
     ctx("repository_dispatch", fluxEvent(revision), commit("0"), over);
+  /** The promote job on the gate's event for `revision`, with the secrets `over` changes. */
+  const promote = (revision: string, over: Record<string, string> = {}): Promise<JobResult> =>
+    box.run(files.get(PROMOTE_WORKFLOW)!, "promote", promoteCtx(revision, over));
 
   const status = (r: JobResult, name: string): string | undefined =>
     r.steps.find((s) => s.name === name)?.status;
@@ -133,7 +130,7 @@ describe("e2e: key-based signing with real cosign (build key signs RCs, promote 
     const reg = box.registries.main;
     artifact = `${reg.host}/${REPO_PATH}`;
     readerEnv = box.machine({ orasPlainHttp: false });
-    crane("auth", "login", reg.host, "-u", USER, "-p", PASSWORD);
+    crane("auth", "login", reg.host, "-u", CI.user, "-p", CI.password);
     keys.build = generateKeyPair("build", "build-key-pw");
     keys.promote = generateKeyPair("promote", "promote-key-pw");
     assert.notEqual(keys.build.pub, keys.promote.pub);
@@ -196,7 +193,7 @@ describe("e2e: key-based signing with real cosign (build key signs RCs, promote 
   it("promote: a replayed event is a no-op and signs nothing again", async () => {
     const d = digestOf.get("a")!;
     const sigBefore = crane("digest", `${artifact}:${sigTag(d)}`);
-    const r = await box.run(files.get(PROMOTE_WORKFLOW)!, "promote", promoteCtx(`0.0.1-rc.1@${d}`));
+    const r = await promote(`0.0.1-rc.1@${d}`);
     ok(r);
     assert.equal(r.outputs.plan?.action, "noop");
     assert.equal(status(r, SIGN_STEP.promote), "skipped");
@@ -209,11 +206,7 @@ describe("e2e: key-based signing with real cosign (build key signs RCs, promote 
     digestOf.set("b", d);
     const before = tags();
     const deployments = box.github.deployments.length;
-    const r = await box.run(
-      files.get(PROMOTE_WORKFLOW)!,
-      "promote",
-      promoteCtx(`0.0.2-rc.1@${d}`, { COSIGN_PROMOTE_PASSWORD: "not-the-password" }),
-    );
+    const r = await promote(`0.0.2-rc.1@${d}`, { COSIGN_PROMOTE_PASSWORD: "not-the-password" });
     assert.equal(r.status, "failure");
     assert.equal(r.outputs.plan?.action, "promote");
     assert.equal(status(r, SIGN_STEP.promote), "failure");
@@ -229,14 +222,10 @@ describe("e2e: key-based signing with real cosign (build key signs RCs, promote 
   it("promote: a private key that is not the configured public key's pair signs, fails the check, and pushes no stable tag", async () => {
     const d = digestOf.get("b")!;
     const before = tags();
-    const r = await box.run(
-      files.get(PROMOTE_WORKFLOW)!,
-      "promote",
-      promoteCtx(`0.0.2-rc.1@${d}`, {
-        COSIGN_PROMOTE_KEY: keys.build!.key,
-        COSIGN_PROMOTE_PASSWORD: keys.build!.password,
-      }),
-    );
+    const r = await promote(`0.0.2-rc.1@${d}`, {
+      COSIGN_PROMOTE_KEY: keys.build!.key,
+      COSIGN_PROMOTE_PASSWORD: keys.build!.password,
+    });
     assert.equal(r.status, "failure");
     assert.equal(status(r, SIGN_STEP.promote), "failure");
     assert.match(r.log, /no matching signatures/);
@@ -248,11 +237,7 @@ describe("e2e: key-based signing with real cosign (build key signs RCs, promote 
   it("promote: an empty key secret is named, and nothing is tagged", async () => {
     const d = digestOf.get("b")!;
     const before = tags();
-    const r = await box.run(
-      files.get(PROMOTE_WORKFLOW)!,
-      "promote",
-      promoteCtx(`0.0.2-rc.1@${d}`, { COSIGN_PROMOTE_KEY: "" }),
-    );
+    const r = await promote(`0.0.2-rc.1@${d}`, { COSIGN_PROMOTE_KEY: "" });
     assert.equal(r.status, "failure");
     assert.match(
       r.log,
@@ -264,7 +249,7 @@ describe("e2e: key-based signing with real cosign (build key signs RCs, promote 
 
   it("promote: with the right secrets the same event then promotes it, signed by the promote key", async () => {
     const d = digestOf.get("b")!;
-    const r = await box.run(files.get(PROMOTE_WORKFLOW)!, "promote", promoteCtx(`0.0.2-rc.1@${d}`));
+    const r = await promote(`0.0.2-rc.1@${d}`);
     ok(r);
     assert.equal(crane("digest", `${artifact}:0.0.2`), d);
     assert.equal(crane("digest", `${artifact}:validated-bbbbbbb`), d);

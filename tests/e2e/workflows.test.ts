@@ -25,6 +25,8 @@ import {
 } from "../../lib/workflows/pipeline";
 import { VERSION_ANNOTATION } from "../../lib/k8s/canary";
 import {
+  ciBox,
+  ciContext,
   commit,
   craneIn,
   e2eBox,
@@ -38,19 +40,15 @@ import { startRegistry } from "../support/registry";
 import { tool } from "../support/tools";
 import { type JobResult } from "../support/workflowRunner";
 
-const USER = "ci-bot";
-const PASSWORD = "registry-s3cret";
 const REPO_PATH = "example-org/platform/platform";
+/** The artifact check's refusal of BROKEN_CONFIG (a list where a string belongs). */
+const MODE_NOT_A_STRING =
+  /::error::kubernetes\/app\/config\.yaml: ConfigMap flux-system\/settings: \.data\.mode: must be string, got array/;
 
 describe("e2e: build and promote workflows on a real registry", function () {
   this.timeout(120_000);
   // GitHub's API is the double (the promote job records each promotion there).
-  const box = e2eBox({
-    name: "promotion-e2e-",
-    tools: ["crane", "oras", "shellcheck", "kustomize"],
-    registries: { main: { basicAuth: { user: USER, password: PASSWORD } } },
-    github: { tokens: [PASSWORD], repositories: ["example-org/platform"] },
-  });
+  const box = ciBox("promotion-e2e-", ["crane", "oras", "shellcheck", "kustomize"]);
   let files: Map<string, string>;
   let artifact: string;
   let machineEnv: Record<string, string>;
@@ -68,14 +66,7 @@ describe("e2e: build and promote workflows on a real registry", function () {
     box.workspace([...files, ...platformManifests(kustomization)]);
 
   const ctx = (ws: string, eventName: string, event: unknown, sha = commit("0")) =>
-    box.context({
-      workspace: ws,
-      machine: machineEnv,
-      event: [eventName, event],
-      sha,
-      secrets: { GITHUB_TOKEN: PASSWORD },
-      actor: USER,
-    });
+    ciContext(box, { workspace: ws, machine: machineEnv, event: [eventName, event], sha });
 
   const buildCtx = (sha: string) =>
     ctx(workspace(), "push", { ref: "refs/heads/main", after: sha }, sha);
@@ -706,10 +697,7 @@ describe("e2e: the build refuses an artifact the gate would fail to apply, befor
       "kubernetes/app/config.yaml": BROKEN_CONFIG,
     });
     refusedAtValidation(r);
-    assert.match(
-      r.log,
-      /::error::kubernetes\/app\/config\.yaml: ConfigMap flux-system\/settings: \.data\.mode: must be string, got array/,
-    );
+    assert.match(r.log, MODE_NOT_A_STRING);
     assert.deepEqual(listing(), before);
   });
 
@@ -728,10 +716,7 @@ describe("e2e: the build refuses an artifact the gate would fail to apply, befor
     const before = listing();
     const bad = await pr(BROKEN_CONFIG);
     assert.equal(bad.status, "failure", bad.log);
-    assert.match(
-      bad.log,
-      /::error::kubernetes\/app\/config\.yaml: ConfigMap flux-system\/settings: \.data\.mode: must be string, got array/,
-    );
+    assert.match(bad.log, MODE_NOT_A_STRING);
     const good = await pr(GOOD_CONFIG);
     assert.equal(good.status, "success", good.log);
     assert.match(good.log, /1 object\(s\) from 1 file\(s\) in kubernetes match/);
@@ -748,10 +733,7 @@ describe("e2e: the build refuses an artifact the gate would fail to apply, befor
       "kubernetes/app/config.yaml": GOOD_CONFIG,
     });
     refusedAtValidation(broken);
-    assert.match(
-      broken.log,
-      /::error::kubernetes\/app\/config\.yaml: ConfigMap flux-system\/settings: \.data\.mode: must be string, got array/,
-    );
+    assert.match(broken.log, MODE_NOT_A_STRING);
     assert.deepEqual(listing(), before);
 
     const fixed = await build(commit("d"), {

@@ -112,6 +112,25 @@ interface Owned {
   readonly stop: () => Promise<void> | void;
 }
 
+/** The CI account: the registry's user and password; the password is also the GitHub token the double takes. */
+export const CI = { user: "ci-bot", password: "registry-s3cret" } as const;
+
+/** Box options: registry `main` with CI's basic auth, and the GitHub double for example-org/platform. */
+export const CI_REGISTRY_AND_GITHUB = {
+  registries: { main: { basicAuth: { user: CI.user, password: CI.password } } },
+  github: { tokens: [CI.password], repositories: ["example-org/platform"] },
+};
+
+/** A box with registry `main` behind CI's login and the GitHub double (CI_REGISTRY_AND_GITHUB). */
+export const ciBox = (name: string, tools: readonly ToolName[]) =>
+  e2eBox({ name, tools, ...CI_REGISTRY_AND_GITHUB });
+
+/** A job context of a run CI started (actor ci-bot, GITHUB_TOKEN its password), unless `o` says otherwise. */
+export const ciContext = (
+  box: E2eBoxBase,
+  o: Omit<ContextOptions, "secrets"> & { readonly secrets?: Record<string, string> },
+): JobContext => box.context({ secrets: { GITHUB_TOKEN: CI.password }, actor: CI.user, ...o });
+
 /** 40-hex commit ids: `commit("a")` = aaaa...; its short sha is the first 7. */
 export const commit = (c: string): string => c.repeat(40).slice(0, 40);
 

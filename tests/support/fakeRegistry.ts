@@ -12,6 +12,7 @@
  */
 import { createHash } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { fluxManifest, sha256 } from "./ociManifest";
 
 export interface RequestCounts {
   list: number;
@@ -55,28 +56,13 @@ export interface FakeRegistry {
   close(): Promise<void>;
 }
 
-const sha256 = (b: Buffer | string): string =>
-  `sha256:${createHash("sha256").update(b).digest("hex")}`;
-
 /** A Flux artifact manifest with the annotations the build workflow sets. */
 export function buildManifest(commit: string, version: string): Buffer {
-  return Buffer.from(
-    JSON.stringify({
-      schemaVersion: 2,
-      mediaType: "application/vnd.oci.image.manifest.v1+json",
-      config: {
-        mediaType: "application/vnd.cncf.flux.config.v1+json",
-        digest: sha256("{}"),
-        size: 2,
-      },
-      layers: [],
-      annotations: {
-        "org.opencontainers.image.revision": `main@sha1:${commit}`,
-        "org.opencontainers.image.source": "https://github.com/example-org/platform",
-        "org.opencontainers.image.version": version,
-      },
-    }),
-  );
+  return fluxManifest([], {
+    "org.opencontainers.image.revision": `main@sha1:${commit}`,
+    "org.opencontainers.image.source": "https://github.com/example-org/platform",
+    "org.opencontainers.image.version": version,
+  });
 }
 
 export interface HistoryBuild {

@@ -197,26 +197,12 @@ const reLiteral = fc.constantFrom(
   ],
 );
 
+/** The Perl character classes both RE2 and JavaScript know, in and outside brackets. */
+const PERL_CLASSES = ["\\d", "\\D", "\\s", "\\S", "\\w", "\\W"];
+
 /** Escapes Go accepts (`\x{1F600}`, octal, `\Q...\E`) and ones it refuses although JavaScript or PCRE take them. */
 const reEscape = fc.constantFrom(
-  ...[
-    "\\d",
-    "\\D",
-    "\\s",
-    "\\S",
-    "\\w",
-    "\\W",
-    "\\b",
-    "\\B",
-    "\\A",
-    "\\z",
-    "\\a",
-    "\\f",
-    "\\t",
-    "\\n",
-    "\\r",
-    "\\v",
-  ],
+  ...[...PERL_CLASSES, "\\b", "\\B", "\\A", "\\z", "\\a", "\\f", "\\t", "\\n", "\\r", "\\v"],
   ...[
     "\\x41",
     "\\x6b",
@@ -356,21 +342,7 @@ const reClassItem = fc.oneof(
   },
   {
     weight: 2,
-    arbitrary: fc.constantFrom(
-      "\\d",
-      "\\D",
-      "\\s",
-      "\\S",
-      "\\w",
-      "\\W",
-      "\\b",
-      "\\.",
-      "\\-",
-      "\\]",
-      "\\^",
-      "-",
-      "]",
-    ),
+    arbitrary: fc.constantFrom(...PERL_CLASSES, "\\b", "\\.", "\\-", "\\]", "\\^", "-", "]"),
   },
   { weight: 2, arbitrary: reUnicodeClass },
   { weight: 2, arbitrary: rePosixClass },

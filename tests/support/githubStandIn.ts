@@ -296,6 +296,21 @@ const DOC_COMMIT = `${DOCS}/commits/commits#get-a-commit`;
 const DOC_COMMITS = `${DOCS}/commits/commits#list-commits`;
 const DOC_REFS = `${DOCS}/git/refs#create-a-reference`;
 
+/** Where a contents write lands: the branch, its head commit and the file's path. */
+interface ContentsTarget {
+  readonly branch: string;
+  readonly head: StoredCommit;
+  readonly path: string;
+}
+
+/** What a contents write changes: the branch's files after it, and the commit's message and signatures. */
+interface ContentsChange {
+  readonly files: Map<string, Buffer>;
+  readonly message: string;
+  readonly author: Signature;
+  readonly committer: Signature;
+}
+
 interface Reply {
   readonly status: number;
   readonly body?: unknown;
@@ -491,16 +506,8 @@ export class GitHubStandIn {
     if (content === undefined) files.delete(path);
     else files.set(path, Buffer.from(content));
     const hand: Signature = { name: "Someone By Hand", email: "by-hand@example.com", date: now() };
-    const c = this.commit(r, branch, head, files, message, hand, hand);
-    this.commits.push({
-      repository: `${r.owner}/${r.name}`,
-      branch,
-      path,
-      message,
-      method: "edit",
-      sha: c.sha,
-    });
-    return c.sha;
+    const change = { files, message, author: hand, committer: hand };
+    return this.commitWrite(r, "edit", { branch, head, path }, change).sha;
   }
 
   async stop(): Promise<void> {
@@ -925,14 +932,49 @@ export class GitHubStandIn {
     return { author: sig(body.author) ?? committer, committer };
   }
 
-  private putContents(ctx: Ctx, r: StoredRepo, path: string): Reply {
-    if (!path) return notFound(DOC_CONTENTS_PUT);
-    const refused = this.writeRefusal(ctx, r, path, DOC_CONTENTS_PUT);
-    if (refused) return refused;
+  /**
+   * What a contents write (PUT or DELETE) checks first, in GitHub's order: a path, the right to write it, a
+   * JSON body with a commit message. The refusal, or the body and its message.
+   */
+  private contentsWrite(
+    ctx: Ctx,
+    r: StoredRepo,
+    path: string,
+    doc: string,
+  ): { refused: Reply } | { body: Record<string, unknown>; message: string } {
+    if (!path) return { refused: notFound(doc) };
+    const refused = this.writeRefusal(ctx, r, path, doc);
+    if (refused) return { refused };
     const body = this.parseBody(ctx);
-    if (!body) return badJson();
+    if (!body) return { refused: badJson() };
     if (typeof body.message !== "string" || !body.message)
-      return invalid("message", DOC_CONTENTS_PUT);
+      return { refused: invalid("message", doc) };
+    return { body, message: body.message };
+  }
+
+  /** Commits `change` on the target's branch, and records the commit as a write (`method`) of its path. */
+  private commitWrite(
+    r: StoredRepo,
+    method: "PUT" | "DELETE" | "edit",
+    { branch, head, path }: ContentsTarget,
+    { files, message, author, committer }: ContentsChange,
+  ): StoredCommit {
+    const c = this.commit(r, branch, head, files, message, author, committer);
+    this.commits.push({
+      repository: `${r.owner}/${r.name}`,
+      branch,
+      path,
+      message,
+      method,
+      sha: c.sha,
+    });
+    return c;
+  }
+
+  private putContents(ctx: Ctx, r: StoredRepo, path: string): Reply {
+    const w = this.contentsWrite(ctx, r, path, DOC_CONTENTS_PUT);
+    if ("refused" in w) return w.refused;
+    const { body, message } = w;
     if (typeof body.content !== "string") return invalid("content", DOC_CONTENTS_PUT);
     const branch = typeof body.branch === "string" && body.branch ? body.branch : r.defaultBranch;
     if (!r.branches.has(branch)) return error(404, `Branch ${branch} not found`, DOC_CONTENTS_PUT);
@@ -952,16 +994,8 @@ export class GitHubStandIn {
       return error(422, `Invalid request.\n\n"${path}" clashes with "${clash}".`, DOC_CONTENTS_PUT);
     const content = Buffer.from(body.content, "base64");
     const files = new Map(head.files).set(path, content);
-    const { author, committer } = this.signatures(ctx, body);
-    const c = this.commit(r, branch, head, files, body.message, author, committer);
-    this.commits.push({
-      repository: `${r.owner}/${r.name}`,
-      branch,
-      path,
-      message: body.message,
-      method: "PUT",
-      sha: c.sha,
-    });
+    const change = { files, message, ...this.signatures(ctx, body) };
+    const c = this.commitWrite(r, "PUT", { branch, head, path }, change);
     return reply(existing ? 200 : 201, {
       content: this.fileMeta(ctx, r, path, branch, content),
       commit: this.gitCommitJson(ctx, r, c),
@@ -969,13 +1003,9 @@ export class GitHubStandIn {
   }
 
   private deleteContents(ctx: Ctx, r: StoredRepo, path: string): Reply {
-    if (!path) return notFound(DOC_CONTENTS_DELETE);
-    const refused = this.writeRefusal(ctx, r, path, DOC_CONTENTS_DELETE);
-    if (refused) return refused;
-    const body = this.parseBody(ctx);
-    if (!body) return badJson();
-    if (typeof body.message !== "string" || !body.message)
-      return invalid("message", DOC_CONTENTS_DELETE);
+    const w = this.contentsWrite(ctx, r, path, DOC_CONTENTS_DELETE);
+    if ("refused" in w) return w.refused;
+    const { body, message } = w;
     if (typeof body.sha !== "string" || !body.sha) return invalid("sha", DOC_CONTENTS_DELETE);
     const branch = typeof body.branch === "string" && body.branch ? body.branch : r.defaultBranch;
     if (!r.branches.has(branch))
@@ -987,16 +1017,8 @@ export class GitHubStandIn {
       return error(409, `${path} does not match ${body.sha}`, DOC_CONTENTS_DELETE);
     const files = new Map(head.files);
     files.delete(path);
-    const { author, committer } = this.signatures(ctx, body);
-    const c = this.commit(r, branch, head, files, body.message, author, committer);
-    this.commits.push({
-      repository: `${r.owner}/${r.name}`,
-      branch,
-      path,
-      message: body.message,
-      method: "DELETE",
-      sha: c.sha,
-    });
+    const change = { files, message, ...this.signatures(ctx, body) };
+    const c = this.commitWrite(r, "DELETE", { branch, head, path }, change);
     return reply(200, { content: null, commit: this.gitCommitJson(ctx, r, c) });
   }
 

@@ -66,3 +66,17 @@ export function tagMap(
   for (const b of builds) for (const t of b.tags) m.set(t, digestOf(b));
   return m;
 }
+
+/**
+ * Builds 1-3 make 0.0.1 (3 promoted), 4-6 make 0.0.2 (6 promoted), 7-8 are RCs of 0.0.3: the builds, their
+ * tags, and build n's digest.
+ */
+export function twoReleasesAndTwoRcs(): {
+  builds: Build[];
+  tags: Map<string, string>;
+  digestOf: (n: number) => string;
+} {
+  const builds = buildHistory({ releases: 2, rcsPerRelease: 3, pending: 2 });
+  const tags = tagMap(builds);
+  return { builds, tags, digestOf: (n) => tags.get(`sha-${shortSha(n)}`)! };
+}

@@ -25,6 +25,17 @@ function openssl(args: string[], cwd: string): void {
   execFileSync("openssl", args, { cwd, stdio: ["ignore", "ignore", "pipe"] });
 }
 
+/** `openssl req` arguments for a new EC P-256 key (unencrypted) into `keyFile`. */
+const newEcKey = (keyFile: string): string[] => [
+  "-nodes",
+  "-newkey",
+  "ec",
+  "-pkeyopt",
+  "ec_paramgen_curve:prime256v1",
+  "-keyout",
+  keyFile,
+];
+
 /** A new CA (EC P-256, valid one day) named `name`, files in `dir`. */
 export function newAuthority(dir: string, name: string): Authority {
   const key = join(dir, `${name}-ca.key`);
@@ -34,13 +45,7 @@ export function newAuthority(dir: string, name: string): Authority {
       "req",
       "-x509",
       "-new",
-      "-nodes",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:prime256v1",
-      "-keyout",
-      key,
+      ...newEcKey(key),
       "-out",
       crt,
       "-days",
@@ -71,24 +76,7 @@ export function servingCert(
   const csr = join(dir, `${name}.csr`);
   const crt = join(dir, `${name}.crt`);
   const ext = join(dir, `${name}.ext`);
-  openssl(
-    [
-      "req",
-      "-new",
-      "-nodes",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:prime256v1",
-      "-keyout",
-      key,
-      "-out",
-      csr,
-      "-subj",
-      `/CN=${name}`,
-    ],
-    dir,
-  );
+  openssl(["req", "-new", ...newEcKey(key), "-out", csr, "-subj", `/CN=${name}`], dir);
   writeFileSync(
     ext,
     "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\n" +

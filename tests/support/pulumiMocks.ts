@@ -147,3 +147,22 @@ export function shippedConfig(
     now,
   );
 }
+
+/**
+ * Declares under the mocks and waits for the registrations: when it resolves, `registered` holds exactly what
+ * `declare` registered.
+ */
+export async function declared<T>(declare: () => T): Promise<T> {
+  registered.length = 0;
+  const made = declare();
+  await settle();
+  return made;
+}
+
+/** A describe block whose tests declare components under the mocks of `stack`. */
+export function describeComponents(title: string, stack: string, tests: () => void): void {
+  describe(title, () => {
+    before(() => useMocks(stack));
+    tests();
+  });
+}

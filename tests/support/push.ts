@@ -4,7 +4,7 @@
  * manifest bytes under another tag (the registry stores one manifest, so every tag shares its digest).
  * Production code never builds manifests by hand (retagging is crane/oras/flux in the workflows).
  */
-import { createHash } from "node:crypto";
+import { FLUX_CONFIG as CONFIG, fluxManifest, sha256 as sha } from "./ociManifest";
 
 export interface PushTarget {
   /** `127.0.0.1:<port>` */
@@ -15,9 +15,7 @@ export interface PushTarget {
   readonly basicAuth?: string;
 }
 
-const CONFIG = Buffer.from("{}");
 const LAYER = Buffer.from("promotion-pipeline test layer\n");
-const sha = (b: Buffer): string => `sha256:${createHash("sha256").update(b).digest("hex")}`;
 
 function headers(t: PushTarget, extra: Record<string, string> = {}): Record<string, string> {
   return {
@@ -58,25 +56,9 @@ const prepared = new Set<string>();
 
 /** The manifest of one build; `build` makes it unique (an annotation), so each build has its own digest. */
 export function artifactManifest(build: string): Buffer {
-  return Buffer.from(
-    JSON.stringify({
-      schemaVersion: 2,
-      mediaType: "application/vnd.oci.image.manifest.v1+json",
-      config: {
-        mediaType: "application/vnd.cncf.flux.config.v1+json",
-        digest: sha(CONFIG),
-        size: CONFIG.length,
-      },
-      layers: [
-        {
-          mediaType: "application/vnd.cncf.flux.content.v1.tar+gzip",
-          digest: sha(LAYER),
-          size: LAYER.length,
-        },
-      ],
-      annotations: { "org.opencontainers.image.revision": build },
-    }),
-  );
+  return fluxManifest([{ digest: sha(LAYER), size: LAYER.length }], {
+    "org.opencontainers.image.revision": build,
+  });
 }
 
 /** Pushes the build's manifest under `tags`; returns its digest. */

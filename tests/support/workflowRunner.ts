@@ -6,11 +6,11 @@
  * PATH, a workspace holding the checkout). Only the expression forms the generated workflows use are
  * understood; anything else throws, so a new form cannot be silently mis-evaluated.
  */
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
+import { runCaptured } from "./capture";
 
 interface RawStep {
   name: string;
@@ -174,26 +174,18 @@ function truthy(v: unknown): boolean {
   return v !== undefined && v !== null && v !== false && v !== "" && v !== 0;
 }
 
-function runBash(
+async function runBash(
   script: string,
   cwd: string,
   env: Record<string, string>,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const file = join(env.RUNNER_TEMP!, `step-${Math.random().toString(36).slice(2)}.sh`);
-    writeFileSync(file, script);
-    const child = spawn("bash", ["--noprofile", "--norc", "-eo", "pipefail", file], {
-      cwd,
-      env,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.once("error", reject);
-    child.once("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
+  const file = join(env.RUNNER_TEMP!, `step-${Math.random().toString(36).slice(2)}.sh`);
+  writeFileSync(file, script);
+  const r = await runCaptured("bash", ["--noprofile", "--norc", "-eo", "pipefail", file], {
+    cwd,
+    env,
   });
+  return { ...r, code: r.code ?? 1 };
 }
 
 /** One job run, step by step, so tests can interleave two runs (races). */

@@ -93,6 +93,21 @@ function cli(argv: string[]): { code: number; stdout: string; stderr: string } {
   return { code, stdout, stderr };
 }
 
+/** The CustomResourceDefinition of example.com/v1 Widget (namespaced), with this schema. */
+function widgetCrd(openAPIV3Schema: Record<string, unknown>): Record<string, unknown> {
+  return {
+    apiVersion: "apiextensions.k8s.io/v1",
+    kind: "CustomResourceDefinition",
+    metadata: { name: "widgets.example.com" },
+    spec: {
+      group: "example.com",
+      scope: "Namespaced",
+      names: { kind: "Widget", plural: "widgets" },
+      versions: [{ name: "v1", served: true, storage: true, schema: { openAPIV3Schema } }],
+    },
+  };
+}
+
 describe("artifact check: schemas", () => {
   it("the shipped schema set is Kubernetes v1.34.3 with the clusters' CRDs", () => {
     assert.equal(set.kubernetes, "v1.34.3");
@@ -213,29 +228,10 @@ describe("artifact check: schemas", () => {
       unknown!,
       /^w\.yaml: Widget apps\/w: no schema for apiVersion example\.com\/v1 kind Widget: not a GA API of Kubernetes v1\.34\.3, .*Fix: list the file of its CustomResourceDefinition with --crds\.$/,
     );
-    const crd = {
-      apiVersion: "apiextensions.k8s.io/v1",
-      kind: "CustomResourceDefinition",
-      metadata: { name: "widgets.example.com" },
-      spec: {
-        group: "example.com",
-        scope: "Namespaced",
-        names: { kind: "Widget", plural: "widgets" },
-        versions: [
-          {
-            name: "v1",
-            served: true,
-            storage: true,
-            schema: {
-              openAPIV3Schema: {
-                type: "object",
-                properties: { spec: { type: "object", properties: { size: { type: "integer" } } } },
-              },
-            },
-          },
-        ],
-      },
-    };
+    const crd = widgetCrd({
+      type: "object",
+      properties: { spec: { type: "object", properties: { size: { type: "integer" } } } },
+    });
     assert.deepEqual(
       check([
         { file: "crd.yaml", object: crd },
@@ -333,26 +329,7 @@ describe("artifact check: rendering as kustomize-controller does", () => {
     const crdFile = join(content({}), "widget.crd.yaml");
     writeFileSync(
       crdFile,
-      yamlDocs({
-        apiVersion: "apiextensions.k8s.io/v1",
-        kind: "CustomResourceDefinition",
-        metadata: { name: "widgets.example.com" },
-        spec: {
-          group: "example.com",
-          scope: "Namespaced",
-          names: { kind: "Widget", plural: "widgets" },
-          versions: [
-            {
-              name: "v1",
-              served: true,
-              storage: true,
-              schema: {
-                openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true },
-              },
-            },
-          ],
-        },
-      }),
+      yamlDocs(widgetCrd({ type: "object", "x-kubernetes-preserve-unknown-fields": true })),
     );
     const dir = content({
       "w.yaml": yamlDocs({ apiVersion: "example.com/v1", kind: "Widget", metadata: { name: "w" } }),

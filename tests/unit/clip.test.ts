@@ -30,6 +30,10 @@ const hostile = fc
   )
   .map(([s, sep, n]) => (s + sep).repeat(Math.ceil(n / (s.length + sep.length))).slice(0, n));
 
+/** A hostile value and the one of `places` it goes in. */
+const hostileIn = <P extends string>(...places: P[]): fc.Arbitrary<[string, P]> =>
+  fc.tuple(hostile, fc.constantFrom(...places));
+
 /**
  * Every line of `text` is short whatever the input's size (a message quotes a value and perhaps a parser's
  * error about it: at most three clipped texts and its own words), and `value` is not echoed whole.
@@ -95,9 +99,8 @@ describe("clip: untrusted text in messages", () => {
   it("config: a 40 kB constraint, tag, reason or filter shows a bounded prefix and its length (property)", () => {
     fc.assert(
       fc.property(
-        hostile,
-        fc.constantFrom("semver", "semverFilter", "pinTag", "pinReason", "registry"),
-        (v, where) => {
+        hostileIn("semver", "semverFilter", "pinTag", "pinReason", "registry"),
+        ([v, where]) => {
           const pipeline: Record<string, unknown> = {
             registry: where === "registry" ? v : "ghcr.io",
             owner: "example-org",
@@ -136,9 +139,8 @@ describe("clip: untrusted text in messages", () => {
   it("a dispatch payload: 40 kB event fields are quoted clipped in the decision's reason (property)", () => {
     fc.assert(
       fc.property(
-        hostile,
-        fc.constantFrom("severity", "kind", "revision", "artifact_sha", "digest"),
-        (v, field) => {
+        hostileIn("severity", "kind", "revision", "artifact_sha", "digest"),
+        ([v, field]) => {
           const payload = {
             severity: field === "severity" ? v : "info",
             involvedObject: {
@@ -171,8 +173,11 @@ describe("clip: untrusted text in messages", () => {
   it("the command line: 40 kB flags and arguments are clipped in usage errors and on stderr", async () => {
     const v = `${"x\n".repeat(20_000)}end`;
     for (const [what, run] of [
-      ["trace --output", () => traceWith(["0123456", "--output", v], io().io, noRegistry)],
-      ["trace commit", () => traceWith([v], io().io, noRegistry)],
+      [
+        "trace --output",
+        () => traceWith(["0123456", "--output", v], io().io, { registry: noRegistry }),
+      ],
+      ["trace commit", () => traceWith([v], io().io, { registry: noRegistry })],
       [
         "record --version",
         () =>

@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { registered, settle, useMocks } from "../support/pulumiMocks";
+import { declared, describeComponents, registered } from "../support/pulumiMocks";
 import { validateConfig, type RawConfig, type StackConfig } from "../../lib/config";
 import { ociRepository, sourceRef, PIN_ANNOTATIONS } from "../../lib/k8s/source";
 import { CONFIG_NOW, exampleClusters, rawPipeline } from "./support/config";
@@ -103,17 +103,13 @@ describe("cluster source (pure builder)", () => {
   });
 });
 
-describe("ClusterSource component", () => {
-  before(async () => {
-    await useMocks("live");
-  });
-
+describeComponents("ClusterSource component", "live", () => {
   it("registers one CustomResource with the builder's object under the component", async () => {
     const { ClusterSource } = await import("../../components/clusterSource.js");
-    registered.length = 0;
     const c = cfg("live");
-    const s = new ClusterSource("live", { pipeline: c.pipeline, cluster: c.cluster });
-    await settle();
+    const s = await declared(
+      () => new ClusterSource("live", { pipeline: c.pipeline, cluster: c.cluster }),
+    );
     const types = registered.map((r) => r.type).sort();
     assert.deepEqual(types, [
       "kubernetes:source.toolkit.fluxcd.io/v1:OCIRepository",
@@ -128,10 +124,8 @@ describe("ClusterSource component", () => {
 
   it("declares a GitRepository for the dev cluster", async () => {
     const { ClusterSource } = await import("../../components/clusterSource.js");
-    registered.length = 0;
     const c = cfg("dev");
-    new ClusterSource("dev", { pipeline: c.pipeline, cluster: c.cluster });
-    await settle();
+    await declared(() => new ClusterSource("dev", { pipeline: c.pipeline, cluster: c.cluster }));
     const cr = registered.find((r) => r.type.endsWith(":GitRepository"));
     assert.ok(cr, registered.map((r) => r.type).join(","));
     assert.deepEqual((cr.inputs.spec as Record<string, unknown>).ref, { branch: "main" });

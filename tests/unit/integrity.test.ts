@@ -5,13 +5,10 @@
  * its example). The real registry: tests/e2e/integrity.test.ts.
  */
 import { strict as assert } from "node:assert";
-import { createHash } from "node:crypto";
-import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { parse } from "yaml";
 import { runWith, type VerifyReaderFactory } from "../../lib/cli/verify";
 import { main } from "../../lib/cli/main";
-import { DEFAULT_INTEGRITY, validateConfig } from "../../lib/config";
+import { DEFAULT_INTEGRITY } from "../../lib/config";
 import { ConfigError } from "../../lib/errors";
 import { checkArtifacts, type IntegrityReader } from "../../lib/registry/integrity";
 import type { Probe } from "../../lib/registry/types";
@@ -19,37 +16,15 @@ import { integrityFile } from "../../lib/workflows/platformFiles";
 import { buildWorkflow } from "../../lib/workflows/pipeline";
 import { INTEGRITY_WORKFLOW } from "../../lib/workflows/integrity";
 import { shippedConfig } from "../support/pulumiMocks";
-import {
-  actionlint,
-  githubParserErrors,
-  interpolatedRunScripts,
-} from "../support/workflowValidators";
+import { FLUX_CONFIG as CONFIG, fluxManifest, sha256 as sha } from "../support/ociManifest";
+import { assertExample, EXAMPLES } from "./support/examples";
+import { captureIo } from "./support/io";
+import { assertScheduledWorkflow, itParsesAndLints } from "./support/scheduledWorkflow";
+import { exampleConfig } from "./support/config";
 
-const sha = (b: Buffer | string): string =>
-  `sha256:${createHash("sha256").update(b).digest("hex")}`;
-
-const CONFIG = Buffer.from("{}");
 const LAYER = Buffer.from("layer bytes\n");
-function manifest(layer = LAYER, layerDigest = sha(layer)): Buffer {
-  return Buffer.from(
-    JSON.stringify({
-      schemaVersion: 2,
-      mediaType: "application/vnd.oci.image.manifest.v1+json",
-      config: {
-        mediaType: "application/vnd.cncf.flux.config.v1+json",
-        digest: sha(CONFIG),
-        size: 2,
-      },
-      layers: [
-        {
-          mediaType: "application/vnd.cncf.flux.content.v1.tar+gzip",
-          digest: layerDigest,
-          size: layer.length,
-        },
-      ],
-    }),
-  );
-}
+const manifest = (layer = LAYER, layerDigest = sha(layer)): Buffer =>
+  fluxManifest([{ digest: layerDigest, size: layer.length }]);
 
 /** A registry as maps: manifests by digest (bytes served), blobs by digest (size), answers overridable. */
 function stub(
@@ -58,27 +33,22 @@ function stub(
   over: Map<string, Probe> = new Map(),
 ) {
   const reads: string[] = [];
+  /** Records the read, then answers as `over` says, else from `answer` (missing when it has none). */
+  const probe =
+    <T>(what: string, answer: (ref: string) => T | undefined) =>
+    (_repo: string, ref: string): Promise<T | Probe> => {
+      reads.push(`${what} ${ref}`);
+      return Promise.resolve(over.get(ref) ?? answer(ref) ?? { kind: "missing" });
+    };
   const reader: IntegrityReader = {
-    probeManifest: (_r, ref) => {
-      reads.push(`manifest ${ref}`);
-      const o = over.get(ref);
-      if (o) return Promise.resolve(o);
+    probeManifest: probe("manifest", (ref) => {
       const b = manifests.get(ref);
-      return Promise.resolve(
-        b
-          ? { kind: "ok", bytes: b, headerDigest: ref, contentLength: b.length }
-          : { kind: "missing" },
-      );
-    },
-    probeBlob: (_r, d) => {
-      reads.push(`blob ${d}`);
-      const o = over.get(d);
-      if (o) return Promise.resolve(o);
+      return b && { kind: "ok", bytes: b, headerDigest: ref, contentLength: b.length };
+    }),
+    probeBlob: probe("blob", (d) => {
       const n = blobs.get(d);
-      return Promise.resolve(
-        n === undefined ? { kind: "missing" } : { kind: "ok", headerDigest: d, contentLength: n },
-      );
-    },
+      return n === undefined ? undefined : { kind: "ok", headerDigest: d, contentLength: n };
+    }),
   };
   return { reader, reads };
 }
@@ -226,15 +196,9 @@ async function cli(
   args: string[],
   readerOf: VerifyReaderFactory = () => assert.fail("no registry read expected"),
 ) {
-  let out = "";
-  let err = "";
-  const code = await runWith(
-    args,
-    { stdout: (s) => (out += s), stderr: (s) => (err += s), stdin: () => Promise.resolve("") },
-    readerOf,
-    () => "GITHUB_TOKEN is not set",
-  );
-  return { code, out, err };
+  const { out, io } = captureIo();
+  const code = await runWith(args, io, readerOf, () => "GITHUB_TOKEN is not set");
+  return { code, out: out.stdout, err: out.stderr };
 }
 
 describe("promotion verify: usage and exit codes", () => {
@@ -313,21 +277,8 @@ describe("promotion verify: usage and exit codes", () => {
   });
 });
 
-const rawPipeline = {
-  registry: "ghcr.io",
-  owner: "example-org",
-  repository: "platform",
-  clusters: { integration: { role: "integration" }, live: { role: "live" } },
-};
-const cfg = (integrity?: unknown) =>
-  validateConfig(
-    {
-      stack: "integration",
-      pipeline: { ...rawPipeline, ...(integrity !== undefined ? { integrity } : {}) },
-      dispatchTokenSecret: "t",
-    },
-    new Date("2026-12-01T12:00:00Z"),
-  );
+/** The integration stack of example-org/platform, with pipeline.integrity when given. */
+const cfg = (integrity?: unknown) => exampleConfig(integrity !== undefined ? { integrity } : {});
 
 describe("registry-integrity workflow and the build's check", () => {
   it("config: daily by default; a bad schedule names the key, the value and the fix", () => {
@@ -355,36 +306,21 @@ describe("registry-integrity workflow and the build's check", () => {
   const file = () => integrityFile(cfg({ schedule: "17 */4 * * *" }));
 
   it("runs promotion verify --policy --issue on the schedule, least permissions, no expression in scripts", () => {
-    const f = file();
-    assert.equal(f.path, INTEGRITY_WORKFLOW);
-    const wf = parse(f.content) as {
-      on: { schedule: { cron: string }[] };
-      permissions: unknown;
-      env: Record<string, string>;
-      jobs: { verify: { permissions: unknown; steps: { uses?: string; run?: string }[] } };
-    };
-    assert.deepEqual(wf.on.schedule, [{ cron: "17 */4 * * *" }]);
-    assert.deepEqual(wf.permissions, {});
-    assert.deepEqual(wf.jobs.verify.permissions, {
-      contents: "read",
-      issues: "write",
-      packages: "read",
-    });
-    assert.equal(wf.env.INTEGRITY_LABEL, "registry-integrity");
-    for (const s of wf.jobs.verify.steps) if (s.uses) assert.match(s.uses, /^[^@]+@[0-9a-f]{40}$/);
+    const { env, steps } = assertScheduledWorkflow(
+      file(),
+      INTEGRITY_WORKFLOW,
+      "verify",
+      "17 */4 * * *",
+    );
+    assert.equal(env.INTEGRITY_LABEL, "registry-integrity");
     assert.match(
-      wf.jobs.verify.steps.at(-1)!.run!,
+      steps.at(-1)!.run!,
       // Signing is on (keyless, the default on github.com): a kept digest must keep its signature too.
       /node "\$PROMOTION_CLI" verify --policy "\$PINS_POLICY" --require-signatures --issue --label "\$INTEGRITY_LABEL"/,
     );
-    assert.deepEqual(interpolatedRunScripts(f.content), []);
   });
 
-  it("parses with GitHub's own parser and passes actionlint", async function () {
-    this.timeout(60_000);
-    assert.deepEqual(await githubParserErrors(file()), { errors: [], jobs: 1 });
-    assert.deepEqual(actionlint([file()]), { output: "", status: 0 });
-  });
+  itParsesAndLints(file);
 
   it("the build job proves the pushed artifact complete right after the push, in the CLI (no shell logic)", () => {
     const steps = buildWorkflow(cfg().pipeline).jobs.build!.steps as {
@@ -406,8 +342,6 @@ describe("registry-integrity workflow and the build's check", () => {
   it("example docs/examples/workflows/registry-integrity.yaml is what the program generates (UPDATE_EXAMPLES=1)", () => {
     const root = join(__dirname, "..", "..");
     const f = integrityFile(shippedConfig(root, "integration"));
-    const path = join(root, "docs", "examples", "workflows", "registry-integrity.yaml");
-    if (process.env.UPDATE_EXAMPLES === "1") writeFileSync(path, f.content);
-    assert.equal(readFileSync(path, "utf8"), f.content, `${path} is stale: regenerate it`);
+    assertExample(join(EXAMPLES, "workflows", "registry-integrity.yaml"), f.content);
   });
 });

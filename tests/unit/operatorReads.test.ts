@@ -5,7 +5,6 @@
  * on histories as the pipeline writes them, with pins, rollbacks and tags outside the build's naming.
  */
 import { strict as assert } from "node:assert";
-import { createHash } from "node:crypto";
 import fc from "fast-check";
 import type { PinCluster } from "../../lib/pins/allowlist";
 import { planRollback } from "../../lib/promotion/rollback";
@@ -22,11 +21,18 @@ import { computeStatus, newestRcTag, STABLE_TAG } from "../../lib/status/status"
 import { traceCommit } from "../../lib/status/trace";
 import { PackagesUnavailable } from "../../lib/registry/ghcrPackages";
 import { yearsOfBuilds, type HistoryBuild } from "../support/fakeRegistry";
+import {
+  countingRegistry,
+  digestOfManifest as digestOf,
+  historyContents,
+  HISTORY_REPO as REPO,
+  pinnedClusters,
+  type DrawnPin,
+  arbHistory,
+  assertReadsAtMost,
+} from "../support/memoryRegistry";
 
-const REPO = "example-org/platform/platform";
 const NOW = new Date("2026-12-01T12:00:00Z");
-
-const digestOf = (b: Buffer): string => `sha256:${createHash("sha256").update(b).digest("hex")}`;
 
 /** A build time per digest, as the build's `oras push` writes it. */
 const createdFor = (digest: string): string =>
@@ -36,31 +42,18 @@ const createdFor = (digest: string): string =>
 
 /** An in-memory registry from a history, and a reader that counts what it reads. */
 function memory(builds: readonly HistoryBuild[]) {
-  const tags = new Map<string, string>();
-  const manifests = new Map<string, Record<string, unknown>>();
-  for (const b of builds) {
-    const digest = digestOf(b.manifest);
-    const body = JSON.parse(b.manifest.toString()) as { annotations: Record<string, string> };
+  const { tags, manifests } = historyContents(builds);
+  for (const [digest, body] of manifests)
     manifests.set(digest, {
       ...body,
       annotations: { ...body.annotations, "org.opencontainers.image.created": createdFor(digest) },
     });
-    for (const t of b.tags) tags.set(t, digest);
-  }
-  const counts = { list: 0, head: 0, get: 0 };
+  const { counts, listTags, digestOf: headOf, resolve } = countingRegistry(tags);
   const reader: OperatorReader = {
-    listTags: () => {
-      counts.list++;
-      return Promise.resolve([...tags.keys()].reverse());
-    },
-    digestOf: (_r, t) => {
-      counts.head++;
-      const d = tags.get(t);
-      return d ? Promise.resolve(d) : Promise.reject(new RegistryError("mem", `HEAD ${t}`, "404"));
-    },
+    listTags,
+    digestOf: headOf,
     manifest: (_r, ref): Promise<ManifestRead> => {
-      counts.get++;
-      const d = ref.startsWith("sha256:") ? ref : tags.get(ref);
+      const d = resolve(ref);
       const m = d === undefined ? undefined : manifests.get(d);
       return m && d
         ? Promise.resolve({ digest: d, manifest: m })
@@ -105,36 +98,20 @@ const arbJunk = fc.array(
 const arbPin = fc.option(fc.tuple(fc.constantFrom("tag", "digest", "gone", "junk"), fc.nat()), {
   nil: undefined,
 });
+/** A history of up to 400 builds, up to four drawn clusters (the first maybe pinned), off-scheme tags. */
+const arbPinnedHistory = fc.record({
+  builds: arbHistory(400),
+  cs: fc.array(arbCluster, { maxLength: 4 }),
+  pin: arbPin,
+  junk: arbJunk,
+});
 
-function clustersOf(
+/** The drawn clusters, the first pinned as drawn: tag pins expire in two days, digest pins in nineteen. */
+const clustersOf = (
   cs: readonly PinCluster[],
-  pin: [string, number] | undefined,
+  pin: DrawnPin | undefined,
   builds: readonly HistoryBuild[],
-): PinCluster[] {
-  const seen = new Set<string>();
-  const clusters: PinCluster[] = cs
-    .filter((c) => !seen.has(c.name) && seen.add(c.name))
-    .map((c) => ({ ...c }));
-  if (pin && clusters[0]) {
-    const b = builds[pin[1] % builds.length]!;
-    clusters[0] = {
-      ...clusters[0],
-      pin:
-        pin[0] === "tag" || pin[0] === "junk"
-          ? {
-              tag: pin[0] === "tag" ? b.version : "no-such-tag",
-              reason: "INC-1",
-              expires: "2026-12-03",
-            }
-          : {
-              digest: pin[0] === "gone" ? `sha256:${"e".repeat(64)}` : digestOf(b.manifest),
-              reason: "INC-2",
-              expires: "2026-12-20",
-            },
-    };
-  }
-  return clusters;
-}
+): PinCluster[] => pinnedClusters(cs, pin, builds, { tag: "2026-12-03", digest: "2026-12-20" });
 
 function withJunk(
   m: ReturnType<typeof memory>,
@@ -148,14 +125,9 @@ describe("operator reads: status, watch, trace and rollback-plan read a constant
   it("status (and the watch, which decides on it): the same report as from every tag's digest, on any history, pins, rollbacks and off-scheme tags (property)", async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.integer({ min: 3, max: 400 }),
-        fc.integer({ min: 1, max: 1_000_000 }),
-        fc.array(arbCluster, { maxLength: 4 }),
-        arbPin,
-        arbJunk,
+        arbPinnedHistory,
         fc.array(fc.nat(), { maxLength: 3 }),
-        async (size, seed, cs, pin, junk, rollbacks) => {
-          const builds = yearsOfBuilds(size, seed);
+        async ({ builds, cs, pin, junk }, rollbacks) => {
           const m = memory(builds);
           withJunk(m, builds, junk);
           rollBack(m.tags, rollbacks);
@@ -175,10 +147,7 @@ describe("operator reads: status, watch, trace and rollback-plan read a constant
           assert.deepEqual(got, want);
           assert.equal(m.counts.list, 1);
           const newer = rollbacks.length; // rollbacks above the newest RC, each read once
-          assert.ok(
-            m.counts.head + m.counts.get <= 3 + newer + 2 * clusters.length,
-            `${m.counts.head} HEAD + ${m.counts.get} GET for ${clusters.length} clusters`,
-          );
+          assertReadsAtMost(m.counts, 3 + newer + 2 * clusters.length, clusters);
         },
       ),
       { numRuns: 250 },
@@ -188,16 +157,11 @@ describe("operator reads: status, watch, trace and rollback-plan read a constant
   it("trace: the same journey as from every tag's digest, for any commit of any history, with pins and off-scheme tags (property)", async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.integer({ min: 3, max: 400 }),
-        fc.integer({ min: 1, max: 1_000_000 }),
-        fc.array(arbCluster, { maxLength: 4 }),
-        arbPin,
-        arbJunk,
+        arbPinnedHistory,
         fc.nat(),
         fc.constantFrom("commit", "short", "unknown", "no-annotations"),
         fc.integer({ min: 1, max: 2000 }),
-        async (size, seed, cs, pin, junk, pick, kind, rcWaitHours) => {
-          const builds = yearsOfBuilds(size, seed);
+        async ({ builds, cs, pin, junk }, pick, kind, rcWaitHours) => {
           const m = memory(builds);
           withJunk(m, builds, junk);
           const clusters = clustersOf(cs, pin, builds);
@@ -213,9 +177,7 @@ describe("operator reads: status, watch, trace and rollback-plan read a constant
           const created = new Map<string, Date>();
           const d = full.get(`sha-${commit.slice(0, 7)}`);
           if (d !== undefined) {
-            const c = (m.manifests.get(d)!.annotations as Record<string, string> | undefined)?.[
-              "org.opencontainers.image.created"
-            ];
+            const c = m.manifests.get(d)!.annotations?.["org.opencontainers.image.created"];
             if (c !== undefined) created.set(d, new Date(c));
           }
           const base = { commit, clusters, now: NOW, rcWaitHours };
@@ -225,11 +187,7 @@ describe("operator reads: status, watch, trace and rollback-plan read a constant
           assert.deepEqual(got, want);
           assert.equal(m.counts.list, 1);
           if (kind === "no-annotations") assert.equal(view.mode, "exhaustive");
-          else
-            assert.ok(
-              m.counts.head + m.counts.get <= 6 + 2 * clusters.length,
-              `${m.counts.head} HEAD + ${m.counts.get} GET for ${clusters.length} clusters`,
-            );
+          else assertReadsAtMost(m.counts, 6 + 2 * clusters.length, clusters);
         },
       ),
       { numRuns: 250 },
@@ -239,14 +197,12 @@ describe("operator reads: status, watch, trace and rollback-plan read a constant
   it("rollback-plan: the same plan as from every tag's digest, for any version, after rollbacks and with off-scheme tags (property)", async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.integer({ min: 3, max: 400 }),
-        fc.integer({ min: 1, max: 1_000_000 }),
+        arbHistory(400),
         arbJunk,
         fc.array(fc.nat(), { maxLength: 3 }),
         fc.nat(),
         fc.constantFrom("stable", "rc", "missing", "junk"),
-        async (size, seed, junk, rollbacks, pick, kind) => {
-          const builds = yearsOfBuilds(size, seed);
+        async (builds, junk, rollbacks, pick, kind) => {
           const m = memory(builds);
           withJunk(m, builds, junk);
           rollBack(m.tags, rollbacks);
@@ -263,10 +219,7 @@ describe("operator reads: status, watch, trace and rollback-plan read a constant
           const view = await readForRollback(m.reader, REPO, version);
           assert.deepEqual(planRollback(view.tags, version), want);
           assert.equal(m.counts.list, 1);
-          assert.ok(
-            m.counts.head + m.counts.get <= 4,
-            `${m.counts.head} HEAD + ${m.counts.get} GET`,
-          );
+          assertReadsAtMost(m.counts, 4);
         },
       ),
       { numRuns: 250 },

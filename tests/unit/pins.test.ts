@@ -33,6 +33,11 @@ function input(builds: readonly Build[], over: Partial<AllowlistInput> = {}): Al
 }
 const digestOf = (b: Build): string => fakeDigest(`build-${b.n}`);
 
+/** Asserts `hazards` is exactly one error of `kind` saying `message`. */
+function assertOnlyError(hazards: readonly unknown[], kind: string, message: string): void {
+  assert.deepEqual(hazards, [{ kind, severity: "error", message }]);
+}
+
 describe("pins: computeAllowlist on a pipeline history", () => {
   // 6 releases of 3 RCs each (0.0.1 .. 0.0.6), then 2 RCs of 0.0.7 pending.
   const builds = buildHistory({ releases: 6, rcsPerRelease: 3, pending: 2 });
@@ -120,14 +125,11 @@ describe("pins: hazards", () => {
         ],
       }),
     );
-    assert.deepEqual(a.hazards, [
-      {
-        kind: "pin-tag-missing",
-        severity: "error",
-        message:
-          "cluster live is pinned to tag 0.0.9, which does not exist in the registry: Flux cannot fetch it and the cluster stays on whatever it last applied. Pin an existing tag or a digest.",
-      },
-    ]);
+    assertOnlyError(
+      a.hazards,
+      "pin-tag-missing",
+      "cluster live is pinned to tag 0.0.9, which does not exist in the registry: Flux cannot fetch it and the cluster stays on whatever it last applied. Pin an existing tag or a digest.",
+    );
   });
 
   it("a digest pin no tag points at is protected and listed by digest", () => {
@@ -155,14 +157,11 @@ describe("pins: hazards", () => {
   it("a stray higher pre-release that stops integration from taking new RCs", () => {
     const tags = new Map([...tagMap(builds), ["9.9.9-test", fakeDigest("stray")]]);
     const a = computeAllowlist(input(builds, { tags }));
-    assert.deepEqual(a.hazards, [
-      {
-        kind: "stray-prerelease",
-        severity: "error",
-        message:
-          'cluster integration: ">= 0.0.0-0" selects 9.9.9-test, not the pending candidate 0.0.5-rc.1; every new RC (0.0.5-rc.N) ranks below it, so integration never validates another build. Delete the tag 9.9.9-test (or narrow the cluster\'s semverFilter).',
-      },
-    ]);
+    assertOnlyError(
+      a.hazards,
+      "stray-prerelease",
+      'cluster integration: ">= 0.0.0-0" selects 9.9.9-test, not the pending candidate 0.0.5-rc.1; every new RC (0.0.5-rc.N) ranks below it, so integration never validates another build. Delete the tag 9.9.9-test (or narrow the cluster\'s semverFilter).',
+    );
   });
 
   it("a regex rule that would delete a protected digest through its sha- tag", () => {

@@ -6,29 +6,17 @@ import { join } from "node:path";
 import { runWith, type ReaderFactory } from "../../lib/cli/pins";
 import { main } from "../../lib/cli/main";
 import { formatGhcrOutput, formatLines } from "../../lib/pins/allowlist";
-import { expandPolicy, formatPolicy, type PinsPolicy } from "../../lib/pins/policy";
+import { expandPolicy, formatPolicy } from "../../lib/pins/policy";
 import { RegistryError, type RegistryReader } from "../../lib/registry/types";
 import { buildHistory, tagMap } from "../support/history";
+import { integrationAndLive } from "../support/clusters";
+import { examplePolicy } from "./support/policy";
+import { captureIo } from "./support/io";
 
-const POLICY: PinsPolicy = {
-  registry: "registry.example.org",
-  repository: "example-org/platform/platform",
-  lines: "container/platform/platform",
-  clusters: [
-    { name: "integration", role: "integration", semver: ">= 0.0.0-0", suspended: false },
-    {
-      name: "live",
-      role: "live",
-      semver: ">= 0.0.0",
-      suspended: false,
-      pin: { tag: "0.0.3", reason: "INC-1", expires: "2099-01-01" },
-    },
-  ],
-  floatingTags: [],
-  keepStable: 2,
-  startVersion: "0.0.1",
-  retention: [],
-};
+const POLICY = examplePolicy(
+  integrationAndLive({ pin: { tag: "0.0.3", reason: "INC-1", expires: "2099-01-01" } }),
+  { registry: "registry.example.org", keepStable: 2 },
+);
 
 const TAGS = tagMap(buildHistory({ releases: 8, rcsPerRelease: 2, pending: 1 }));
 
@@ -55,14 +43,9 @@ async function cli(
   args: string[],
   readerOf: ReaderFactory,
 ): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await runWith(
-    args,
-    { stdout: (s) => (out += s), stderr: (s) => (err += s), stdin: () => Promise.resolve("") },
-    readerOf,
-  );
-  return { code, out, err };
+  const { out, io } = captureIo();
+  const code = await runWith(args, io, readerOf);
+  return { code, out: out.stdout, err: out.stderr };
 }
 
 describe("promotion pins --policy", () => {

@@ -30,8 +30,7 @@ describe("pinsConfig: parsePinsConfig", () => {
   });
 
   it("reads a full block", () => {
-    const c = new ProblemCollector();
-    const p = parsePinsConfig(c, {
+    const block = {
       type: "container",
       name: "cms-plugins",
       policyPath: "cleaner/pins-policy.yaml",
@@ -54,27 +53,15 @@ describe("pinsConfig: parsePinsConfig", () => {
         { name: "old-shas", deleteMatching: "^sha-" },
         { name: "keep-20", keepLatest: 20, matching: "^\\d+\\.\\d+\\.\\d+$" },
       ],
-    });
+    };
+    const c = new ProblemCollector();
+    const p = parsePinsConfig(c, block);
     assert.deepEqual(c.problems, []);
+    // As given, but the cron's spaces folded, the port a number and each rule of its kind.
     assert.deepEqual(p, {
-      type: "container",
-      name: "cms-plugins",
-      policyPath: "cleaner/pins-policy.yaml",
-      ghcr: {
-        schedule: "0 3 * * 1",
-        cutOff: "1w 3d",
-        keepNMostRecent: 10,
-        account: "user",
-        tokenSecret: "PACKAGES_TOKEN",
-        dryRun: true,
-      },
-      host: {
-        address: "cleaner.example.org",
-        port: 2222,
-        user: "deploy",
-        directory: "/etc/cleaner",
-        reloadCommand: "systemctl reload cleaner",
-      },
+      ...block,
+      ghcr: { ...block.ghcr, schedule: "0 3 * * 1" },
+      host: { ...block.host, port: 2222 },
       retention: [
         { kind: "delete-matching", name: "old-shas", pattern: "^sha-" },
         { kind: "keep-latest", name: "keep-20", count: 20, pattern: "^\\d+\\.\\d+\\.\\d+$" },

@@ -6,13 +6,13 @@
  *   UPDATE_EXAMPLES=1 bash scripts/with-node mocha --no-config --import=tsx tests/unit/pinsExamples.test.ts
  */
 import { strict as assert } from "node:assert";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pinsFiles } from "../../lib/pins/delivery";
 import { shippedConfig } from "../support/pulumiMocks";
+import { assertExample, EXAMPLES } from "./support/examples";
 
 const ROOT = join(__dirname, "..", "..");
-const DIR = join(ROOT, "docs", "examples", "registry");
+const DIR = join(EXAMPLES, "registry");
 
 describe("registry pin examples (docs/examples/registry)", () => {
   it("are exactly what the owner stack delivers from Pulumi.yaml and the stack files", () => {
@@ -21,15 +21,7 @@ describe("registry pin examples (docs/examples/registry)", () => {
     assert.equal(files.length, 2);
     for (const f of files) {
       const file = join(DIR, f.path.slice(f.path.lastIndexOf("/") + 1));
-      if (process.env.UPDATE_EXAMPLES === "1") {
-        mkdirSync(DIR, { recursive: true });
-        writeFileSync(file, f.content);
-      }
-      assert.equal(
-        readFileSync(file, "utf8"),
-        f.content,
-        `${file} is stale; regenerate it (see the top of this test)`,
-      );
+      assertExample(file, f.content);
     }
   });
 });

@@ -28,6 +28,7 @@ import {
   interpolatedRunScripts,
 } from "../support/workflowValidators";
 import { CONFIG_NOW, exampleClusters, rawPipeline } from "./support/config";
+import { integrationAndLive } from "../support/clusters";
 
 const NOW = CONFIG_NOW;
 
@@ -71,14 +72,9 @@ describe("pinsPolicy: the policy from config", () => {
       repository: "example-org/platform/platform",
       lines: "container/platform/platform",
       clusters: [
-        { name: "integration", role: "integration", semver: ">= 0.0.0-0", suspended: false },
-        {
-          name: "live",
-          role: "live",
-          semver: ">= 0.0.0",
-          suspended: false,
+        ...integrationAndLive({
           pin: { tag: "0.0.10", reason: "INC-7: 0.0.11 breaks ingress", expires: "2020-01-01" },
-        },
+        }),
         { name: "staging", role: "live", semver: "< 0.0.20", suspended: true },
       ],
       floatingTags: ["demo", "latest"],

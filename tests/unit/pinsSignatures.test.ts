@@ -18,20 +18,18 @@ import {
   signatureTagsOf,
   type AllowlistInput,
 } from "../../lib/pins/allowlist";
-import type { PinsPolicy } from "../../lib/pins/policy";
 import { expandPolicy } from "../../lib/pins/policy";
 import { readPinsTags } from "../../lib/pins/registry";
 import { OciRegistryReader } from "../../lib/registry/oci";
 import { RegistryError, type Descriptor, type RegistryReader } from "../../lib/registry/types";
 import { buildHistory, fakeDigest, tagMap } from "../support/history";
+import { integrationAndLive } from "../support/clusters";
+import { examplePolicy } from "./support/policy";
 
 const sha = (s: string): string => `sha256:${createHash("sha256").update(s).digest("hex")}`;
 const sigTag = (d: string, suffix = ".sig"): string => `${d.replace(":", "-")}${suffix}`;
 
-const CLUSTERS: AllowlistInput["clusters"] = [
-  { name: "integration", role: "integration", semver: ">= 0.0.0-0", suspended: false },
-  { name: "live", role: "live", semver: ">= 0.0.0", suspended: false },
-];
+const CLUSTERS: AllowlistInput["clusters"] = integrationAndLive();
 
 const history = buildHistory({ releases: 4, rcsPerRelease: 2, pending: 1 });
 const baseTags = tagMap(history);
@@ -235,19 +233,10 @@ describe("pins: signatures (property)", () => {
   });
 });
 
-const POLICY: PinsPolicy = {
+const POLICY = examplePolicy(integrationAndLive(), {
   registry: "registry.example.org",
-  repository: "example-org/platform/platform",
-  lines: "container/platform/platform",
-  clusters: [
-    { name: "integration", role: "integration", semver: ">= 0.0.0-0", suspended: false },
-    { name: "live", role: "live", semver: ">= 0.0.0", suspended: false },
-  ],
-  floatingTags: [],
   keepStable: 2,
-  startVersion: "0.0.1",
-  retention: [],
-};
+});
 
 describe("pins: the registry read finds signatures with bounded requests", () => {
   /** 40 releases, every build signed by tag; the protected ones also have a referrer via the tag schema. */

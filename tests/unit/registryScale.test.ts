@@ -6,7 +6,6 @@
  * half way (nothing printed, exit 1, at every point of failure).
  */
 import { strict as assert } from "node:assert";
-import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,8 +13,8 @@ import fc from "fast-check";
 import { runWith as buildPlanWith } from "../../lib/cli/buildPlan";
 import { runWith as pinsWith } from "../../lib/cli/pins";
 import { runWith as promoteWith } from "../../lib/cli/promote";
-import { formatLines, formatReport, type PinCluster } from "../../lib/pins/allowlist";
-import { expandPolicy, formatPolicy, type PinsPolicy } from "../../lib/pins/policy";
+import { formatLines, formatReport } from "../../lib/pins/allowlist";
+import { expandPolicy, formatPolicy } from "../../lib/pins/policy";
 import { isPlaceholder, readPinsTags } from "../../lib/pins/registry";
 import {
   decidePromotion,
@@ -34,36 +33,34 @@ import {
   type FakeRegistry,
   type HistoryBuild,
 } from "../support/fakeRegistry";
+import {
+  countingRegistry,
+  digestOfManifest,
+  healthPassed as event,
+  historyContents,
+  historyPolicy as policyFor,
+  HISTORY_REPO as REPO,
+  pinnedClusters,
+  arbHistory,
+  assertReadsAtMost,
+} from "../support/memoryRegistry";
 
-const REPO = "example-org/platform/platform";
 const gate = { name: "platform", namespace: "flux-system" };
 const D = (c: string): string => `sha256:${c.repeat(64)}`;
 
 /** An in-memory registry from a history: the full listing, and a reader that counts what it reads. */
 function memory(builds: readonly HistoryBuild[], extra: [string, string][] = []) {
-  const tags = new Map<string, string>();
-  const manifests = new Map<string, ManifestInfo>();
-  for (const b of builds) {
-    const digest = digestOfManifest(b.manifest);
-    const body = JSON.parse(b.manifest.toString()) as { annotations: Record<string, string> };
-    manifests.set(digest, { digest, annotations: body.annotations });
-    for (const t of b.tags) tags.set(t, digest);
-  }
+  const { tags, manifests: bodies } = historyContents(builds);
+  const manifests = new Map<string, ManifestInfo>(
+    [...bodies].map(([digest, body]) => [digest, { digest, annotations: body.annotations ?? {} }]),
+  );
   for (const [t, d] of extra) tags.set(t, d);
-  const counts = { list: 0, head: 0, get: 0 };
+  const { counts, listTags, digestOf, resolve } = countingRegistry(tags);
   const reader: RegistryReader = {
-    listTags: () => {
-      counts.list++;
-      return Promise.resolve([...tags.keys()].reverse());
-    },
-    digestOf: (_r, t) => {
-      counts.head++;
-      const d = tags.get(t);
-      return d ? Promise.resolve(d) : Promise.reject(new RegistryError("mem", `HEAD ${t}`, "404"));
-    },
+    listTags,
+    digestOf,
     manifestIfExists: (_r, ref) => {
-      counts.get++;
-      const d = ref.startsWith("sha256:") ? ref : tags.get(ref);
+      const d = resolve(ref);
       return Promise.resolve(d === undefined ? undefined : manifests.get(d));
     },
   };
@@ -75,30 +72,15 @@ function memory(builds: readonly HistoryBuild[], extra: [string, string][] = [])
   return { tags, manifests, counts, reader, promotion };
 }
 
-function digestOfManifest(b: Buffer): string {
-  return `sha256:${createHash("sha256").update(b).digest("hex")}`;
-}
-
-function event(revision: string): Record<string, unknown> {
-  return {
-    involvedObject: { kind: "Kustomization", name: "platform", namespace: "flux-system" },
-    severity: "info",
-    message: "Health check passed in 2s",
-    metadata: { revision },
-  };
-}
-
 describe("registry at scale: the promotion reads a constant number of manifests", () => {
   it("decides exactly as on the full listing, for any event on any history of builds (property)", async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.integer({ min: 3, max: 400 }),
-        fc.integer({ min: 1, max: 1_000_000 }),
+        arbHistory(400),
         fc.nat(),
         fc.nat(),
         fc.constantFrom("event", "event-other-digest", "sha", "digest", "unknown-sha", "v-stable"),
-        async (size, seed, pickA, pickB, kind) => {
-          const builds = yearsOfBuilds(size, seed);
+        async (builds, pickA, pickB, kind) => {
           const a = builds[pickA % builds.length]!;
           const b = builds[pickB % builds.length]!;
           const extra: [string, string][] = [];
@@ -125,10 +107,7 @@ describe("registry at scale: the promotion reads a constant number of manifests"
           const read = await decidePromotionFromRegistry(request, gate, m.promotion);
           assert.deepEqual(read, full);
           assert.ok(m.counts.list <= 1);
-          assert.ok(
-            m.counts.head + m.counts.get <= 10,
-            `${m.counts.head} HEAD + ${m.counts.get} GET`,
-          );
+          assertReadsAtMost(m.counts, 10);
         },
       ),
       { numRuns: 300 },
@@ -155,24 +134,6 @@ describe("registry at scale: the promotion reads a constant number of manifests"
   });
 });
 
-/** A pin policy for a registry, with the clusters and extras a property draws. */
-function policyFor(host: string, over: Partial<PinsPolicy> = {}): PinsPolicy {
-  return {
-    registry: host,
-    repository: REPO,
-    lines: "container/platform/platform",
-    clusters: [
-      { name: "integration", role: "integration", semver: ">= 0.0.0-0", suspended: false },
-      { name: "live", role: "live", semver: ">= 0.0.0", suspended: false },
-    ],
-    floatingTags: ["latest"],
-    keepStable: 5,
-    startVersion: "0.0.1",
-    retention: [],
-    ...over,
-  };
-}
-
 describe("registry at scale: pins reads only the tags whose digest decides protection", () => {
   const arbCluster = fc.record({
     name: fc.constantFrom("a", "b", "c", "d"),
@@ -184,8 +145,7 @@ describe("registry at scale: pins reads only the tags whose digest decides prote
   it("gives exactly the exhaustive allowlist on any history, policy and off-scheme tags (property)", async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.integer({ min: 3, max: 300 }),
-        fc.integer({ min: 1, max: 1_000_000 }),
+        arbHistory(300),
         fc.array(arbCluster, { maxLength: 4 }),
         fc.nat(7),
         fc.array(
@@ -196,31 +156,16 @@ describe("registry at scale: pins reads only the tags whose digest decides prote
         ),
         fc.option(fc.tuple(fc.constantFrom("tag", "digest", "gone"), fc.nat()), { nil: undefined }),
         fc.constantFrom([], [{ kind: "delete-matching" as const, name: "old", pattern: "^sha-" }]),
-        async (size, seed, cs, keepStable, junk, pin, retention) => {
-          const builds = yearsOfBuilds(size, seed);
+        async (builds, cs, keepStable, junk, pin, retention) => {
           const extra = junk.map(([t, i]): [string, string] => [
             t,
             digestOfManifest(builds[i % builds.length]!.manifest),
           ]);
           const m = memory(builds, extra);
-          const seen = new Set<string>();
-          const clusters: PinCluster[] = cs
-            .filter((c) => !seen.has(c.name) && seen.add(c.name))
-            .map((c) => ({ ...c }));
-          if (pin && clusters[0]) {
-            const b = builds[pin[1] % builds.length]!;
-            clusters[0] = {
-              ...clusters[0],
-              pin:
-                pin[0] === "tag"
-                  ? { tag: b.version, reason: "INC-1", expires: "2099-01-01" }
-                  : {
-                      digest: pin[0] === "gone" ? D("e") : digestOfManifest(b.manifest),
-                      reason: "INC-2",
-                      expires: "2099-01-01",
-                    },
-            };
-          }
+          const clusters = pinnedClusters(cs, pin, builds, {
+            tag: "2099-01-01",
+            digest: "2099-01-01",
+          });
           const policy = policyFor("mem", {
             clusters,
             keepStable,

@@ -5,7 +5,7 @@
  */
 import { strict as assert } from "node:assert";
 import { parse } from "yaml";
-import { ConfigError, validateConfig, type RawConfig, type StackConfig } from "../../lib/config";
+import { validateConfig, type RawConfig, type StackConfig } from "../../lib/config";
 import { CA_KEY, caSecret, pemProblem } from "../../lib/k8s/ca";
 import { ociRepository, registryCaSecret, gitRepository } from "../../lib/k8s/source";
 import {
@@ -17,11 +17,12 @@ import { watchFile } from "../../lib/workflows/platformFiles";
 import { workflowFiles } from "../../lib/workflows/files";
 import { buildWorkflow, PROMOTE_WORKFLOW, promoteWorkflow } from "../../lib/workflows/pipeline";
 import { VALIDATE_WORKFLOW } from "../../lib/workflows/artifactCheck";
-import { ofType, registered, settle, useMocks } from "../support/pulumiMocks";
+import { declared, describeComponents, ofType } from "../support/pulumiMocks";
 import { KEY_SIGNING } from "../support/signingKeys";
 import { TEST_CA_PEM } from "../support/testCa";
 import { actionlint, githubParserErrors } from "../support/workflowValidators";
-import { CONFIG_NOW, rawPipeline } from "./support/config";
+import { CONFIG_NOW, problemFor, rawPipeline, rawStack } from "./support/config";
+import { sourceWithSecret, unsecret } from "./support/clusterSource";
 
 const NOW = CONFIG_NOW;
 const REGISTRY = "registry.example.org";
@@ -37,30 +38,11 @@ function pipeline(over: Record<string, unknown> = {}): Record<string, unknown> {
   });
 }
 
-function raw(over: Record<string, unknown> = {}, stack = "integration"): RawConfig {
-  return {
-    stack,
-    pipeline: pipeline(over),
-    ...(stack === "integration" ? { dispatchTokenSecret: "github-dispatch-token" } : {}),
-  };
-}
+const raw = (over: Record<string, unknown> = {}, stack = "integration"): RawConfig =>
+  rawStack(pipeline(over), stack);
 
-function cfg(over: Record<string, unknown> = {}, stack = "integration"): StackConfig {
-  return validateConfig(raw(over, stack), NOW);
-}
-
-/** The one problem reported for `key` (full key), rendered `key = value: problem Fix: fix`. */
-function problemFor(r: RawConfig, key: string): string {
-  try {
-    validateConfig(r, NOW);
-  } catch (e) {
-    assert.ok(e instanceof ConfigError, String(e));
-    const hits = e.problems.filter((p) => p.key === key);
-    assert.equal(hits.length, 1, `problems for ${key}:\n${e.message}`);
-    return `${hits[0]!.key} = ${JSON.stringify(hits[0]!.value)}: ${hits[0]!.problem} Fix: ${hits[0]!.fix}`;
-  }
-  assert.fail(`expected ${key} to be refused`);
-}
+const cfg = (over: Record<string, unknown> = {}, stack = "integration"): StackConfig =>
+  validateConfig(raw(over, stack), NOW);
 
 const K = "promotion-pipeline:pipeline";
 
@@ -216,17 +198,24 @@ describe("self-hosted registry: the OCIRepository and its CA Secret (builders)",
   });
 });
 
+/** The validation loop's objects for `c`'s GitHub, with the token from Secret `token` or managed (a value). */
+const dispatchTo = (c: StackConfig, token: string | { managed: string }) =>
+  validationLoopObjects({
+    gate: c.pipeline.gate,
+    owner: "example-org",
+    repository: "platform",
+    ...(typeof token === "string"
+      ? { tokenSource: { mode: "existing", secretName: token } as const }
+      : { tokenSource: { mode: "managed" } as const, token: token.managed }),
+    server: c.pipeline.github.url,
+    ...(c.pipeline.github.ca ? { ca: c.pipeline.github.ca } : {}),
+  });
+
 describe("GitHub Enterprise Server: github (config and Provider)", () => {
   it("default: github.com, no CA, the Provider address as before", () => {
     const c = cfg();
     assert.deepEqual(c.pipeline.github, { url: "https://github.com" });
-    const objs = validationLoopObjects({
-      gate: c.pipeline.gate,
-      owner: "example-org",
-      repository: "platform",
-      tokenSource: { mode: "existing", secretName: "t" },
-      server: c.pipeline.github.url,
-    });
+    const objs = dispatchTo(c, "t");
     assert.deepEqual(objs[0]!.spec, {
       type: "githubdispatch",
       address: "https://github.com/example-org/platform",
@@ -255,14 +244,7 @@ describe("GitHub Enterprise Server: github (config and Provider)", () => {
       url: "https://github.example.com",
       ca: { mode: "pem", secretName: "github-dispatch-ca", pem: TEST_CA_PEM },
     });
-    const objs = validationLoopObjects({
-      gate: c.pipeline.gate,
-      owner: "example-org",
-      repository: "platform",
-      tokenSource: { mode: "existing", secretName: "github-dispatch-token" },
-      server: c.pipeline.github.url,
-      ...(c.pipeline.github.ca ? { ca: c.pipeline.github.ca } : {}),
-    });
+    const objs = dispatchTo(c, "github-dispatch-token");
     assert.deepEqual(
       objs.map((o) => `${o.kind}/${o.metadata.name}`),
       ["Secret/github-dispatch-ca", "Provider/github-dispatch", "Alert/validation-success"],
@@ -279,15 +261,7 @@ describe("GitHub Enterprise Server: github (config and Provider)", () => {
 
   it("caSecretName: the Provider refers to it and no Secret is declared", () => {
     const c = cfg({ github: { url: "https://github.example.com", caSecretName: "corp-ca" } });
-    const objs = validationLoopObjects({
-      gate: c.pipeline.gate,
-      owner: "example-org",
-      repository: "platform",
-      tokenSource: { mode: "managed" },
-      token: "placeholder",
-      server: c.pipeline.github.url,
-      ...(c.pipeline.github.ca ? { ca: c.pipeline.github.ca } : {}),
-    });
+    const objs = dispatchTo(c, { managed: "placeholder" });
     assert.deepEqual(
       objs.map((o) => `${o.kind}/${o.metadata.name}`),
       ["Secret/github-dispatch-token", "Provider/github-dispatch", "Alert/validation-success"],
@@ -637,77 +611,62 @@ describe("registry login in the generated workflows (registryCredentials)", () =
   });
 });
 
-/** The kubernetes SDK's Secret wraps `stringData` as a secret (sig key + value) even for a public CA. */
-function unsecret(v: unknown): unknown {
-  const SIG = "4dabf18193072939515e22adb298388d";
-  return v && typeof v === "object" && SIG in v ? (v as unknown as { value: unknown }).value : v;
-}
-
-describe("components: the CA Secrets are declared beside their objects", () => {
-  before(async () => {
-    await useMocks("integration");
-  });
-
-  it("ClusterSource with registryCA.pem: Secret <source>-registry-ca and the OCIRepository with certSecretRef", async () => {
-    const { ClusterSource } = await import("../../components/clusterSource.js");
-    registered.length = 0;
-    // No key Secret beside it (tests/unit/signing.test.ts covers the cosign.pub Secret).
-    const c = cfg({ registryCA: { pem: TEST_CA_PEM }, signing: { mode: "none" } }, "live");
-    const s = new ClusterSource("live", { pipeline: c.pipeline, cluster: c.cluster });
-    await settle();
-    assert.deepEqual(registered.map((r) => r.type).sort(), [
-      "kubernetes:core/v1:Secret",
-      "kubernetes:source.toolkit.fluxcd.io/v1:OCIRepository",
-      "promotion:flux:ClusterSource",
-    ]);
-    const secret = ofType("kubernetes:core/v1:Secret")[0]!;
-    assert.equal(secret.name, "live-registry-ca");
-    assert.deepEqual(unsecret(secret.inputs.stringData), { "ca.crt": TEST_CA_PEM });
-    assert.deepEqual(secret.inputs.metadata, registryCaSecret(c.pipeline, c.cluster)!.metadata);
-    const oci = ofType("kubernetes:source.toolkit.fluxcd.io/v1:OCIRepository")[0]!;
-    assert.deepEqual((oci.inputs.spec as Record<string, unknown>).certSecretRef, {
-      name: "flux-system-registry-ca",
+describeComponents(
+  "components: the CA Secrets are declared beside their objects",
+  "integration",
+  () => {
+    it("ClusterSource with registryCA.pem: Secret <source>-registry-ca and the OCIRepository with certSecretRef", async () => {
+      // No key Secret beside it (tests/unit/signing.test.ts covers the cosign.pub Secret).
+      const c = cfg({ registryCA: { pem: TEST_CA_PEM }, signing: { mode: "none" } }, "live");
+      const { source: s, secret, oci } = await sourceWithSecret(c, "live");
+      assert.equal(secret.name, "live-registry-ca");
+      assert.deepEqual(unsecret(secret.inputs.stringData), { "ca.crt": TEST_CA_PEM });
+      assert.deepEqual(secret.inputs.metadata, registryCaSecret(c.pipeline, c.cluster)!.metadata);
+      assert.deepEqual((oci.inputs.spec as Record<string, unknown>).certSecretRef, {
+        name: "flux-system-registry-ca",
+      });
+      assert.ok(s.caSecret);
     });
-    assert.ok(s.caSecret);
-  });
 
-  it("ClusterSource with an out-of-band CA Secret declares no Secret", async () => {
-    const { ClusterSource } = await import("../../components/clusterSource.js");
-    registered.length = 0;
-    const c = cfg({ registryCA: { secretName: "corp-ca" }, signing: { mode: "none" } }, "live");
-    const s = new ClusterSource("live", { pipeline: c.pipeline, cluster: c.cluster });
-    await settle();
-    assert.equal(ofType("kubernetes:core/v1:Secret").length, 0);
-    assert.equal(s.caSecret, undefined);
-  });
+    it("ClusterSource with an out-of-band CA Secret declares no Secret", async () => {
+      const { ClusterSource } = await import("../../components/clusterSource.js");
+      const c = cfg({ registryCA: { secretName: "corp-ca" }, signing: { mode: "none" } }, "live");
+      const s = await declared(
+        () => new ClusterSource("live", { pipeline: c.pipeline, cluster: c.cluster }),
+      );
+      assert.equal(ofType("kubernetes:core/v1:Secret").length, 0);
+      assert.equal(s.caSecret, undefined);
+    });
 
-  it("ValidationNotifier on GHES with caPem: CA Secret, Provider with the GHES address and certSecretRef", async () => {
-    const { ValidationNotifier } = await import("../../components/validationNotifier.js");
-    registered.length = 0;
-    const c = cfg({ github: { url: "https://github.example.com", caPem: TEST_CA_PEM } });
-    const n = new ValidationNotifier("integration-validation", {
-      clusterRole: "integration",
-      gate: c.pipeline.gate,
-      owner: c.pipeline.owner,
-      repository: c.pipeline.repository,
-      tokenSource: { mode: "existing", secretName: "github-dispatch-token" },
-      server: c.pipeline.github.url,
-      ...(c.pipeline.github.ca ? { ca: c.pipeline.github.ca } : {}),
+    it("ValidationNotifier on GHES with caPem: CA Secret, Provider with the GHES address and certSecretRef", async () => {
+      const { ValidationNotifier } = await import("../../components/validationNotifier.js");
+      const c = cfg({ github: { url: "https://github.example.com", caPem: TEST_CA_PEM } });
+      const n = await declared(
+        () =>
+          new ValidationNotifier("integration-validation", {
+            clusterRole: "integration",
+            gate: c.pipeline.gate,
+            owner: c.pipeline.owner,
+            repository: c.pipeline.repository,
+            tokenSource: { mode: "existing", secretName: "github-dispatch-token" },
+            server: c.pipeline.github.url,
+            ...(c.pipeline.github.ca ? { ca: c.pipeline.github.ca } : {}),
+          }),
+      );
+      const secrets = ofType("kubernetes:core/v1:Secret");
+      assert.deepEqual(
+        secrets.map((s) => [s.name, (s.inputs.metadata as { name: string }).name]),
+        [["integration-validation-github-ca", "github-dispatch-ca"]],
+      );
+      assert.deepEqual(unsecret(secrets[0]!.inputs.stringData), { "ca.crt": TEST_CA_PEM });
+      const provider = ofType("kubernetes:notification.toolkit.fluxcd.io/v1beta3:Provider")[0]!;
+      assert.deepEqual(provider.inputs.spec, {
+        type: "githubdispatch",
+        address: "https://github.example.com/example-org/platform",
+        secretRef: { name: "github-dispatch-token" },
+        certSecretRef: { name: "github-dispatch-ca" },
+      });
+      assert.ok(n.caSecret);
     });
-    await settle();
-    const secrets = ofType("kubernetes:core/v1:Secret");
-    assert.deepEqual(
-      secrets.map((s) => [s.name, (s.inputs.metadata as { name: string }).name]),
-      [["integration-validation-github-ca", "github-dispatch-ca"]],
-    );
-    assert.deepEqual(unsecret(secrets[0]!.inputs.stringData), { "ca.crt": TEST_CA_PEM });
-    const provider = ofType("kubernetes:notification.toolkit.fluxcd.io/v1beta3:Provider")[0]!;
-    assert.deepEqual(provider.inputs.spec, {
-      type: "githubdispatch",
-      address: "https://github.example.com/example-org/platform",
-      secretRef: { name: "github-dispatch-token" },
-      certSecretRef: { name: "github-dispatch-ca" },
-    });
-    assert.ok(n.caSecret);
-  });
-});
+  },
+);

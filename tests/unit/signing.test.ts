@@ -6,7 +6,7 @@
 import { strict as assert } from "node:assert";
 import { generateKeyPairSync } from "node:crypto";
 import { parse } from "yaml";
-import { ConfigError, validateConfig, type RawConfig, type StackConfig } from "../../lib/config";
+import { validateConfig, type RawConfig, type StackConfig } from "../../lib/config";
 import {
   DEFAULT_ISSUER,
   SIGNING_WORKFLOW_FILES,
@@ -32,7 +32,7 @@ import {
 } from "../../lib/workflows/pipeline";
 import { ROLLBACK_TAG_STEP } from "../../lib/workflows/rollback";
 import { INSTALL_COSIGN_STEP, SIGN_STEP } from "../../lib/workflows/signing";
-import { ofType, registered, settle, useMocks } from "../support/pulumiMocks";
+import { declared, describeComponents, ofType } from "../support/pulumiMocks";
 import {
   BUILD_PUBLIC_KEY,
   KEY_SIGNING,
@@ -40,7 +40,8 @@ import {
   SECP256K1_PUBLIC_KEY,
 } from "../support/signingKeys";
 import { actionlint, githubParserErrors } from "../support/workflowValidators";
-import { CONFIG_NOW, rawPipeline } from "./support/config";
+import { CONFIG_NOW, problemFor, rawPipeline, rawStack } from "./support/config";
+import { sourceWithSecret, unsecret } from "./support/clusterSource";
 
 const NOW = CONFIG_NOW;
 const K = "promotion-pipeline:pipeline.signing";
@@ -52,29 +53,11 @@ const GHES = { url: "https://github.example.com" };
 
 const pipeline = rawPipeline;
 
-function raw(over: Record<string, unknown> = {}, stack = "integration"): RawConfig {
-  return {
-    stack,
-    pipeline: pipeline(over),
-    ...(stack === "integration" ? { dispatchTokenSecret: "github-dispatch-token" } : {}),
-  };
-}
+const raw = (over: Record<string, unknown> = {}, stack = "integration"): RawConfig =>
+  rawStack(pipeline(over), stack);
 
 const cfg = (over: Record<string, unknown> = {}, stack = "integration"): StackConfig =>
   validateConfig(raw(over, stack), NOW);
-
-/** The one problem for `key`, as `key = value: problem Fix: fix`. */
-function problemFor(r: RawConfig, key: string): string {
-  try {
-    validateConfig(r, NOW);
-  } catch (e) {
-    assert.ok(e instanceof ConfigError, String(e));
-    const hits = e.problems.filter((p) => p.key === key);
-    assert.equal(hits.length, 1, `problems for ${key}:\n${e.message}`);
-    return `${hits[0]!.key} = ${JSON.stringify(hits[0]!.value)}: ${hits[0]!.problem} Fix: ${hits[0]!.fix}`;
-  }
-  assert.fail(`expected ${key} to be refused`);
-}
 
 /** Asserts the refusal of `signing` = `signing` names `key`, its value, and says each fragment. */
 function refused(signing: unknown, key: string, ...fragments: (string | RegExp)[]): string {
@@ -462,47 +445,33 @@ describe("signing: what each cluster verifies (OCIRepository spec.verify)", () =
   });
 });
 
-describe("signing: ClusterSource declares the public key Secret before the source", () => {
-  before(async () => {
-    await useMocks("live");
-  });
-
-  it("key: Secret <source>-cosign (cosign.pub of the promote key on live) and the OCIRepository after it", async () => {
-    const { ClusterSource } = await import("../../components/clusterSource.js");
-    registered.length = 0;
-    const c = cfg({ signing: KEY_SIGNING }, "live");
-    const s = new ClusterSource("live", { pipeline: c.pipeline, cluster: c.cluster });
-    await settle();
-    assert.deepEqual(registered.map((r) => r.type).sort(), [
-      "kubernetes:core/v1:Secret",
-      "kubernetes:source.toolkit.fluxcd.io/v1:OCIRepository",
-      "promotion:flux:ClusterSource",
-    ]);
-    const secret = ofType("kubernetes:core/v1:Secret")[0]!;
-    assert.equal(secret.name, "live-cosign");
-    const SIG = "4dabf18193072939515e22adb298388d";
-    const data = secret.inputs.stringData as Record<string, unknown>;
-    assert.deepEqual(SIG in data ? (data as { value: unknown }).value : data, {
-      "cosign.pub": PROMOTE_PUBLIC_KEY,
+describeComponents(
+  "signing: ClusterSource declares the public key Secret before the source",
+  "live",
+  () => {
+    it("key: Secret <source>-cosign (cosign.pub of the promote key on live) and the OCIRepository after it", async () => {
+      const c = cfg({ signing: KEY_SIGNING }, "live");
+      const { source: s, secret, oci } = await sourceWithSecret(c, "live");
+      assert.equal(secret.name, "live-cosign");
+      assert.deepEqual(unsecret(secret.inputs.stringData), { "cosign.pub": PROMOTE_PUBLIC_KEY });
+      assert.deepEqual((oci.inputs.spec as Record<string, unknown>).verify, {
+        provider: "cosign",
+        secretRef: { name: "flux-system-cosign" },
+      });
+      assert.ok(s.cosignSecret);
     });
-    const oci = ofType("kubernetes:source.toolkit.fluxcd.io/v1:OCIRepository")[0]!;
-    assert.deepEqual((oci.inputs.spec as Record<string, unknown>).verify, {
-      provider: "cosign",
-      secretRef: { name: "flux-system-cosign" },
-    });
-    assert.ok(s.cosignSecret);
-  });
 
-  it("keyless: no Secret", async () => {
-    const { ClusterSource } = await import("../../components/clusterSource.js");
-    registered.length = 0;
-    const c = cfg({}, "live");
-    const s = new ClusterSource("live", { pipeline: c.pipeline, cluster: c.cluster });
-    await settle();
-    assert.equal(ofType("kubernetes:core/v1:Secret").length, 0);
-    assert.equal(s.cosignSecret, undefined);
-  });
-});
+    it("keyless: no Secret", async () => {
+      const { ClusterSource } = await import("../../components/clusterSource.js");
+      const c = cfg({}, "live");
+      const s = await declared(
+        () => new ClusterSource("live", { pipeline: c.pipeline, cluster: c.cluster }),
+      );
+      assert.equal(ofType("kubernetes:core/v1:Secret").length, 0);
+      assert.equal(s.cosignSecret, undefined);
+    });
+  },
+);
 
 describe("signing: the workflows' signing steps", () => {
   const names = (j: Job): string[] => j.steps.map((s) => s.name);

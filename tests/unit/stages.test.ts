@@ -62,6 +62,23 @@ function raw(stack: string, p: Record<string, unknown> = {}): RawConfig {
   };
 }
 
+/** The integration stack of THREE_STAGES, with the stages at the given positions replaced. */
+/** Zones without daylight saving time (UTC, Kolkata at +05:30), with it (Berlin, New York) and Lord Howe (a 30-minute shift). */
+const TIME_ZONES = [
+  "UTC",
+  "Europe/Berlin",
+  "America/New_York",
+  "Asia/Kolkata",
+  "Australia/Lord_Howe",
+];
+
+function threeStagesWith(replaced: Record<number, Record<string, unknown>>): RawConfig {
+  return raw("integration", {
+    ...THREE_STAGES,
+    stages: THREE_STAGES.stages.map((s, i) => replaced[i] ?? s),
+  });
+}
+
 function problems(r: RawConfig): string[] {
   try {
     validateConfig(r, NOW);
@@ -142,39 +159,21 @@ describe("stages: configuration (pipeline.stages)", () => {
 
   it("refuses duplicate names, a cluster in two stages or in none, and wrong roles, naming key, value and fix", () => {
     expectProblem(
-      raw("integration", {
-        ...THREE_STAGES,
-        stages: [
-          THREE_STAGES.stages[0],
-          { ...THREE_STAGES.stages[1], name: "integration" },
-          THREE_STAGES.stages[2],
-        ],
-      }),
+      threeStagesWith({ 1: { ...THREE_STAGES.stages[1], name: "integration" } }),
       "promotion-pipeline:pipeline.stages[1].name",
       "names another stage too",
       "unique",
     );
     expectProblem(
-      raw("integration", {
-        ...THREE_STAGES,
-        stages: [
-          THREE_STAGES.stages[0],
-          { name: "staging", clusters: ["staging", "integration"] },
-          THREE_STAGES.stages[2],
-        ],
-      }),
+      threeStagesWith({ 1: { name: "staging", clusters: ["staging", "integration"] } }),
       "promotion-pipeline:pipeline.stages[1].clusters",
       "already in stage integration",
       "exactly one stage",
     );
     expectProblem(
-      raw("integration", {
-        ...THREE_STAGES,
-        stages: [
-          THREE_STAGES.stages[0],
-          { name: "staging", clusters: ["live"] },
-          { name: "live", clusters: ["staging"] },
-        ],
+      threeStagesWith({
+        1: { name: "staging", clusters: ["live"] },
+        2: { name: "live", clusters: ["staging"] },
       }),
       "promotion-pipeline:pipeline.clusters.live.role",
       "does not fit stage staging",
@@ -190,14 +189,7 @@ describe("stages: configuration (pipeline.stages)", () => {
       "add staging to the clusters of one stage",
     );
     expectProblem(
-      raw("integration", {
-        ...THREE_STAGES,
-        stages: [
-          THREE_STAGES.stages[0],
-          THREE_STAGES.stages[1],
-          { name: "live", clusters: ["nope"] },
-        ],
-      }),
+      threeStagesWith({ 2: { name: "live", clusters: ["nope"] } }),
       "promotion-pipeline:pipeline.stages[2].clusters",
       "is not a cluster of pipeline.clusters",
     );
@@ -233,14 +225,7 @@ describe("stages: configuration (pipeline.stages)", () => {
 
   it("refuses bad windows, soak and gatesNext with the syntax in the fix", () => {
     const with1 = (s: Record<string, unknown>): RawConfig =>
-      raw("integration", {
-        ...THREE_STAGES,
-        stages: [
-          THREE_STAGES.stages[0],
-          { ...THREE_STAGES.stages[1], ...s },
-          THREE_STAGES.stages[2],
-        ],
-      });
+      threeStagesWith({ 1: { ...THREE_STAGES.stages[1], ...s } });
     expectProblem(
       with1({ windows: ["Mon-Fri 09:00-16:00"] }),
       "promotion-pipeline:pipeline.stages[1].windows[0]",
@@ -269,38 +254,17 @@ describe("stages: configuration (pipeline.stages)", () => {
       "48h",
     );
     expectProblem(
-      raw("integration", {
-        ...THREE_STAGES,
-        stages: [
-          { ...THREE_STAGES.stages[0], gatesNext: false },
-          THREE_STAGES.stages[1],
-          THREE_STAGES.stages[2],
-        ],
-      }),
+      threeStagesWith({ 0: { ...THREE_STAGES.stages[0], gatesNext: false } }),
       "promotion-pipeline:pipeline.stages[0].gatesNext",
       "nothing would ever be promoted",
     );
     expectProblem(
-      raw("integration", {
-        ...THREE_STAGES,
-        stages: [
-          THREE_STAGES.stages[0],
-          THREE_STAGES.stages[1],
-          { ...THREE_STAGES.stages[2], soak: "1h" },
-        ],
-      }),
+      threeStagesWith({ 2: { ...THREE_STAGES.stages[2], soak: "1h" } }),
       "promotion-pipeline:pipeline.stages[2].soak",
       "last stage",
     );
     expectProblem(
-      raw("integration", {
-        ...THREE_STAGES,
-        stages: [
-          { ...THREE_STAGES.stages[0], windows: ["* 00:00-24:00 UTC"] },
-          THREE_STAGES.stages[1],
-          THREE_STAGES.stages[2],
-        ],
-      }),
+      threeStagesWith({ 0: { ...THREE_STAGES.stages[0], windows: ["* 00:00-24:00 UTC"] } }),
       "promotion-pipeline:pipeline.stages[0].windows",
       "receives builds",
     );
@@ -338,20 +302,13 @@ describe("stages: windows", () => {
   });
 
   it("the next opening is open and nothing before it is (property, random instants and windows)", () => {
-    const zones = fc.constantFrom(
-      "UTC",
-      "Europe/Berlin",
-      "America/New_York",
-      "Asia/Kolkata",
-      "Australia/Lord_Howe",
-    );
     fc.assert(
       fc.property(
         fc.integer({ min: 0, max: 6 }),
         fc.integer({ min: 0, max: 6 }),
         fc.integer({ min: 0, max: 23 }),
         fc.integer({ min: 1, max: 8 }),
-        zones,
+        fc.constantFrom(...TIME_ZONES),
         fc.integer({ min: Date.parse("2026-01-01"), max: Date.parse("2027-12-31") }),
         (d1, d2, h, len, zone, t) => {
           const days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];

@@ -1,8 +1,6 @@
 import { strict as assert } from "node:assert";
-import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { parse } from "yaml";
-import { validateConfig, DEFAULT_WATCH } from "../../lib/config";
+import { DEFAULT_WATCH } from "../../lib/config";
 import { ConfigError } from "../../lib/errors";
 import { watchFile } from "../../lib/workflows/platformFiles";
 import {
@@ -16,18 +14,14 @@ import { computeStatus, type StatusInput } from "../../lib/status/status";
 import { WATCH_WORKFLOW } from "../../lib/workflows/watch";
 import { buildHistory, tagMap } from "../support/history";
 import { shippedConfig } from "../support/pulumiMocks";
-import {
-  actionlint,
-  githubParserErrors,
-  interpolatedRunScripts,
-} from "../support/workflowValidators";
+import { integrationAndLive } from "../support/clusters";
+import { assertExample, EXAMPLES } from "./support/examples";
+import { assertScheduledWorkflow, itParsesAndLints } from "./support/scheduledWorkflow";
+import { exampleConfig } from "./support/config";
 
 const NOW = new Date("2026-12-01T12:00:00Z");
 const T = { rcWaitHours: 24, pinExpiryDays: 3 };
-const clusters = [
-  { name: "integration", role: "integration" as const, semver: ">= 0.0.0-0", suspended: false },
-  { name: "live", role: "live" as const, semver: ">= 0.0.0", suspended: false },
-];
+const clusters = integrationAndLive();
 
 function status(
   over: { pending?: number; builtHoursAgo?: number | null; pinExpires?: string } = {},
@@ -178,21 +172,8 @@ describe("pipeline-stalled watch: the one issue (pure)", () => {
   });
 });
 
-const rawPipeline = {
-  registry: "ghcr.io",
-  owner: "example-org",
-  repository: "platform",
-  clusters: { integration: { role: "integration" }, live: { role: "live" } },
-};
-const cfg = (watch?: unknown) =>
-  validateConfig(
-    {
-      stack: "integration",
-      pipeline: { ...rawPipeline, ...(watch !== undefined ? { watch } : {}) },
-      dispatchTokenSecret: "t",
-    },
-    NOW,
-  );
+/** The integration stack of example-org/platform, with pipeline.watch when given. */
+const cfg = (watch?: unknown) => exampleConfig(watch !== undefined ? { watch } : {});
 
 describe("pipeline-stalled watch: config and workflow", () => {
   it("defaults: hourly, 24 h RC wait, pins expiring within 3 days", () => {
@@ -228,44 +209,22 @@ describe("pipeline-stalled watch: config and workflow", () => {
     watchFile(cfg({ rcWaitHours: 12, pinExpiryDays: 5, schedule: "*/30 * * * *" }));
 
   it("the workflow: schedule and thresholds from config, permissions {} on top, least per job", () => {
-    const f = file();
-    assert.equal(f.path, WATCH_WORKFLOW);
-    const wf = parse(f.content) as {
-      on: { schedule: { cron: string }[] };
-      permissions: unknown;
-      env: Record<string, string>;
-      jobs: { watch: { permissions: unknown; steps: { uses?: string; run?: string }[] } };
-    };
-    assert.deepEqual(wf.on.schedule, [{ cron: "*/30 * * * *" }]);
-    assert.deepEqual(wf.permissions, {});
-    assert.deepEqual(wf.jobs.watch.permissions, {
-      contents: "read",
-      issues: "write",
-      packages: "read",
-    });
-    assert.equal(wf.env.RC_WAIT_HOURS, "12");
-    assert.equal(wf.env.PIN_EXPIRY_DAYS, "5");
-    for (const s of wf.jobs.watch.steps) if (s.uses) assert.match(s.uses, /^[^@]+@[0-9a-f]{40}$/);
+    const { env, steps } = assertScheduledWorkflow(file(), WATCH_WORKFLOW, "watch", "*/30 * * * *");
+    assert.equal(env.RC_WAIT_HOURS, "12");
+    assert.equal(env.PIN_EXPIRY_DAYS, "5");
     assert.match(
-      wf.jobs.watch.steps.at(-1)!.run!,
+      steps.at(-1)!.run!,
       /node "\$PROMOTION_CLI" watch --policy "\$PINS_POLICY" .* --issue/,
     );
-    assert.deepEqual(interpolatedRunScripts(f.content), []);
   });
 
-  it("parses with GitHub's own parser and passes actionlint", async function () {
-    this.timeout(60_000);
-    assert.deepEqual(await githubParserErrors(file()), { errors: [], jobs: 1 });
-    assert.deepEqual(actionlint([file()]), { output: "", status: 0 });
-  });
+  itParsesAndLints(file);
 });
 
 describe("pipeline-stalled watch: example (docs/examples/workflows/pipeline-watch.yaml)", () => {
   it("is exactly what the program generates from Pulumi.yaml (UPDATE_EXAMPLES=1 regenerates it)", () => {
     const root = join(__dirname, "..", "..");
     const f = watchFile(shippedConfig(root, "integration"));
-    const path = join(root, "docs", "examples", "workflows", "pipeline-watch.yaml");
-    if (process.env.UPDATE_EXAMPLES === "1") writeFileSync(path, f.content);
-    assert.equal(readFileSync(path, "utf8"), f.content, `${path} is stale: regenerate it`);
+    assertExample(join(EXAMPLES, "workflows", "pipeline-watch.yaml"), f.content);
   });
 });

@@ -16,12 +16,10 @@ import { runWith } from "../../lib/cli/status";
 import { buildHistory, fakeDigest, tagMap } from "../support/history";
 import { captureIo } from "./support/io";
 import { examplePolicy, writePolicy } from "./support/policy";
+import { integrationAndLive } from "../support/clusters";
 
 const NOW = new Date("2026-12-01T12:00:00Z");
-const clusters = [
-  { name: "integration", role: "integration" as const, semver: ">= 0.0.0-0", suspended: false },
-  { name: "live", role: "live" as const, semver: ">= 0.0.0", suspended: false },
-];
+const clusters = integrationAndLive();
 
 /** 0.0.1 and 0.0.2 released (3 RCs each), 2 RCs of 0.0.3 pending. */
 function history(pending = 2): Map<string, string> {
@@ -270,7 +268,7 @@ describe("promotion status (CLI, registry injected)", () => {
     const code = await runWith(
       ["--policy", policyFile, "--output", "json", "--now", "2026-12-01T12:00:00Z"],
       cio,
-      fake(),
+      { registry: fake() },
     );
     assert.equal(code, 0, out.stderr);
     const j = JSON.parse(out.stdout) as {
@@ -286,7 +284,7 @@ describe("promotion status (CLI, registry injected)", () => {
 
   it("an unreadable registry prints nothing and exits 1", async () => {
     const { out, io: cio } = io();
-    assert.equal(await runWith(["--policy", policyFile], cio, fake(true)), 1);
+    assert.equal(await runWith(["--policy", policyFile], cio, { registry: fake(true) }), 1);
     assert.equal(out.stdout, "");
     assert.match(out.stderr, /registry ghcr\.io: list tags: HTTP 503/);
   });
@@ -294,7 +292,7 @@ describe("promotion status (CLI, registry injected)", () => {
   it("--kubeconfig for an unknown cluster is a usage error naming the known ones", async () => {
     const { io: cio } = io();
     await assert.rejects(
-      runWith(["--policy", policyFile, "--kubeconfig", "prod=/x"], cio, fake()),
+      runWith(["--policy", policyFile, "--kubeconfig", "prod=/x"], cio, { registry: fake() }),
       /--kubeconfig prod=\/x: no cluster "prod" in the pipeline \(known: integration, live\)/,
     );
   });

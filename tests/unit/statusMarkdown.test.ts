@@ -29,6 +29,7 @@ import { pngSize, renderMermaid } from "../support/mermaidRender";
 import { captureIo } from "./support/io";
 import { examplePolicy, fixedRegistry, writePolicy } from "./support/policy";
 import { exampleConfig } from "./support/config";
+import { integrationAndLive } from "../support/clusters";
 
 const ROOT = join(__dirname, "..", "..");
 const SCREENSHOT = join(ROOT, "docs", "status-picture.png");
@@ -39,14 +40,9 @@ const rcDigest = tags.get("0.0.4-rc.1")!;
 const rev = (tag: string): string => `${tag}@${tags.get(tag)!}`;
 
 const clusters: PinCluster[] = [
-  { name: "integration", role: "integration", semver: ">= 0.0.0-0", suspended: false },
-  {
-    name: "live",
-    role: "live",
-    semver: ">= 0.0.0",
-    suspended: false,
+  ...integrationAndLive({
     pin: { tag: "0.0.2", reason: "INC-4711 checkout latency", expires: "2026-12-03" },
-  },
+  }),
   { name: "live-eu", role: "live", semver: ">= 0.0.0", suspended: false },
 ];
 
@@ -165,12 +161,12 @@ describe("promotion status --output markdown", () => {
       const { out, io } = captureIo();
       const fake = fixedRegistry(tags, "2026-11-30T06:00:00Z");
       const args = ["--policy", policyFile, "--now", NOW.toISOString()];
-      assert.equal(await runWith([...args, "--output", "markdown"], io, fake), 0);
+      assert.equal(await runWith([...args, "--output", "markdown"], io, { registry: fake }), 0);
       assert.match(out.stdout, /^### Promotion pipeline /);
       assert.match(out.stdout, /```mermaid\nflowchart LR\n {2}rc\["newest RC 0\.0\.4-rc\.1/);
       assert.match(out.stdout, /\| live-eu \| live \| >= 0\.0\.0 \| 0\.0\.3 \|/);
       await assert.rejects(
-        runWith([...args, "--output", "html"], io, fake),
+        runWith([...args, "--output", "html"], io, { registry: fake }),
         /--output must be text, json or markdown, not "html"/,
       );
     } finally {

@@ -1,17 +1,12 @@
 import { strict as assert } from "node:assert";
 import { runWith } from "../../lib/cli/trace";
 import { EXIT_CODES, formatTrace, traceCommit, type TraceInput } from "../../lib/status/trace";
-import { buildHistory, shortSha, tagMap } from "../support/history";
+import { shortSha, twoReleasesAndTwoRcs } from "../support/history";
+import { integrationAndLive } from "../support/clusters";
 
 const NOW = new Date("2026-12-01T12:00:00Z");
-const clusters = [
-  { name: "integration", role: "integration" as const, semver: ">= 0.0.0-0", suspended: false },
-  { name: "live", role: "live" as const, semver: ">= 0.0.0", suspended: false },
-];
-/** Builds 1-3 make 0.0.1 (3 promoted), 4-6 make 0.0.2 (6 promoted), 7-8 are RCs of 0.0.3. */
-const builds = buildHistory({ releases: 2, rcsPerRelease: 3, pending: 2 });
-const tags = tagMap(builds);
-const digestOf = (n: number): string => tags.get(`sha-${shortSha(n)}`)!;
+const clusters = integrationAndLive();
+const { tags, digestOf } = twoReleasesAndTwoRcs();
 
 function trace(n: number | string, over: Partial<TraceInput> = {}) {
   return traceCommit({
@@ -145,9 +140,9 @@ describe("promotion trace (CLI usage)", () => {
   };
   it("a bad --rc-wait-hours or no commit is a usage error, before any read", async () => {
     await assert.rejects(
-      runWith(["abcdef0", "--rc-wait-hours", "0"], io, never),
+      runWith(["abcdef0", "--rc-wait-hours", "0"], io, { registry: never }),
       /--rc-wait-hours must be a whole number of hours >= 1, not "0"\./,
     );
-    await assert.rejects(runWith([], io, never), /give exactly one commit SHA\./);
+    await assert.rejects(runWith([], io, { registry: never }), /give exactly one commit SHA\./);
   });
 });

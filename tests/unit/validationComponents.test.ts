@@ -1,9 +1,17 @@
 import { strict as assert } from "node:assert";
 import * as pulumi from "@pulumi/pulumi";
-import { ofType, registered, resolve, settle, useMocks } from "../support/pulumiMocks";
+import {
+  declared,
+  describeComponents,
+  ofType,
+  registered,
+  resolve,
+  settle,
+} from "../support/pulumiMocks";
 import { canaryAlertRules, platformCanary } from "../../lib/k8s/canary";
 import { gateKustomization } from "../../lib/k8s/gate";
 import { dispatchProvider, validationAlert } from "../../lib/k8s/validation";
+import type { ValidationNotifierArgs } from "../../components/validationNotifier";
 
 const TOKEN = "ghp_THIS-IS-THE-REAL-TOKEN-0123456789";
 const gate = { name: "platform", namespace: "flux-system" };
@@ -14,25 +22,29 @@ const base = {
   repository: "platform",
 };
 
+/** A ValidationNotifier on the integration cluster for example-org/platform, declared under the mocks. */
+async function notifier(
+  name: string,
+  token: Pick<ValidationNotifierArgs, "tokenSource" | "token">,
+) {
+  const { ValidationNotifier } = await import("../../components/validationNotifier.js");
+  return declared(() => new ValidationNotifier(name, { ...base, ...token }));
+}
+
+/** A managed token: the Secret is declared, with this value as a secret. */
+const managedToken = () => ({
+  tokenSource: { mode: "managed" } as const,
+  token: pulumi.secret(TOKEN),
+});
+
 /** Every plain (non-secret) value reachable from registered inputs, as text. */
 function plainText(): string {
   return JSON.stringify(registered.map((r) => ({ type: r.type, name: r.name, inputs: r.inputs })));
 }
 
-describe("ValidationNotifier component", () => {
-  before(async () => {
-    await useMocks("integration");
-  });
-
+describeComponents("ValidationNotifier component", "integration", () => {
   it("managed token: Secret, Provider and Alert under the component with the builders' objects", async () => {
-    const { ValidationNotifier } = await import("../../components/validationNotifier.js");
-    registered.length = 0;
-    const n = new ValidationNotifier("integration-validation", {
-      ...base,
-      tokenSource: { mode: "managed" },
-      token: pulumi.secret(TOKEN),
-    });
-    await settle();
+    const n = await notifier("integration-validation", managedToken());
     assert.deepEqual(registered.map((r) => r.type).sort(), [
       "kubernetes:core/v1:Secret",
       "kubernetes:notification.toolkit.fluxcd.io/v1beta3:Alert",
@@ -67,14 +79,7 @@ describe("ValidationNotifier component", () => {
   });
 
   it("the token reaches only the Secret, as a secret, and never a plain output", async () => {
-    const { ValidationNotifier } = await import("../../components/validationNotifier.js");
-    registered.length = 0;
-    const n = new ValidationNotifier("v", {
-      ...base,
-      tokenSource: { mode: "managed" },
-      token: pulumi.secret(TOKEN),
-    });
-    await settle();
+    const n = await notifier("v", managedToken());
     const stringData = n.tokenSecret!.stringData;
     assert.equal(
       await pulumi.isSecret(stringData),
@@ -99,13 +104,7 @@ describe("ValidationNotifier component", () => {
   });
 
   it("existing Secret: no Secret declared, Provider refers to it", async () => {
-    const { ValidationNotifier } = await import("../../components/validationNotifier.js");
-    registered.length = 0;
-    const n = new ValidationNotifier("v", {
-      ...base,
-      tokenSource: { mode: "existing", secretName: "gh-token" },
-    });
-    await settle();
+    const n = await notifier("v", { tokenSource: { mode: "existing", secretName: "gh-token" } });
     assert.equal(ofType("kubernetes:core/v1:Secret").length, 0);
     assert.equal(n.tokenSecret, undefined);
     const provider = ofType("kubernetes:notification.toolkit.fluxcd.io/v1beta3:Provider")[0]!;
@@ -148,21 +147,15 @@ describe("ValidationNotifier component", () => {
   });
 });
 
-describe("PlatformGate component", () => {
-  before(async () => {
-    await useMocks("integration");
-  });
-
+describeComponents("PlatformGate component", "integration", () => {
   it("registers the gate Kustomization from the builder", async () => {
     const { PlatformGate } = await import("../../components/platformGate.js");
-    registered.length = 0;
     const source = {
       kind: "OCIRepository" as const,
       name: "flux-system",
       namespace: "flux-system",
     };
-    const g = new PlatformGate("integration-gate", { gate, source });
-    await settle();
+    const g = await declared(() => new PlatformGate("integration-gate", { gate, source }));
     const k = ofType("kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization");
     assert.equal(k.length, 1);
     assert.equal(k[0]!.name, "integration-gate-kustomization");
@@ -173,20 +166,17 @@ describe("PlatformGate component", () => {
   });
 });
 
-describe("PlatformCanary component", () => {
-  before(async () => {
-    await useMocks("integration");
-  });
-
+describeComponents("PlatformCanary component", "integration", () => {
   it("artifact delivery: only the PrometheusRule is declared; the Canary is a repository file", async () => {
     const { PlatformCanary } = await import("../../components/platformCanary.js");
-    registered.length = 0;
-    const c = new PlatformCanary("integration-canary", {
-      delivery: "artifact",
-      extraChecks: [],
-      ruleLabels: { release: "kps" },
-    });
-    await settle();
+    const c = await declared(
+      () =>
+        new PlatformCanary("integration-canary", {
+          delivery: "artifact",
+          extraChecks: [],
+          ruleLabels: { release: "kps" },
+        }),
+    );
     assert.equal(ofType("kubernetes:canaries.flanksource.com/v1:Canary").length, 0);
     const rules = ofType("kubernetes:monitoring.coreos.com/v1:PrometheusRule");
     assert.equal(rules.length, 1);
@@ -202,10 +192,8 @@ describe("PlatformCanary component", () => {
 
   it("cluster delivery: the Canary is declared too, with the extra checks", async () => {
     const { PlatformCanary } = await import("../../components/platformCanary.js");
-    registered.length = 0;
     const extraChecks = [{ type: "http", spec: { name: "ingress", url: "https://example.org" } }];
-    new PlatformCanary("live-canary", { delivery: "cluster", extraChecks });
-    await settle();
+    await declared(() => new PlatformCanary("live-canary", { delivery: "cluster", extraChecks }));
     const canaries = ofType("kubernetes:canaries.flanksource.com/v1:Canary");
     assert.equal(canaries.length, 1);
     assert.equal(canaries[0]!.name, "live-canary-canary");

@@ -22,18 +22,13 @@ import {
   type StatusInput,
 } from "../../lib/status/status";
 import { formatTrace, traceCommit } from "../../lib/status/trace";
-import { buildHistory, shortSha, tagMap } from "../support/history";
+import { shortSha, twoReleasesAndTwoRcs } from "../support/history";
+import { integrationAndLive } from "../support/clusters";
 
 const NOW = new Date("2026-12-01T12:00:00Z");
 const REPO = "127.0.0.1:5000/example-org/platform/platform";
-const clusters = [
-  { name: "integration", role: "integration" as const, semver: ">= 0.0.0-0", suspended: false },
-  { name: "live", role: "live" as const, semver: ">= 0.0.0", suspended: false },
-];
-/** Builds 1-3 make 0.0.1 (3 promoted), 4-6 make 0.0.2 (6 promoted), 7-8 are RCs of 0.0.3. */
-const builds = buildHistory({ releases: 2, rcsPerRelease: 3, pending: 2 });
-const tags = tagMap(builds);
-const digestOf = (n: number): string => tags.get(`sha-${shortSha(n)}`)!;
+const clusters = integrationAndLive();
+const { tags, digestOf } = twoReleasesAndTwoRcs();
 
 const KEY_VERIFY = { provider: "cosign", secretRef: { name: "flux-system-cosign" } };
 const KEYLESS_VERIFY = {

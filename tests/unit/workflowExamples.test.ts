@@ -5,13 +5,13 @@
  *   UPDATE_EXAMPLES=1 npm test -- --grep "workflow examples"
  */
 import { strict as assert } from "node:assert";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { workflowFiles } from "../../lib/workflows/files";
 import { shippedConfig } from "../support/pulumiMocks";
+import { assertExample, EXAMPLES } from "./support/examples";
 
 const ROOT = join(__dirname, "..", "..");
-const DIR = join(ROOT, "docs", "examples", "workflows");
+const DIR = join(EXAMPLES, "workflows");
 
 describe("workflow examples (docs/examples/workflows)", () => {
   it("are exactly what the program generates from Pulumi.yaml and the stack files", () => {
@@ -22,15 +22,7 @@ describe("workflow examples (docs/examples/workflows)", () => {
     assert.equal(generated.length, 3);
     for (const f of generated) {
       const file = join(DIR, f.path.replace(".github/workflows/", ""));
-      if (process.env.UPDATE_EXAMPLES === "1") {
-        mkdirSync(DIR, { recursive: true });
-        writeFileSync(file, f.content);
-      }
-      assert.equal(
-        readFileSync(file, "utf8"),
-        f.content,
-        `${file} is stale: regenerate it (see the test's header)`,
-      );
+      assertExample(file, f.content);
     }
   });
 });

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { validateConfig } from "../../lib/config";
 import { cliFile, workflowFiles } from "../../lib/workflows/files";
-import { registered, settle, useMocks } from "../support/pulumiMocks";
+import { declared, describeComponents, registered, useMocks } from "../support/pulumiMocks";
 
 const NOW = new Date("2026-11-23T12:00:00Z");
 const pipeline = {
@@ -16,22 +16,19 @@ const pipeline = {
   clusters: { integration: { role: "integration" }, live: { role: "live" } },
 };
 
-describe("WorkflowFiles component", () => {
-  before(async () => {
-    await useMocks("integration");
-  });
-
+describeComponents("WorkflowFiles component", "integration", () => {
   it("delivers the workflows and the CLI bundle as RepositoryFile resources, content unchanged", async () => {
     const { WorkflowFiles } = await import("../../components/workflowFiles.js");
-    registered.length = 0;
     const cfg = validateConfig({ stack: "integration", pipeline, dispatchTokenSecret: "t" }, NOW);
     const files = workflowFiles(cfg, { cli: "console.log(1);\n" });
-    const w = new WorkflowFiles("workflows", {
-      files,
-      target: { mode: "repository", branch: "main" },
-      repository: "platform",
-    });
-    await settle();
+    const w = await declared(
+      () =>
+        new WorkflowFiles("workflows", {
+          files,
+          target: { mode: "repository", branch: "main" },
+          repository: "platform",
+        }),
+    );
     assert.ok(
       registered.some((r) => r.type === "promotion:github:WorkflowFiles" && r.name === "workflows"),
     );
@@ -82,14 +79,15 @@ describe("RepositoryFiles in a directory: a file copied from the project (the CL
   /** The command the component registers for the copied file, with its inputs. */
   async function copyCommand(source: string): Promise<Record<string, unknown>> {
     const { RepositoryFiles } = await import("../../components/repositoryFiles.js");
-    registered.length = 0;
-    new RepositoryFiles("files", {
-      files: [file, { path: "a.txt", content: "a\n" }],
-      target: { mode: "directory", directory: join(dir, "out") },
-      repository: "platform",
-      copies: { [file.path]: source },
-    });
-    await settle();
+    await declared(
+      () =>
+        new RepositoryFiles("files", {
+          files: [file, { path: "a.txt", content: "a\n" }],
+          target: { mode: "directory", directory: join(dir, "out") },
+          repository: "platform",
+          copies: { [file.path]: source },
+        }),
+    );
     const cmds = registered.filter((r) => r.type === "command:local:Command");
     assert.equal(cmds.length, 2);
     // The other file still goes through stdin.

@@ -2,7 +2,8 @@
  * The raw `promotion-pipeline:pipeline` the config tests start from: example-org/platform on ghcr.io with a
  * dev, an integration and a live cluster. Each test file adds what it is about (`over` replaces keys).
  */
-import { validateConfig, type StackConfig } from "../../../lib/config";
+import { strict as assert } from "node:assert";
+import { ConfigError, validateConfig, type RawConfig, type StackConfig } from "../../../lib/config";
 
 /** The time the config tests validate at (pins expire relative to it). */
 export const CONFIG_NOW = new Date("2026-11-23T12:00:00Z");
@@ -47,4 +48,26 @@ export function exampleConfig(
     },
     CONFIG_NOW,
   );
+}
+
+/** A stack's raw config around `pipeline`; the integration stack names its dispatch token Secret. */
+export function rawStack(pipeline: Record<string, unknown>, stack = "integration"): RawConfig {
+  return {
+    stack,
+    pipeline,
+    ...(stack === "integration" ? { dispatchTokenSecret: "github-dispatch-token" } : {}),
+  };
+}
+
+/** The one problem validation reports for `key` (the full key), as `key = value: problem Fix: fix`. */
+export function problemFor(r: RawConfig, key: string): string {
+  try {
+    validateConfig(r, CONFIG_NOW);
+  } catch (e) {
+    assert.ok(e instanceof ConfigError, String(e));
+    const hits = e.problems.filter((p) => p.key === key);
+    assert.equal(hits.length, 1, `problems for ${key}:\n${e.message}`);
+    return `${hits[0]!.key} = ${JSON.stringify(hits[0]!.value)}: ${hits[0]!.problem} Fix: ${hits[0]!.fix}`;
+  }
+  assert.fail(`expected ${key} to be refused`);
 }
