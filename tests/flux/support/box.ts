@@ -17,7 +17,10 @@
  * and `expectDispatchedOnce` (both wait a full quiet window: the gate's retry interval plus a source interval
  * plus a canary period, so a second event has time to come), `waitRefused` (signature verification),
  * `seedStable` (a stable version made through the registry and the promote job, without waiting for a gate),
- * `serving`, `listing`, `pushByHand`, `removeByHand`, and the played canary of each cluster.
+ * `serving`, `listing`, `pushByHand`, `removeByHand`, and the played canary of each cluster. With stages
+ * (a BoxLayout with a `stage` cluster and `pipeline.stages`, e.g. THREE_STAGES_LAYOUT): `replan` (the promote
+ * workflow's schedule run, or a person's workflow_dispatch), `reconfigure` (pipeline keys changed in Pulumi.yaml
+ * and `pulumi up` on every stack, as a user would) and `stageVersions`; `seedStable` goes through every stage.
  *
  * Every process is stopped by pid when the box stops. When `start` fails half way, what it started is stopped
  * and its logs stay in the printed directory, as they do after a failed scenario.
