@@ -17,6 +17,7 @@ import { Refusal } from "./lib/errors";
 import { loadConfig } from "./lib/config/read";
 import type { KubernetesTarget } from "./lib/config";
 import { clusterDispatches, stageOfCluster } from "./lib/config/stages";
+import { soakGateInterval } from "./lib/stages/soak";
 import { dispatchEventType as eventTypeOf } from "./lib/k8s/validation";
 import { platformFiles } from "./lib/workflows/platformFiles";
 import { ClusterSource } from "./components/clusterSource";
@@ -142,9 +143,15 @@ export = async function main(): Promise<Record<string, unknown>> {
     k8sOpts,
   );
 
+  // A soaking stage's gate re-checks health often enough to see a failure during the soak (lib/stages/soak.ts).
+  const soakInterval = soakGateInterval(stageOfCluster(pipeline.stages, cluster.name)?.soakMs ?? 0);
   const gate = new PlatformGate(
     `${cluster.name}-gate`,
-    { gate: pipeline.gate, source: { kind: source.kind, ...pipeline.source } },
+    {
+      gate: pipeline.gate,
+      source: { kind: source.kind, ...pipeline.source },
+      ...(soakInterval !== undefined ? { interval: soakInterval } : {}),
+    },
     { ...k8sOpts, dependsOn: [source] },
   );
 

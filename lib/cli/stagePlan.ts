@@ -33,7 +33,7 @@ import {
   type SoakRecord,
 } from "../stages/record";
 import { describeSoak, soakStatus, type HealthReport } from "../stages/soak";
-import { needsRecords, stagesFromWire } from "../stages/wire";
+import { mayHaveRecords, needsRecords, stagesFromWire } from "../stages/wire";
 import type { StageSpec } from "../types";
 import { annotation, type CommandIo } from "./actionsIo";
 import { promotionRegistry } from "./promote";
@@ -99,14 +99,14 @@ async function statusesOf(gh: GitHubClient, id: number): Promise<unknown> {
   return gh.call<unknown>("GET", `/deployments/${id}/statuses?per_page=100`);
 }
 
-/** Every open soak record of every stage whose promotions can wait, with its reports (for `promotion status`). */
+/** Every open soak record of every stage that gates the next, with its reports (for `promotion status`). */
 export async function readOpenSoaks(
   gh: GitHubClient,
   stages: readonly StageSpec[],
 ): Promise<{ stage: StageSpec; record: SoakRecord; reports: HealthReport[] }[]> {
   const out: { stage: StageSpec; record: SoakRecord; reports: HealthReport[] }[] = [];
   for (const s of stages) {
-    if (!needsRecords(stages, s.name)) continue;
+    if (!mayHaveRecords(stages, s.name)) continue;
     for (const record of (await soakRecords(gh, s.name)).slice(0, 20)) {
       const h = historyOf(await statusesOf(gh, record.id));
       if (!h.promoted) out.push({ stage: s, record, reports: h.reports });
@@ -342,11 +342,12 @@ export const runWith: RunWith<StagePlanDeps> = async (argv, io, deps) => {
       typeof inputs.override_reason === "string" && inputs.override_reason.trim() !== ""
         ? inputs.override_reason.trim()
         : undefined;
-    // The re-plan: every open soak record of every stage whose promotions can wait, in stage order.
+    // The re-plan: every open soak record of every stage that gates the next, in stage order (also of a stage
+    // whose promotions can no longer wait: a record opened while a window existed is due once it is removed).
     let first: { d: StageDecision; from: string } | undefined;
     let refused = false;
     for (const s of stages) {
-      if (!needsRecords(stages, s.name)) continue;
+      if (!mayHaveRecords(stages, s.name)) continue;
       const recs = (await soakRecords(gh(), s.name)).slice(0, 20);
       for (const rec of recs) {
         const h = historyOf(await statusesOf(gh(), rec.id));

@@ -72,3 +72,16 @@ export function describeSoak(stage: string, soakMs: number, s: SoakStatus): stri
     }
   }
 }
+
+/**
+ * The gate `interval` of a soaking stage's clusters. kustomize-controller runs the health checks only when it
+ * reconciles (every `interval`, default 10m, or when the source's artifact changes), so a failure during the
+ * soak is reported only at the next reconcile: seen on the real controllers (tests/flux/stages.test.ts), a 2 m
+ * soak under the default 10 m interval passed with a failed Pod nobody re-checked. A quarter of the soak, at
+ * least 30 s, and never more than the default: undefined (the default, unchanged) for a soak of 40 m or more.
+ */
+export function soakGateInterval(soakMs: number): string | undefined {
+  if (soakMs <= 0) return undefined;
+  const seconds = Math.max(30, Math.floor(soakMs / 4000));
+  return seconds >= 600 ? undefined : `${seconds}s`;
+}

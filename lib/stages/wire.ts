@@ -62,3 +62,13 @@ export function needsRecords(stages: readonly StageSpec[], from: string): boolea
   }
   return false;
 }
+
+/**
+ * True when a stage may hold open soak records: it gates the next stage (so it is not the last). The re-plan
+ * reads these whatever the stages say NOW: a promotion deferred while a window existed stays due after the
+ * window was removed from the configuration (deferred, not dropped), and a soak shortened or removed applies.
+ */
+export function mayHaveRecords(stages: readonly StageSpec[], from: string): boolean {
+  const i = stages.findIndex((s) => s.name === from);
+  return i >= 0 && i < stages.length - 1 && stages[i]!.gatesNext;
+}

@@ -132,12 +132,19 @@ class Expressions {
     throw new Error(`workflowRunner: unsupported expression operand ${JSON.stringify(t)}`);
   }
 
-  /** `a == 'x' || b == 'y'`, `&&`, plain lookups; GitHub's loose string comparison for `==`. */
+  /** `a == 'x' || b != 'y'`, `&&`, plain lookups; GitHub's loose string comparison for `==` and `!=`. */
   evaluate(expr: string): unknown {
     const or = expr.split("||");
     if (or.length > 1) return or.some((e) => truthy(this.evaluate(e)));
     const and = expr.split("&&");
     if (and.length > 1) return and.every((e) => truthy(this.evaluate(e)));
+    const ne = expr.split("!=");
+    if (ne.length === 2) {
+      const a = this.operand(ne[0]!);
+      const b = this.operand(ne[1]!);
+      return scalar(a).toLowerCase() !== scalar(b).toLowerCase();
+    }
+    if (ne.length > 2) throw new Error(`workflowRunner: unsupported expression ${expr}`);
     const eq = expr.split("==");
     if (eq.length === 2) {
       const a = this.operand(eq[0]!);

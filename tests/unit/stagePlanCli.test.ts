@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readOpenSoaks, runWith, soakLines } from "../../lib/cli/stagePlan";
-import { stagesFromWire } from "../../lib/stages/wire";
+import { needsRecords, stagesFromWire } from "../../lib/stages/wire";
 import { run as stageRecord } from "../../lib/cli/stageRecord";
 import { readerFromEnv } from "../../lib/cli/registryEnv";
 import { GitHubClient } from "../../lib/github/client";
@@ -228,6 +228,85 @@ describe("stages: promotion stage-plan / stage-record (CLI) with a registry and 
       "none",
       "a promoted record is closed",
     );
+  });
+});
+
+describe("stages: a promotion deferred by a window that the configuration then removes", function () {
+  this.timeout(30_000);
+
+  it("is promoted by the next re-plan (deferred, not dropped), although the stages no longer make its stage keep records", async () => {
+    const reg = await startFakeRegistry({ repository: REPO });
+    const gh = await GitHubStandIn.start({
+      tokens: ["t0ken"],
+      repositories: ["example-org/platform"],
+    });
+    const dir = mkdtempSync(join(tmpdir(), "stage-plan-window-"));
+    try {
+      const digest = reg.push(buildManifest(C1, "2.0.0-rc.1"), ["2.0.0-rc.1", "sha-1111111"]);
+      // Staging with a window closed on Saturday 2026-11-28 (Mon-Fri), then the same stages without it.
+      const withWindow = stagesToWire(pipelineOf(THREE_STAGES).stages);
+      const without = stagesToWire(
+        pipelineOf({
+          ...THREE_STAGES,
+          stages: [
+            THREE_STAGES.stages[0],
+            { name: "staging", clusters: ["staging"], soak: "10m" },
+            THREE_STAGES.stages[2],
+          ],
+        }).stages,
+      );
+      assert.equal(needsRecords(stagesFromWire(without), "integration"), false);
+      const plan = async (stages: string, eventName: string, event: unknown, now: string) => {
+        writeFileSync(join(dir, "event.json"), JSON.stringify(event));
+        let stdout = "";
+        let stderr = "";
+        const code = await runWith(
+          [
+            ...["--event", join(dir, "event.json"), "--event-name", eventName],
+            ...["--gate-name", "platform", "--gate-namespace", "flux-system"],
+            ...["--artifact", `${reg.host}/${REPO}`, "--stages", stages, "--now", now],
+          ],
+          {
+            stdout: (x) => void (stdout += x),
+            stderr: (x) => void (stderr += x),
+            stdin: () => Promise.resolve(""),
+          },
+          {
+            reader: (h) => readerFromEnv(h, { PROMOTION_REGISTRY_SCHEME: "http" }),
+            github: () =>
+              new GitHubClient({ api: gh.url, repository: "example-org/platform", token: "t0ken" }),
+          },
+        );
+        return { code, out: stdout, err: stderr };
+      };
+      const sat = "2026-11-28T12:00:00Z";
+      const deferred = await plan(
+        withWindow,
+        "repository_dispatch",
+        {
+          client_payload: {
+            involvedObject: { kind: "Kustomization", name: "platform", namespace: "flux-system" },
+            severity: "info",
+            message: "Health check passed in 5s",
+            timestamp: sat,
+            metadata: { revision: `2.0.0-rc.1@${digest}` },
+          },
+        },
+        sat,
+      );
+      assert.equal(deferred.code, 0, deferred.err);
+      assert.match(deferred.out, /^action=defer$/m);
+      assert.match(deferred.err, /staging's window is closed/);
+      const r = await plan(without, "schedule", {}, "2026-11-28T12:10:00Z");
+      assert.equal(r.code, 0, r.err);
+      assert.match(r.out, /^action=promote$/m, r.err);
+      assert.match(r.out, /^tags=2\.0\.0-0\.staging\.1$/m);
+      assert.match(r.out, /^from=integration$/m);
+    } finally {
+      await reg.close();
+      await gh.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -16,7 +16,8 @@ import {
   stageTag,
 } from "../../lib/stages/channel";
 import { formatDuration, parseDuration } from "../../lib/stages/duration";
-import { describeSoak, soakStatus } from "../../lib/stages/soak";
+import { describeSoak, soakGateInterval, soakStatus } from "../../lib/stages/soak";
+import { goDurationSeconds } from "../../lib/k8s/gate";
 import {
   isOpen,
   isWindowOpen,
@@ -360,6 +361,21 @@ describe("stages: soak", () => {
     );
     assert.equal(again.state, "soaking", "the clock restarts at the recovery, 11:40");
     assert.equal(again.state === "soaking" && again.since, "2026-11-23T11:40:00Z");
+  });
+
+  it("a soaking stage's gate reconciles (re-checks health) at least four times per soak, 30 s at the most often, never less often than the default", () => {
+    // kustomize-controller checks health only when it reconciles: under the default 10m a 2m soak saw no check.
+    assert.equal(soakGateInterval(0), undefined);
+    assert.equal(soakGateInterval(60_000), "30s");
+    assert.equal(soakGateInterval(120_000), "30s");
+    assert.equal(soakGateInterval(600_000), "150s");
+    assert.equal(soakGateInterval(30 * 60_000), "450s");
+    assert.equal(soakGateInterval(40 * 60_000), undefined, "10m, the default");
+    assert.equal(soakGateInterval(48 * 3600_000), undefined);
+    for (const soakMs of [60_000, 120_000, 600_000, 30 * 60_000, 39 * 60_000]) {
+      const s = goDurationSeconds(soakGateInterval(soakMs)!);
+      assert.ok(s >= 30 && s <= 600 && (s * 4 <= soakMs / 1000 || s === 30), `${soakMs}: ${s}`);
+    }
   });
 });
 

@@ -17,7 +17,10 @@
  * and `expectDispatchedOnce` (both wait a full quiet window: the gate's retry interval plus a source interval
  * plus a canary period, so a second event has time to come), `waitRefused` (signature verification),
  * `seedStable` (a stable version made through the registry and the promote job, without waiting for a gate),
- * `serving`, `listing`, `pushByHand`, `removeByHand`, and the played canary of each cluster.
+ * `serving`, `listing`, `pushByHand`, `removeByHand`, and the played canary of each cluster. With stages
+ * (a BoxLayout with a `stage` cluster and `pipeline.stages`, e.g. THREE_STAGES_LAYOUT): `replan` (the promote
+ * workflow's schedule run, or a person's workflow_dispatch), `reconfigure` (pipeline keys changed in Pulumi.yaml
+ * and `pulumi up` on every stack, as a user would) and `stageVersions`; `seedStable` goes through every stage.
  *
  * Every process is stopped by pid when the box stops. When `start` fails half way, what it started is stopped
  * and its logs stay in the printed directory, as they do after a failed scenario.
@@ -38,6 +41,8 @@ import { BUILD_WORKFLOW, PROMOTE_WORKFLOW } from "../../../lib/workflows/pipelin
 import { compare as semverCompare } from "semver";
 import { CANARY_NAME, CANARY_NAMESPACE, VERSION_ANNOTATION } from "../../../lib/k8s/canary";
 import { goDurationSeconds } from "../../../lib/k8s/gate";
+import { STAGE_METADATA_KEY } from "../../../lib/k8s/validation";
+import { stageTag } from "../../../lib/stages/channel";
 import { newAuthority, servingCert, serviceAccountKeys, type Authority } from "../../support/pki";
 import { ProcessGroup } from "./processes";
 import { assertBuilt, Cluster, Etcd, FLUX_NAMESPACE, NOT_READY_LABEL } from "./clusters";
@@ -145,13 +150,51 @@ export function versionsOf(listing: Map<string, string>, stableOnly = false): st
 
 export interface BoxCluster {
   readonly name: string;
-  readonly role: "integration" | "live";
+  /** `stage`: a cluster of an intermediate stage (`pipeline.stages`, issue 21). */
+  readonly role: "integration" | "stage" | "live";
 }
 
 export const TWO_CLUSTERS: readonly BoxCluster[] = [
   { name: "integration", role: "integration" },
   { name: "live", role: "live" },
 ];
+
+/**
+ * A box by name: its clusters and the extra `pipeline` configuration (e.g. `stages`) its scenarios need.
+ * `useBox(layout)` starts one box per layout name and mocha run.
+ */
+export interface BoxLayout {
+  readonly name: string;
+  readonly clusters: readonly BoxCluster[];
+  /** Merged into `promotion-pipeline:pipeline` (after the box's own keys; `clusters` stays the box's). */
+  readonly pipeline?: Readonly<Record<string, unknown>>;
+}
+
+export const TWO_CLUSTERS_LAYOUT: BoxLayout = { name: "two-clusters", clusters: TWO_CLUSTERS };
+
+/** Always open: a window over the whole day, every day (a stage with a window keeps its soak records). */
+export const OPEN_WINDOW = "* 00:00-24:00 UTC";
+
+/**
+ * The three stages of tests/unit/stages.test.ts (`THREE_STAGES`): integration -> staging -> live, staging with a
+ * soak and a promotion window; the soak short (2 m) and the window open (OPEN_WINDOW) so a scenario waits for
+ * what it tests only. tests/flux/stages.test.ts changes the window through configuration (`Box.reconfigure`).
+ */
+export const THREE_STAGES = [
+  { name: "integration", clusters: ["integration"] },
+  { name: "staging", clusters: ["staging"], soak: "2m", windows: [OPEN_WINDOW] },
+  { name: "live", clusters: ["live"] },
+] as const;
+
+export const THREE_STAGES_LAYOUT: BoxLayout = {
+  name: "three-stages",
+  clusters: [
+    { name: "integration", role: "integration" },
+    { name: "staging", role: "stage" },
+    { name: "live", role: "live" },
+  ],
+  pipeline: { stages: THREE_STAGES },
+};
 
 /** The canary's period (`@every 60s`) plus duty's jitter (at most 9% of it). */
 const CANARY_PERIOD_MS = 60_000 + 5_400;
@@ -185,17 +228,22 @@ export class Box {
   private constructor(
     readonly work: string,
     readonly layout: readonly BoxCluster[],
+    /** Extra `promotion-pipeline:pipeline` keys (BoxLayout.pipeline); `reconfigure` changes them. */
+    private extraPipeline: Readonly<Record<string, unknown>> = {},
   ) {
     mkdirSync(join(work, "logs"));
     this.procs = new ProcessGroup(join(work, "logs"));
   }
 
   /** Starts the box; on failure stops what it started and keeps the logs (the error names where). */
-  static async start(layout: readonly BoxCluster[] = TWO_CLUSTERS): Promise<Box> {
+  static async start(
+    layout: readonly BoxCluster[] = TWO_CLUSTERS,
+    pipeline: Readonly<Record<string, unknown>> = {},
+  ): Promise<Box> {
     assertBuilt();
     assertToolchain();
     for (const t of ["crane", "oras", "cosign"] as const) tool(t);
-    const box = new Box(mkdtempSync(join(tmpdir(), "promotion-flux-")), layout);
+    const box = new Box(mkdtempSync(join(tmpdir(), "promotion-flux-")), layout, pipeline);
     try {
       await box.boot();
       return box;
@@ -324,22 +372,25 @@ export class Box {
     for (const { name } of this.layout) {
       ok(this.project.pulumi("stack", "select", "--create", name), `stack select ${name}`);
     }
-    ok(
-      this.project.sh(
-        "pulumi",
-        [
-          "config",
-          "set",
-          "--secret",
-          "promotion-pipeline:dispatchToken",
-          "--stack",
-          this.integration.name,
-          "--non-interactive",
-        ],
-        { input: DISPATCH_TOKEN },
-      ),
-      "config set dispatchToken",
-    );
+    // Every stack whose gate dispatches: integration's, and an intermediate stage's.
+    for (const { name } of this.layout.filter((c) => c.role !== "live")) {
+      ok(
+        this.project.sh(
+          "pulumi",
+          [
+            "config",
+            "set",
+            "--secret",
+            "promotion-pipeline:dispatchToken",
+            "--stack",
+            name,
+            "--non-interactive",
+          ],
+          { input: DISPATCH_TOKEN },
+        ),
+        `config set dispatchToken --stack ${name}`,
+      );
+    }
     for (const { name } of this.layout) {
       ok(
         this.project.pulumi("up", "--stack", name, "--yes", "--skip-preview"),
@@ -410,6 +461,7 @@ export class Box {
         },
       ],
     });
+    Object.assign(pipeline, this.extraPipeline);
     const clusters: Record<string, Record<string, unknown>> = {};
     for (const { name, role } of this.layout) clusters[name] = { role, interval: "15s" };
     pipeline.clusters = clusters;
@@ -636,6 +688,37 @@ export class Box {
       },
     });
     assert.equal(run.status, "success", `seeding promote failed:\n${run.log}`);
+    // With intermediate stages (pipeline.stages), the promotion above went into the first of them; each then
+    // reports its stage tag healthy as its gate's Alert would, dated before its soak so the soak has passed.
+    const stages = (this.extraPipeline.stages ?? []) as { name: string; soak?: string }[];
+    for (const s of stages.slice(1, -1)) {
+      const at = new Date(Date.now() - goDurationSeconds(s.soak ?? "0s") * 1000 - 60_000);
+      const staged = await this.promote({
+        eventType: EVENT_TYPE,
+        clientPayload: {
+          involvedObject: {
+            kind: "Kustomization",
+            namespace: FLUX_NAMESPACE,
+            name: GATE.name,
+            apiVersion: GATE.api,
+          },
+          severity: "info",
+          timestamp: at.toISOString(),
+          message: "Health check passed in 1s",
+          reason: "Progressing",
+          metadata: {
+            revision: revisionOf(stageTag(s.name, rc.tag), rc.digest),
+            [STAGE_METADATA_KEY]: s.name,
+          },
+          reportingController: "kustomize-controller",
+        },
+      });
+      assert.equal(
+        staged.status,
+        "success",
+        `seeding promote from ${s.name} failed:\n${staged.log}`,
+      );
+    }
     const tag = stableOf(rc.tag);
     assert.equal(this.listing().get(tag), rc.digest, `seeding did not tag ${tag}`);
     return { tag, digest: rc.digest };
@@ -848,7 +931,10 @@ export class Box {
   async settle(timeoutMs = 420_000): Promise<void> {
     const l = this.listing();
     for (const { name, role } of this.layout) {
-      const tag = versionsOf(l, role === "live").at(-1);
+      const tag =
+        role === "stage"
+          ? this.stageVersions(name, l).at(-1)
+          : versionsOf(l, role === "live").at(-1);
       if (!tag) continue;
       const c = this.cluster(name);
       const rev = revisionOf(tag, l.get(tag)!);
@@ -868,6 +954,96 @@ export class Box {
     }
     // Promote runs still going (e.g. the dispatch of a seeded version) finish before the scenario starts.
     await Promise.all(this.promotions.map((p) => p.result.catch(() => undefined)));
+    await Promise.all(this.replans.map((p) => p.catch(() => undefined)));
+  }
+
+  // ---- stages (issue 21): a box whose layout has a `stage` cluster and `pipeline.stages` ----
+
+  /** The `pipeline.stages` entry holding cluster `name` (the box's extra pipeline configuration). */
+  stageOf(name: string): { name: string; soak?: string; windows?: string[] } {
+    const stages = (this.extraPipeline.stages ?? []) as {
+      name: string;
+      clusters: string[];
+      soak?: string;
+      windows?: string[];
+    }[];
+    const s = stages.find((x) => x.clusters.includes(name));
+    assert.ok(s, `cluster ${name} is in no stage of ${JSON.stringify(stages)}`);
+    return s;
+  }
+
+  /** Versions on an intermediate stage's channel (X.Y.Z-0.<stage>.N), oldest first, as Flux orders them. */
+  stageVersions(cluster: string, listing: Map<string, string>): string[] {
+    const stage = this.stageOf(cluster).name;
+    const channel = new RegExp(`^\\d+\\.\\d+\\.\\d+-0\\.${stage}\\.\\d+$`);
+    return [...listing.keys()].filter((t) => channel.test(t)).sort(semverCompare);
+  }
+
+  /** Scheduled re-plans (and runs by hand) of the promote workflow, in the order they were started. */
+  readonly replans: Promise<JobResult>[] = [];
+
+  /**
+   * Runs the promote workflow as GitHub's `schedule` would (the re-plan of every open soak record), or, with
+   * `inputs`, as a person's `workflow_dispatch`; serialised with the dispatched runs (the job's concurrency
+   * group).
+   */
+  replan(inputs?: Record<string, string>): Promise<JobResult> {
+    const text = () =>
+      readFileSync(
+        join(this.project.dir, "out", this.integration.name, "github", PROMOTE_WORKFLOW),
+        "utf8",
+      );
+    const result = this.promoteChain.then(() =>
+      runJob(
+        text(),
+        "promote",
+        this.jobContext(
+          this.checkout(`replan-${this.runs}`),
+          inputs ? "workflow_dispatch" : "schedule",
+          inputs ? { inputs: { rollback_to: "", ...inputs } } : { schedule: "*/10 * * * *" },
+          commitOf("promote"),
+        ),
+      ),
+    );
+    this.promoteChain = result.catch(() => undefined);
+    this.replans.push(result);
+    return result;
+  }
+
+  /** The extra pipeline configuration now in Pulumi.yaml. */
+  pipelineExtra(): Readonly<Record<string, unknown>> {
+    return this.extraPipeline;
+  }
+
+  /**
+   * Changes `promotion-pipeline:pipeline` keys (e.g. `stages`) in Pulumi.yaml and runs `pulumi up` on every
+   * stack, as a user would; nothing when they are already so. Async (the GitHub stand-in and the played
+   * canary-checker run in this process and must keep serving during the update). Returns whether it changed.
+   */
+  async reconfigure(keys: Readonly<Record<string, unknown>>): Promise<boolean> {
+    const next = { ...this.extraPipeline, ...keys };
+    if (JSON.stringify(next) === JSON.stringify(this.extraPipeline)) return false;
+    const projectFile = join(this.project.dir, "Pulumi.yaml");
+    const doc = parse(readFileSync(projectFile, "utf8")) as {
+      config: Record<string, { value: Record<string, unknown> }>;
+    };
+    Object.assign(doc.config["promotion-pipeline:pipeline"]!.value, keys);
+    writeFileSync(projectFile, stringify(doc));
+    this.extraPipeline = next;
+    for (const { name } of this.layout) {
+      ok(
+        await this.project.shAsync("pulumi", [
+          "up",
+          "--stack",
+          name,
+          "--yes",
+          "--skip-preview",
+          "--non-interactive",
+        ]),
+        `pulumi up --stack ${name}`,
+      );
+    }
+    return true;
   }
 
   /**

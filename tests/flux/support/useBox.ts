@@ -1,25 +1,30 @@
 /**
- * One box per mocha run, shared by every scenario file that asks for it, started by the first `before` that
- * needs it (so `--grep` on one scenario starts it once, for that scenario) and stopped by a root `after` hook
- * once every file ran. Its work directory (logs of every process) is kept when any scenario failed, when the box
- * did not start, or when PROMOTION_KEEP_FLUX is set.
+ * One box per layout and mocha run (the two-cluster box by default; `useBox(THREE_STAGES_LAYOUT)` asks for
+ * another), shared by every scenario file that asks for that layout, started by the first `before` that needs
+ * it (so `--grep` on one scenario starts only its box, once) and stopped by a root `after` hook once every file
+ * ran. Each box's work directory (logs of every process) is kept when any scenario failed, when the box did not
+ * start, or when PROMOTION_KEEP_FLUX is set.
  */
-import { Box } from "./box";
+import { Box, TWO_CLUSTERS_LAYOUT, type BoxLayout } from "./box";
 
-let started: Promise<Box> | undefined;
+const started = new Map<string, Promise<Box>>();
 let failed = false;
 
 /**
- * Call at the top of a scenario file's `describe`: returns a getter of the running box. Each scenario then
- * states what it needs of the box (`box().settle()`, `box().seedStable(...)`) rather than relying on the
- * scenario before it.
+ * Call at the top of a scenario file's `describe`: returns a getter of the running box of `layout`. Each
+ * scenario then states what it needs of the box (`box().settle()`, `box().seedStable(...)`) rather than
+ * relying on the scenario before it.
  */
-export function useBox(): () => Box {
+export function useBox(layout: BoxLayout = TWO_CLUSTERS_LAYOUT): () => Box {
   let box: Box | undefined;
   before(async function () {
     this.timeout(15 * 60_000);
-    started ??= Box.start();
-    box = await started;
+    let p = started.get(layout.name);
+    if (!p) {
+      p = Box.start(layout.clusters, layout.pipeline ?? {});
+      started.set(layout.name, p);
+    }
+    box = await p;
   });
   afterEach(function () {
     if (this.currentTest?.state === "failed") {
@@ -37,11 +42,12 @@ export function useBox(): () => Box {
 
 // A root hook (registered when the first scenario file imports this module): runs once, after every file.
 after(async function () {
-  this.timeout(180_000);
-  if (!started) return;
-  const box = await started.catch(() => undefined);
-  // A box that failed to start stopped itself and kept its logs (Box.start).
-  await box?.stop(failed);
+  this.timeout(180_000 * Math.max(1, started.size));
+  for (const p of started.values()) {
+    const box = await p.catch(() => undefined);
+    // A box that failed to start stopped itself and kept its logs (Box.start).
+    await box?.stop(failed);
+  }
 });
 
 /** A test of a scenario, and a hook: each gets the running box. */
