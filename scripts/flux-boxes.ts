@@ -33,7 +33,7 @@ const MEASURED_SECONDS: Readonly<Record<string, number>> = {
   "signatures.test.ts": 95,
   "staleCanary.test.ts": 280,
   "stampOnly.test.ts": 240,
-  "stages.test.ts": 720,
+  "stages.test.ts": 900,
   "unhealthy.test.ts": 568,
 };
 const DEFAULT_SECONDS = 300;

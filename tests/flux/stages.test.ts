@@ -24,7 +24,7 @@ import {
 } from "./support/box";
 import { FLUX_DEPLOYMENTS } from "./support/clusters";
 import { condition } from "./support/kube";
-import { useBox } from "./support/useBox";
+import { withBox } from "./support/useBox";
 import { STAGE_METADATA_KEY } from "../../lib/k8s/validation";
 import { stageTag } from "../../lib/stages/channel";
 import { SOAK_TASK } from "../../lib/stages/record";
@@ -110,11 +110,9 @@ async function expectDispatches(
 }
 
 describe("flux: stages, integration -> staging (2 m soak, window) -> live, on three real clusters (GitHub stand-in, canary-checker played)", function () {
-  this.timeout(30 * 60_000);
-  const box = useBox(THREE_STAGES_LAYOUT);
+  const { it } = withBox(this, THREE_STAGES_LAYOUT);
 
-  it("an RC reaches live through staging: promoted digest-exact into staging, selected and validated there, held while it soaks (the re-plan defers it), then promoted stable and selected by live", async function () {
-    const b = box();
+  it("an RC reaches live through staging: promoted digest-exact into staging, selected and validated there, held while it soaks (the re-plan defers it), then promoted stable and selected by live", async (b) => {
     await readyStages(b);
     const staging = b.cluster("staging");
     const t0 = Date.now();
@@ -210,8 +208,7 @@ describe("flux: stages, integration -> staging (2 m soak, window) -> live, on th
     );
   });
 
-  it("a failure on staging during the soak stops it there: the re-plan after the soak promotes nothing, live keeps its version, no tag moves", async function () {
-    const b = box();
+  it("a failure on staging during the soak stops it there: the re-plan after the soak promotes nothing, live keeps its version, no tag moves", async (b) => {
     await readyStages(b);
     if (!b.newestStable()) {
       await b.seedStable(commitOf("stages-seed"));
@@ -314,8 +311,7 @@ describe("flux: stages, integration -> staging (2 m soak, window) -> live, on th
     }
   });
 
-  it("a closed window on staging defers the promotion (not dropped); opened through configuration (pulumi up), the re-plan promotes it, once", async function () {
-    const b = box();
+  it("a closed window on staging defers the promotion (not dropped); opened through configuration (pulumi up), the re-plan promotes it, once", async (b) => {
     // A soak another scenario left may run out meanwhile: this one asserts on its own digest only.
     await readyStages(b, false);
     // A window that is closed now and for two more days: the whole day three days from now (UTC).

@@ -62,20 +62,24 @@ export const SCENARIO_MINUTES = 30;
 
 /**
  * The first line of a scenario file's `describe`: asks for the box and returns `it`, `before` and `after` that
- * hand the running box to the test, which then states what state it needs (`await b.settle()`).
+ * hand the running box of `layout` (the two-cluster box by default) to the test, which then states what state
+ * it needs (`await b.settle()`).
  *
  *   describe("flux: a replayed dispatch", function () {
  *     const { it } = withBox(this);
  *     it("changes nothing in the registry", async (b) => { await b.settle(); ... });
  *   });
  */
-export function withBox(suite: Mocha.Suite): {
+export function withBox(
+  suite: Mocha.Suite,
+  layout: BoxLayout = TWO_CLUSTERS_LAYOUT,
+): {
   readonly it: BoxTest;
   readonly before: BoxHook;
   readonly after: BoxHook;
 } {
   suite.timeout(SCENARIO_MINUTES * 60_000);
-  const box = useBox();
+  const box = useBox(layout);
   return {
     it: (name, fn) => it(name, async () => fn(box())),
     before: (fn) => before(async () => fn(box())),
