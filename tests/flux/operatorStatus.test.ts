@@ -6,14 +6,7 @@
 import { strict as assert } from "node:assert";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
-import {
-  commitOf,
-  FLUX_NAMESPACE,
-  REGISTRY_USER,
-  revisionOf,
-  SOURCE,
-  TEST_MANAGER,
-} from "./support/box";
+import { commitOf, REGISTRY_USER, revisionOf } from "./support/box";
 import type { Box } from "./support/box";
 import { withBox } from "./support/useBox";
 
@@ -66,15 +59,7 @@ describe("flux: `promotion status` reads the real clusters", function () {
     await b.ensureStable();
     await b.settle();
     const held = await b.serving(b.live);
-    const k = b.live.kube;
-    await k.mergePatch(
-      SOURCE.api,
-      SOURCE.kind,
-      FLUX_NAMESPACE,
-      SOURCE.name,
-      { spec: { suspend: true } },
-      TEST_MANAGER,
-    );
+    await b.suspendSource(b.live, true);
     try {
       const newer = await b.seedStable(commitOf("status-mismatch"));
       const s = status(b);
@@ -89,14 +74,7 @@ describe("flux: `promotion status` reads the real clusters", function () {
         `      promotion status, live held back (real output):\n${s.out.replace(/^/gm, "        ")}`,
       );
     } finally {
-      await k.mergePatch(
-        SOURCE.api,
-        SOURCE.kind,
-        FLUX_NAMESPACE,
-        SOURCE.name,
-        { spec: { suspend: null } },
-        TEST_MANAGER,
-      );
+      await b.suspendSource(b.live, false);
     }
     await b.settle();
     const after = status(b);

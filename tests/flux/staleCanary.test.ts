@@ -5,17 +5,7 @@
  * next run, started after the apply, opens it (GitHub stand-in).
  */
 import { strict as assert } from "node:assert";
-import {
-  Box,
-  commitOf,
-  FLUX_NAMESPACE,
-  GATE,
-  revisionOf,
-  sleep,
-  SOURCE,
-  TEST_MANAGER,
-  type Rc,
-} from "./support/box";
+import { Box, commitOf, FLUX_NAMESPACE, GATE, revisionOf, sleep, type Rc } from "./support/box";
 import { condition } from "./support/kube";
 import { withBox } from "./support/useBox";
 
@@ -35,15 +25,7 @@ describe("flux: a canary run that straddles the apply does not open the gate (ca
     await b.settle();
     const k = b.integration.kube;
     const player = b.canary(b.integration.name);
-    const suspend = (on: boolean): Promise<unknown> =>
-      k.mergePatch(
-        SOURCE.api,
-        SOURCE.kind,
-        FLUX_NAMESPACE,
-        SOURCE.name,
-        { spec: { suspend: on ? true : null } },
-        TEST_MANAGER,
-      );
+    const suspend = (on: boolean): Promise<void> => b.suspendSource(b.integration, on);
     // Integration takes nothing new until told (as `flux suspend source oci` does), so the order is certain.
     await suspend(true);
     let rc!: Rc;

@@ -199,6 +199,27 @@ export const THREE_STAGES_LAYOUT: BoxLayout = {
 /** The canary's period (`@every 60s`) plus duty's jitter (at most 9% of it). */
 const CANARY_PERIOD_MS = 60_000 + 5_400;
 
+/**
+ * The event notification-controller forwards for the gate (what the githubdispatch provider puts in
+ * client_payload: the eventv1.Event of kustomize-controller) at `at`, with `metadata`.
+ */
+function gateEvent(at: Date, metadata: Record<string, string>): Record<string, unknown> {
+  return {
+    involvedObject: {
+      kind: "Kustomization",
+      namespace: FLUX_NAMESPACE,
+      name: GATE.name,
+      apiVersion: GATE.api,
+    },
+    severity: "info",
+    timestamp: at.toISOString(),
+    message: "Health check passed in 1s",
+    reason: "Progressing",
+    metadata,
+    reportingController: "kustomize-controller",
+  };
+}
+
 export class Box {
   readonly procs: ProcessGroup;
   reg!: TestRegistry;
@@ -552,6 +573,31 @@ export class Box {
     return new Map(tags.map((t) => [t, this.crane("digest", `${this.artifact}:${t}`)]));
   }
 
+  /**
+   * The WHOLE listing against `before`: every tag that was there names the same digest (none moved or
+   * vanished), and the only new tags are the build's own for `rc` (RC tag, integration-<7>, sha-<7>, signature)
+   * and `extra`.
+   */
+  expectOnlyBuildTagsAdded(
+    before: ReadonlyMap<string, string>,
+    rc: Rc,
+    extra: string[] = [],
+  ): void {
+    const after = this.listing();
+    for (const [t, d] of before) assert.equal(after.get(t), d, `tag ${t} moved or vanished`);
+    assert.deepEqual(
+      [...after.keys()].filter((t) => !before.has(t)).sort(),
+      [
+        `integration-${rc.sha.slice(0, 7)}`,
+        rc.tag,
+        `sha-${rc.sha.slice(0, 7)}`,
+        `${rc.digest.replace(":", "-")}.sig`,
+        ...extra,
+      ].sort(),
+      "only the build's own tags may appear",
+    );
+  }
+
   /** The newest stable tag X.Y.Z in the registry, if any. */
   newestStable(): { tag: string; digest: string } | undefined {
     const l = this.listing();
@@ -670,22 +716,7 @@ export class Box {
     const rc = await this.build(sha);
     const run = await this.promote({
       eventType: EVENT_TYPE,
-      // The event notification-controller forwards for the gate (what the githubdispatch provider puts in
-      // client_payload: the eventv1.Event of kustomize-controller).
-      clientPayload: {
-        involvedObject: {
-          kind: "Kustomization",
-          namespace: FLUX_NAMESPACE,
-          name: GATE.name,
-          apiVersion: GATE.api,
-        },
-        severity: "info",
-        timestamp: new Date().toISOString(),
-        message: "Health check passed in 1s",
-        reason: "Progressing",
-        metadata: { revision: revisionOf(rc.tag, rc.digest) },
-        reportingController: "kustomize-controller",
-      },
+      clientPayload: gateEvent(new Date(), { revision: revisionOf(rc.tag, rc.digest) }),
     });
     assert.equal(run.status, "success", `seeding promote failed:\n${run.log}`);
     // With intermediate stages (pipeline.stages), the promotion above went into the first of them; each then
@@ -695,23 +726,10 @@ export class Box {
       const at = new Date(Date.now() - goDurationSeconds(s.soak ?? "0s") * 1000 - 60_000);
       const staged = await this.promote({
         eventType: EVENT_TYPE,
-        clientPayload: {
-          involvedObject: {
-            kind: "Kustomization",
-            namespace: FLUX_NAMESPACE,
-            name: GATE.name,
-            apiVersion: GATE.api,
-          },
-          severity: "info",
-          timestamp: at.toISOString(),
-          message: "Health check passed in 1s",
-          reason: "Progressing",
-          metadata: {
-            revision: revisionOf(stageTag(s.name, rc.tag), rc.digest),
-            [STAGE_METADATA_KEY]: s.name,
-          },
-          reportingController: "kustomize-controller",
-        },
+        clientPayload: gateEvent(at, {
+          revision: revisionOf(stageTag(s.name, rc.tag), rc.digest),
+          [STAGE_METADATA_KEY]: s.name,
+        }),
       });
       assert.equal(
         staged.status,
@@ -765,6 +783,17 @@ export class Box {
   }
   async reconcileGate(c: Cluster): Promise<void> {
     await c.kube.requestReconcile(GATE.api, GATE.kind, FLUX_NAMESPACE, GATE.name);
+  }
+  /** Suspends (`flux suspend source oci`) or resumes the cluster's OCIRepository: it takes nothing new meanwhile. */
+  async suspendSource(c: Cluster, on: boolean): Promise<void> {
+    await c.kube.mergePatch(
+      SOURCE.api,
+      SOURCE.kind,
+      FLUX_NAMESPACE,
+      SOURCE.name,
+      { spec: { suspend: on ? true : null } },
+      TEST_MANAGER,
+    );
   }
 
   /** `waitFor`, failing at once when a process of the box died. */

@@ -479,27 +479,25 @@ export class CanaryChecker {
     const ca = c.tlsConfig?.ca;
     if (!ca) return undefined;
     if (ca.value !== undefined) return ca.value;
-    const cm = ca.valueFrom?.configMapKeyRef;
-    const sec = ca.valueFrom?.secretKeyRef;
-    if (cm) {
-      const o = await this.kube.get("v1", "ConfigMap", this.namespace, cm.name);
-      const v = (o?.data as Record<string, string> | undefined)?.[cm.key];
+    // Either reference, read as canary-checker's connection hydration does (a Secret's data is base64).
+    const refs = [
+      { kind: "ConfigMap", ref: ca.valueFrom?.configMapKeyRef, decode: (v: string) => v },
+      {
+        kind: "Secret",
+        ref: ca.valueFrom?.secretKeyRef,
+        decode: (v: string) => Buffer.from(v, "base64").toString("utf8"),
+      },
+    ];
+    for (const { kind, ref, decode } of refs) {
+      if (!ref) continue;
+      const o = await this.kube.get("v1", kind, this.namespace, ref.name);
+      const v = (o?.data as Record<string, string> | undefined)?.[ref.key];
       if (v === undefined) {
         throw new Error(
-          `hydrate connection: could not get ${cm.key} from configmap ${this.namespace}/${cm.name}`,
+          `hydrate connection: could not get ${ref.key} from ${kind.toLowerCase()} ${this.namespace}/${ref.name}`,
         );
       }
-      return v;
-    }
-    if (sec) {
-      const o = await this.kube.get("v1", "Secret", this.namespace, sec.name);
-      const v = (o?.data as Record<string, string> | undefined)?.[sec.key];
-      if (v === undefined) {
-        throw new Error(
-          `hydrate connection: could not get ${sec.key} from secret ${this.namespace}/${sec.name}`,
-        );
-      }
-      return Buffer.from(v, "base64").toString("utf8");
+      return decode(v);
     }
     throw new NotPlayedError(`http check "${c.name}": tlsConfig.ca ${JSON.stringify(ca)}`);
   }
