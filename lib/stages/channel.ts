@@ -117,7 +117,7 @@ export function rcOfStageTag(
     case "first":
       return parseRc(tag) ? tag : undefined;
     case "intermediate": {
-      const m = new RegExp(`^${NUM}\\.${NUM}\\.${NUM}-0\\.${stage}\\.${NUM}$`).exec(tag);
+      const m = new RegExp(stageFilter(stage)).exec(tag);
       return m ? `${m[1]}.${m[2]}.${m[3]}-rc.${m[4]}` : undefined;
     }
     case "last":

@@ -138,20 +138,17 @@ class Expressions {
     if (or.length > 1) return or.some((e) => truthy(this.evaluate(e)));
     const and = expr.split("&&");
     if (and.length > 1) return and.every((e) => truthy(this.evaluate(e)));
-    const ne = expr.split("!=");
-    if (ne.length === 2) {
-      const a = this.operand(ne[0]!);
-      const b = this.operand(ne[1]!);
-      return scalar(a).toLowerCase() !== scalar(b).toLowerCase();
+    for (const [op, equal] of [
+      ["!=", false],
+      ["==", true],
+    ] as const) {
+      const sides = expr.split(op);
+      if (sides.length > 2) throw new Error(`workflowRunner: unsupported expression ${expr}`);
+      if (sides.length === 2) {
+        const [a, b] = sides.map((side) => scalar(this.operand(side)).toLowerCase());
+        return (a === b) === equal;
+      }
     }
-    if (ne.length > 2) throw new Error(`workflowRunner: unsupported expression ${expr}`);
-    const eq = expr.split("==");
-    if (eq.length === 2) {
-      const a = this.operand(eq[0]!);
-      const b = this.operand(eq[1]!);
-      return scalar(a).toLowerCase() === scalar(b).toLowerCase();
-    }
-    if (eq.length > 2) throw new Error(`workflowRunner: unsupported expression ${expr}`);
     return this.operand(expr);
   }
 

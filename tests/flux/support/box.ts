@@ -42,7 +42,7 @@ import { compare as semverCompare } from "semver";
 import { CANARY_NAME, CANARY_NAMESPACE, VERSION_ANNOTATION } from "../../../lib/k8s/canary";
 import { goDurationSeconds } from "../../../lib/k8s/gate";
 import { STAGE_METADATA_KEY } from "../../../lib/k8s/validation";
-import { stageTag } from "../../../lib/stages/channel";
+import { stageFilter, stageTag } from "../../../lib/stages/channel";
 import { newAuthority, servingCert, serviceAccountKeys, type Authority } from "../../support/pki";
 import { ProcessGroup } from "./processes";
 import { assertBuilt, Cluster, Etcd, FLUX_NAMESPACE, NOT_READY_LABEL } from "./clusters";
@@ -168,6 +168,14 @@ export interface BoxLayout {
   readonly clusters: readonly BoxCluster[];
   /** Merged into `promotion-pipeline:pipeline` (after the box's own keys; `clusters` stays the box's). */
   readonly pipeline?: Readonly<Record<string, unknown>>;
+}
+
+/** A `pipeline.stages` entry as a layout writes it (the config's own keys, before validation). */
+export interface BoxStage {
+  readonly name: string;
+  readonly clusters: readonly string[];
+  readonly soak?: string;
+  readonly windows?: readonly string[];
 }
 
 export const TWO_CLUSTERS_LAYOUT: BoxLayout = { name: "two-clusters", clusters: TWO_CLUSTERS };
@@ -721,8 +729,7 @@ export class Box {
     assert.equal(run.status, "success", `seeding promote failed:\n${run.log}`);
     // With intermediate stages (pipeline.stages), the promotion above went into the first of them; each then
     // reports its stage tag healthy as its gate's Alert would, dated before its soak so the soak has passed.
-    const stages = (this.extraPipeline.stages ?? []) as { name: string; soak?: string }[];
-    for (const s of stages.slice(1, -1)) {
+    for (const s of this.stages().slice(1, -1)) {
       const at = new Date(Date.now() - goDurationSeconds(s.soak ?? "0s") * 1000 - 60_000);
       const staged = await this.promote({
         eventType: EVENT_TYPE,
@@ -988,14 +995,14 @@ export class Box {
 
   // ---- stages (issue 21): a box whose layout has a `stage` cluster and `pipeline.stages` ----
 
-  /** The `pipeline.stages` entry holding cluster `name` (the box's extra pipeline configuration). */
-  stageOf(name: string): { name: string; soak?: string; windows?: string[] } {
-    const stages = (this.extraPipeline.stages ?? []) as {
-      name: string;
-      clusters: string[];
-      soak?: string;
-      windows?: string[];
-    }[];
+  /** `pipeline.stages` as the box's extra pipeline configuration has it now (none: the two-stage default). */
+  private stages(): readonly BoxStage[] {
+    return (this.extraPipeline.stages ?? []) as readonly BoxStage[];
+  }
+
+  /** The `pipeline.stages` entry holding cluster `name`. */
+  stageOf(name: string): BoxStage {
+    const stages = this.stages();
     const s = stages.find((x) => x.clusters.includes(name));
     assert.ok(s, `cluster ${name} is in no stage of ${JSON.stringify(stages)}`);
     return s;
@@ -1003,8 +1010,8 @@ export class Box {
 
   /** Versions on an intermediate stage's channel (X.Y.Z-0.<stage>.N), oldest first, as Flux orders them. */
   stageVersions(cluster: string, listing: Map<string, string>): string[] {
-    const stage = this.stageOf(cluster).name;
-    const channel = new RegExp(`^\\d+\\.\\d+\\.\\d+-0\\.${stage}\\.\\d+$`);
+    // The very filter the program renders for the stage's OCIRepository (what Flux admits).
+    const channel = new RegExp(stageFilter(this.stageOf(cluster).name));
     return [...listing.keys()].filter((t) => channel.test(t)).sort(semverCompare);
   }
 
@@ -1037,11 +1044,6 @@ export class Box {
     this.promoteChain = result.catch(() => undefined);
     this.replans.push(result);
     return result;
-  }
-
-  /** The extra pipeline configuration now in Pulumi.yaml. */
-  pipelineExtra(): Readonly<Record<string, unknown>> {
-    return this.extraPipeline;
   }
 
   /**
