@@ -72,12 +72,16 @@ interface Outcome {
   readonly failing: string;
 }
 
-function run(name: string, args: readonly string[]): Promise<Outcome> {
+function run(
+  name: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Outcome> {
   const t0 = Date.now();
   let passing = "?";
   let failing = "0";
   return new Promise((resolve) => {
-    const child = spawn("mocha", args, { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn("mocha", args, { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
     const forward = (stream: NodeJS.ReadableStream, out: NodeJS.WriteStream): void => {
       let rest = "";
       stream.setEncoding("utf8");
@@ -136,7 +140,9 @@ async function main(): Promise<number> {
         JSON.stringify({ import: "tsx", spec, timeout: 1_200_000, reporter: "spec" }),
       );
       console.log(`[${name}] ${spec.join(", ")} (about ${Math.round(g.seconds / 60)} min)`);
-      return run(name, ["--config", config]);
+      // Each box its own slice of ports (tests/support/ports.ts): boxes never race for one port.
+      const ports = { ...process.env, TEST_PORT_SLICE: String((i % 9) + 1) };
+      return run(name, ["--config", config], ports);
     });
     const outcomes = await Promise.all(runs);
     console.log("\nflux suite, one box per group:");

@@ -6,7 +6,8 @@ import { strict as assert } from "node:assert";
 import { OciRegistryReader } from "../../lib/registry/oci";
 import { RegistryError } from "../../lib/registry/types";
 import { e2eBox } from "../support/e2eBox";
-import { freePort, type TestRegistry } from "../support/registry";
+import { freePort } from "../support/ports";
+import { type TestRegistry } from "../support/registry";
 import { pushArtifact } from "../support/push";
 import { type RegistryProxy } from "../support/registryProxy";
 

@@ -16,9 +16,9 @@ import {
   writeFileSync,
 } from "node:fs";
 import { get as httpsGet } from "node:https";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort } from "./ports";
 
 export interface StartRegistryOptions {
   /** Require HTTP basic auth with this user (htpasswd, bcrypt; needs `htpasswd` from apache2-utils). */
@@ -45,19 +45,6 @@ export interface TestRegistry {
 }
 
 const BINARY = process.env.DOCKER_REGISTRY_BIN ?? "/usr/bin/docker-registry";
-
-/** A port that was free a moment ago (the registry binds it right after). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      const port = typeof addr === "object" && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** Status code of a GET over HTTPS trusting only `caPem`. */
 function httpsStatus(url: string, caPem: string): Promise<number> {

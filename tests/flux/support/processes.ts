@@ -9,7 +9,7 @@ import { closeSync, openSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { FatalError } from "./kube";
 
-export { freePort } from "../../support/registry";
+export { freePort } from "../../support/ports";
 
 export interface Started {
   readonly name: string;
