@@ -9,16 +9,26 @@
  * Every line a group prints is prefixed with its name; the exit code is non-zero when any group failed.
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { homedir, tmpdir } from "node:os";
+import { dirname, join, relative } from "node:path";
 
 const root = join(__dirname, "..");
 const CONFIG = join(root, ".mocharc.flux.json");
 
 /**
  * Seconds each file took alone on a warm box (2 cores, other work beside it), box start excluded. Only used to
- * balance the groups; a file not listed counts as DEFAULT_SECONDS.
+ * balance the groups, and only until a run has measured the file: each box writes what its files took
+ * (tests/flux/support/useBox.ts, FLUX_SECONDS_FILE), and the groups that passed update TIMES_FILE, outside the
+ * repository like every other cache. A file neither measured nor listed counts as DEFAULT_SECONDS.
  */
 const MEASURED_SECONDS: Readonly<Record<string, number>> = {
   "canaryChecker.test.ts": 330,
@@ -37,6 +47,26 @@ const MEASURED_SECONDS: Readonly<Record<string, number>> = {
   "unhealthy.test.ts": 568,
 };
 const DEFAULT_SECONDS = 300;
+const TIMES_FILE = join(
+  process.env.PROMOTION_CACHE ?? join(homedir(), ".cache", "promotion-pipeline"),
+  "flux-seconds.json",
+);
+
+/** The times of earlier runs (TIMES_FILE); none when it is missing or unreadable. */
+export function readTimes(file: string): Record<string, number> {
+  if (!existsSync(file)) return {};
+  try {
+    const parsed: unknown = JSON.parse(readFileSync(file, "utf8"));
+    if (typeof parsed !== "object" || parsed === null) return {};
+    return Object.fromEntries(
+      Object.entries(parsed).filter(
+        (e): e is [string, number] => typeof e[1] === "number" && e[1] > 0,
+      ),
+    );
+  } catch {
+    return {};
+  }
+}
 
 export interface Group {
   readonly files: string[];
@@ -128,7 +158,12 @@ async function main(): Promise<number> {
       `FLUX_BOXES=${JSON.stringify(process.env.FLUX_BOXES)}: expected a whole number >= 1, e.g. 3`,
     );
   }
-  const groups = plan(files, boxes, (f) => MEASURED_SECONDS[f] ?? DEFAULT_SECONDS);
+  const times = readTimes(TIMES_FILE);
+  const groups = plan(files, boxes, (f) => times[f] ?? MEASURED_SECONDS[f] ?? DEFAULT_SECONDS);
+  const known = files.filter((f) => f in times).length;
+  console.log(
+    `balanced by the times of an earlier run for ${known} of ${files.length} files (${TIMES_FILE})`,
+  );
   const work = mkdtempSync(join(tmpdir(), "flux-boxes-"));
   try {
     const runs = groups.map((g, i) => {
@@ -140,11 +175,21 @@ async function main(): Promise<number> {
         JSON.stringify({ import: "tsx", spec, timeout: 1_200_000, reporter: "spec" }),
       );
       console.log(`[${name}] ${spec.join(", ")} (about ${Math.round(g.seconds / 60)} min)`);
-      // Each box its own slice of ports (tests/support/ports.ts): boxes never race for one port.
-      const ports = { ...process.env, TEST_PORT_SLICE: String((i % 9) + 1) };
-      return run(name, ["--config", config], ports);
+      const env = {
+        ...process.env,
+        // Each box its own slice of ports (tests/support/ports.ts): boxes never race for one port.
+        TEST_PORT_SLICE: String((i % 9) + 1),
+        FLUX_SECONDS_FILE: join(work, `seconds-${i + 1}.json`),
+      };
+      return run(name, ["--config", config], env);
     });
     const outcomes = await Promise.all(runs);
+    // What the groups that passed measured balances the next run (a failed group's times mean little).
+    outcomes.forEach((o, i) => {
+      if (o.code === 0) Object.assign(times, readTimes(join(work, `seconds-${i + 1}.json`)));
+    });
+    mkdirSync(dirname(TIMES_FILE), { recursive: true });
+    writeFileSync(TIMES_FILE, JSON.stringify(times, null, 1) + "\n");
     console.log("\nflux suite, one box per group:");
     for (const o of outcomes) {
       console.log(

@@ -5,10 +5,14 @@
  * ran. Each box's work directory (logs of every process) is kept when any scenario failed, when the box did not
  * start, or when PROMOTION_KEEP_FLUX is set.
  */
+import { writeFileSync } from "node:fs";
+import { basename } from "node:path";
 import { Box, TWO_CLUSTERS_LAYOUT, type BoxLayout } from "./box";
 
 const started = new Map<string, Promise<Box>>();
 let failed = false;
+/** Seconds each scenario file took, box start excluded; written to FLUX_SECONDS_FILE (scripts/flux-boxes.ts). */
+const fileSeconds: Record<string, number> = {};
 
 /**
  * Call at the top of a scenario file's `describe`: returns a getter of the running box of `layout`. Each
@@ -17,6 +21,7 @@ let failed = false;
  */
 export function useBox(layout: BoxLayout = TWO_CLUSTERS_LAYOUT): () => Box {
   let box: Box | undefined;
+  let since = 0;
   before(async function () {
     this.timeout(15 * 60_000);
     let p = started.get(layout.name);
@@ -25,6 +30,14 @@ export function useBox(layout: BoxLayout = TWO_CLUSTERS_LAYOUT): () => Box {
       started.set(layout.name, p);
     }
     box = await p;
+    since = Date.now();
+  });
+  after(function () {
+    const file = this.test?.file;
+    if (file && since > 0) {
+      const name = basename(file);
+      fileSeconds[name] = (fileSeconds[name] ?? 0) + Math.round((Date.now() - since) / 1000);
+    }
   });
   afterEach(function () {
     if (this.currentTest?.state === "failed") {
@@ -48,6 +61,8 @@ after(async function () {
     // A box that failed to start stopped itself and kept its logs (Box.start).
     await box?.stop(failed);
   }
+  const out = process.env.FLUX_SECONDS_FILE;
+  if (out) writeFileSync(out, JSON.stringify(fileSeconds));
 });
 
 /** A test of a scenario, and a hook: each gets the running box. */
