@@ -9,17 +9,10 @@
  * Every line a group prints is prefixed with its name; the exit code is non-zero when any group failed.
  */
 import { spawn } from "node:child_process";
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  readdirSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
-import { homedir, tmpdir } from "node:os";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
+import { CACHE } from "../tests/support/tools";
 
 const root = join(__dirname, "..");
 const CONFIG = join(root, ".mocharc.flux.json");
@@ -47,14 +40,10 @@ const MEASURED_SECONDS: Readonly<Record<string, number>> = {
   "unhealthy.test.ts": 568,
 };
 const DEFAULT_SECONDS = 300;
-const TIMES_FILE = join(
-  process.env.PROMOTION_CACHE ?? join(homedir(), ".cache", "promotion-pipeline"),
-  "flux-seconds.json",
-);
+const TIMES_FILE = join(CACHE, "flux-seconds.json");
 
 /** The times of earlier runs (TIMES_FILE); none when it is missing or unreadable. */
 export function readTimes(file: string): Record<string, number> {
-  if (!existsSync(file)) return {};
   try {
     const parsed: unknown = JSON.parse(readFileSync(file, "utf8"));
     if (typeof parsed !== "object" || parsed === null) return {};
@@ -165,6 +154,7 @@ async function main(): Promise<number> {
     `balanced by the times of an earlier run for ${known} of ${files.length} files (${TIMES_FILE})`,
   );
   const work = mkdtempSync(join(tmpdir(), "flux-boxes-"));
+  const secondsFile = (i: number): string => join(work, `seconds-${i + 1}.json`);
   try {
     const runs = groups.map((g, i) => {
       const name = `box ${i + 1}`;
@@ -179,14 +169,14 @@ async function main(): Promise<number> {
         ...process.env,
         // Each box its own slice of ports (tests/support/ports.ts): boxes never race for one port.
         TEST_PORT_SLICE: String((i % 9) + 1),
-        FLUX_SECONDS_FILE: join(work, `seconds-${i + 1}.json`),
+        FLUX_SECONDS_FILE: secondsFile(i),
       };
       return run(name, ["--config", config], env);
     });
     const outcomes = await Promise.all(runs);
     // What the groups that passed measured balances the next run (a failed group's times mean little).
     outcomes.forEach((o, i) => {
-      if (o.code === 0) Object.assign(times, readTimes(join(work, `seconds-${i + 1}.json`)));
+      if (o.code === 0) Object.assign(times, readTimes(secondsFile(i)));
     });
     mkdirSync(dirname(TIMES_FILE), { recursive: true });
     writeFileSync(TIMES_FILE, JSON.stringify(times, null, 1) + "\n");

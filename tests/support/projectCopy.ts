@@ -18,12 +18,11 @@ import {
   symlinkSync,
   writeFileSync,
 } from "node:fs";
-import { homedir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
+import { CACHE } from "./tools";
 
 export const REPO = join(__dirname, "..", "..");
 export const PULUMI_VERSION = "3.259.0";
-export const CACHE = process.env.PROMOTION_CACHE ?? join(homedir(), ".cache", "promotion-pipeline");
 export const TOOLCHAIN = join(CACHE, `pulumi-${PULUMI_VERSION}`);
 export const SETUP_PULUMI = "bash scripts/setup-pulumi.sh";
 

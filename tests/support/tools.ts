@@ -6,10 +6,9 @@ import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { delimiter, join } from "node:path";
 
-export const TOOLS_BIN = join(
-  process.env.PROMOTION_CACHE ?? join(homedir(), ".cache", "promotion-pipeline"),
-  "bin",
-);
+/** The project's cache outside the repository (tool and cluster builds, the Pulumi toolchain, suite times). */
+export const CACHE = process.env.PROMOTION_CACHE ?? join(homedir(), ".cache", "promotion-pipeline");
+export const TOOLS_BIN = join(CACHE, "bin");
 
 /** PATH with the tool cache first. */
 export function toolsPath(): string {

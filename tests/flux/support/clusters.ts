@@ -14,14 +14,13 @@
  */
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { homedir } from "node:os";
 import { join } from "node:path";
 import { parseAllDocuments, stringify } from "yaml";
 import { condition, Kube, waitFor, type KubeObject } from "./kube";
 import type { Authority, ServingCert } from "../../support/pki";
 import { freePort, type ProcessGroup } from "./processes";
+import { CACHE } from "../../support/tools";
 
-export const CACHE = process.env.PROMOTION_CACHE ?? join(homedir(), ".cache", "promotion-pipeline");
 export const CLUSTERS_ROOT = join(CACHE, "clusters");
 const BIN = join(CLUSTERS_ROOT, "bin");
 const CRDS = join(CLUSTERS_ROOT, "crds");
